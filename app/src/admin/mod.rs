@@ -1,0 +1,122 @@
+//! Panel administration: users (disable / enable) and sign-up invites. Admin only.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{InviteSummary, NewInvite, UserSummary};
+
+#[server(endpoint = "admin/list_users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    use crate::server::context::{require_admin, state};
+    require_admin()?;
+    let users = state()?.store.list_users().await?;
+    Ok(users
+        .into_iter()
+        .map(|u| UserSummary {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            disabled: u.disabled,
+            created_at: u.created_at,
+        })
+        .collect())
+}
+
+/// Disables (ending every session at once) or re-enables an account.
+#[server(endpoint = "admin/set_user_disabled")]
+pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> {
+    use crate::server::context::{require_admin, state};
+    let admin = require_admin()?;
+    if admin.id == user_id {
+        return Err(AppError::Conflict(
+            "You cannot disable your own account. Ask another administrator.".into(),
+        ));
+    }
+    state()?.store.set_user_disabled(user_id, disabled).await?;
+    tracing::info!(
+        admin_id = admin.id,
+        user_id,
+        disabled,
+        "account status changed"
+    );
+    Ok(())
+}
+
+/// Makes a single-use invite link. The token exists only in the returned link.
+#[server(endpoint = "admin/create_invite")]
+pub async fn create_invite() -> Result<NewInvite, AppError> {
+    use base64::Engine;
+    use rand::RngCore;
+
+    use crate::auth::token_hash;
+    use crate::server::context::{require_admin, state};
+    use crate::server::store::now_unix;
+
+    let admin = require_admin()?;
+    let state = state()?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let lifetime = i64::try_from(state.settings.invite_lifetime.as_secs()).unwrap_or(i64::MAX);
+    let expires_at = now_unix().saturating_add(lifetime);
+    let invite = state
+        .store
+        .create_invite(admin.id, &token_hash(&token), expires_at)
+        .await?;
+    tracing::info!(admin_id = admin.id, invite_id = invite.id, "invite created");
+    Ok(NewInvite {
+        id: invite.id,
+        link: format!("{}/sign-up?invite={token}", state.settings.public_origin),
+        expires_at,
+    })
+}
+
+#[server(endpoint = "admin/list_invites")]
+pub async fn list_invites() -> Result<Vec<InviteSummary>, AppError> {
+    use std::collections::HashMap;
+
+    use crate::server::context::{require_admin, state};
+    use crate::server::store::now_unix;
+
+    require_admin()?;
+    let store = state()?.store;
+    let emails: HashMap<i64, String> = store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let now = now_unix();
+    Ok(store
+        .list_invites()
+        .await?
+        .into_iter()
+        .map(|i| InviteSummary {
+            id: i.id,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            used_by_email: i.used_by.and_then(|id| emails.get(&id).cloned()),
+            revoked: i.revoked,
+            usable: i.is_usable(now),
+        })
+        .collect())
+}
+
+#[server(endpoint = "admin/revoke_invite")]
+pub async fn revoke_invite(invite_id: i64) -> Result<(), AppError> {
+    use crate::server::context::{require_admin, state};
+    let admin = require_admin()?;
+    state()?
+        .store
+        .revoke_invite(invite_id)
+        .await
+        .map_err(|e| match e {
+            crate::server::store::StoreError::NotFound => {
+                AppError::NotFound("An unused invite with that number".into())
+            }
+            other => other.into(),
+        })?;
+    tracing::info!(admin_id = admin.id, invite_id, "invite revoked");
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Accounts: sign-up, sign-in, sign-out, password change, and what every page needs to know
+//! (`panel_info`). Server functions only; the pages are in `crate::pages`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{PanelInfo, SessionUser};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use sha2::{Digest, Sha256};
+
+    use crate::server::store::User;
+    use crate::types::SessionUser;
+
+    impl From<&User> for SessionUser {
+        fn from(u: &User) -> Self {
+            SessionUser {
+                id: u.id,
+                email: u.email.clone(),
+                display_name: u.display_name.clone(),
+                role: u.role,
+            }
+        }
+    }
+
+    /// Invite tokens are stored only as their SHA-256 (hex).
+    pub fn token_hash(token: &str) -> String {
+        Sha256::digest(token.trim().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+#[cfg(feature = "ssr")]
+pub use ssr::token_hash;
+
+/// Who is signed in, and how the panel runs.
+#[server(endpoint = "panel_info")]
+pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
+    use crate::server::context::{signed_in, state};
+    let state = state()?;
+    let user = signed_in()?;
+    let first_user = user.is_none() && state.store.count_users().await? == 0;
+    Ok(PanelInfo {
+        user: user.as_ref().map(SessionUser::from),
+        demo: state.settings.demo,
+        sign_up: state.settings.sign_up,
+        first_user,
+        demo_sign_in: state.settings.demo_sign_in.clone(),
+    })
+}
+
+/// Creates an account and signs it in. The first account becomes the administrator; later
+/// ones need an invite unless sign-up is open.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    confirm: String,
+    invite: Option<String>,
+) -> Result<SessionUser, AppError> {
+    use crate::server::context::{session, state};
+    use crate::server::session::start;
+    use crate::server::store::{NewUser, SignUpGate};
+    use crate::types::SignUpPolicy;
+    use crate::validate::{check_sign_up, normalize_email};
+
+    check_sign_up(&name, &email, &password, &confirm).into_result()?;
+    let state = state()?;
+    let invite = invite.filter(|t| !t.trim().is_empty());
+    let gate = match (invite, state.settings.sign_up) {
+        (Some(token), _) => SignUpGate::Invite {
+            token_hash: token_hash(&token),
+        },
+        (None, SignUpPolicy::Open) => SignUpGate::Open,
+        (None, SignUpPolicy::InviteOnly) => SignUpGate::FirstUserOnly,
+    };
+    let password_hash = state.hasher.hash(&password).await?;
+    let user = state
+        .store
+        .create_user(
+            NewUser {
+                email: normalize_email(&email),
+                display_name: name.trim().to_owned(),
+                password_hash,
+            },
+            gate,
+        )
+        .await?;
+    start(&session()?, &user).await?;
+    tracing::info!(
+        user_id = user.id,
+        role = user.role.as_str(),
+        "account created"
+    );
+    Ok(SessionUser::from(&user))
+}
+
+/// Signs in. An unknown e-mail, a wrong password and a disabled account all give the same
+/// answer after the same amount of work (SEC-2.4).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<SessionUser, AppError> {
+    use crate::error::FieldErrors;
+    use crate::server::context::{session, state};
+    use crate::server::session::start;
+    use crate::validate::{normalize_email, PASSWORD_MAX_CHARS};
+
+    let mut errors = FieldErrors::new();
+    if email.trim().is_empty() {
+        errors.add("email", "Enter your e-mail address.");
+    }
+    if password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    errors.into_result()?;
+    // Never hash unbounded input (SEC-2.3); no stored password can be this long anyway.
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
+    let state = state()?;
+    let user = state.store.user_by_email(&normalize_email(&email)).await?;
+    let verified = state
+        .hasher
+        .verify(&password, user.as_ref().map(|u| &u.password_hash))
+        .await?;
+    let Some(user) = user.filter(|u| verified.ok && !u.disabled) else {
+        tracing::info!("sign-in refused");
+        return Err(AppError::InvalidCredentials);
+    };
+    if verified.needs_rehash {
+        let fresh = state.hasher.hash(&password).await?;
+        state.store.set_password_hash(user.id, fresh, false).await?;
+        tracing::info!(
+            user_id = user.id,
+            "password re-hashed with current parameters"
+        );
+    }
+    start(&session()?, &user).await?;
+    tracing::info!(user_id = user.id, "signed in");
+    Ok(SessionUser::from(&user))
+}
+
+/// Ends this session on the server.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::context::{session, signed_in};
+    if let Some(user) = signed_in()? {
+        tracing::info!(user_id = user.id, "signed out");
+    }
+    session()?.flush().await?;
+    Ok(())
+}
+
+/// Changes the signed-in user's password and ends all their other sessions.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    new_password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    use crate::error::FieldErrors;
+    use crate::server::context::{require_user, session, state};
+    use crate::server::session::start;
+    use crate::validate::check_password_change;
+
+    let user = require_user()?;
+    check_password_change(&current, &new_password, &confirm, &user.email).into_result()?;
+    let state = state()?;
+    let verified = state
+        .hasher
+        .verify(&current, Some(&user.password_hash))
+        .await?;
+    if !verified.ok {
+        return Err(FieldErrors::single(
+            "current",
+            "Your current password is not correct.",
+        ));
+    }
+    let fresh = state.hasher.hash(&new_password).await?;
+    state.store.set_password_hash(user.id, fresh, true).await?;
+    // This session carries on under the new epoch (and a new id); all others have ended.
+    let user = state
+        .store
+        .user_by_id(user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    start(&session()?, &user).await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    Ok(())
+}

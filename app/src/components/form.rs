@@ -1,0 +1,181 @@
+//! Accessible form pieces: labelled fields whose error is tied to the input
+//! (`aria-invalid`, `aria-describedby`) and announced, and a form-level alert.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The latest result of a server action, as a signal of its error (if it failed).
+pub fn action_error<S, T>(value: S) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+    T: 'static,
+{
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// The message for `field` within `error`, if the error is a validation error naming it.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field(field))))
+}
+
+/// The `aria-describedby` value of an input: its hint, and its error while there is one.
+fn described_by(
+    has_hint: bool,
+    hint_id: &str,
+    error_id: &str,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    let (hint_id, error_id) = (hint_id.to_owned(), error_id.to_owned());
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.with(Option::is_some) {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A labelled input. Its error (from the server, or a live client-side hint) sits right
+/// below it and is announced to screen readers.
+#[component]
+pub fn Field(
+    /// The input's `name` (also the server function's argument name).
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// Called with the input's value on every keystroke (live hints).
+    #[prop(optional)]
+    on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = described_by(hint.is_some(), &hint_id, &error_id, error);
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id.clone()
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=required
+                value=value
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-describedby=described_by
+                on:input=move |ev| {
+                    if let Some(cb) = on_input {
+                        cb.run(event_target_value(&ev));
+                    }
+                }
+            />
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A password input with a show/hide toggle (works once the page has hydrated).
+#[component]
+pub fn PasswordField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "current-password")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = described_by(hint.is_some(), &hint_id, &error_id, error);
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <div class="password-input">
+                <input
+                    id=id.clone()
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    required=true
+                    aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                    aria-describedby=described_by
+                    on:input=move |ev| {
+                        if let Some(cb) = on_input {
+                            cb.run(event_target_value(&ev));
+                        }
+                    }
+                />
+                <button
+                    type="button"
+                    class="toggle-visibility"
+                    aria-controls=id.clone()
+                    aria-pressed=move || if shown.get() { "true" } else { "false" }
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A form-level alert for errors that belong to no single field.
+#[component]
+pub fn FormAlert(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// Fields shown in this form: validation errors naming them are shown beside them instead.
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let message = move || {
+        error.with(|e| match e {
+            Some(AppError::Validation(errors)) => {
+                let rest: Vec<&str> = errors
+                    .0
+                    .iter()
+                    .filter(|f| !fields.contains(&f.field.as_str()))
+                    .map(|f| f.message.as_str())
+                    .collect();
+                (!rest.is_empty()).then(|| rest.join(" "))
+            }
+            Some(other) => Some(other.to_string()),
+            None => None,
+        })
+    };
+    view! {
+        <div class="form-alert" role="alert" hidden=move || message().is_none()>
+            {message}
+        </div>
+    }
+}
+
+/// A submit button that shows progress while `pending`.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class="button primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

@@ -1,0 +1,152 @@
+//! The console frame around every signed-in page: top bar with the user and sign-out,
+//! sidebar navigation (a menu on phones), the demo banner, and the sign-in guard.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_navigate;
+
+use crate::auth::SignOut;
+use crate::types::SessionUser;
+use crate::PanelContext;
+
+/// A loading indicator announced to screen readers.
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
+    view! {
+        <div class="loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            <span>{label}</span>
+        </div>
+    }
+}
+
+/// A page-level error message.
+#[component]
+pub fn ErrorNotice(message: String) -> impl IntoView {
+    view! {
+        <div class="notice notice-error" role="alert">
+            {message}
+        </div>
+    }
+}
+
+/// Guards the console: signed-in users get the frame, everyone else the sign-in page.
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let ctx = expect_context::<PanelContext>();
+    view! {
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match ctx.info.await {
+                    Ok(info) => match info.user {
+                        Some(user) => view! { <Console user demo=info.demo /> }.into_any(),
+                        None => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    },
+                    Err(e) => view! {
+                        <main class="page">
+                            <ErrorNotice message=e.to_string() />
+                        </main>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Console(user: SessionUser, demo: bool) -> impl IntoView {
+    let ctx = expect_context::<PanelContext>();
+    let menu_open = RwSignal::new(false);
+    let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            ctx.refresh();
+            navigate("/sign-in", Default::default());
+        }
+    });
+    let is_admin = user.is_admin();
+    let close_menu = move |_| menu_open.set(false);
+
+    view! {
+        <div class="console" class:menu-open=move || menu_open.get()>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <header class="topbar">
+                <button
+                    type="button"
+                    class="menu-button"
+                    aria-controls="sidebar"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    <span class="menu-icon" aria-hidden="true"></span>
+                    <span class="menu-label">"Menu"</span>
+                </button>
+                <a class="brand" href="/">
+                    <img src="/logo.svg" alt="" width="28" height="28" />
+                    <span>"lunapanel"</span>
+                </a>
+                {demo.then(|| view! { <span class="badge badge-demo">"Demo"</span> })}
+                <div class="topbar-user">
+                    <span class="user-name" title=user.email.clone()>
+                        {user.display_name.clone()}
+                    </span>
+                    <button
+                        type="button"
+                        class="button subtle"
+                        id="sign-out"
+                        disabled=move || sign_out.pending().get()
+                        on:click=move |_| {
+                            sign_out.dispatch(SignOut {});
+                        }
+                    >
+                        "Sign out"
+                    </button>
+                </div>
+            </header>
+            <nav id="sidebar" class="sidebar" aria-label="Main" on:click=close_menu>
+                <ul>
+                    <li>
+                        <A href="/" exact=true>
+                            "Overview"
+                        </A>
+                    </li>
+                    <li>
+                        <A href="/account">"Account"</A>
+                    </li>
+                    {is_admin
+                        .then(|| {
+                            view! {
+                                <li>
+                                    <A href="/admin">"Administration"</A>
+                                </li>
+                            }
+                        })}
+                </ul>
+            </nav>
+            <main id="main" class="page" tabindex="-1">
+                {demo
+                    .then(|| {
+                        view! {
+                            <div class="notice notice-demo" role="note">
+                                <strong>"Demo mode. "</strong>
+                                "This panel talks to a built-in Luna Node emulator with sample data. \
+                                 Nothing here is real and nothing is billed."
+                            </div>
+                        }
+                    })}
+                {move || {
+                    sign_out
+                        .value()
+                        .get()
+                        .and_then(Result::err)
+                        .map(|e| view! { <ErrorNotice message=e.to_string() /> })
+                }}
+                <Outlet />
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,203 @@
+//! `AppError`: the one error type that crosses the server-function boundary, and its display.
+//!
+//! Every server function returns `Result<T, AppError>`. Internal layers keep their own narrow
+//! errors (`StoreError`, `PasswordError`, …); the `From` impls in `crate::server` are the only
+//! place that decides which variant (and so which wording) the user gets. Internal causes are
+//! logged on the server with a reference and never sent to the browser.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// One message attached to one form field (`field` is the input's `name`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Field-level validation failures, in the order the fields appear.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// `Ok(())` when empty, otherwise the errors as an `AppError::Validation`.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    /// A single-field validation error.
+    pub fn single(field: &str, message: impl Into<String>) -> AppError {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        AppError::Validation(errors)
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let messages: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
+        f.write_str(&messages.join(" "))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Input was rejected; each message belongs beside its field.
+    #[error("{0}")]
+    Validation(FieldErrors),
+    /// No signed-in user (or the session ended).
+    #[error("Your session has ended. Sign in to continue.")]
+    Unauthenticated,
+    /// Signed in, but this action is not allowed for this user.
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// The thing does not exist, or is not visible to this user (the two are not told apart).
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// Sign-in failed. Deliberately the same for an unknown e-mail, a wrong password and a
+    /// disabled account (SEC-2.4).
+    #[error("The e-mail address or password is incorrect.")]
+    InvalidCredentials,
+    /// The request conflicts with the current state (e.g. an invite already used).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something failed on the server; details are in the server log under `reference`.
+    #[error(
+        "Something went wrong on the server. If it keeps happening, report reference {reference}."
+    )]
+    Internal { reference: String },
+    /// The browser could not complete the call (network down, panel restarting, bad response).
+    #[error("The panel could not be reached ({0}). Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The message for one form field, when this is a validation error naming it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation(errors) => errors.get(field).map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// HTTP status used when the error is sent as a server-function response.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Validation(_) => 422,
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Argument decoding failed on the server: the request was malformed.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::Validation(FieldErrors(vec![FieldError {
+                    field: String::new(),
+                    message: format!("The request could not be read: {msg}"),
+                }]))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// Shows the errors caught by an `ErrorBoundary` as a page-level panel.
+#[component]
+pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let messages = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, e)| e.to_string())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="error-panel" role="alert">
+            <h2>"This page could not be shown"</h2>
+            <ul>
+                {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
+            <p>
+                <a href="/">"Back to the overview"</a>
+            </p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_collect_and_lookup() {
+        let mut errors = FieldErrors::new();
+        assert!(errors.clone().into_result().is_ok());
+        errors.add("email", "Enter an e-mail address.");
+        errors.add("password", "Too short.");
+        let err = errors.into_result().unwrap_err();
+        assert_eq!(
+            err.field("email").as_deref(),
+            Some("Enter an e-mail address.")
+        );
+        assert_eq!(err.field("password").as_deref(), Some("Too short."));
+        assert_eq!(err.field("other"), None);
+        assert_eq!(err.status_code(), 422);
+    }
+
+    #[test]
+    fn errors_round_trip_through_json() {
+        let err = AppError::Internal {
+            reference: "abc123".into(),
+        };
+        let json = serde_json::to_string(&err).unwrap();
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, err);
+        assert!(back.to_string().contains("abc123"));
+    }
+
+    #[test]
+    fn sign_in_failures_share_one_message() {
+        assert_eq!(
+            AppError::InvalidCredentials.to_string(),
+            "The e-mail address or password is incorrect."
+        );
+    }
+}

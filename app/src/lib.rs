@@ -1,0 +1,100 @@
+//! lunapanel's web app: the route table, pages, components and server functions.
+//!
+//! Built twice: with `ssr` as the library the server renders and serves server functions
+//! from, and with `hydrate` as the wasm bundle that takes over the page in the browser.
+//! Server-only code lives in [`server`], gated once below.
+
+pub mod admin;
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod types;
+pub mod validate;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::shell::ConsoleLayout;
+use crate::error::AppError;
+use crate::pages::{
+    account::AccountPage, admin::AdminPage, not_found::NotFound, overview::OverviewPage,
+    sign_in::SignInPage, sign_up::SignUpPage,
+};
+use crate::types::PanelInfo;
+
+/// What every page can reach: who is signed in and how the panel runs, refreshed on demand
+/// (after sign-in, sign-up and sign-out).
+#[derive(Clone, Copy)]
+pub struct PanelContext {
+    pub info: Resource<Result<PanelInfo, AppError>>,
+    version: RwSignal<u64>,
+}
+
+impl PanelContext {
+    fn new() -> Self {
+        let version = RwSignal::new(0u64);
+        let info = Resource::new(move || version.get(), |_| auth::get_panel_info());
+        Self { info, version }
+    }
+
+    /// Fetches `panel_info` again (call after the signed-in user changed).
+    pub fn refresh(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(PanelContext::new());
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/lunapanel.css" />
+        <Title formatter=|page: String| format!("{page} · lunapanel") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/sign-in") view=SignInPage />
+                <Route path=path!("/sign-up") view=SignUpPage />
+                <ParentRoute path=path!("") view=ConsoleLayout>
+                    <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("admin") view=AdminPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The wasm entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,225 @@
+//! `/admin`: users (disable / enable) and invite links. Admin only (enforced on the server).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::admin::{list_invites, list_users, CreateInvite, RevokeInvite, SetUserDisabled};
+use crate::components::shell::{ErrorNotice, Loading};
+use crate::types::{format_unix, InviteSummary, UserSummary};
+use crate::PanelContext;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <Title text="Administration" />
+        <h1>"Administration"</h1>
+        <UsersCard />
+        <InvitesCard />
+    }
+}
+
+#[component]
+fn UsersCard() -> impl IntoView {
+    let ctx = expect_context::<PanelContext>();
+    let toggle = ServerAction::<SetUserDisabled>::new();
+    let users = Resource::new(move || toggle.version().get(), |_| list_users());
+    view! {
+        <section class="card" aria-labelledby="users-heading">
+            <h2 id="users-heading">"Users"</h2>
+            {move || {
+                toggle
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <ErrorNotice message=e.to_string() /> })
+            }}
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let me = ctx.info.await.ok().and_then(|i| i.user).map(|u| u.id);
+                    match users.await {
+                        Ok(list) => view! { <UsersTable list me toggle /> }.into_any(),
+                        Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UsersTable(
+    list: Vec<UserSummary>,
+    me: Option<i64>,
+    toggle: ServerAction<SetUserDisabled>,
+) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|u| {
+            let is_me = Some(u.id) == me;
+            let (label, disable) = if u.disabled { ("Enable", false) } else { ("Disable", true) };
+            let action_label = format!("{label} {}", u.email);
+            let email = u.email.clone();
+            view! {
+                <tr data-user=email>
+                    <td>{u.display_name}</td>
+                    <td>{u.email}</td>
+                    <td>{u.role.label()}</td>
+                    <td>
+                        {if u.disabled {
+                            view! { <span class="badge badge-off">"Disabled"</span> }
+                        } else {
+                            view! { <span class="badge badge-on">"Active"</span> }
+                        }}
+                    </td>
+                    <td>{format_unix(u.created_at)}</td>
+                    <td class="actions">
+                        {(!is_me).then(|| view! {
+                            <button
+                                type="button"
+                                class="button small"
+                                aria-label=action_label
+                                disabled=move || toggle.pending().get()
+                                on:click=move |_| {
+                                    toggle.dispatch(SetUserDisabled { user_id: u.id, disabled: disable });
+                                }
+                            >
+                                {label}
+                            </button>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"E-mail"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn InvitesCard() -> impl IntoView {
+    let create = ServerAction::<CreateInvite>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let invites = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_invites(),
+    );
+    view! {
+        <section class="card" aria-labelledby="invites-heading">
+            <h2 id="invites-heading">"Invites"</h2>
+            <p>"An invite link lets one person create an account. It works once and expires after a week."</p>
+            <button
+                type="button"
+                class="button primary"
+                id="create-invite"
+                disabled=move || create.pending().get()
+                on:click=move |_| {
+                    create.dispatch(CreateInvite {});
+                }
+            >
+                "Create invite link"
+            </button>
+            {move || {
+                create.value().get().map(|r| match r {
+                    Ok(invite) => view! {
+                        <div class="notice notice-success" role="status">
+                            <label for="invite-link">"Send this link to the person you invite (it is shown only now):"</label>
+                            <input id="invite-link" class="copyable" readonly value=invite.link />
+                            <p class="field-hint">"Expires " {format_unix(invite.expires_at)}</p>
+                        </div>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                })
+            }}
+            {move || {
+                revoke
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <ErrorNotice message=e.to_string() /> })
+            }}
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match invites.await {
+                        Ok(list) if list.is_empty() => view! { <p>"No invites yet."</p> }.into_any(),
+                        Ok(list) => view! { <InvitesTable list revoke /> }.into_any(),
+                        Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn invite_status(i: &InviteSummary) -> String {
+    match (&i.used_by_email, i.revoked, i.usable) {
+        (Some(email), _, _) => format!("Used by {email}"),
+        (None, true, _) => "Revoked".into(),
+        (None, false, true) => "Open".into(),
+        (None, false, false) => "Expired".into(),
+    }
+}
+
+#[component]
+fn InvitesTable(list: Vec<InviteSummary>, revoke: ServerAction<RevokeInvite>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|i| {
+            let status = invite_status(&i);
+            view! {
+                <tr>
+                    <td>{format!("#{}", i.id)}</td>
+                    <td>{format_unix(i.created_at)}</td>
+                    <td>{format_unix(i.expires_at)}</td>
+                    <td>{status}</td>
+                    <td class="actions">
+                        {i.usable.then(|| view! {
+                            <button
+                                type="button"
+                                class="button small"
+                                aria-label=format!("Revoke invite {}", i.id)
+                                disabled=move || revoke.pending().get()
+                                on:click=move |_| {
+                                    revoke.dispatch(RevokeInvite { invite_id: i.id });
+                                }
+                            >
+                                "Revoke"
+                            </button>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Invite"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

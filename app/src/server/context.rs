@@ -1,0 +1,131 @@
+//! What server functions reach through Leptos context: the shared [`ServerState`], the
+//! request's session and its signed-in user. Provided once per request by the server crate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::request::Parts;
+use leptos::prelude::use_context;
+use tower_sessions::Session;
+
+use super::password::{Hasher, PasswordError};
+use super::session::Authenticated;
+use super::store::{Store, StoreError, User};
+use crate::error::{AppError, FieldErrors};
+use crate::types::{DemoSignIn, Role, SignUpPolicy};
+
+/// Settings the pages and server functions need (a subset of the server's `Config`).
+#[derive(Debug, Clone)]
+pub struct PanelSettings {
+    pub demo: bool,
+    /// The demo account, in demo mode.
+    pub demo_sign_in: Option<DemoSignIn>,
+    pub sign_up: SignUpPolicy,
+    /// The panel's own origin, e.g. `https://panel.example.com` (no trailing slash).
+    pub public_origin: String,
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub invite_lifetime: Duration,
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct ServerState {
+    pub store: Arc<dyn Store>,
+    pub hasher: Hasher,
+    pub settings: Arc<PanelSettings>,
+}
+
+impl std::fmt::Debug for ServerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerState")
+            .field("backend", &self.store.backend())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Logs `cause` under a fresh reference and returns the generic error the user sees.
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    use rand::Rng;
+    let reference = format!("{:08x}", rand::thread_rng().gen::<u32>());
+    tracing::error!(reference = %reference, error = %cause, "internal error");
+    AppError::Internal { reference }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("The record".into()),
+            StoreError::Duplicate("email") => FieldErrors::single(
+                "email",
+                "An account with this e-mail address already exists. Sign in instead.",
+            ),
+            StoreError::SignUpClosed => FieldErrors::single(
+                "invite",
+                "Sign-up on this panel needs an invite link. Ask the administrator for one.",
+            ),
+            StoreError::InviteInvalid => FieldErrors::single(
+                "invite",
+                "This invite link has expired, was revoked or was already used. \
+                 Ask the administrator for a new one.",
+            ),
+            other @ (StoreError::Duplicate(_)
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_)) => internal(other),
+        }
+    }
+}
+
+impl From<PasswordError> for AppError {
+    fn from(e: PasswordError) -> Self {
+        internal(e)
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        internal(format!("session: {e}"))
+    }
+}
+
+pub fn state() -> Result<ServerState, AppError> {
+    use_context::<ServerState>().ok_or_else(|| internal("ServerState missing from context"))
+}
+
+fn parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| internal("request parts missing from context"))
+}
+
+/// The request's session (tower-sessions puts it in the request extensions).
+pub fn session() -> Result<Session, AppError> {
+    parts()?
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| internal("session layer missing"))
+}
+
+/// The signed-in user, as established by the session middleware for this request.
+pub fn signed_in() -> Result<Option<User>, AppError> {
+    Ok(parts()?
+        .extensions
+        .get::<Authenticated>()
+        .and_then(|a| a.0.clone()))
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub fn require_user() -> Result<User, AppError> {
+    signed_in()?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in admin, or `Unauthenticated` / `Forbidden`.
+pub fn require_admin() -> Result<User, AppError> {
+    let user = require_user()?;
+    if user.role == Role::Admin {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,225 @@
+//! Password hashing: argon2id m=19456 KiB, t=2, p=1 (OWASP's second setting, SEC-2.1), run on
+//! the blocking pool behind a semaphore so logins cannot starve the async executor (SEC-2.3).
+
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{
+    PasswordHash as Phc, PasswordHasher as _, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use super::store::PasswordHash;
+
+/// The parameters every stored hash should have; others are re-hashed at the next sign-in.
+pub const M_COST_KIB: u32 = 19_456;
+pub const T_COST: u32 = 2;
+pub const P_COST: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("password hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("password hashing queue closed")]
+    Closed,
+}
+
+/// The outcome of checking a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub ok: bool,
+    /// The stored hash uses other parameters than today's and should be replaced.
+    pub needs_rehash: bool,
+}
+
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    /// Verified against when the e-mail is unknown, so that case costs the same as a wrong
+    /// password (SEC-2.4).
+    dummy: Arc<str>,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher")
+            .field("available", &self.permits.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_blocking(password: &[u8]) -> Result<String, PasswordError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password, &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Whether `phc` was made with the current algorithm and parameters.
+pub fn is_current(phc: &Phc<'_>) -> bool {
+    let Ok(params) = Params::try_from(phc) else {
+        return false;
+    };
+    phc.algorithm == Algorithm::Argon2id.ident()
+        && phc.version == Some(Version::V0x13.into())
+        && params.m_cost() == M_COST_KIB
+        && params.t_cost() == T_COST
+        && params.p_cost() == P_COST
+}
+
+fn verify_blocking(password: &[u8], stored: &str) -> Verified {
+    let Ok(phc) = Phc::new(stored) else {
+        return Verified {
+            ok: false,
+            needs_rehash: false,
+        };
+    };
+    // Verification uses the parameters recorded in the hash itself.
+    let ok = Argon2::default().verify_password(password, &phc).is_ok();
+    Verified {
+        ok,
+        needs_rehash: ok && !is_current(&phc),
+    }
+}
+
+impl Hasher {
+    /// `parallel` is how many hashes may run at once (one per core is right).
+    pub fn new(parallel: usize) -> Result<Self, PasswordError> {
+        let dummy = hash_blocking(b"lunapanel dummy password for unknown accounts")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            dummy: dummy.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<PasswordHash, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
+        let password = password.as_bytes().to_vec();
+        let phc = tokio::task::spawn_blocking(move || hash_blocking(&password)).await??;
+        Ok(PasswordHash(phc))
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when there is no account,
+    /// so both cases take the same time; the latter is never `ok`.
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&PasswordHash>,
+    ) -> Result<Verified, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
+        let password = password.as_bytes().to_vec();
+        let known = stored.is_some();
+        let hash: String = stored.map_or_else(|| self.dummy.to_string(), |h| h.0.clone());
+        let verified =
+            tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await?;
+        Ok(if known {
+            verified
+        } else {
+            Verified {
+                ok: false,
+                needs_rehash: false,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_with_the_required_parameters() {
+        let hasher = Hasher::new(2).unwrap();
+        let a = hasher.hash("correct horse battery").await.unwrap();
+        let b = hasher.hash("correct horse battery").await.unwrap();
+        assert!(
+            a.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "unexpected PHC string prefix"
+        );
+        assert_ne!(a, b, "each hash has its own salt");
+        let ok = hasher
+            .verify("correct horse battery", Some(&a))
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verified {
+                ok: true,
+                needs_rehash: false
+            }
+        );
+        let bad = hasher
+            .verify("wrong horse battery", Some(&a))
+            .await
+            .unwrap();
+        assert!(!bad.ok);
+    }
+
+    #[tokio::test]
+    async fn weak_hashes_are_flagged_for_rehash_only_with_the_right_password() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        let weak = PasswordHash(weak);
+        let hasher = Hasher::new(1).unwrap();
+        let right = hasher
+            .verify("correct horse battery", Some(&weak))
+            .await
+            .unwrap();
+        assert_eq!(
+            right,
+            Verified {
+                ok: true,
+                needs_rehash: true
+            }
+        );
+        let wrong = hasher.verify("wrong", Some(&weak)).await.unwrap();
+        assert_eq!(
+            wrong,
+            Verified {
+                ok: false,
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_never_verify() {
+        let hasher = Hasher::new(1).unwrap();
+        let v = hasher
+            .verify("lunapanel dummy password for unknown accounts", None)
+            .await
+            .unwrap();
+        assert!(!v.ok);
+        let garbage = PasswordHash("not a phc string".into());
+        assert!(!hasher.verify("x", Some(&garbage)).await.unwrap().ok);
+    }
+
+    #[test]
+    fn debug_never_prints_the_hash() {
+        let h = PasswordHash("$argon2id$secret".into());
+        assert!(!format!("{h:?}").contains("secret"));
+    }
+}

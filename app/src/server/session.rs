@@ -1,0 +1,306 @@
+//! Sessions (SEC-3.x): tower-sessions with the sqlx store on the panel's own database.
+//!
+//! The session holds only [`SessionAuth`] (ids and times, never a secret). Each request the
+//! [`authenticate`] middleware checks it against the user row: the account must exist and be
+//! enabled, its `session_epoch` must equal the one the session was made under (a password
+//! change or disabling bumps it, ending every other session on the server), and the idle and
+//! absolute timeouts must not have passed. Otherwise the session is flushed.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use super::context::{internal, ServerState};
+use super::store::{now_unix, Pool, SqlStore, User};
+
+/// Key of [`SessionAuth`] in the session record.
+pub const AUTH_KEY: &str = "auth";
+/// `seen_at` is refreshed (and the record re-saved, sliding the idle expiry) at most this often.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// What a signed-in session remembers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub uid: i64,
+    /// The user's `session_epoch` at sign-in.
+    pub epoch: i64,
+    /// When the password was checked (absolute timeout counts from here).
+    pub auth_at: i64,
+    /// Last request seen (idle timeout counts from here).
+    pub seen_at: i64,
+}
+
+/// Request extension set by [`authenticate`]: the signed-in user, if any.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Option<User>);
+
+/// The session cookie's name: `__Host-` prefixed when cookies are Secure (SEC-3.1).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lp_sid"
+    } else {
+        "lp_sid"
+    }
+}
+
+/// The session store over whichever database the panel uses.
+#[derive(Debug, Clone)]
+pub enum SessionBackend {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl SessionBackend {
+    /// A session store on the same pool as `store`, with its table created.
+    pub async fn for_store(store: &SqlStore) -> Result<Self, sqlx::Error> {
+        Ok(match store.pool() {
+            Pool::Sqlite(p) => {
+                let s = SqliteStore::new(p.clone());
+                s.migrate().await?;
+                SessionBackend::Sqlite(s)
+            }
+            Pool::Postgres(p) => {
+                let s = PostgresStore::new(p.clone());
+                s.migrate().await?;
+                SessionBackend::Postgres(s)
+            }
+        })
+    }
+
+    /// The session layer: HttpOnly, SameSite=Strict, Secure + `__Host-` on https, expiring
+    /// after `idle` without activity.
+    pub fn layer(self, secure: bool, idle: Duration) -> SessionManagerLayer<Self> {
+        let idle = time::Duration::try_from(idle).unwrap_or(time::Duration::minutes(30));
+        SessionManagerLayer::new(self)
+            .with_name(cookie_name(secure))
+            .with_secure(secure)
+            .with_http_only(true)
+            .with_same_site(SameSite::Strict)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(idle))
+    }
+
+    /// Deletes expired sessions every `period`, forever (spawn it; abort it on shutdown).
+    pub async fn delete_expired_every(self, period: Duration) {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions failed");
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for SessionBackend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.create(record).await,
+            SessionBackend::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.save(record).await,
+            SessionBackend::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            SessionBackend::Sqlite(s) => s.load(id).await,
+            SessionBackend::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.delete(id).await,
+            SessionBackend::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for SessionBackend {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.delete_expired().await,
+            SessionBackend::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}
+
+/// Starts a signed-in session for `user`: a new session id (no fixation, SEC-3.2) carrying
+/// the user's current epoch.
+pub async fn start(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    let now = now_unix();
+    session
+        .insert(
+            AUTH_KEY,
+            SessionAuth {
+                uid: user.id,
+                epoch: user.session_epoch,
+                auth_at: now,
+                seen_at: now,
+            },
+        )
+        .await
+}
+
+/// Whether a session made under `auth` is still good for `user` at `now`.
+pub fn still_valid(
+    auth: &SessionAuth,
+    user: &User,
+    now: i64,
+    idle: Duration,
+    absolute: Duration,
+) -> bool {
+    let idle = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
+    let absolute = i64::try_from(absolute.as_secs()).unwrap_or(i64::MAX);
+    !user.disabled
+        && user.id == auth.uid
+        && user.session_epoch == auth.epoch
+        && now - auth.auth_at < absolute
+        && now - auth.seen_at < idle
+}
+
+async fn resolve(
+    state: &ServerState,
+    session: &Session,
+) -> Result<Option<User>, crate::error::AppError> {
+    let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+        return Ok(None);
+    };
+    let now = now_unix();
+    let user = state.store.user_by_id(auth.uid).await?;
+    let settings = &state.settings;
+    match user {
+        Some(user)
+            if still_valid(
+                &auth,
+                &user,
+                now,
+                settings.idle_timeout,
+                settings.absolute_timeout,
+            ) =>
+        {
+            if now - auth.seen_at >= TOUCH_INTERVAL_SECS {
+                session
+                    .insert(
+                        AUTH_KEY,
+                        SessionAuth {
+                            seen_at: now,
+                            ..auth
+                        },
+                    )
+                    .await?;
+            }
+            Ok(Some(user))
+        }
+        _ => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Middleware: establishes [`Authenticated`] for the request (after the session layer).
+pub async fn authenticate(
+    State(state): State<ServerState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match resolve(&state, &session).await {
+        Ok(user) => {
+            req.extensions_mut().insert(Authenticated(user));
+            next.run(req).await
+        }
+        Err(e) => {
+            let _ = internal(format!("session check failed: {e}"));
+            (
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "The panel's database is not answering. Try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::PasswordHash;
+    use crate::types::Role;
+
+    fn user(epoch: i64, disabled: bool) -> User {
+        User {
+            id: 7,
+            email: "ada@example.com".into(),
+            display_name: "Ada".into(),
+            role: Role::Owner,
+            disabled,
+            session_epoch: epoch,
+            password_hash: PasswordHash(String::new()),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn validity_rules() {
+        let idle = Duration::from_secs(1800);
+        let abs = Duration::from_secs(12 * 3600);
+        let auth = SessionAuth {
+            uid: 7,
+            epoch: 3,
+            auth_at: 1000,
+            seen_at: 1000,
+        };
+        assert!(still_valid(&auth, &user(3, false), 1001, idle, abs));
+        assert!(
+            !still_valid(&auth, &user(4, false), 1001, idle, abs),
+            "epoch bumped"
+        );
+        assert!(
+            !still_valid(&auth, &user(3, true), 1001, idle, abs),
+            "disabled"
+        );
+        assert!(
+            !still_valid(&auth, &user(3, false), 1000 + 1800, idle, abs),
+            "idle"
+        );
+        let busy = SessionAuth {
+            seen_at: 1000 + 12 * 3600 - 5,
+            ..auth
+        };
+        assert!(
+            !still_valid(&busy, &user(3, false), 1000 + 12 * 3600, idle, abs),
+            "absolute"
+        );
+        let other = SessionAuth { uid: 8, ..auth };
+        assert!(
+            !still_valid(&other, &user(3, false), 1001, idle, abs),
+            "other user"
+        );
+    }
+
+    #[test]
+    fn cookie_names() {
+        assert_eq!(cookie_name(true), "__Host-lp_sid");
+        assert_eq!(cookie_name(false), "lp_sid");
+    }
+}

@@ -1,0 +1,145 @@
+//! The panel's own data (users, invites; later credentials, tenancy and audit) behind one
+//! `Store` trait, implemented once over SQLite and PostgreSQL by [`SqlStore`].
+//!
+//! Pages and server functions never write SQL: they call these methods. The upstream (Luna
+//! Node) owns everything else; nothing of it is copied here.
+
+#[cfg(test)]
+mod contract;
+mod sql;
+
+use async_trait::async_trait;
+pub use sql::{connect, Backend, Pool, SqlStore};
+
+use crate::types::Role;
+
+/// A user's primary key.
+pub type UserId = i64;
+
+/// An argon2 PHC string. Deliberately neither `Serialize` nor printable: it never leaves the
+/// server and never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Bumped whenever every existing session of this user must end (password change,
+    /// disabling). A session remembers the epoch it was created under (SEC-3.5).
+    pub session_epoch: i64,
+    pub password_hash: PasswordHash,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Already normalised (trimmed, lower-case).
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: PasswordHash,
+}
+
+/// What lets a new account in, decided by the caller from the sign-up policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignUpGate {
+    /// Anyone may sign up.
+    Open,
+    /// Only with this (hashed) invite token, which is consumed in the same transaction.
+    Invite { token_hash: String },
+    /// Only while there are no users yet (invite-only policy, no invite given).
+    FirstUserOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub id: i64,
+    pub created_by: UserId,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_by: Option<UserId>,
+    pub used_at: Option<i64>,
+    pub revoked: bool,
+}
+
+impl Invite {
+    /// Whether the invite can still be redeemed at `now` (unix seconds).
+    pub fn is_usable(&self, now: i64) -> bool {
+        self.used_by.is_none() && !self.revoked && self.expires_at > now
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is already taken; names the value (e.g. `email`).
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("sign-up needs an invite")]
+    SignUpClosed,
+    #[error("the invite is unknown, used, revoked or expired")]
+    InviteInvalid,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+    /// Answers when the database does (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Closes the pool (at shutdown); later calls fail.
+    async fn close(&self);
+
+    /// Creates a user under `gate`. The first user ever becomes the admin; everyone else an
+    /// owner. Gate check, invite redemption and insert happen in one transaction.
+    async fn create_user(&self, new: NewUser, gate: SignUpGate) -> StoreResult<User>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// `email` must already be normalised.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// Replaces the password hash. With `end_sessions`, also bumps the session epoch so every
+    /// existing session of the user ends; returns the (possibly new) epoch.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        end_sessions: bool,
+    ) -> StoreResult<i64>;
+    /// Disables or re-enables a user; disabling ends all their sessions.
+    async fn set_user_disabled(&self, id: UserId, disabled: bool) -> StoreResult<()>;
+
+    async fn create_invite(
+        &self,
+        created_by: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<Invite>;
+    async fn invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>>;
+    async fn list_invites(&self) -> StoreResult<Vec<Invite>>;
+    async fn revoke_invite(&self, id: i64) -> StoreResult<()>;
+}
+
+/// Current time in unix seconds.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,127 @@
+//! Request gates in front of the app: the cross-origin gate (SEC-4.1), the sign-in redirect
+//! for console pages, and response headers (SEC-3.7, SEC-4.5).
+
+use std::sync::Arc;
+
+use app::server::session::Authenticated;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::header::{self, HeaderValue};
+use http::StatusCode;
+
+/// Refuses every unsafe request (POST, PUT, …) that a browser did not send from the panel's
+/// own pages: allowed only with `Sec-Fetch-Site: same-origin`, or, from browsers that send no
+/// fetch metadata, with an `Origin` equal to the panel's public origin. Everything else —
+/// another site, `null`, a look-alike host, a scheme mismatch, no headers at all — gets 403.
+pub async fn origin_gate(
+    State(public_origin): State<Arc<str>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method().is_safe() {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
+    let origin = headers.get(header::ORIGIN).map(HeaderValue::as_bytes);
+    let allowed = match fetch_site {
+        Some(site) => site == b"same-origin",
+        None => origin == Some(public_origin.as_bytes()),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(
+            path = %req.uri().path(),
+            fetch_site = ?fetch_site.map(String::from_utf8_lossy),
+            origin = ?origin.map(String::from_utf8_lossy),
+            "cross-origin request refused"
+        );
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-origin request refused: this action can only be taken from the panel's own pages.",
+        )
+            .into_response()
+    }
+}
+
+/// Pages anyone may open; every other page needs a signed-in user.
+const PUBLIC_PAGES: &[&str] = &["/sign-in", "/sign-up"];
+
+/// Whether `path` is a console page (not an API call, asset, file or public page).
+fn is_console_page(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    !(PUBLIC_PAGES.contains(&path)
+        || path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || last.contains('.'))
+}
+
+/// Sends signed-out visitors of a console page to the sign-in page (server side, so even a
+/// first request never renders a console page for nobody).
+pub async fn require_sign_in(req: Request, next: Next) -> Response {
+    let signed_in = req
+        .extensions()
+        .get::<Authenticated>()
+        .is_some_and(|a| a.0.is_some());
+    let page_view = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
+    if !signed_in && page_view && is_console_page(req.uri().path()) {
+        return Redirect::to("/sign-in").into_response();
+    }
+    next.run(req).await
+}
+
+/// Security headers on every response; `Cache-Control: no-store` on everything but the
+/// immutable build output under `/pkg/`.
+pub async fn response_headers(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut http::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    set(
+        h,
+        "content-security-policy",
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if !cacheable {
+        set(h, "cache-control", "no-store");
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_pages() {
+        for p in ["/", "/account", "/admin", "/vms/123", "/no-such-page"] {
+            assert!(is_console_page(p), "{p}");
+        }
+        for p in [
+            "/sign-in",
+            "/sign-up",
+            "/api/sign_in",
+            "/pkg/lunapanel.js",
+            "/favicon.svg",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(!is_console_page(p), "{p}");
+        }
+    }
+}

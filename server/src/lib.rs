@@ -1,0 +1,276 @@
+//! lunapanel's server: wiring only. Load config → open the database and run migrations →
+//! build the router (sessions, gates, Leptos routes and server functions, operations
+//! endpoints) → serve until SIGTERM, then drain.
+
+pub mod config;
+pub mod gates;
+pub mod ops;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server::password::Hasher;
+use app::server::session::{authenticate, SessionBackend};
+use app::server::store::{self, NewUser, SignUpGate, SqlStore, Store};
+use app::server::{PanelSettings, ServerState};
+use app::types::DemoSignIn;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+
+/// The demo account created in demo mode (public by design).
+pub const DEMO_EMAIL: &str = "demo@lunapanel.test";
+pub const DEMO_PASSWORD: &str = "lunapanel-demo";
+
+/// Largest request body accepted (server-function arguments are small; SEC-2.3).
+const BODY_LIMIT: usize = 64 * 1024;
+/// In-flight requests are cut off after this long (also bounds the shutdown drain).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often expired sessions are deleted.
+const SESSION_SWEEP: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database {url}: {source}")]
+    Database {
+        url: String,
+        source: store::StoreError,
+    },
+    #[error("cannot prepare the session table: {0}")]
+    Sessions(sqlx::Error),
+    #[error("cannot prepare password hashing: {0}")]
+    Hasher(#[from] app::server::password::PasswordError),
+    #[error("cannot create the demo account: {0}")]
+    Demo(store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Everything the router needs, opened and checked.
+pub struct Prepared {
+    pub config: Config,
+    pub store: Arc<SqlStore>,
+    pub state: ServerState,
+    pub sessions: SessionBackend,
+    /// False once shutdown has begun (`/readyz` answers 503 from then on).
+    pub ready: Arc<AtomicBool>,
+}
+
+/// Opens the database (creating a SQLite file if absent), applies migrations, prepares the
+/// session table and, in demo mode, the demo account. Any failure stops start-up.
+pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
+    let store = store::connect(config.database_url.expose())
+        .await
+        .map_err(|source| StartupError::Database {
+            url: config.database_url.redacted(),
+            source,
+        })?;
+    let store = Arc::new(store);
+    let sessions = SessionBackend::for_store(&store)
+        .await
+        .map_err(StartupError::Sessions)?;
+    let parallel = std::thread::available_parallelism().map_or(2, usize::from);
+    let hasher = Hasher::new(parallel)?;
+    let demo_sign_in = if config.demo {
+        ensure_demo_account(store.as_ref(), &hasher).await?;
+        Some(DemoSignIn {
+            email: DEMO_EMAIL.into(),
+            password: DEMO_PASSWORD.into(),
+        })
+    } else {
+        None
+    };
+    let settings = PanelSettings {
+        demo: config.demo,
+        demo_sign_in,
+        sign_up: config.sign_up,
+        public_origin: config.public_origin(),
+        idle_timeout: config.idle_timeout,
+        absolute_timeout: config.absolute_timeout,
+        invite_lifetime: config.invite_lifetime,
+    };
+    let state = ServerState {
+        store: store.clone(),
+        hasher,
+        settings: Arc::new(settings),
+    };
+    Ok(Prepared {
+        config,
+        store,
+        state,
+        sessions,
+        ready: Arc::new(AtomicBool::new(true)),
+    })
+}
+
+async fn ensure_demo_account(store: &dyn Store, hasher: &Hasher) -> Result<(), StartupError> {
+    if store
+        .user_by_email(DEMO_EMAIL)
+        .await
+        .map_err(StartupError::Demo)?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let password_hash = hasher.hash(DEMO_PASSWORD).await?;
+    let new = NewUser {
+        email: DEMO_EMAIL.into(),
+        display_name: "Demo User".into(),
+        password_hash,
+    };
+    store
+        .create_user(new, SignUpGate::Open)
+        .await
+        .map_err(StartupError::Demo)?;
+    Ok(())
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("lunapanel")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build()
+}
+
+/// The whole HTTP application.
+pub fn router(prepared: &Prepared) -> Router {
+    let options = leptos_options(&prepared.config);
+    let state = prepared.state.clone();
+    let context = move || provide_context(state.clone());
+    let routes = generate_route_list(App);
+    let app = Router::new()
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
+        .with_state(options)
+        .layer(axum::middleware::from_fn(gates::require_sign_in))
+        .layer(axum::middleware::from_fn_with_state(
+            prepared.state.clone(),
+            authenticate,
+        ))
+        .layer(prepared.sessions.clone().layer(
+            prepared.config.secure_cookies(),
+            prepared.config.idle_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(prepared.config.public_origin()),
+            gates::origin_gate,
+        ));
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .with_state(ops::OpsState {
+            store: prepared.store.clone(),
+            ready: prepared.ready.clone(),
+        });
+    ops.merge(app)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(gates::response_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// A running server (for tests and the binary).
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), StartupError>>,
+}
+
+impl Running {
+    /// Begins a graceful shutdown and waits for it to finish.
+    pub async fn stop(self) -> Result<(), StartupError> {
+        let _ = self.shutdown.send(true);
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+/// Binds `config.listen` and serves in the background.
+pub async fn start(prepared: Prepared) -> Result<Running, StartupError> {
+    let addr = prepared.config.listen;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Listen { addr, source })?;
+    start_on(prepared, listener).await
+}
+
+/// Serves on an already bound `listener` in the background.
+pub async fn start_on(prepared: Prepared, listener: TcpListener) -> Result<Running, StartupError> {
+    let addr = listener.local_addr().map_err(StartupError::Serve)?;
+    let (shutdown, mut signal) = tokio::sync::watch::channel(false);
+    let sweeper = tokio::spawn(
+        prepared
+            .sessions
+            .clone()
+            .delete_expired_every(SESSION_SWEEP),
+    );
+    let app = router(&prepared);
+    let ready = prepared.ready.clone();
+    let store = prepared.store.clone();
+    let task = tokio::spawn(async move {
+        let drain = async move {
+            let _ = signal.wait_for(|stop| *stop).await;
+            ready.store(false, Ordering::SeqCst);
+            tracing::info!("shutting down: finishing requests in flight");
+        };
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(drain)
+        .await
+        .map_err(StartupError::Serve);
+        sweeper.abort();
+        store.close().await;
+        served
+    });
+    Ok(Running {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains and returns.
+pub async fn serve(config: Config) -> Result<(), StartupError> {
+    let demo = config.demo;
+    let public = config.public_origin();
+    let prepared = prepare(config).await?;
+    let running = start(prepared).await?;
+    tracing::info!(addr = %running.addr, "lunapanel is listening");
+    println!("lunapanel is running at {public}");
+    if demo {
+        println!("Demo mode: sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}");
+    }
+    telemetry::shutdown_signal().await;
+    running.stop().await
+}

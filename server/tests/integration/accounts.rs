@@ -1,0 +1,408 @@
+//! Accounts: sign-up (first user admin, policy, invites), sign-in (uniform failures,
+//! rehash), password change, disabling, admin-only functions.
+
+use app::error::AppError;
+use app::server::password::M_COST_KIB;
+use app::server::store::PasswordHash;
+use app::types::{InviteSummary, NewInvite, Role, UserSummary};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use reqwest::StatusCode;
+
+use crate::harness::{Db, Panel, PASSWORD};
+
+async fn first_user_is_admin_and_signed_in(db: Db) {
+    let panel = Panel::start(db).await;
+    let c = panel.client();
+    assert!(panel.info(&c).await.first_user);
+    let me = panel.sign_up(&c, "Ada@Example.com", None).await.unwrap();
+    assert_eq!(me.role, Role::Admin);
+    assert_eq!(me.email, "ada@example.com", "stored normalised");
+    let info = panel.info(&c).await;
+    assert_eq!(info.user.unwrap().id, me.id);
+    assert!(!info.first_user);
+    // The stored hash is argon2id with the required parameters (SEC-2.1).
+    let stored = panel.state.store.user_by_id(me.id).await.unwrap().unwrap();
+    assert!(stored
+        .password_hash
+        .0
+        .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    panel.stop().await;
+}
+
+async fn sign_up_rules_and_invites(db: Db) {
+    let panel = Panel::start(db).await;
+    let admin = panel.admin().await;
+
+    // Bad input: every field gets its message; nothing is created.
+    let c = panel.client();
+    let err = panel
+        .call::<serde_json::Value>(
+            &c,
+            "sign_up",
+            &[
+                ("name", ""),
+                ("email", "nope"),
+                ("password", "short"),
+                ("confirm", "x"),
+            ],
+        )
+        .await
+        .unwrap_err();
+    for field in ["name", "email", "password", "confirm"] {
+        assert!(err.field(field).is_some(), "{field}: {err:?}");
+    }
+
+    // Invite-only (the default): no invite, no account.
+    let err = panel
+        .sign_up(&c, "bob@example.com", None)
+        .await
+        .unwrap_err();
+    assert!(err.field("invite").unwrap().contains("invite"), "{err:?}");
+    assert!(panel
+        .state
+        .store
+        .user_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Only the admin can make invites.
+    let invite: NewInvite = panel
+        .call(&admin, "admin/create_invite", &[])
+        .await
+        .unwrap();
+    let token = invite.link.split("invite=").nth(1).unwrap().to_owned();
+    assert!(invite
+        .link
+        .starts_with(&format!("{}/sign-up?invite=", panel.base)));
+    assert!(token.len() >= 43, "256-bit token");
+    let bob = panel
+        .sign_up(&c, "bob@example.com", Some(&token))
+        .await
+        .unwrap();
+    assert_eq!(bob.role, Role::Owner);
+
+    // Single use.
+    let c2 = panel.client();
+    let err = panel
+        .sign_up(&c2, "carol@example.com", Some(&token))
+        .await
+        .unwrap_err();
+    assert!(err.field("invite").is_some(), "{err:?}");
+
+    // Owners cannot make invites or list users.
+    let err = panel
+        .call::<NewInvite>(&c, "admin/create_invite", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Forbidden);
+    let err = panel
+        .call::<Vec<UserSummary>>(&c, "admin/list_users", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Forbidden);
+    // Nobody signed in: unauthenticated.
+    let anon = panel.client();
+    let err = panel
+        .call::<Vec<UserSummary>>(&anon, "admin/list_users", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Unauthenticated);
+
+    // Revoking: an open invite can be revoked, then it no longer works.
+    let second: NewInvite = panel
+        .call(&admin, "admin/create_invite", &[])
+        .await
+        .unwrap();
+    let id = second.id.to_string();
+    panel
+        .call::<()>(&admin, "admin/revoke_invite", &[("invite_id", &id)])
+        .await
+        .unwrap();
+    let token2 = second.link.split("invite=").nth(1).unwrap();
+    assert!(panel
+        .sign_up(&c2, "carol@example.com", Some(token2))
+        .await
+        .is_err());
+    let listed: Vec<InviteSummary> = panel.call(&admin, "admin/list_invites", &[]).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .any(|i| i.used_by_email.as_deref() == Some("bob@example.com")));
+    assert!(listed.iter().any(|i| i.revoked));
+    panel.stop().await;
+}
+
+async fn open_sign_up_and_duplicates(db: Db) {
+    let panel = Panel::start_with(db, &[("sign_up", "open")], |_| {}).await;
+    panel.admin().await;
+    let c = panel.client();
+    let u = panel.sign_up(&c, "bob@example.com", None).await.unwrap();
+    assert_eq!(u.role, Role::Owner);
+    let err = panel
+        .sign_up(&panel.client(), "BOB@example.com", None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.field("email").unwrap().contains("already exists"),
+        "{err:?}"
+    );
+    panel.stop().await;
+}
+
+async fn sign_in_failures_are_indistinguishable(db: Db) {
+    let panel = Panel::start(db).await;
+    let admin = panel.admin().await;
+    drop(admin);
+    let c = panel.client();
+    let unknown = panel
+        .call_raw(
+            &c,
+            "sign_in",
+            &[("email", "nobody@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let wrong = panel
+        .call_raw(
+            &c,
+            "sign_in",
+            &[
+                ("email", "admin@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown, wrong, "same status and body");
+    let err: AppError = serde_json::from_str(&wrong.1).unwrap();
+    assert_eq!(err, AppError::InvalidCredentials);
+    // Empty fields get field messages instead.
+    let err = panel.sign_in(&c, "", "").await.unwrap_err();
+    assert!(err.field("email").is_some() && err.field("password").is_some());
+    // A right password works, case-insensitively on the e-mail.
+    panel
+        .sign_in(&c, " ADMIN@example.com ", PASSWORD)
+        .await
+        .unwrap();
+    panel.stop().await;
+}
+
+async fn weak_hash_is_upgraded_at_sign_in(db: Db) {
+    let panel = Panel::start(db).await;
+    let admin = panel.admin().await;
+    drop(admin);
+    let user = panel
+        .state
+        .store
+        .user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    panel
+        .state
+        .store
+        .set_password_hash(user.id, PasswordHash(weak.clone()), false)
+        .await
+        .unwrap();
+
+    let c = panel.client();
+    panel
+        .sign_in(&c, "admin@example.com", "wrong password!")
+        .await
+        .unwrap_err();
+    let after_wrong = panel
+        .state
+        .store
+        .user_by_id(user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after_wrong.password_hash.0, weak,
+        "a wrong password never rewrites"
+    );
+
+    panel
+        .sign_in(&c, "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let after = panel
+        .state
+        .store
+        .user_by_id(user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(after.password_hash.0, weak);
+    assert!(after
+        .password_hash
+        .0
+        .contains(&format!("m={M_COST_KIB},t=2,p=1")));
+    panel
+        .sign_in(&panel.client(), "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    panel.stop().await;
+}
+
+async fn change_password_ends_other_sessions(db: Db) {
+    let panel = Panel::start(db).await;
+    let here = panel.admin().await;
+    let elsewhere = panel.client();
+    panel
+        .sign_in(&elsewhere, "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    assert!(panel.info(&elsewhere).await.user.is_some());
+
+    // Wrong current password: refused beside the field.
+    let err = panel
+        .call::<()>(
+            &here,
+            "change_password",
+            &[
+                ("current", "not it at all"),
+                ("new_password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.field("current").is_some(), "{err:?}");
+
+    panel
+        .call::<()>(
+            &here,
+            "change_password",
+            &[
+                ("current", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(
+        panel.info(&here).await.user.is_some(),
+        "this session carries on"
+    );
+    assert!(
+        panel.info(&elsewhere).await.user.is_none(),
+        "the other session ended"
+    );
+    let err = panel
+        .sign_in(&panel.client(), "admin@example.com", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::InvalidCredentials, "old password fails");
+    panel
+        .sign_in(
+            &panel.client(),
+            "admin@example.com",
+            "a brand new passphrase",
+        )
+        .await
+        .unwrap();
+    panel.stop().await;
+}
+
+async fn disabled_accounts_are_locked_out(db: Db) {
+    let panel = Panel::start_with(db, &[("sign_up", "open")], |_| {}).await;
+    let admin = panel.admin().await;
+    let bob = panel.client();
+    let bob_user = panel.sign_up(&bob, "bob@example.com", None).await.unwrap();
+    let me = panel.info(&admin).await.user.unwrap();
+
+    let err = panel
+        .call::<()>(
+            &admin,
+            "admin/set_user_disabled",
+            &[("user_id", &me.id.to_string()), ("disabled", "true")],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Conflict(_)),
+        "cannot disable yourself: {err:?}"
+    );
+    let err = panel
+        .call::<()>(
+            &bob,
+            "admin/set_user_disabled",
+            &[("user_id", &me.id.to_string()), ("disabled", "true")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Forbidden);
+
+    panel
+        .call::<()>(
+            &admin,
+            "admin/set_user_disabled",
+            &[("user_id", &bob_user.id.to_string()), ("disabled", "true")],
+        )
+        .await
+        .unwrap();
+    assert!(
+        panel.info(&bob).await.user.is_none(),
+        "open session ended at once"
+    );
+    let err = panel
+        .sign_in(&panel.client(), "bob@example.com", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        AppError::InvalidCredentials,
+        "same answer as a wrong password"
+    );
+    let users: Vec<UserSummary> = panel.call(&admin, "admin/list_users", &[]).await.unwrap();
+    assert!(users.iter().find(|u| u.id == bob_user.id).unwrap().disabled);
+
+    panel
+        .call::<()>(
+            &admin,
+            "admin/set_user_disabled",
+            &[("user_id", &bob_user.id.to_string()), ("disabled", "false")],
+        )
+        .await
+        .unwrap();
+    panel
+        .sign_in(&panel.client(), "bob@example.com", PASSWORD)
+        .await
+        .unwrap();
+    panel.stop().await;
+}
+
+async fn oversized_bodies_are_refused_without_hashing(db: Db) {
+    let panel = Panel::start(db).await;
+    let c = panel.client();
+    let huge = "x".repeat(1024 * 1024);
+    let (status, _) = panel
+        .call_raw(
+            &c,
+            "sign_in",
+            &[("email", "a@example.com"), ("password", &huge)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    panel.stop().await;
+}
+
+crate::both!(
+    first_user_is_admin_and_signed_in,
+    sign_up_rules_and_invites,
+    open_sign_up_and_duplicates,
+    sign_in_failures_are_indistinguishable,
+    weak_hash_is_upgraded_at_sign_in,
+    change_password_ends_other_sessions,
+    disabled_accounts_are_locked_out,
+    oversized_bodies_are_refused_without_hashing,
+);

@@ -1,0 +1,166 @@
+//! The `lunapanel` binary itself: demo start-up, sign-in with the printed credentials,
+//! graceful shutdown on SIGTERM, and start-up refusals with clear messages.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::server::testdb::TestDb;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn lunapanel() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lunapanel"));
+    // Start from a clean slate: no LUNAPANEL_* from the caller's environment.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LUNAPANEL_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+#[tokio::test]
+async fn demo_mode_starts_signs_in_and_stops_on_sigterm() {
+    let db = TestDb::sqlite();
+    let port = free_port();
+    let mut child = lunapanel()
+        .env("LUNAPANEL_DATABASE_URL", &db.url)
+        .env("LUNAPANEL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LUNAPANEL_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let running = lines.next().unwrap().unwrap();
+    assert_eq!(
+        running,
+        format!("lunapanel is running at http://127.0.0.1:{port}")
+    );
+    let demo = lines.next().unwrap().unwrap();
+    assert!(
+        demo.contains(lunapanel::DEMO_EMAIL) && demo.contains(lunapanel::DEMO_PASSWORD),
+        "{demo}"
+    );
+
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{base}/api/sign_in"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("email", lunapanel::DEMO_EMAIL),
+            ("password", lunapanel::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let info: app::types::PanelInfo = client
+        .post(format!("{base}/api/panel_info"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(info.demo);
+    assert_eq!(info.user.unwrap().email, lunapanel::DEMO_EMAIL);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(
+        logs.contains("request_id"),
+        "structured request logs: {logs}"
+    );
+    assert!(
+        !logs.contains(lunapanel::DEMO_PASSWORD),
+        "no password in logs"
+    );
+    assert!(!logs.contains("lp_sid="), "no session cookie in logs");
+}
+
+#[test]
+fn bad_settings_stop_start_up_with_the_setting_named() {
+    let out = lunapanel()
+        .env("LUNAPANEL_SIGN_UP", "sometimes")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`sign_up`") && err.contains("LUNAPANEL_SIGN_UP"),
+        "{err}"
+    );
+
+    let out = lunapanel()
+        .args(["--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`listen` (from command-line flag)"));
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up() {
+    let port = free_port();
+    let out = lunapanel()
+        .env(
+            "LUNAPANEL_DATABASE_URL",
+            format!("postgres://lp:s3cret-pw@127.0.0.1:{}/none", free_port()),
+        )
+        .env("LUNAPANEL_LISTEN", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open the database"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "password redacted: {err}");
+}
+
+#[test]
+fn check_config_prints_redacted_settings() {
+    let out = lunapanel()
+        .arg("check-config")
+        .env(
+            "LUNAPANEL_DATABASE_URL",
+            "postgres://lp:s3cret-pw@db.example.com/panel",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("db.example.com") && !text.contains("s3cret-pw"),
+        "{text}"
+    );
+}

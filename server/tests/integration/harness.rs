@@ -1,0 +1,219 @@
+//! A real panel on a loopback port, over a throw-away SQLite or PostgreSQL database,
+//! driven with reqwest like a browser would (cookies, Origin, fetch metadata).
+
+use std::sync::Arc;
+
+use app::error::AppError;
+use app::server::session::SessionBackend;
+use app::server::testdb::TestDb;
+use app::server::{PanelSettings, ServerState};
+use lunapanel::{config, prepare, start_on, Running};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Panel {
+    pub base: String,
+    pub state: ServerState,
+    pub sessions: SessionBackend,
+    running: Option<Running>,
+    pub db: TestDb,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl Panel {
+    pub async fn start(db: Db) -> Panel {
+        Self::start_with(db, &[], |_| {}).await
+    }
+
+    /// Starts a panel with extra config `flags` and `tweak` applied to its settings.
+    pub async fn start_with(
+        db: Db,
+        flags: &[(&'static str, &str)],
+        tweak: impl FnOnce(&mut PanelSettings),
+    ) -> Panel {
+        let test_db = match db {
+            Db::Sqlite => TestDb::sqlite(),
+            Db::Postgres => TestDb::postgres().await,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut all: Vec<(&str, String)> = vec![
+            ("listen", addr.to_string()),
+            ("database_url", test_db.url.clone()),
+            ("demo", "false".into()),
+            (
+                "site_root",
+                std::env::temp_dir()
+                    .join("lunapanel-test-site")
+                    .display()
+                    .to_string(),
+            ),
+        ];
+        all.extend(flags.iter().map(|(k, v)| (*k, v.to_string())));
+        let config = config::load(None, Vec::new(), &all).expect("test config");
+        let mut prepared = prepare(config).await.expect("prepare");
+        tweak(Arc::get_mut(&mut prepared.state.settings).expect("settings not shared yet"));
+        let state = prepared.state.clone();
+        let sessions = prepared.sessions.clone();
+        let running = start_on(prepared, listener).await.expect("start");
+        Panel {
+            base: format!("http://{addr}"),
+            state,
+            sessions,
+            running: Some(running),
+            db: test_db,
+        }
+    }
+
+    /// A browser-like client: keeps cookies, sends same-origin fetch metadata, and does
+    /// not follow redirects.
+    pub fn client(&self) -> Client {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_str(&self.base).unwrap());
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A client with no cookie store and no default headers.
+    pub fn bare_client(&self) -> Client {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Calls server function `name` with form arguments; returns the status and body.
+    pub async fn call_raw(
+        &self,
+        client: &Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let res = client
+            .post(format!("{}/api/{name}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Calls server function `name` and decodes its result.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        client: &Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, AppError> {
+        let (status, body) = self.call_raw(client, name, form).await;
+        if status.is_success() {
+            Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}")))
+        } else {
+            Err(serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{name} ({status}): {e}: {body}")))
+        }
+    }
+
+    pub async fn sign_up(
+        &self,
+        client: &Client,
+        email: &str,
+        invite: Option<&str>,
+    ) -> Result<app::types::SessionUser, AppError> {
+        let mut form = vec![
+            ("name", "Test User"),
+            ("email", email),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ];
+        if let Some(token) = invite {
+            form.push(("invite", token));
+        }
+        self.call(client, "sign_up", &form).await
+    }
+
+    pub async fn sign_in(
+        &self,
+        client: &Client,
+        email: &str,
+        password: &str,
+    ) -> Result<app::types::SessionUser, AppError> {
+        self.call(
+            client,
+            "sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn info(&self, client: &Client) -> app::types::PanelInfo {
+        self.call(client, "panel_info", &[])
+            .await
+            .expect("panel_info")
+    }
+
+    /// Signs up the first (admin) account on a fresh client.
+    pub async fn admin(&self) -> Client {
+        let c = self.client();
+        self.sign_up(&c, "admin@example.com", None)
+            .await
+            .expect("admin sign-up");
+        c
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// Runs an async test case against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::harness::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if app::server::testdb::pg_skipped() {
+                        return;
+                    }
+                    super::$case($crate::harness::Db::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The value of the session cookie in a `Set-Cookie` header list, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("lp_sid="))
+        .map(str::to_owned)
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real router over real HTTP, on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod accounts;
+mod binary;
+mod gates;
+mod sessions;
