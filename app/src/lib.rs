@@ -73,6 +73,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(PanelContext::new());
+    // Effects run only in the browser, after hydration: mark the page as live (end-to-end
+    // tests wait for this before interacting).
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/lunapanel.css" />

@@ -1,0 +1,143 @@
+// Accounts from first sign-up to a disabled second account: sign up (with live hints and a
+// field error that loses nothing), sign out, wrong password, sign in, change password
+// (old one then fails), invite a second user, disable them (they cannot sign in).
+import { openBrowser, visit, hydrated, shot, assert, check, expectText } from "../lib.mjs";
+
+const ADMIN = { name: "Ada Admin", email: "ada@example.com", password: "first passphrase 1" };
+const NEW_PASSWORD = "second passphrase 2";
+const BOB = { name: "<img src=x onerror=alert(1)>", email: "bob@example.com", password: "bobs passphrase 3" };
+
+async function signIn(page, base, email, password) {
+  await visit(page, `${base}/sign-in`);
+  await page.fill("#field-email", email);
+  await page.fill("#field-password", password);
+  await page.click("button[type=submit]");
+}
+
+async function signOut(page) {
+  await page.click("#sign-out");
+  await page.waitForURL(/\/sign-in$/);
+}
+
+export default async function accounts(base) {
+  const { context, page, problems } = await openBrowser();
+
+  await check("a signed-out visitor of / is sent to sign-in", async () => {
+    await visit(page, `${base}/`);
+    assert(page.url().endsWith("/sign-in"), `at ${page.url()}`);
+  });
+
+  await check("sign-up page hydrates: live password hint without reload", async () => {
+    await visit(page, `${base}/sign-up`);
+    await expectText(page.locator("main"), "first account", "first-account notice");
+    await page.evaluate(() => (window.__noReload = true));
+    await page.fill("#field-password", "abc");
+    await expectText(page.locator("#field-password-error"), "at least 10 characters (3 so far)", "live hint");
+    // The show/hide toggle is client-side too.
+    await page.click("#field-password ~ button.toggle-visibility");
+    assert((await page.getAttribute("#field-password", "type")) === "text", "password shown");
+    await page.click("#field-password ~ button.toggle-visibility");
+    assert(await page.evaluate(() => window.__noReload === true), "page was reloaded");
+    await shot(page, "01-sign-up-live-hint");
+  });
+
+  await check("sign-up with mismatched passwords: error beside the field, input kept", async () => {
+    await page.fill("#field-name", ADMIN.name);
+    await page.fill("#field-email", ADMIN.email);
+    await page.fill("#field-password", ADMIN.password);
+    await page.fill("#field-confirm", "something else entirely");
+    await page.click("button[type=submit]");
+    await expectText(page.locator("#field-confirm-error"), "do not match", "confirm error");
+    assert((await page.getAttribute("#field-confirm", "aria-invalid")) === "true", "aria-invalid");
+    assert((await page.inputValue("#field-email")) === ADMIN.email, "e-mail kept");
+    assert((await page.inputValue("#field-name")) === ADMIN.name, "name kept");
+    await shot(page, "02-sign-up-field-error");
+  });
+
+  await check("sign up the first account (administrator)", async () => {
+    await page.fill("#field-confirm", ADMIN.password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base}/`);
+    await expectText(page.locator("h1"), `Welcome, ${ADMIN.name}`, "welcome");
+    await expectText(page.locator("nav#sidebar"), "Administration", "admin nav");
+    await shot(page, "03-overview-admin");
+  });
+
+  await check("sign out", async () => {
+    await signOut(page);
+    await visit(page, `${base}/account`);
+    assert(page.url().endsWith("/sign-in"), "console closed after sign-out");
+  });
+
+  await check("a wrong password shows the error and keeps the e-mail", async () => {
+    await signIn(page, base, ADMIN.email, "not the password");
+    await expectText(page.locator(".form-alert"), "e-mail address or password is incorrect", "alert");
+    assert((await page.inputValue("#field-email")) === ADMIN.email, "e-mail kept");
+    await shot(page, "04-sign-in-wrong-password");
+  });
+
+  await check("sign in", async () => {
+    await page.fill("#field-password", ADMIN.password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base}/`);
+    await expectText(page.locator("h1"), "Welcome", "welcome");
+  });
+
+  await check("change password; the old one then fails", async () => {
+    await page.click("nav#sidebar >> text=Account");
+    await page.waitForURL(`${base}/account`);
+    await hydrated(page);
+    await page.fill("#field-current", ADMIN.password);
+    await page.fill("#field-new_password", NEW_PASSWORD);
+    await page.fill("#field-confirm", NEW_PASSWORD);
+    await page.click("#change-password button[type=submit]");
+    await expectText(page.locator(".notice-success"), "password was changed", "success");
+    await shot(page, "05-password-changed");
+    await signOut(page);
+    await signIn(page, base, ADMIN.email, ADMIN.password);
+    await expectText(page.locator(".form-alert"), "incorrect", "old password refused");
+    await page.fill("#field-password", NEW_PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base}/`);
+  });
+
+  const bob = await openBrowser();
+  await check("invite a second user; their name renders as text", async () => {
+    await visit(page, `${base}/admin`);
+    await page.click("#create-invite");
+    const link = await page.locator("#invite-link").inputValue();
+    assert(link.startsWith(`${base}/sign-up?invite=`), `link ${link}`);
+    await shot(page, "06-invite-created");
+    await visit(bob.page, link);
+    await expectText(bob.page.locator("main"), "You were invited", "invite notice");
+    await bob.page.fill("#field-name", BOB.name);
+    await bob.page.fill("#field-email", BOB.email);
+    await bob.page.fill("#field-password", BOB.password);
+    await bob.page.fill("#field-confirm", BOB.password);
+    await bob.page.click("button[type=submit]");
+    await bob.page.waitForURL(`${base}/`);
+    await expectText(bob.page.locator(".user-name"), BOB.name, "hostile name shown literally");
+    assert((await bob.page.locator("img[src=x]").count()) === 0, "no injected <img>");
+    assert(!(await bob.page.locator("nav#sidebar").innerText()).includes("Administration"), "no admin nav for owners");
+    await shot(bob.page, "07-invited-user");
+  });
+
+  await check("a disabled account is signed out and cannot sign in", async () => {
+    await visit(page, `${base}/admin`);
+    await page.click(`button[aria-label="Disable ${BOB.email}"]`);
+    await expectText(page.locator(`tr[data-user="${BOB.email}"]`), "Disabled", "status");
+    await shot(page, "08-user-disabled");
+    await visit(bob.page, `${base}/account`);
+    assert(bob.page.url().endsWith("/sign-in"), `disabled session still open at ${bob.page.url()}`);
+    await signIn(bob.page, base, BOB.email, BOB.password);
+    await expectText(bob.page.locator(".form-alert"), "incorrect", "refused");
+    await shot(bob.page, "09-disabled-sign-in");
+  });
+
+  await check("no console errors, page errors or dialogs", async () => {
+    const all = [...problems, ...bob.problems];
+    assert(all.length === 0, all.join("\n"));
+  });
+  await bob.context.close();
+  await context.close();
+}

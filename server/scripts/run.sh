@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds lunapanel (release) and runs it in demo mode at http://127.0.0.1:3000:
+# a built-in Luna Node emulator and a demo account whose sign-in is printed below.
+# Settings: LUNAPANEL_* variables or flags after the command (see README).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+bash server/scripts/setup.sh
+# wasm-opt (npm binaryen) for the release wasm; never Debian's binaryen (it breaks hydration).
+export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+cargo leptos build --release
+exec target/release/lunapanel "$@"

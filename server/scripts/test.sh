@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy (ssr and hydrate), unit and integration tests on
+# SQLite and PostgreSQL (127.0.0.1:5432, a fresh database per test, dropped after), then
+# the release build and the browser journeys in Chromium.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+t0=$SECONDS
+step() { echo "=== [$((SECONDS - t0))s] $*"; }
+
+step "setup"
+bash server/scripts/setup.sh --browser
+export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+
+step "PostgreSQL"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering at 127.0.0.1:5432" >&2; exit 1; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "clippy (ssr)"
+cargo clippy -p app -p lunapanel --features app/ssr --all-targets -- -D warnings
+step "clippy (hydrate)"
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "unit + integration tests (SQLite and PostgreSQL)"
+cargo test -p app -p lunapanel --features app/ssr
+
+step "release build"
+cargo leptos build --release
+
+step "browser journeys (Chromium)"
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_panel() { # name, demo, port
+  LUNAPANEL_LISTEN="127.0.0.1:$3" LUNAPANEL_DEMO="$2" LUNAPANEL_SIGN_UP=invite-only \
+  LUNAPANEL_DATABASE_URL="sqlite://$work/$1/panel.db" LUNAPANEL_MASTER_KEY_FILE="$work/$1/master.key" \
+    target/release/lunapanel >"$work/$1.log" 2>&1 &
+  pids+=($!)
+}
+fresh_port=$(free_port); demo_port=$(free_port)
+start_panel fresh false "$fresh_port"
+start_panel demo true "$demo_port"
+rm -rf end2end/test-results
+if ! E2E_BASE="http://127.0.0.1:$fresh_port" E2E_DEMO_BASE="http://127.0.0.1:$demo_port" node end2end/run.mjs; then
+  echo "--- panel logs"; tail -n 50 "$work"/*.log
+  exit 1
+fi
+step "done"
