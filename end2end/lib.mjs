@@ -26,7 +26,9 @@ export async function openBrowser() {
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error" && !page.__expect404) problems.push(`console error: ${m.text()}`);
+    // A refused sign-in or a validation error is an expected 4xx; anything 5xx is not.
+    const expected4xx = /status of 4\d\d/.test(m.text());
+    if (m.type() === "error" && !expected4xx) problems.push(`console error: ${m.text()}`);
   });
   page.on("dialog", (d) => {
     problems.push(`unexpected dialog: ${d.message()}`);

@@ -5,7 +5,6 @@
 //! place that decides which variant (and so which wording) the user gets. Internal causes are
 //! logged on the server with a reference and never sent to the browser.
 
-use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -136,29 +135,6 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Transport(other.to_string()),
         }
-    }
-}
-
-/// Shows the errors caught by an `ErrorBoundary` as a page-level panel.
-#[component]
-pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    let messages = move || {
-        errors
-            .get()
-            .into_iter()
-            .map(|(_, e)| e.to_string())
-            .collect::<Vec<_>>()
-    };
-    view! {
-        <section class="error-panel" role="alert">
-            <h2>"This page could not be shown"</h2>
-            <ul>
-                {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-            </ul>
-            <p>
-                <a href="/">"Back to the overview"</a>
-            </p>
-        </section>
     }
 }
 

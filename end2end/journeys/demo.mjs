@@ -36,12 +36,10 @@ export default async function demo(base) {
   });
 
   await check("an unknown page shows the 404 page", async () => {
-    page.__expect404 = true;
     const res = await page.goto(`${base}/no-such-page`);
     assert(res.status() === 404, `status ${res.status()}`);
     await expectText(page.locator("h1"), "Page not found", "404 heading");
     await shot(page, "14-not-found");
-    page.__expect404 = false;
   });
 
   await check("demo: no console errors, page errors or dialogs", async () => {

@@ -74,6 +74,28 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Largest server-function error body inspected (errors are small JSON documents).
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Server functions answer every error with 500; this gives each `AppError` its own status
+/// (401, 403, 404, 409, 422, …) so that clients, proxies and monitoring see what happened.
+/// The body is left as it is.
+pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_LIMIT).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// Security headers on every response; `Cache-Control: no-store` on everything but the
 /// immutable build output under `/pkg/`.
 pub async fn response_headers(req: Request, next: Next) -> Response {

@@ -167,6 +167,7 @@ pub fn router(prepared: &Prepared) -> Router {
             context, shell,
         ))
         .with_state(options)
+        .layer(axum::middleware::from_fn(gates::server_fn_error_status))
         .layer(axum::middleware::from_fn(gates::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(
             prepared.state.clone(),

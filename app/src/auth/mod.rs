@@ -166,8 +166,20 @@ pub async fn change_password(
     use crate::validate::check_password_change;
 
     let user = require_user()?;
-    check_password_change(&current, &new_password, &confirm, &user.email).into_result()?;
     let state = state()?;
+    if state
+        .settings
+        .demo_sign_in
+        .as_ref()
+        .is_some_and(|demo| demo.email == user.email)
+    {
+        return Err(AppError::Conflict(
+            "The demo account is shared by every visitor, so its password cannot be changed. \
+             Invite yourself from Administration to try this with your own account."
+                .into(),
+        ));
+    }
+    check_password_change(&current, &new_password, &confirm, &user.email).into_result()?;
     let verified = state
         .hasher
         .verify(&current, Some(&user.password_hash))

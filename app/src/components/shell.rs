@@ -30,6 +30,24 @@ pub fn ErrorNotice(message: String) -> impl IntoView {
     }
 }
 
+/// A whole-page error: what went wrong and a way to try again.
+#[component]
+pub fn ErrorPage(message: String) -> impl IntoView {
+    view! {
+        <main class="standalone" id="main">
+            <section class="card narrow error-panel" role="alert">
+                <h1>"This page could not be loaded"</h1>
+                <p>{message}</p>
+                <p>
+                    <a class="button primary" href="">
+                        "Try again"
+                    </a>
+                </p>
+            </section>
+        </main>
+    }
+}
+
 /// Guards the console: signed-in users get the frame, everyone else the sign-in page.
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
@@ -42,12 +60,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         Some(user) => view! { <Console user demo=info.demo /> }.into_any(),
                         None => view! { <Redirect path="/sign-in" /> }.into_any(),
                     },
-                    Err(e) => view! {
-                        <main class="page">
-                            <ErrorNotice message=e.to_string() />
-                        </main>
-                    }
-                    .into_any(),
+                    Err(e) => view! { <ErrorPage message=e.to_string() /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -90,6 +90,16 @@ async fn sign_up_rules_and_invites(db: Db) {
         .unwrap_err();
     assert!(err.field("invite").is_some(), "{err:?}");
 
+    // Each error has its own status.
+    let (status, _) = panel.call_raw(&c, "sign_up", &[("name", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = panel.call_raw(&c, "admin/list_users", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = panel
+        .call_raw(&panel.client(), "admin/list_users", &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
     // Owners cannot make invites or list users.
     let err = panel
         .call::<NewInvite>(&c, "admin/create_invite", &[])
@@ -173,6 +183,7 @@ async fn sign_in_failures_are_indistinguishable(db: Db) {
         )
         .await;
     assert_eq!(unknown, wrong, "same status and body");
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
     let err: AppError = serde_json::from_str(&wrong.1).unwrap();
     assert_eq!(err, AppError::InvalidCredentials);
     // Empty fields get field messages instead.
@@ -396,7 +407,39 @@ async fn oversized_bodies_are_refused_without_hashing(db: Db) {
     panel.stop().await;
 }
 
+async fn demo_account_password_cannot_be_changed(db: Db) {
+    let panel = Panel::start_with(db, &[("demo", "true")], |_| {}).await;
+    let c = panel.client();
+    panel
+        .sign_in(&c, lunapanel::DEMO_EMAIL, lunapanel::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let err = panel
+        .call::<()>(
+            &c,
+            "change_password",
+            &[
+                ("current", lunapanel::DEMO_PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    panel
+        .sign_in(
+            &panel.client(),
+            lunapanel::DEMO_EMAIL,
+            lunapanel::DEMO_PASSWORD,
+        )
+        .await
+        .unwrap();
+    panel.stop().await;
+}
+
 crate::both!(
+    demo_account_password_cannot_be_changed,
     first_user_is_admin_and_signed_in,
     sign_up_rules_and_invites,
     open_sign_up_and_duplicates,
