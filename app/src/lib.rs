@@ -46,6 +46,22 @@ impl PanelContext {
     pub fn refresh(&self) {
         self.version.update(|v| *v += 1);
     }
+
+    /// Once an action's `value` holds a success, fetches `panel_info` again and navigates
+    /// to `path` (after sign-in, sign-up and sign-out). Call from a component.
+    pub fn after_success<S, T>(self, value: S, path: &'static str)
+    where
+        S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+        T: 'static,
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = value.get() {
+                self.refresh();
+                navigate(path, Default::default());
+            }
+        });
+    }
 }
 
 /// The HTML document the server renders around [`App`].

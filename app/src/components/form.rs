@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::shell::ErrorNotice;
 use crate::error::AppError;
 
 /// The latest result of a server action, as a signal of its error (if it failed).
@@ -40,86 +41,50 @@ fn described_by(
 }
 
 /// A labelled input. Its error (from the server, or a live client-side hint) sits right
-/// below it and is announced to screen readers.
+/// below it and is announced to screen readers. With `revealable`, a show/hide toggle sits
+/// beside it (for passwords; works once the page has hydrated).
 #[component]
 pub fn Field(
     /// The input's `name` (also the server function's argument name).
     name: &'static str,
     label: &'static str,
     #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<&'static str>,
     #[prop(default = true)] required: bool,
     #[prop(optional, into)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
     /// Called with the input's value on every keystroke (live hints).
-    #[prop(optional)]
+    #[prop(optional, into)]
     on_input: Option<Callback<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described_by = described_by(hint.is_some(), &hint_id, &error_id, error);
-    view! {
-        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
-            <input
-                id=id.clone()
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                required=required
-                value=value
-                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
-                aria-describedby=described_by
-                on:input=move |ev| {
-                    if let Some(cb) = on_input {
-                        cb.run(event_target_value(&ev));
-                    }
-                }
-            />
-            <p class="field-error" id=error_id aria-live="polite">
-                {move || error.get()}
-            </p>
-        </div>
-    }
-}
-
-/// A password input with a show/hide toggle (works once the page has hydrated).
-#[component]
-pub fn PasswordField(
-    name: &'static str,
-    label: &'static str,
-    #[prop(default = "current-password")] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(into)] error: Signal<Option<String>>,
-    #[prop(optional)] on_input: Option<Callback<String>>,
+    #[prop(optional)] revealable: bool,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = described_by(hint.is_some(), &hint_id, &error_id, error);
-    view! {
-        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+    let input = view! {
+        <input
+            id=id.clone()
+            name=name
+            type=move || if shown.get() { "text" } else { input_type }
+            autocomplete=autocomplete
+            required=required
+            value=value
+            aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+            aria-describedby=described_by
+            on:input=move |ev| {
+                if let Some(cb) = on_input {
+                    cb.run(event_target_value(&ev));
+                }
+            }
+        />
+    };
+    let control = if revealable {
+        view! {
             <div class="password-input">
-                <input
-                    id=id.clone()
-                    name=name
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    required=true
-                    aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
-                    aria-describedby=described_by
-                    on:input=move |ev| {
-                        if let Some(cb) = on_input {
-                            cb.run(event_target_value(&ev));
-                        }
-                    }
-                />
+                {input}
                 <button
                     type="button"
                     class="toggle-visibility"
@@ -130,6 +95,16 @@ pub fn PasswordField(
                     {move || if shown.get() { "Hide" } else { "Show" }}
                 </button>
             </div>
+        }
+        .into_any()
+    } else {
+        input.into_any()
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            {control}
             <p class="field-error" id=error_id aria-live="polite">
                 {move || error.get()}
             </p>
@@ -163,6 +138,16 @@ pub fn FormAlert(
         <div class="form-alert" role="alert" hidden=move || message().is_none()>
             {message}
         </div>
+    }
+}
+
+/// Shows the error of an action's latest run, if it failed.
+#[component]
+pub fn ActionError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|e| view! { <ErrorNotice message=e.to_string() /> })
     }
 }
 

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_navigate;
 
 use crate::auth::SignOut;
+use crate::components::form::{action_error, ActionError};
 use crate::types::SessionUser;
 use crate::PanelContext;
 
@@ -72,13 +72,7 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let menu_open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            ctx.refresh();
-            navigate("/sign-in", Default::default());
-        }
-    });
+    ctx.after_success(sign_out.value(), "/sign-in");
     let is_admin = user.is_admin();
     let close_menu = move |_| menu_open.set(false);
 
@@ -151,13 +145,7 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                             </div>
                         }
                     })}
-                {move || {
-                    sign_out
-                        .value()
-                        .get()
-                        .and_then(Result::err)
-                        .map(|e| view! { <ErrorNotice message=e.to_string() /> })
-                }}
+                <ActionError error=action_error(sign_out.value()) />
                 <Outlet />
             </main>
         </div>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth::ChangePassword;
-use crate::components::form::{action_error, field_error, FormAlert, PasswordField, SubmitButton};
+use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::PanelContext;
 
 const FIELDS: &[&str] = &["current", "new_password", "confirm"];
@@ -61,23 +61,30 @@ fn ChangePasswordCard() -> impl IntoView {
                 view! {
                     <ActionForm action=action attr:novalidate=true attr:id="change-password">
                         <FormAlert error fields=FIELDS />
-                        <PasswordField
+                        <Field
                             name="current"
                             label="Current password"
                             error=field_error(error, "current")
+                            autocomplete="current-password"
+                            input_type="password"
+                            revealable=true
                         />
-                        <PasswordField
+                        <Field
                             name="new_password"
                             label="New password"
                             autocomplete="new-password"
                             hint="At least 10 characters."
                             error=field_error(error, "new_password")
+                            input_type="password"
+                            revealable=true
                         />
-                        <PasswordField
+                        <Field
                             name="confirm"
                             label="Repeat the new password"
                             autocomplete="new-password"
                             error=field_error(error, "confirm")
+                            input_type="password"
+                            revealable=true
                         />
                         <SubmitButton
                             label="Change password"

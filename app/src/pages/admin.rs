@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::admin::{list_invites, list_users, CreateInvite, RevokeInvite, SetUserDisabled};
+use crate::components::form::{action_error, ActionError};
 use crate::components::shell::{ErrorNotice, Loading};
+use crate::components::table::DataTable;
 use crate::types::{format_unix, InviteSummary, UserSummary};
 use crate::PanelContext;
 
@@ -26,13 +28,7 @@ fn UsersCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="users-heading">
             <h2 id="users-heading">"Users"</h2>
-            {move || {
-                toggle
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|e| view! { <ErrorNotice message=e.to_string() /> })
-            }}
+            <ActionError error=action_error(toggle.value()) />
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let me = ctx.info.await.ok().and_then(|i| i.user).map(|u| u.id);
@@ -91,23 +87,7 @@ fn UsersTable(
             }
         })
         .collect_view();
-    view! {
-        <div class="table-wrap">
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"E-mail"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
+    view! { <DataTable headers=&["Name", "E-mail", "Role", "Status", "Created", ""]>{rows}</DataTable> }
 }
 
 #[component]
@@ -146,13 +126,7 @@ fn InvitesCard() -> impl IntoView {
                     Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                 })
             }}
-            {move || {
-                revoke
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|e| view! { <ErrorNotice message=e.to_string() /> })
-            }}
+            <ActionError error=action_error(revoke.value()) />
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match invites.await {
@@ -206,20 +180,5 @@ fn InvitesTable(list: Vec<InviteSummary>, revoke: ServerAction<RevokeInvite>) ->
             }
         })
         .collect_view();
-    view! {
-        <div class="table-wrap">
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th scope="col">"Invite"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
+    view! { <DataTable headers=&["Invite", "Created", "Expires", "Status", ""]>{rows}</DataTable> }
 }

@@ -3,12 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_navigate;
 
 use crate::auth::SignIn;
-use crate::components::form::{
-    action_error, field_error, Field, FormAlert, PasswordField, SubmitButton,
-};
+use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::types::SignUpPolicy;
 use crate::PanelContext;
 
@@ -17,13 +14,7 @@ pub fn SignInPage() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action.value());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            ctx.refresh();
-            navigate("/", Default::default());
-        }
-    });
+    ctx.after_success(action.value(), "/");
 
     view! {
         <Title text="Sign in" />
@@ -56,10 +47,13 @@ pub fn SignInPage() -> impl IntoView {
                         autocomplete="username"
                         error=field_error(error, "email")
                     />
-                    <PasswordField
+                    <Field
                         name="password"
                         label="Password"
                         error=field_error(error, "password")
+                        autocomplete="current-password"
+                        input_type="password"
+                        revealable=true
                     />
                     <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending() />
                 </ActionForm>

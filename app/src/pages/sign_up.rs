@@ -3,12 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::auth::SignUp;
-use crate::components::form::{
-    action_error, field_error, Field, FormAlert, PasswordField, SubmitButton,
-};
+use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::shell::Loading;
 use crate::types::{PanelInfo, SignUpPolicy};
 use crate::validate::password_problem;
@@ -76,13 +74,7 @@ fn SignUpForm(invite: Option<String>) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action.value());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            ctx.refresh();
-            navigate("/", Default::default());
-        }
-    });
+    ctx.after_success(action.value(), "/");
 
     // Live hints while typing; the server checks the same rules again.
     let typed_email = RwSignal::new(String::new());
@@ -114,19 +106,23 @@ fn SignUpForm(invite: Option<String>) -> impl IntoView {
                 error=field_error(error, "email")
                 on_input=Callback::new(move |v| typed_email.set(v))
             />
-            <PasswordField
+            <Field
                 name="password"
                 label="Password"
                 autocomplete="new-password"
                 hint="At least 10 characters. A passphrase of a few words is easiest to remember."
                 error=password_error
                 on_input=Callback::new(move |v| typed_password.set(v))
+                input_type="password"
+                revealable=true
             />
-            <PasswordField
+            <Field
                 name="confirm"
                 label="Repeat the password"
                 autocomplete="new-password"
                 error=field_error(error, "confirm")
+                input_type="password"
+                revealable=true
             />
             <SubmitButton label="Create account" busy_label="Creating account…" pending=action.pending() />
         </ActionForm>

@@ -175,6 +175,15 @@ fn unique_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     }
 }
 
+/// `Ok` when exactly one row was changed, `NotFound` when none was.
+fn one_row(rows_affected: u64) -> StoreResult<()> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 fn users(rows: Vec<UserRow>) -> StoreResult<Vec<User>> {
     rows.into_iter().map(User::try_from).collect()
 }
@@ -339,11 +348,7 @@ impl Store for SqlStore {
             .await
             .map(|r| r.rows_affected())
         })?;
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
+        one_row(done)
     }
 
     async fn create_invite(
@@ -394,10 +399,6 @@ impl Store for SqlStore {
                 .await
                 .map(|r| r.rows_affected())
         })?;
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
+        one_row(done)
     }
 }
