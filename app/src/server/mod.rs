@@ -2,6 +2,7 @@
 //! and the accessors server functions use to reach them. Gated once, at `lib.rs`.
 
 pub mod context;
+pub mod lunanode;
 pub mod password;
 pub mod session;
 pub mod store;

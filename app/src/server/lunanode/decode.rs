@@ -1,0 +1,292 @@
+//! Decoding the API's dialect (reference §2.3, CONFIRMED pattern): numbers and ids as JSON
+//! strings, flags as `"yes"/"no"` or `"1"/""`, collections as arrays, as objects keyed by
+//! id, or as numbered top-level keys beside `success`, an empty collection as `[]`, and
+//! fields that change type. Unknown fields are ignored by every response type.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::str::FromStr;
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A number sent as a string (`"512"`, `"0.005"`) or, leniently, as a JSON number.
+pub fn num<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    match Value::deserialize(d)? {
+        Value::String(s) => s.trim().parse().map_err(D::Error::custom),
+        Value::Number(n) => n.to_string().parse().map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!("expected a number, got {other}"))),
+    }
+}
+
+/// Like [`num`], but `""`, `null` or a missing field is `None`.
+pub fn opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(D::Error::custom),
+        Some(Value::Number(n)) => n.to_string().parse().map(Some).map_err(D::Error::custom),
+        Some(other) => Err(D::Error::custom(format!("expected a number, got {other}"))),
+    }
+}
+
+/// An id: a string (`"12102"`, a UUID) or a JSON number, kept as a string.
+pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(D::Error::custom(format!("expected an id, got {other}"))),
+    }
+}
+
+/// A flag: `"yes"`/`"no"`, `"1"`/`"0"`/`""`, `"true"`/`"false"` or a JSON boolean/number;
+/// missing or `null` is false.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(b),
+        Some(Value::Number(n)) => Ok(n.as_f64().is_some_and(|f| f != 0.0)),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "yes" | "1" | "true" | "y" => Ok(true),
+            "no" | "0" | "" | "false" | "n" => Ok(false),
+            other => Err(D::Error::custom(format!("expected a flag, got {other:?}"))),
+        },
+        Some(other) => Err(D::Error::custom(format!("expected a flag, got {other}"))),
+    }
+}
+
+/// A string that may also come as a number or `null` (→ `""`).
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Bool(b)) => Ok(b.to_string()),
+        Some(other) => Err(D::Error::custom(format!("expected text, got {other}"))),
+    }
+}
+
+/// A list of strings that may come as an array, as an id-keyed object, as a comma-separated
+/// string, or be missing.
+pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Some(v) => items(v)
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                Value::Number(n) => Ok(n.to_string()),
+                other => Err(D::Error::custom(format!("expected a string, got {other}"))),
+            })
+            .collect(),
+    }
+}
+
+/// A collection of `T`: a JSON array, an object keyed by id (values taken in key order,
+/// numeric keys numerically), `[]`/`{}`/`""`/missing for none.
+pub fn collection<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = Option::<Value>::deserialize(d)?.unwrap_or(Value::Null);
+    items(value)
+        .into_iter()
+        .map(|v| serde_json::from_value(v).map_err(D::Error::custom))
+        .collect()
+}
+
+/// A map of `T` keyed by string (e.g. `region/list`'s code → name); `[]` is empty.
+pub fn keyed<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Array(a)) if a.is_empty() => Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| {
+                serde_json::from_value(v)
+                    .map(|v| (k, v))
+                    .map_err(D::Error::custom)
+            })
+            .collect(),
+        Some(other) => Err(D::Error::custom(format!("expected an object, got {other}"))),
+    }
+}
+
+/// A field whose type changes (image `metadata`: `""` or `[]` or an object): anything that
+/// is not an object is an empty map.
+pub fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Value>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        Some(Value::Object(map)) => Ok(map.into_iter().collect()),
+        _ => Ok(BTreeMap::new()),
+    }
+}
+
+/// The values of an array or object (object keys that are numbers in numeric order, then
+/// the rest in key order).
+fn items(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(a) => a,
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(
+                |(a, _), (b, _)| match (a.parse::<u64>(), b.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+                    (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+                    (Err(_), Err(_)) => a.cmp(b),
+                },
+            );
+            entries.into_iter().map(|(_, v)| v).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Items stored as numbered top-level keys next to `success` (`sshkey/list`,
+/// `securitygroup/rule-list`; reference §2.3, CONFIRMED): the values of every key that is a
+/// whole number, in numeric order.
+pub fn numbered_top_level<T: DeserializeOwned>(body: &Value) -> Result<Vec<T>, serde_json::Error> {
+    let Some(map) = body.as_object() else {
+        return Ok(Vec::new());
+    };
+    let mut numbered: Vec<(u64, &Value)> = map
+        .iter()
+        .filter_map(|(k, v)| k.parse::<u64>().ok().map(|n| (n, v)))
+        .collect();
+    numbered.sort_by_key(|(n, _)| *n);
+    numbered
+        .into_iter()
+        .map(|(_, v)| T::deserialize(v))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Sample {
+        #[serde(deserialize_with = "num")]
+        ram: u32,
+        #[serde(deserialize_with = "num")]
+        price: f64,
+        #[serde(default, deserialize_with = "opt_num")]
+        size: Option<u64>,
+        #[serde(deserialize_with = "id")]
+        vm_id: String,
+        #[serde(default, deserialize_with = "flag")]
+        external: bool,
+        #[serde(default, deserialize_with = "flag")]
+        is_read_only: bool,
+        #[serde(default, deserialize_with = "strings")]
+        ipv6: Vec<String>,
+        #[serde(default, deserialize_with = "lenient_map")]
+        metadata: BTreeMap<String, Value>,
+    }
+
+    #[test]
+    fn numbers_as_strings_flags_and_type_changing_fields() {
+        let s: Sample = serde_json::from_str(
+            r#"{"ram":"512","price":"0.005","size":"","vm_id":"81ebdd9e-178f-49a4-816b-a1fc46fc5869",
+                "external":"1","is_read_only":"no","ipv6":["2602:ffb6::1"],"metadata":"","extra":"ignored"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.ram, 512);
+        assert!((s.price - 0.005).abs() < 1e-12);
+        assert_eq!(s.size, None);
+        assert!(s.external && !s.is_read_only);
+        assert_eq!(s.ipv6, ["2602:ffb6::1"]);
+        assert!(s.metadata.is_empty());
+        // The same fields as JSON numbers / other spellings / missing.
+        let s: Sample = serde_json::from_str(
+            r#"{"ram":1024,"price":1,"size":"305135616","vm_id":12102,"external":"","metadata":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.ram, s.size, s.vm_id.as_str()),
+            (1024, Some(305_135_616), "12102")
+        );
+        assert!(!s.external && !s.is_read_only && s.ipv6.is_empty());
+        let s: Sample =
+            serde_json::from_str(r#"{"ram":"1","price":"2","vm_id":"x","metadata":{"k":"v"}}"#)
+                .unwrap();
+        assert_eq!(s.metadata["k"], "v");
+        assert!(
+            serde_json::from_str::<Sample>(r#"{"ram":"lots","price":"1","vm_id":"x"}"#).is_err()
+        );
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Coll {
+        #[serde(default, deserialize_with = "collection")]
+        items: Vec<Item>,
+    }
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Item {
+        #[serde(deserialize_with = "id")]
+        id: String,
+    }
+
+    #[test]
+    fn collections_in_all_three_layouts() {
+        let arr: Coll = serde_json::from_str(r#"{"items":[{"id":"1"},{"id":"2"}]}"#).unwrap();
+        let obj: Coll =
+            serde_json::from_str(r#"{"items":{"10":{"id":"10"},"9":{"id":"9"}}}"#).unwrap();
+        let empty: Coll = serde_json::from_str(r#"{"items":[]}"#).unwrap();
+        let missing: Coll = serde_json::from_str(r#"{}"#).unwrap();
+        assert_eq!(arr.items.len(), 2);
+        assert_eq!(
+            obj.items,
+            [Item { id: "9".into() }, Item { id: "10".into() }],
+            "numeric order"
+        );
+        assert!(empty.items.is_empty() && missing.items.is_empty());
+        let top: Value = serde_json::from_str(
+            r#"{"1":{"id":"b"},"success":"yes","0":{"id":"a"},"10":{"id":"c"}}"#,
+        )
+        .unwrap();
+        let listed: Vec<Item> = numbered_top_level(&top).unwrap();
+        assert_eq!(
+            listed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        let none: Vec<Item> = numbered_top_level(&serde_json::json!({"success":"yes"})).unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn keyed_maps_accept_the_empty_array() {
+        #[derive(Deserialize)]
+        struct R {
+            #[serde(deserialize_with = "keyed")]
+            regions: BTreeMap<String, String>,
+        }
+        let r: R = serde_json::from_str(r#"{"regions":{"toronto":"Toronto, Canada"}}"#).unwrap();
+        assert_eq!(r.regions["toronto"], "Toronto, Canada");
+        let r: R = serde_json::from_str(r#"{"regions":[]}"#).unwrap();
+        assert!(r.regions.is_empty());
+    }
+}

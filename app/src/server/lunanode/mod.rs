@@ -1,0 +1,278 @@
+//! The typed Luna Node API client (server-side only; see `../../../../README.md`).
+//!
+//! One method per API action, all sharing one path: the typed request is flattened into the
+//! string-to-string parameter map the API expects (unset options omitted, never `null` or
+//! `""`), signed ([`sign`]), POSTed as a form, and the `success`/`error` envelope checked
+//! before the typed response is decoded ([`decode`]). Read actions are retried with a fresh
+//! nonce on connection errors and 5xx; mutations never are.
+
+pub mod actions;
+pub mod decode;
+mod error;
+pub mod sign;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use error::{unescape_html, UpstreamError, AUTH_FAILURE};
+pub use sign::{Credential, CredentialError, NonceClock};
+
+/// A typed API action: its request parameters are the struct's fields.
+pub trait Action: Serialize + Send + Sync {
+    /// `"{category}/{action}"`, without the trailing slash.
+    const PATH: &'static str;
+    /// Safe to repeat (list/info/details/get/usage/credit…): retried on transient errors.
+    const READ: bool;
+    type Response: DeserializeOwned;
+}
+
+/// Timeouts and retries for the upstream.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Extra attempts for read actions after a transient failure.
+    pub read_retries: u32,
+    /// First back-off between attempts (doubles each time).
+    pub backoff: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            read_retries: 2,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Largest response accepted (image lists of big accounts are well below this).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The client. Cheap to share (`Arc`); one per upstream base URL.
+#[derive(Debug)]
+pub struct LunaNode {
+    http: reqwest::Client,
+    base: String,
+    options: ClientOptions,
+    nonces: NonceClock,
+}
+
+/// Flattens a typed request into the API's string-to-string map: strings as they are,
+/// numbers in decimal, booleans as `yes`/`no`, lists comma-separated, `None` omitted.
+pub fn params<T: Serialize>(req: &T) -> Result<BTreeMap<String, String>, UpstreamError> {
+    let value = serde_json::to_value(req).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
+    let Value::Object(map) = value else {
+        return Err(UpstreamError::Malformed(
+            "a request must be a struct".into(),
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Object(_) => {
+                return Err(UpstreamError::Malformed(format!(
+                    "parameter {key} is nested"
+                )))
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn transport_error(e: &reqwest::Error) -> UpstreamError {
+    if e.is_timeout() {
+        UpstreamError::Timeout
+    } else if e.is_connect() {
+        UpstreamError::Unavailable("could not connect".into())
+    } else {
+        UpstreamError::Unavailable("the connection failed".into())
+    }
+}
+
+impl LunaNode {
+    /// A client for the API at `base_url` (e.g. `https://dynamic.lunanode.com/api`).
+    pub fn new(base_url: &str, options: ClientOptions) -> Result<Self, UpstreamError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("lunapanel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| UpstreamError::Unavailable(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            options,
+            nonces: NonceClock::default(),
+        })
+    }
+
+    /// Calls action `A` and decodes its typed response.
+    pub async fn call<A: Action>(
+        &self,
+        cred: &Credential,
+        req: &A,
+    ) -> Result<A::Response, UpstreamError> {
+        let params = params(req)?;
+        let body = self.call_value(cred, A::PATH, &params, A::READ).await?;
+        serde_json::from_value(body)
+            .map_err(|e| UpstreamError::Malformed(format!("{}: {e}", A::PATH)))
+    }
+
+    /// Calls `path` with `params` and returns the checked JSON body (`success` was `"yes"`).
+    /// `read` allows retries after transient failures, each freshly signed.
+    pub async fn call_value(
+        &self,
+        cred: &Credential,
+        path: &str,
+        params: &BTreeMap<String, String>,
+        read: bool,
+    ) -> Result<Value, UpstreamError> {
+        let mut attempt = 0;
+        loop {
+            let started = Instant::now();
+            let result = self.attempt(cred, path, params).await;
+            let outcome = match &result {
+                Ok(_) => "ok",
+                Err(e) if e.is_transient() => "transient",
+                Err(_) => "error",
+            };
+            tracing::debug!(
+                action = path,
+                attempt,
+                outcome,
+                ms = started.elapsed().as_millis() as u64,
+                "upstream call"
+            );
+            match result {
+                Err(e) if read && e.is_transient() && attempt < self.options.read_retries => {
+                    tokio::time::sleep(self.options.backoff * 2u32.pow(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        cred: &Credential,
+        path: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Value, UpstreamError> {
+        let handler = format!("{path}/");
+        let nonce = self.nonces.next(cred.api_id(), now_secs());
+        let form = sign::sign_request(cred, &handler, params, nonce);
+        let nonce = nonce.to_string();
+        let res = self
+            .http
+            .post(format!("{}/{handler}", self.base))
+            .form(&[
+                ("req", form.req.as_str()),
+                ("signature", form.signature.as_str()),
+                ("nonce", nonce.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = res.status();
+        if status.is_redirection() {
+            return Err(UpstreamError::Unavailable(format!(
+                "unexpected redirect (HTTP {})",
+                status.as_u16()
+            )));
+        }
+        if status.is_server_error() {
+            return Err(UpstreamError::Unavailable(format!(
+                "HTTP {}",
+                status.as_u16()
+            )));
+        }
+        if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(UpstreamError::Malformed("response too large".into()));
+        }
+        let bytes = res.bytes().await.map_err(|e| transport_error(&e))?;
+        if bytes.len() > MAX_BODY {
+            return Err(UpstreamError::Malformed("response too large".into()));
+        }
+        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
+        })?;
+        match body.get("success").and_then(Value::as_str) {
+            Some("yes") => Ok(body),
+            Some(_) => Err(UpstreamError::from_api_text(
+                body.get("error").and_then(Value::as_str).unwrap_or(""),
+            )),
+            None => Err(UpstreamError::Malformed("missing success key".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Sample {
+        vm_id: String,
+        plan_id: Option<String>,
+        ttl: u32,
+        keep: bool,
+        securitygroups: Vec<String>,
+        region: Option<String>,
+    }
+
+    #[test]
+    fn params_are_strings_and_unset_options_are_omitted() {
+        let p = params(&Sample {
+            vm_id: "abc".into(),
+            plan_id: Some("m.2".into()),
+            ttl: 300,
+            keep: true,
+            securitygroups: vec!["4".into(), "91".into()],
+            region: None,
+        })
+        .unwrap();
+        let expected: BTreeMap<String, String> = [
+            ("vm_id", "abc"),
+            ("plan_id", "m.2"),
+            ("ttl", "300"),
+            ("keep", "yes"),
+            ("securitygroups", "4,91"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(p, expected);
+        assert!(
+            !p.contains_key("region"),
+            "None is omitted, never null or empty"
+        );
+    }
+}
