@@ -3,6 +3,7 @@
 //! endpoints) → serve until SIGTERM, then drain.
 
 pub mod config;
+pub mod emulator;
 pub mod gates;
 pub mod ops;
 pub mod telemetry;

@@ -6,3 +6,4 @@ mod accounts;
 mod binary;
 mod gates;
 mod sessions;
+mod upstream;

@@ -1,0 +1,226 @@
+//! A faithful emulator of the Luna Node Dynamic API, for tests and demo mode. It verifies
+//! requests the way the service does (reference §1) and answers in the service's shapes and
+//! quirks (§2): HTTP 200 for errors, strings for numbers, `success: "yes"/"no"`.
+//!
+//! Run it alone with `lunapanel emulator --listen ADDR`, or in-process ([`Emulator::spawn`]).
+
+mod handlers;
+pub mod json;
+pub mod state;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha512;
+
+use self::state::{Account, Durations, REAL_DURATIONS};
+
+/// The exact text the service gives for any authentication problem (reference §2.2).
+pub const AUTH_FAILURE: &str = "authentication failure; common reasons: bad nonce (computer time off), source IP mismatch, invalid API id/key";
+
+/// One emulated account's credential and starting credit.
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub api_id: String,
+    pub api_key: String,
+    pub credit: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub accounts: Vec<AccountSpec>,
+    /// Multiplies every lifecycle duration: 0 = instant, 1 = realistic.
+    pub time_scale: f64,
+    /// Nonces further than this from the emulator's clock are refused.
+    pub nonce_window: Duration,
+    /// Also refuse a nonce lower than the last one accepted for the account.
+    pub strict_nonces: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            accounts: Vec::new(),
+            time_scale: 1.0,
+            nonce_window: Duration::from_secs(300),
+            strict_nonces: false,
+        }
+    }
+}
+
+pub(crate) struct World {
+    pub accounts: HashMap<String, Account>,
+    pub durations: Durations,
+    pub scale: f64,
+}
+
+#[derive(Clone)]
+pub struct Emulator {
+    world: Arc<Mutex<World>>,
+    config: Arc<EmulatorConfig>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator").finish_non_exhaustive()
+    }
+}
+
+/// The signed request's form fields (`handler` is optional and ignored, as upstream).
+#[derive(Debug, Deserialize)]
+pub struct SignedRequest {
+    req: Option<String>,
+    signature: Option<String>,
+    nonce: Option<String>,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Emulator {
+    pub fn new(config: EmulatorConfig) -> Self {
+        let accounts = config
+            .accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.api_id.clone(),
+                    Account::new(&a.api_id, &a.api_key, a.credit),
+                )
+            })
+            .collect();
+        let world = World {
+            accounts,
+            durations: REAL_DURATIONS,
+            scale: config.time_scale.max(0.0),
+        };
+        Self {
+            world: Arc::new(Mutex::new(world)),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The HTTP API: `POST /api/{category}/{action}/`.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/api/{category}/{action}/", post(handle))
+            .route("/api/{category}/{action}", post(handle))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `listener` in the background; returns the base URL of the API.
+    pub fn spawn(&self, listener: tokio::net::TcpListener) -> std::io::Result<String> {
+        let addr: SocketAddr = listener.local_addr()?;
+        let app = self.router();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "emulator stopped");
+            }
+        });
+        Ok(format!("http://{addr}/api"))
+    }
+
+    /// Checks a request like the service: a JSON object `req` naming a known `api_id` with
+    /// the matching `api_partialkey`, a valid signature over `handler|req|nonce`, and a nonce
+    /// within the window (and, in strict mode, not below the last one). Returns the account
+    /// id and the parameters.
+    fn verify(
+        &self,
+        handler: &str,
+        form: &SignedRequest,
+    ) -> Result<(String, BTreeMap<String, String>), String> {
+        let auth = || AUTH_FAILURE.to_owned();
+        let (Some(req), Some(signature), Some(nonce)) = (&form.req, &form.signature, &form.nonce)
+        else {
+            return Err(auth());
+        };
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(req) else {
+            return Err(auth());
+        };
+        let mut params = BTreeMap::new();
+        for (k, v) in map {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
+                // A null (or nested) value is what broke real clients (reference §1.3).
+                _ => return Err(format!("invalid value for {k}")),
+            };
+            params.insert(k, text);
+        }
+        let api_id = params.remove("api_id").ok_or_else(auth)?;
+        let partial = params.remove("api_partialkey").ok_or_else(auth)?;
+        let nonce: u64 = nonce.trim().parse().map_err(|_| auth())?;
+        let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        let account = world.accounts.get_mut(&api_id).ok_or_else(auth)?;
+        if account.api_key.get(..64) != Some(partial.as_str()) {
+            return Err(auth());
+        }
+        let Some(sig) = decode_hex(signature) else {
+            return Err(auth());
+        };
+        let mut mac =
+            Hmac::<Sha512>::new_from_slice(account.api_key.as_bytes()).map_err(|_| auth())?;
+        mac.update(format!("{handler}|{req}|{nonce}").as_bytes());
+        mac.verify_slice(&sig).map_err(|_| auth())?;
+        let now = now_secs();
+        if now.abs_diff(nonce) > self.config.nonce_window.as_secs() {
+            return Err(auth());
+        }
+        if self.config.strict_nonces && nonce < account.last_nonce {
+            return Err(auth());
+        }
+        account.last_nonce = account.last_nonce.max(nonce);
+        Ok((api_id, params))
+    }
+}
+
+/// Lowercase hex only (the service's clients all send lowercase; uppercase is UNKNOWN).
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2)
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+async fn handle(
+    State(emulator): State<Emulator>,
+    Path((category, action)): Path<(String, String)>,
+    form: Result<Form<SignedRequest>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return json::fail(AUTH_FAILURE);
+    };
+    let handler = format!("{category}/{action}/");
+    let (api_id, params) = match emulator.verify(&handler, &form) {
+        Ok(ok) => ok,
+        Err(text) => return json::fail(&text),
+    };
+    let mut world = emulator.world.lock().unwrap_or_else(|e| e.into_inner());
+    handlers::dispatch(
+        &mut world,
+        &api_id,
+        &category,
+        &action,
+        &handlers::Params(params),
+    )
+}
