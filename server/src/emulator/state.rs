@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use super::handlers;
+
 /// A plan on offer (prices in USD per hour, as the API reports them).
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -241,6 +243,17 @@ pub struct Account {
     pub started: Instant,
     pub vms: BTreeMap<String, Vm>,
     pub ssh_keys: BTreeMap<u64, SshKey>,
+    pub images: handlers::image::State,
+    pub volumes: handlers::volume::State,
+    pub floating: handlers::floating::State,
+    pub networks: handlers::network::State,
+    pub lbs: handlers::lb::State,
+    pub security_groups: handlers::securitygroup::State,
+    pub scripts: handlers::script::State,
+    pub dns2: handlers::dns2::State,
+    pub dns: handlers::dns::State,
+    pub monitor: handlers::monitor::State,
+    pub email: handlers::email::State,
     next_id: u64,
     next_ip: u32,
 }
@@ -255,8 +268,26 @@ impl Account {
             started: Instant::now(),
             vms: BTreeMap::new(),
             ssh_keys: BTreeMap::new(),
+            images: Default::default(),
+            volumes: Default::default(),
+            floating: Default::default(),
+            networks: Default::default(),
+            lbs: Default::default(),
+            security_groups: Default::default(),
+            scripts: Default::default(),
+            dns2: Default::default(),
+            dns: Default::default(),
+            monitor: Default::default(),
+            email: Default::default(),
             next_id: 4000,
             next_ip: 10,
+        }
+    }
+
+    /// Applies every lifecycle transition due at `now`.
+    pub fn advance(&mut self, now: Instant, d: Durations, scale: f64) {
+        for vm in self.vms.values_mut() {
+            vm.advance(now, d, scale);
         }
     }
 

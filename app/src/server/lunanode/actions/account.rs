@@ -62,6 +62,16 @@ pub struct Plan {
     pub regions_nice: String,
 }
 
+super::actions! {
+    const ACCOUNT_ACTIONS;
+    /// Account credit in USD.
+    billing_credit: read "billing/credit", BillingCredit => Credit;
+    /// Region codes and names.
+    region_list: read "region/list", RegionList => Regions;
+    /// Plans with specs and prices.
+    plan_list: read "plan/list", PlanList => Plans;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

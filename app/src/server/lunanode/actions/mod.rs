@@ -1,18 +1,38 @@
 //! Every API action as a typed request with its typed response, and one client method per
-//! action. Declared once in [`actions!`], which also lists them in [`ALL`] (the emulator's
-//! coverage test and the authorization matrix read that list).
+//! action, one file per category. Each file declares its actions once with [`actions!`];
+//! [`all`] lists them all (the emulator's coverage test and the authorization matrix read it).
 
 mod account;
+mod dns;
+mod dns2;
+mod email;
+mod floating;
+mod image;
+mod lb;
+mod monitor;
+mod network;
+mod script;
+mod securitygroup;
 mod sshkey;
 mod vm;
+mod volume;
 
 pub use account::*;
+pub use dns::*;
+pub use dns2::*;
+pub use email::*;
+pub use floating::*;
+pub use image::*;
+pub use lb::*;
+pub use monitor::*;
+pub use network::*;
+pub use script::*;
+pub use securitygroup::*;
 pub use sshkey::*;
 pub use vm::*;
+pub use volume::*;
 
 use serde::Deserialize;
-
-use super::{Action, Credential, LunaNode, UpstreamError};
 
 /// The answer of actions that return nothing but `success`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -25,54 +45,60 @@ pub struct ActionInfo {
     pub read: bool,
 }
 
+/// Declares a category's actions: `Action` impls, one client method each, and the
+/// category's `ACTIONS` list. Used once per category file.
 macro_rules! actions {
-    ($( $(#[$doc:meta])* $method:ident: $kind:ident $path:literal, $req:ty => $resp:ty; )*) => {
+    (const $list:ident; $( $(#[$doc:meta])* $method:ident: $kind:ident $path:literal, $req:ty => $resp:ty; )*) => {
         $(
-            impl Action for $req {
+            impl $crate::server::lunanode::Action for $req {
                 const PATH: &'static str = $path;
-                const READ: bool = actions!(@read $kind);
+                const READ: bool = $crate::server::lunanode::actions::actions!(@read $kind);
                 type Response = $resp;
             }
         )*
 
-        impl LunaNode {
+        impl $crate::server::lunanode::LunaNode {
             $(
                 $(#[$doc])*
-                pub async fn $method(&self, cred: &Credential, req: &$req) -> Result<$resp, UpstreamError> {
+                pub async fn $method(
+                    &self,
+                    cred: &$crate::server::lunanode::Credential,
+                    req: &$req,
+                ) -> Result<$resp, $crate::server::lunanode::UpstreamError> {
                     self.call(cred, req).await
                 }
             )*
         }
 
-        /// Every action the client has.
-        pub const ALL: &[ActionInfo] = &[
-            $( ActionInfo { path: $path, read: actions!(@read $kind) }, )*
+        /// This category's actions.
+        pub const $list: &[$crate::server::lunanode::actions::ActionInfo] = &[
+            $( $crate::server::lunanode::actions::ActionInfo { path: $path, read: $crate::server::lunanode::actions::actions!(@read $kind) }, )*
         ];
     };
     (@read read) => { true };
     (@read write) => { false };
 }
+pub(crate) use actions;
 
-actions! {
-    /// Account credit in USD.
-    billing_credit: read "billing/credit", BillingCredit => Credit;
-    /// Region codes and names.
-    region_list: read "region/list", RegionList => Regions;
-    /// Plans with specs and prices.
-    plan_list: read "plan/list", PlanList => Plans;
-
-    vm_list: read "vm/list", VmList => VmListResponse;
-    vm_info: read "vm/info", VmInfo => VmInfoResponse;
-    vm_create: write "vm/create", VmCreate => VmCreated;
-    vm_start: write "vm/start", VmStart => Done;
-    vm_stop: write "vm/stop", VmStop => Done;
-    vm_reboot: write "vm/reboot", VmReboot => Done;
-    vm_delete: write "vm/delete", VmDelete => Done;
-    vm_rename: write "vm/rename", VmRename => Done;
-
-    sshkey_list: read "sshkey/list", SshKeyList => SshKeys;
-    sshkey_add: write "sshkey/add", SshKeyAdd => SshKeyAdded;
-    sshkey_remove: write "sshkey/remove", SshKeyRemove => Done;
+/// Every action the client has, across all categories.
+pub fn all() -> Vec<ActionInfo> {
+    [
+        ACCOUNT_ACTIONS,
+        VM_ACTIONS,
+        SSHKEY_ACTIONS,
+        IMAGE_ACTIONS,
+        VOLUME_ACTIONS,
+        FLOATING_ACTIONS,
+        NETWORK_ACTIONS,
+        LB_ACTIONS,
+        SECURITYGROUP_ACTIONS,
+        SCRIPT_ACTIONS,
+        DNS2_ACTIONS,
+        DNS_ACTIONS,
+        MONITOR_ACTIONS,
+        EMAIL_ACTIONS,
+    ]
+    .concat()
 }
 
 #[cfg(test)]
@@ -81,11 +107,12 @@ mod tests {
 
     #[test]
     fn every_action_is_declared_once() {
-        let mut paths: Vec<&str> = ALL.iter().map(|a| a.path).collect();
+        let all = all();
+        let mut paths: Vec<&str> = all.iter().map(|a| a.path).collect();
         paths.sort_unstable();
         let before = paths.len();
         paths.dedup();
         assert_eq!(before, paths.len());
-        assert!(ALL.iter().all(|a| a.path.split('/').count() == 2));
+        assert!(all.iter().all(|a| a.path.split('/').count() == 2));
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::Done;
 use crate::server::lunanode::decode;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -53,6 +54,13 @@ pub struct SshKeyAdded {
 #[derive(Debug, Clone, Serialize)]
 pub struct SshKeyRemove {
     pub key_id: String,
+}
+
+super::actions! {
+    const SSHKEY_ACTIONS;
+    sshkey_list: read "sshkey/list", SshKeyList => SshKeys;
+    sshkey_add: write "sshkey/add", SshKeyAdd => SshKeyAdded;
+    sshkey_remove: write "sshkey/remove", SshKeyRemove => Done;
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Done;
 use crate::server::lunanode::decode;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -182,6 +183,18 @@ vm_id_only!(VmStart, VmStop, VmReboot, VmDelete);
 pub struct VmRename {
     pub vm_id: String,
     pub hostname: String,
+}
+
+super::actions! {
+    const VM_ACTIONS;
+    vm_list: read "vm/list", VmList => VmListResponse;
+    vm_info: read "vm/info", VmInfo => VmInfoResponse;
+    vm_create: write "vm/create", VmCreate => VmCreated;
+    vm_start: write "vm/start", VmStart => Done;
+    vm_stop: write "vm/stop", VmStop => Done;
+    vm_reboot: write "vm/reboot", VmReboot => Done;
+    vm_delete: write "vm/delete", VmDelete => Done;
+    vm_rename: write "vm/rename", VmRename => Done;
 }
 
 #[cfg(test)]

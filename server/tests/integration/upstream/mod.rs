@@ -12,25 +12,37 @@ use app::server::lunanode::{ClientOptions, Credential, LunaNode, UpstreamError};
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig, AUTH_FAILURE};
 use secrecy::SecretString;
 
-const ID_A: &str = "aaaaaaaaaaaaaaaa";
-const ID_B: &str = "bbbbbbbbbbbbbbbb";
+mod dns;
+mod dns2;
+mod email;
+mod floating;
+mod image;
+mod lb;
+mod monitor;
+mod network;
+mod script;
+mod securitygroup;
+mod volume;
 
-fn key(c: char) -> String {
+pub const ID_A: &str = "aaaaaaaaaaaaaaaa";
+pub const ID_B: &str = "bbbbbbbbbbbbbbbb";
+
+pub fn key(c: char) -> String {
     c.to_string().repeat(128)
 }
 
-fn cred(id: &str, c: char) -> Credential {
+pub fn cred(id: &str, c: char) -> Credential {
     Credential::new(id, SecretString::from(key(c))).unwrap()
 }
 
-struct Upstream {
-    client: LunaNode,
-    base: String,
-    a: Credential,
-    b: Credential,
+pub struct Upstream {
+    pub client: LunaNode,
+    pub base: String,
+    pub a: Credential,
+    pub b: Credential,
 }
 
-async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream {
+pub async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream {
     let mut cfg = EmulatorConfig {
         accounts: vec![
             AccountSpec {
@@ -59,7 +71,7 @@ async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream {
     }
 }
 
-async fn upstream() -> Upstream {
+pub async fn upstream() -> Upstream {
     upstream_with(|_| {}).await
 }
 

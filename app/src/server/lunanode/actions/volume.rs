@@ -1,0 +1,8 @@
+//! `volume/*`.
+
+#[allow(unused_imports)] // filled in as the category's actions are added
+use serde::{Deserialize, Serialize};
+
+super::actions! {
+    const VOLUME_ACTIONS;
+}

@@ -1,0 +1,1 @@
+//! `dns/*` against the emulator.

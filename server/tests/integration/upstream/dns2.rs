@@ -1,0 +1,1 @@
+//! `dns2/*` against the emulator.

@@ -1,0 +1,1 @@
+//! `floating/*` against the emulator.

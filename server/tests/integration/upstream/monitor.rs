@@ -1,0 +1,1 @@
+//! `monitor/*` against the emulator.

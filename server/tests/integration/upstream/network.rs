@@ -1,0 +1,1 @@
+//! `network/*` against the emulator.

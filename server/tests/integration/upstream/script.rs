@@ -1,0 +1,1 @@
+//! `script/*` against the emulator.

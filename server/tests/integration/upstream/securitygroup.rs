@@ -1,0 +1,1 @@
+//! `securitygroup/*` against the emulator.
