@@ -28,6 +28,125 @@ enum Command {
     Serve,
     /// Validate the configuration and print it (secrets redacted).
     CheckConfig,
+    /// Run the Luna Node API emulator on its own (for development and tests).
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct EmulatorArgs {
+    /// Address to serve the emulated API on (`http://ADDR/api/...`)
+    #[arg(long = "emulator-listen", default_value = "127.0.0.1:4000")]
+    emulator_listen: String,
+    /// An account as API_ID:API_KEY[:CREDIT] (16 and 128 letters/digits); repeatable.
+    /// Without one, a random account is made and printed.
+    #[arg(long = "account")]
+    accounts: Vec<String>,
+    /// Multiplies lifecycle durations (0 = instant, 1 = realistic)
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Also refuse nonces lower than the last accepted one
+    #[arg(long)]
+    strict_nonces: bool,
+}
+
+fn random_alnum(n: usize) -> String {
+    // Two UUIDs give 64 hex digits of OS randomness per round.
+    let mut out = String::new();
+    while out.len() < n {
+        out.push_str(&uuid_hex());
+    }
+    out.truncate(n);
+    out
+}
+
+fn uuid_hex() -> String {
+    lunapanel::emulator::random_hex()
+}
+
+fn parse_account(spec: &str) -> Result<lunapanel::emulator::AccountSpec, String> {
+    let mut parts = spec.split(':');
+    let (Some(id), Some(key)) = (parts.next(), parts.next()) else {
+        return Err(format!(
+            "--account {spec:?}: expected API_ID:API_KEY[:CREDIT]"
+        ));
+    };
+    let credit = match parts.next() {
+        Some(c) => c
+            .parse()
+            .map_err(|_| format!("--account: credit {c:?} is not a number"))?,
+        None => 100.0,
+    };
+    let alnum = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric());
+    if id.len() != 16 || key.len() != 128 || !alnum(id) || !alnum(key) {
+        return Err("--account: the API ID must be 16 and the key 128 letters or digits".into());
+    }
+    Ok(lunapanel::emulator::AccountSpec {
+        api_id: id.into(),
+        api_key: key.into(),
+        credit,
+    })
+}
+
+fn run_emulator(args: EmulatorArgs) -> ExitCode {
+    let mut accounts = Vec::new();
+    for spec in &args.accounts {
+        match parse_account(spec) {
+            Ok(a) => accounts.push(a),
+            Err(e) => {
+                eprintln!("lunapanel emulator: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if accounts.is_empty() {
+        let account = lunapanel::emulator::AccountSpec {
+            api_id: random_alnum(16),
+            api_key: random_alnum(128),
+            credit: 100.0,
+        };
+        println!("Emulated account (use it as the panel's Luna Node API credential):");
+        println!("  API ID:  {}", account.api_id);
+        println!("  API key: {}", account.api_key);
+        accounts.push(account);
+    }
+    let config = lunapanel::emulator::EmulatorConfig {
+        accounts,
+        time_scale: args.time_scale.max(0.0),
+        strict_nonces: args.strict_nonces,
+        ..Default::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lunapanel emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&args.emulator_listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "lunapanel emulator: cannot listen on {}: {e}",
+                    args.emulator_listen
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        let emulator = lunapanel::emulator::Emulator::new(config);
+        match emulator.spawn(listener) {
+            Ok(base) => println!("Luna Node API emulator at {base}"),
+            Err(e) => {
+                eprintln!("lunapanel emulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        lunapanel::telemetry::shutdown_signal().await;
+        ExitCode::SUCCESS
+    })
 }
 
 /// One flag per setting; see `config::SETTINGS`.
@@ -99,6 +218,11 @@ impl Settings {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = match cli.command {
+        // The emulator stands alone: it needs none of the panel's settings.
+        Some(Command::Emulator(args)) => return run_emulator(args),
+        other => other.unwrap_or(Command::Serve),
+    };
     let config = match config::load(
         cli.config.as_deref(),
         std::env::vars(),
@@ -110,7 +234,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
+        Command::Emulator(args) => run_emulator(args),
         Command::CheckConfig => {
             println!("{config:#?}");
             ExitCode::SUCCESS

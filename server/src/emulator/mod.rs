@@ -83,6 +83,11 @@ pub struct SignedRequest {
     nonce: Option<String>,
 }
 
+/// 32 random hex digits (for generated credentials and tokens).
+pub fn random_hex() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

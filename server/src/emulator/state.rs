@@ -162,13 +162,42 @@ pub struct Durations {
     pub build: Duration,
     pub power_off: Duration,
     pub reboot: Duration,
+    /// An image waits `queued`, then is `saving` this long each.
+    pub image_step: Duration,
+    /// A volume is `creating` (or `downloading`) this long.
+    pub volume_create: Duration,
 }
 
 pub const REAL_DURATIONS: Durations = Durations {
     build: Duration::from_secs(45),
     power_off: Duration::from_secs(8),
     reboot: Duration::from_secs(10),
+    image_step: Duration::from_secs(15),
+    volume_create: Duration::from_secs(6),
 };
+
+/// Whether a step of length `step` (scaled) that began at `since` is over at `now`.
+pub fn elapsed(since: Instant, now: Instant, step: Duration, scale: f64) -> bool {
+    now.duration_since(since) >= step.mul_f64(scale)
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `2018-12-17T01:00:15Z`-style timestamp for `unix` seconds.
+pub fn timestamp(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Power {
@@ -177,6 +206,9 @@ pub enum Power {
     PoweringOff,
     Offline,
     Rebooting,
+    Rescue,
+    Shelved,
+    Unshelving,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +225,10 @@ pub struct Vm {
     pub private_ip: String,
     pub login_password: Option<String>,
     pub security_groups: Vec<String>,
+    /// Extra addresses in the VM's virtual network (`vm/ip-add`).
+    pub extra_private_ips: Vec<String>,
+    /// `(charge_for_cpu, fairshare_nolend)`.
+    pub fairshare: (bool, bool),
     pub bandwidth_used_gb: f64,
     pub created: Instant,
 }
@@ -200,11 +236,12 @@ pub struct Vm {
 impl Vm {
     /// Applies transitions that are due at `now`.
     pub fn advance(&mut self, now: Instant, d: Durations, scale: f64) {
-        let due = |step: Duration| now.duration_since(self.since) >= step.mul_f64(scale);
+        let due = |step: Duration| elapsed(self.since, now, step, scale);
         let next = match self.power {
             Power::Building if due(d.build) => Some(Power::Online),
             Power::PoweringOff if due(d.power_off) => Some(Power::Offline),
             Power::Rebooting if due(d.reboot) => Some(Power::Online),
+            Power::Unshelving if due(d.build) => Some(Power::Online),
             _ => None,
         };
         if let Some(p) = next {
@@ -214,7 +251,7 @@ impl Vm {
     }
 
     /// `(status_nohtml, status_raw, status_color)`; CONFIRMED labels: Online, Offline, BUILD,
-    /// Powering off; `Rebooting` is INFERRED.
+    /// Powering off; the others are INFERRED (raw values are OpenStack vm states).
     pub fn status(&self) -> (&'static str, &'static str, &'static str) {
         match self.power {
             Power::Building => ("BUILD", "building", "blue"),
@@ -222,6 +259,9 @@ impl Vm {
             Power::PoweringOff => ("Powering off", "active", "orange"),
             Power::Offline => ("Offline", "stopped", "red"),
             Power::Rebooting => ("Rebooting", "active", "orange"),
+            Power::Rescue => ("Rescue", "rescued", "orange"),
+            Power::Shelved => ("Shelved", "shelved_offloaded", "gray"),
+            Power::Unshelving => ("Unshelving", "shelved_offloaded", "blue"),
         }
     }
 }
@@ -289,6 +329,8 @@ impl Account {
         for vm in self.vms.values_mut() {
             vm.advance(now, d, scale);
         }
+        self.images.advance(now, d, scale);
+        self.volumes.advance(now, d, scale);
     }
 
     /// A fresh numeric id (numeric-string ids, as the API uses for most objects).

@@ -186,6 +186,21 @@ impl LunaNode {
         path: &str,
         params: &BTreeMap<String, String>,
     ) -> Result<Value, UpstreamError> {
+        let (status, _, bytes) = self.post_signed(cred, path, params).await?;
+        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
+        })?;
+        check_envelope(body)
+    }
+
+    /// Signs and POSTs one request; returns the status, content type and body of any
+    /// non-redirect, non-5xx answer.
+    async fn post_signed(
+        &self,
+        cred: &Credential,
+        path: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
         let handler = format!("{path}/");
         let nonce = self.nonces.next(cred.api_id(), now_secs());
         let form = sign::sign_request(cred, &handler, params, nonce);
@@ -217,20 +232,60 @@ impl LunaNode {
         if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
             return Err(UpstreamError::Malformed("response too large".into()));
         }
+        let content_type = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let bytes = res.bytes().await.map_err(|e| transport_error(&e))?;
         if bytes.len() > MAX_BODY {
             return Err(UpstreamError::Malformed("response too large".into()));
         }
-        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
-            UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
-        })?;
-        match body.get("success").and_then(Value::as_str) {
-            Some("yes") => Ok(body),
-            Some(_) => Err(UpstreamError::from_api_text(
-                body.get("error").and_then(Value::as_str).unwrap_or(""),
-            )),
-            None => Err(UpstreamError::Malformed("missing success key".into())),
+        Ok((status, content_type, bytes))
+    }
+
+    /// `image/retrieve`: the image's bytes (at most 16 MiB here), or the API's JSON error.
+    pub async fn image_retrieve(
+        &self,
+        cred: &Credential,
+        req: &actions::ImageRetrieve,
+    ) -> Result<ImageDownload, UpstreamError> {
+        let params = params(req)?;
+        let (status, content_type, bytes) =
+            self.post_signed(cred, "image/retrieve", &params).await?;
+        // A small JSON body is an error envelope (CS checks bodies under 1 KiB the same way).
+        if content_type.starts_with("application/json") || bytes.len() < 1024 {
+            if let Ok(body) = serde_json::from_slice::<Value>(&bytes) {
+                check_envelope(body)?;
+                return Err(UpstreamError::Malformed(format!(
+                    "image/retrieve answered JSON (HTTP {})",
+                    status.as_u16()
+                )));
+            }
         }
+        Ok(ImageDownload {
+            content_type,
+            bytes: bytes.to_vec(),
+        })
+    }
+}
+
+/// A downloaded image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDownload {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks `success`: `"yes"` gives the body back, anything else the classified `error`.
+fn check_envelope(body: Value) -> Result<Value, UpstreamError> {
+    match body.get("success").and_then(Value::as_str) {
+        Some("yes") => Ok(body),
+        Some(_) => Err(UpstreamError::from_api_text(
+            body.get("error").and_then(Value::as_str).unwrap_or(""),
+        )),
+        None => Err(UpstreamError::Malformed("missing success key".into())),
     }
 }
 

@@ -24,7 +24,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::json::fail;
-use super::state::{Account, Durations};
+use super::state::Account;
 use super::World;
 
 /// The request's parameters (all strings, `api_*` removed).
@@ -57,7 +57,6 @@ pub(crate) struct Ctx<'a> {
     pub account: &'a mut Account,
     pub p: &'a Params,
     pub now: Instant,
-    pub durations: Durations,
     pub scale: f64,
 }
 
@@ -78,7 +77,6 @@ pub(crate) fn dispatch(
         account,
         p,
         now,
-        durations,
         scale,
     };
     let handled = match category {

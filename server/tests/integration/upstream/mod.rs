@@ -22,6 +22,7 @@ mod monitor;
 mod network;
 mod script;
 mod securitygroup;
+mod vm;
 mod volume;
 
 pub const ID_A: &str = "aaaaaaaaaaaaaaaa";
@@ -102,7 +103,7 @@ async fn vm_lifecycle_and_accounts_are_separate() {
             &VmCreate {
                 hostname: "web1".into(),
                 plan_id: "m.2".into(),
-                image_id: Some("1000".into()),
+                image_id: Some("1100".into()),
                 region: Some("montreal".into()),
                 ..Default::default()
             },
@@ -259,7 +260,7 @@ async fn vm_create_validation() {
                 hostname: String::new(),
                 ..base.clone()
             },
-            "hostname not set",
+            "hostname, plan_id, and/or image_id not set",
         ),
     ];
     for (req, text) in cases {

@@ -86,6 +86,7 @@ pub fn all() -> Vec<ActionInfo> {
         ACCOUNT_ACTIONS,
         VM_ACTIONS,
         SSHKEY_ACTIONS,
+        &[IMAGE_RETRIEVE],
         IMAGE_ACTIONS,
         VOLUME_ACTIONS,
         FLOATING_ACTIONS,

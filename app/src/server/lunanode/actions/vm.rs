@@ -177,7 +177,164 @@ macro_rules! vm_id_only {
         )*
     };
 }
-vm_id_only!(VmStart, VmStop, VmReboot, VmDelete);
+vm_id_only!(
+    VmStart, VmStop, VmReboot, VmDelete, VmDiskswap, VmRescue, VmVnc, VmIplist, VmShelve,
+    VmUnshelve
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmReimage {
+    pub vm_id: String,
+    pub image_id: String,
+}
+
+/// Changes the plan. Upstream may answer success and change nothing (local-storage
+/// downsize, ISO-installed VMs; CONFIRMED third-party observation): re-read the VM.
+#[derive(Debug, Clone, Serialize)]
+pub struct VmResize {
+    pub vm_id: String,
+    pub plan_id: String,
+}
+
+/// `{"vnc_url": "https://toronto-ctrl.lunanode.com:6080/vnc_auto.html?token=…"}` (CONFIRMED).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VncUrl {
+    pub vnc_url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmFloatingipAdd {
+    pub vm_id: String,
+    /// An unattached floating IP on the account; without it a new one is taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The VM's internal IP to map it to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+}
+
+/// The attached address (payload UNKNOWN upstream; INFERRED `ip`, possibly absent).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FloatingAttached {
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmFloatingipDelete {
+    pub vm_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Keep the address on the account (default: release it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep: Option<bool>,
+}
+
+/// `vm/iplist` (shape UNKNOWN upstream; INFERRED: a list of addresses under `ips`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VmIps {
+    #[serde(default, deserialize_with = "decode::collection")]
+    pub ips: Vec<VmIp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VmIp {
+    #[serde(default, deserialize_with = "decode::text")]
+    pub ip: String,
+    /// `private` or `floating` (INFERRED).
+    #[serde(default, rename = "type", deserialize_with = "decode::text")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub version: Option<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmIpAdd {
+    pub vm_id: String,
+    /// An unallocated address in the VM's virtual network; otherwise one is chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+/// The added address (payload UNKNOWN upstream; INFERRED `ip`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IpAdded {
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmIpDelete {
+    pub vm_id: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmSecuritygroupAdd {
+    pub vm_id: String,
+    pub group_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmSecuritygroupRemove {
+    pub vm_id: String,
+    pub group_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmSnapshot {
+    pub vm_id: String,
+    pub name: String,
+}
+
+/// The snapshot's image (`{"image_id":"3236"}`, CONFIRMED); it starts `queued`/`saving`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SnapshotImage {
+    #[serde(deserialize_with = "decode::id")]
+    pub image_id: String,
+}
+
+/// Usage graphs (not in the wiki; CONFIRMED to exist by the WHMCS module).
+#[derive(Debug, Clone, Serialize)]
+pub struct VmUsage {
+    pub vm_id: String,
+    /// `bandwidth`, `cpu` or `io`.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Usage {
+    #[serde(default, deserialize_with = "decode::collection")]
+    pub usage: Vec<UsageSample>,
+}
+
+/// One sample; which rates are present depends on the key (CONFIRMED names, values as
+/// strings INFERRED). Bandwidth rates are bytes per second.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UsageSample {
+    #[serde(deserialize_with = "decode::num")]
+    pub unix_time: i64,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub incoming_rate: Option<f64>,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub outgoing_rate: Option<f64>,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub total_rate: Option<f64>,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub percent: Option<f64>,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub read: Option<f64>,
+    #[serde(default, deserialize_with = "decode::opt_num")]
+    pub write: Option<f64>,
+}
+
+/// CPU fair-share settings (not in the wiki; CONFIRMED to exist by BTCPAY's launcher).
+#[derive(Debug, Clone, Serialize)]
+pub struct VmSetFairshare {
+    pub vm_id: String,
+    pub charge_for_cpu: bool,
+    pub fairshare_nolend: bool,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VmRename {
@@ -195,6 +352,23 @@ super::actions! {
     vm_reboot: write "vm/reboot", VmReboot => Done;
     vm_delete: write "vm/delete", VmDelete => Done;
     vm_rename: write "vm/rename", VmRename => Done;
+    vm_diskswap: write "vm/diskswap", VmDiskswap => Done;
+    vm_reimage: write "vm/reimage", VmReimage => Done;
+    vm_resize: write "vm/resize", VmResize => Done;
+    vm_rescue: write "vm/rescue", VmRescue => Done;
+    vm_vnc: write "vm/vnc", VmVnc => VncUrl;
+    vm_floatingip_add: write "vm/floatingip-add", VmFloatingipAdd => FloatingAttached;
+    vm_floatingip_delete: write "vm/floatingip-delete", VmFloatingipDelete => Done;
+    vm_iplist: read "vm/iplist", VmIplist => VmIps;
+    vm_ip_add: write "vm/ip-add", VmIpAdd => IpAdded;
+    vm_ip_delete: write "vm/ip-delete", VmIpDelete => Done;
+    vm_securitygroup_add: write "vm/securitygroup-add", VmSecuritygroupAdd => Done;
+    vm_securitygroup_remove: write "vm/securitygroup-remove", VmSecuritygroupRemove => Done;
+    vm_snapshot: write "vm/snapshot", VmSnapshot => SnapshotImage;
+    vm_shelve: write "vm/shelve", VmShelve => Done;
+    vm_unshelve: write "vm/unshelve", VmUnshelve => Done;
+    vm_usage: read "vm/usage", VmUsage => Usage;
+    vm_set_fairshare: write "vm/set-fairshare", VmSetFairshare => Done;
 }
 
 #[cfg(test)]
@@ -242,6 +416,40 @@ mod tests {
         let created: VmCreated =
             serde_json::from_str(r#"{"success":"yes","vm_id":"81ebdd9e"}"#).unwrap();
         assert_eq!(created.vm_id, "81ebdd9e");
+    }
+
+    #[test]
+    fn decodes_vnc_snapshot_and_usage() {
+        let vnc: VncUrl = serde_json::from_str(
+            r#"{"vnc_url":"https:\/\/toronto-ctrl.lunanode.com:6080\/vnc_auto.html?token=abc","success":"yes"}"#,
+        )
+        .unwrap();
+        assert!(vnc
+            .vnc_url
+            .starts_with("https://toronto-ctrl.lunanode.com:6080/"));
+        let snap: SnapshotImage =
+            serde_json::from_str(r#"{"success":"yes","image_id":"3236"}"#).unwrap();
+        assert_eq!(snap.image_id, "3236");
+        let usage: Usage = serde_json::from_str(
+            r#"{"success":"yes","usage":[{"unix_time":"1700000000","incoming_rate":"10.5","outgoing_rate":"2","total_rate":"12.5"},
+                {"unix_time":1700000300,"percent":"3.2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(usage.usage[0].total_rate, Some(12.5));
+        assert_eq!(usage.usage[1].percent, Some(3.2));
+        let fair = params(&VmSetFairshare {
+            vm_id: "v".into(),
+            charge_for_cpu: true,
+            fairshare_nolend: false,
+        })
+        .unwrap();
+        assert_eq!(
+            (
+                fair["charge_for_cpu"].as_str(),
+                fair["fairshare_nolend"].as_str()
+            ),
+            ("yes", "no")
+        );
     }
 
     #[test]
