@@ -22,6 +22,7 @@ mod monitor;
 mod network;
 mod script;
 mod securitygroup;
+mod robustness;
 mod vm;
 mod volume;
 
