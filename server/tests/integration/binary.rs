@@ -164,3 +164,52 @@ fn check_config_prints_redacted_settings() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_emulator_runs_on_its_own() {
+    let port = free_port();
+    let id = "emulatortest0001";
+    let key = "k".repeat(128);
+    let mut child = lunapanel()
+        .args([
+            "emulator",
+            "--emulator-listen",
+            &format!("127.0.0.1:{port}"),
+            "--account",
+            &format!("{id}:{key}:42.5"),
+            "--time-scale",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    assert_eq!(
+        banner,
+        format!("Luna Node API emulator at http://127.0.0.1:{port}/api")
+    );
+    let client = app::server::lunanode::LunaNode::new(
+        &format!("http://127.0.0.1:{port}/api"),
+        Default::default(),
+    )
+    .unwrap();
+    let cred =
+        app::server::lunanode::Credential::new(id, secrecy::SecretString::from(key)).unwrap();
+    let credit = client
+        .billing_credit(&cred, &app::server::lunanode::actions::BillingCredit {})
+        .await
+        .unwrap();
+    assert!((credit.credit - 42.5).abs() < 1e-6);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let out = lunapanel()
+        .args(["emulator", "--account", "short:key"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -14,7 +14,10 @@ use serde_json::Value;
 use super::{cred, upstream, ID_A};
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// Every action the client declares reaches a handler: a correctly signed call with no
@@ -24,13 +27,21 @@ async fn every_client_action_is_emulated() {
     let u = upstream().await;
     let http = reqwest::Client::new();
     let all = actions::all();
-    assert!(all.len() >= 116, "111 wiki actions + sshkey/* + vm/usage + vm/set-fairshare, got {}", all.len());
+    assert!(
+        all.len() >= 116,
+        "111 wiki actions + sshkey/* + vm/usage + vm/set-fairshare, got {}",
+        all.len()
+    );
     for action in all {
         let handler = format!("{}/", action.path);
         let form = sign_request(&u.a, &handler, &BTreeMap::new(), now());
         let res = http
             .post(format!("{}/{handler}", u.base))
-            .form(&[("req", form.req), ("signature", form.signature), ("nonce", form.nonce.to_string())])
+            .form(&[
+                ("req", form.req),
+                ("signature", form.signature),
+                ("nonce", form.nonce.to_string()),
+            ])
             .send()
             .await
             .unwrap();
@@ -39,8 +50,13 @@ async fn every_client_action_is_emulated() {
         if action.path == "image/retrieve" {
             continue;
         }
-        let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{}: not JSON", action.path));
-        assert_ne!(body["error"], "invalid action", "{} is not emulated", action.path);
+        let body: Value =
+            serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{}: not JSON", action.path));
+        assert_ne!(
+            body["error"], "invalid action",
+            "{} is not emulated",
+            action.path
+        );
     }
 }
 
@@ -78,18 +94,34 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "\\PC{0,12}".prop_map(Value::String),
-        prop_oneof![Just("yes"), Just("no"), Just("1"), Just(""), Just("12.5"), Just("abc")].prop_map(|s| Value::String(s.into())),
+        prop_oneof![
+            Just("yes"),
+            Just("no"),
+            Just("1"),
+            Just(""),
+            Just("12.5"),
+            Just("abc")
+        ]
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("success".to_owned()), Just("vms".to_owned()), Just("info".to_owned()),
-                    Just("plans".to_owned()), Just("images".to_owned()), Just("0".to_owned()),
-                    Just("vm_id".to_owned()), Just("usage".to_owned()), "[a-z_]{1,8}"
+                    Just("success".to_owned()),
+                    Just("vms".to_owned()),
+                    Just("info".to_owned()),
+                    Just("plans".to_owned()),
+                    Just("images".to_owned()),
+                    Just("0".to_owned()),
+                    Just("vm_id".to_owned()),
+                    Just("usage".to_owned()),
+                    "[a-z_]{1,8}"
                 ],
                 inner,
                 0..6
@@ -123,14 +155,21 @@ async fn emulator_survives_hostile_requests() {
             .send()
             .await
             .unwrap();
-        assert!(res.status() == 200 || res.status() == 413, "{}", res.status());
+        assert!(
+            res.status() == 200 || res.status() == 413,
+            "{}",
+            res.status()
+        );
         if res.status() == 200 {
             let v: Value = res.json().await.unwrap();
             assert_eq!(v["success"], "no");
         }
     }
     // Still serving afterwards.
-    u.client.billing_credit(&u.a, &BillingCredit {}).await.unwrap();
+    u.client
+        .billing_credit(&u.a, &BillingCredit {})
+        .await
+        .unwrap();
 }
 
 fn urlencode(s: &str) -> String {
@@ -178,16 +217,47 @@ async fn no_secret_reaches_a_log() {
         })
     })
     .await;
-    let canary = app::server::lunanode::Credential::new("canarycanary0000", secrecy::SecretString::from(canary_key.clone())).unwrap();
-    u.client.billing_credit(&canary, &BillingCredit {}).await.unwrap();
-    let _ = u.client.vm_info(&canary, &VmInfo { vm_id: "nope".into() }).await;
-    let wrong = app::server::lunanode::Credential::new("canarycanary0000", secrecy::SecretString::from(format!("CANARX{}", "Q".repeat(122)))).unwrap();
-    assert_eq!(u.client.billing_credit(&wrong, &BillingCredit {}).await.unwrap_err(), UpstreamError::Auth);
+    let canary = app::server::lunanode::Credential::new(
+        "canarycanary0000",
+        secrecy::SecretString::from(canary_key.clone()),
+    )
+    .unwrap();
+    u.client
+        .billing_credit(&canary, &BillingCredit {})
+        .await
+        .unwrap();
+    let _ = u
+        .client
+        .vm_info(
+            &canary,
+            &VmInfo {
+                vm_id: "nope".into(),
+            },
+        )
+        .await;
+    let wrong = app::server::lunanode::Credential::new(
+        "canarycanary0000",
+        secrecy::SecretString::from(format!("CANARX{}", "Q".repeat(122))),
+    )
+    .unwrap();
+    assert_eq!(
+        u.client
+            .billing_credit(&wrong, &BillingCredit {})
+            .await
+            .unwrap_err(),
+        UpstreamError::Auth
+    );
     let signed = sign_request(&canary, "billing/credit/", &BTreeMap::new(), now());
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("upstream call"), "calls are logged: {logs}");
-    for secret in [canary_key.as_str(), &canary_key[..64], &canary_key[..16], &signed.signature[..32], "api_partialkey"] {
+    for secret in [
+        canary_key.as_str(),
+        &canary_key[..64],
+        &canary_key[..16],
+        &signed.signature[..32],
+        "api_partialkey",
+    ] {
         assert!(!logs.contains(secret), "{secret:?} reached the log");
     }
 }
