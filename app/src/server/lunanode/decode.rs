@@ -50,6 +50,28 @@ pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     }
 }
 
+/// An optional id: missing, `null`, `""` or `"0"` (an unset numeric column) is `None`;
+/// a string or a number otherwise.
+pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() || s == "0" => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(None),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(D::Error::custom(format!("expected an id, got {other}"))),
+    }
+}
+
+/// An optional flag: missing, `null` or `""` is `None`, otherwise as [`flag`].
+pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => flag(v).map(Some).map_err(D::Error::custom),
+    }
+}
+
 /// A flag: `"yes"`/`"no"`, `"1"`/`"0"`/`""`, `"true"`/`"false"` or a JSON boolean/number;
 /// missing or `null` is false.
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

@@ -72,6 +72,17 @@ pub struct State {
     pub own: BTreeMap<u64, Image>,
 }
 
+/// What a new image is.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageSpec<'a> {
+    pub name: &'a str,
+    pub region: &'a str,
+    /// Bytes.
+    pub size: u64,
+    pub disk_format: &'static str,
+    pub virtio: bool,
+}
+
 impl State {
     pub fn advance(&mut self, now: Instant, d: Durations, scale: f64) {
         let step = d.image_step.mul_f64(scale);
@@ -87,32 +98,22 @@ impl State {
         }
     }
 
-    /// Adds a new image (queued) and returns its id.
-    pub fn add(
-        &mut self,
-        id: u64,
-        name: &str,
-        region: &str,
-        size: u64,
-        disk_format: &'static str,
-        virtio: bool,
-        now: Instant,
-    ) -> u64 {
+    /// Adds a new image, `queued`, with id `id`.
+    pub fn add(&mut self, id: u64, spec: ImageSpec<'_>, now: Instant) {
         self.own.insert(
             id,
             Image {
                 id,
-                name: name.to_owned(),
-                region: region.to_owned(),
+                name: spec.name.to_owned(),
+                region: spec.region.to_owned(),
                 phase: Phase::Queued,
                 since: now,
-                size,
-                disk_format,
-                virtio,
+                size: spec.size,
+                disk_format: spec.disk_format,
+                virtio: spec.virtio,
                 created: unix_now(),
             },
         );
-        id
     }
 
     /// The name of an image usable to boot in `region` (public, or own and active), if any.
@@ -257,15 +258,14 @@ fn replicate(ctx: &mut Ctx<'_>) -> Outcome {
         return Err("the image is not active yet".into());
     }
     let new_id = ctx.account.next_id();
-    ctx.account.images.add(
-        new_id,
-        &source.name,
+    let spec = ImageSpec {
+        name: &source.name,
         region,
-        source.size,
-        source.disk_format,
-        source.virtio,
-        ctx.now,
-    );
+        size: source.size,
+        disk_format: source.disk_format,
+        virtio: source.virtio,
+    };
+    ctx.account.images.add(new_id, spec, ctx.now);
     Ok(ok(obj([("image_id", s(new_id))])))
 }
 
@@ -291,9 +291,14 @@ fn fetch(ctx: &mut Ctx<'_>) -> Outcome {
     let virtio = ctx.p.opt("virtio").is_some_and(|v| v == "yes");
     let (region, name) = (region.to_owned(), name.to_owned());
     let id = ctx.account.next_id();
-    ctx.account
-        .images
-        .add(id, &name, &region, 734_003_200, format, virtio, ctx.now);
+    let spec = ImageSpec {
+        name: &name,
+        region: &region,
+        size: 734_003_200,
+        disk_format: format,
+        virtio,
+    };
+    ctx.account.images.add(id, spec, ctx.now);
     Ok(ok(obj([("image_id", s(id))])))
 }
 
