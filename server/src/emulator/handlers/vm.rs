@@ -151,6 +151,15 @@ fn info(account: &mut Account, p: &Params) -> Outcome {
     Ok(ok(obj([("info", info), ("extra", summary(vm))])))
 }
 
+/// The items of a comma-separated parameter.
+fn csv(value: Option<&str>) -> impl Iterator<Item = &str> {
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 fn valid_hostname(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 64
@@ -196,10 +205,25 @@ fn create(ctx: &mut Ctx<'_>) -> Outcome {
         }
         (None, None) => return Err("hostname, plan_id, and/or image_id not set".into()),
     };
-    let keys: Vec<&str> = p
-        .opt("key_id")
-        .map(|k| k.split(',').map(str::trim).collect())
-        .unwrap_or_default();
+    let keys: Vec<&str> = csv(p.opt("key_id")).collect();
+    if let Some(net) = p.opt("net_id") {
+        super::network::find(account, &region, net).ok_or("invalid network")?;
+    }
+    let mut groups = Vec::new();
+    for group in csv(p.opt("securitygroups")) {
+        groups.push(
+            super::securitygroup::group_name(account, &region, group)
+                .ok_or("invalid security group")?,
+        );
+    }
+    if groups.is_empty() {
+        groups.push("default".to_owned());
+    }
+    for script in csv(p.opt("scripts")) {
+        if !account.scripts.contains(script) {
+            return Err("invalid script".into());
+        }
+    }
     for key in &keys {
         if !key
             .parse::<u64>()
@@ -237,7 +261,7 @@ fn create(ctx: &mut Ctx<'_>) -> Outcome {
             public_ip,
             private_ip,
             login_password: password,
-            security_groups: vec!["default".into()],
+            security_groups: groups,
             extra_private_ips: Vec::new(),
             fairshare: (false, false),
             bandwidth_used_gb: 0.0,
@@ -445,7 +469,8 @@ fn securitygroup(ctx: &mut Ctx<'_>, add: bool) -> Outcome {
     let id = vm_id(ctx.account, ctx.p)?;
     let group = ctx.p.req("group_id")?;
     let region = ctx.account.vms[&id].region.clone();
-    let name = group_name_pending(&region, group).ok_or("invalid group")?;
+    let name = super::securitygroup::group_name(ctx.account, &region, group)
+        .ok_or("invalid security group")?;
     let vm = ctx.account.vms.get_mut(&id).ok_or("invalid vm")?;
     let present = vm.security_groups.contains(&name);
     match (add, present) {
@@ -474,9 +499,14 @@ fn snapshot(ctx: &mut Ctx<'_>) -> Outcome {
         * 1_073_741_824
         / 4;
     let image_id = ctx.account.next_id();
-    ctx.account
-        .images
-        .add(image_id, &name, &region, size, "qcow2", true, ctx.now);
+    let spec = super::image::ImageSpec {
+        name: &name,
+        region: &region,
+        size,
+        disk_format: "qcow2",
+        virtio: true,
+    };
+    ctx.account.images.add(image_id, spec, ctx.now);
     Ok(ok(obj([("image_id", s(image_id))])))
 }
 
@@ -510,9 +540,4 @@ fn usage(ctx: &mut Ctx<'_>) -> Outcome {
         })
         .collect();
     Ok(ok(obj([("usage", Value::Array(samples))])))
-}
-
-// PENDING-INTEGRATION: replaced by securitygroup::group_name once that module lands.
-fn group_name_pending(_region: &str, group: &str) -> Option<String> {
-    (group == "default").then(|| group.to_owned())
 }

@@ -404,8 +404,13 @@ fn snapshot_replicate(ctx: &mut Ctx<'_>) -> Outcome {
     }
     let bytes = u64::from(snap.size) * 1_073_741_824;
     let image_id = ctx.account.next_id();
-    ctx.account
-        .images
-        .add(image_id, &image_name, &dst, bytes, "qcow2", true, ctx.now);
+    let spec = super::image::ImageSpec {
+        name: &image_name,
+        region: &dst,
+        size: bytes,
+        disk_format: "qcow2",
+        virtio: true,
+    };
+    ctx.account.images.add(image_id, spec, ctx.now);
     Ok(ok(obj([("image_id", s(image_id))])))
 }

@@ -20,9 +20,9 @@ mod image;
 mod lb;
 mod monitor;
 mod network;
+mod robustness;
 mod script;
 mod securitygroup;
-mod robustness;
 mod vm;
 mod volume;
 

@@ -442,3 +442,169 @@ async fn addresses_floating_ips_and_security_groups() {
         .unwrap_err();
     assert_eq!(err, UpstreamError::NotFound("invalid vm".into()));
 }
+
+#[tokio::test]
+async fn create_checks_networks_groups_scripts_and_keys() {
+    let u = upstream().await;
+    let web = u
+        .client
+        .securitygroup_create(
+            &u.a,
+            &SecurityGroupCreate {
+                region: "toronto".into(),
+                name: "web".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .group_id;
+    let script = u
+        .client
+        .script_create(
+            &u.a,
+            &ScriptCreate {
+                name: "hello".into(),
+                content: "#!/bin/sh\necho hi".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .script_id;
+    let net = u
+        .client
+        .network_create(
+            &u.a,
+            &NetworkCreate {
+                region: "toronto".into(),
+                name: "backend".into(),
+                subnet: "192.168.40".into(),
+                dns: vec!["8.8.8.8".into()],
+            },
+        )
+        .await
+        .unwrap()
+        .net_id
+        .unwrap();
+    let base = VmCreate {
+        hostname: "web1".into(),
+        plan_id: "m.2".into(),
+        image_id: Some("1000".into()),
+        net_id: Some(net.clone()),
+        securitygroups: vec![web.clone()],
+        scripts: vec![script.clone()],
+        ..Default::default()
+    };
+    for (req, text) in [
+        (
+            VmCreate {
+                net_id: Some("424242".into()),
+                ..base.clone()
+            },
+            "invalid network",
+        ),
+        (
+            VmCreate {
+                securitygroups: vec!["424242".into()],
+                ..base.clone()
+            },
+            "invalid security group",
+        ),
+        (
+            VmCreate {
+                scripts: vec!["424242".into()],
+                ..base.clone()
+            },
+            "invalid script",
+        ),
+        (
+            VmCreate {
+                key_id: vec!["424242".into()],
+                ..base.clone()
+            },
+            "invalid key",
+        ),
+        (
+            VmCreate {
+                region: Some("montreal".into()),
+                image_id: Some("1100".into()),
+                ..base.clone()
+            },
+            "invalid network",
+        ),
+    ] {
+        let err = u.client.vm_create(&u.a, &req).await.unwrap_err();
+        assert!(
+            matches!(&err, UpstreamError::NotFound(m) | UpstreamError::Rejected(m) if m == text),
+            "{text}: {err:?}"
+        );
+    }
+    let id = u.client.vm_create(&u.a, &base).await.unwrap().vm_id;
+    assert_eq!(status(&u, &id).await.security_groups, ["web"]);
+
+    // Add and remove groups on the running VM; the group in use cannot be deleted.
+    let default_group = u
+        .client
+        .securitygroup_list(&u.a, &SecurityGroupList {})
+        .await
+        .unwrap()
+        .securitygroups
+        .into_iter()
+        .find(|g| g.name == "default" && g.region == "toronto")
+        .unwrap();
+    u.client
+        .vm_securitygroup_add(
+            &u.a,
+            &VmSecuritygroupAdd {
+                vm_id: id.clone(),
+                group_id: default_group.securitygroup_id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&u, &id).await.security_groups, ["web", "default"]);
+    let err = u
+        .client
+        .vm_securitygroup_add(
+            &u.a,
+            &VmSecuritygroupAdd {
+                vm_id: id.clone(),
+                group_id: web.clone(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UpstreamError::Rejected(ref m) if m.contains("already")));
+    let err = u
+        .client
+        .securitygroup_delete(
+            &u.a,
+            &SecurityGroupDelete {
+                region: "toronto".into(),
+                group_id: web.clone(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UpstreamError::Rejected(_)), "{err:?}");
+    u.client
+        .vm_securitygroup_remove(
+            &u.a,
+            &VmSecuritygroupRemove {
+                vm_id: id.clone(),
+                group_id: web.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&u, &id).await.security_groups, ["default"]);
+    u.client
+        .securitygroup_delete(
+            &u.a,
+            &SecurityGroupDelete {
+                region: "toronto".into(),
+                group_id: web,
+            },
+        )
+        .await
+        .unwrap();
+}

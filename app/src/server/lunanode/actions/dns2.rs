@@ -329,8 +329,6 @@ pub struct Dns2RecordRemove {
     pub record_id: String,
 }
 
-
-
 super::actions! {
     const DNS2_ACTIONS;
     /// The account's zones.

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use super::Done;
 use crate::server::lunanode::decode;
 
-
 /// An item's id from `id` or `<thing>_id`, whichever is present (the layout is UNKNOWN).
 pub(super) fn either_id(
     id: Option<String>,
