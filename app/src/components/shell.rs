@@ -140,7 +140,7 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                         view! {
                             <div class="notice notice-demo" role="note">
                                 <strong>"Demo mode. "</strong>
-                                "This panel talks to a built-in Luna Node emulator with sample data. \
+                                "This is a demonstration panel with a shared demo account. \
                                  Nothing here is real and nothing is billed."
                             </div>
                         }

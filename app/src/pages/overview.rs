@@ -40,7 +40,7 @@ pub fn OverviewPage() -> impl IntoView {
                                 <dt>"Mode"</dt>
                                 <dd>
                                     {if info.demo {
-                                        "Demo: a built-in Luna Node emulator with sample data"
+                                        "Demo: a shared demo account; nothing is real or billed"
                                     } else {
                                         "Production"
                                     }}
