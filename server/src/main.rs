@@ -1,6 +1,6 @@
 //! The `lunapanel` command.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +47,11 @@ struct EmulatorArgs {
     /// Also refuse nonces lower than the last accepted one
     #[arg(long)]
     strict_nonces: bool,
+    /// Keep the emulated accounts in this JSON file, so a restart resumes them (created
+    /// readable by its owner only: it holds the API keys). Without --account, the accounts
+    /// already in the file are used.
+    #[arg(long)]
+    state_file: Option<PathBuf>,
 }
 
 fn random_alnum(n: usize) -> String {
@@ -72,8 +77,10 @@ fn parse_account(spec: &str) -> Result<lunapanel::emulator::AccountSpec, String>
     };
     let credit = match parts.next() {
         Some(c) => c
-            .parse()
-            .map_err(|_| format!("--account: credit {c:?} is not a number"))?,
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| format!("--account: credit {c:?} is not a number"))?,
         None => 100.0,
     };
     let alnum = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric());
@@ -87,7 +94,18 @@ fn parse_account(spec: &str) -> Result<lunapanel::emulator::AccountSpec, String>
     })
 }
 
-fn run_emulator(args: EmulatorArgs) -> ExitCode {
+/// Warnings (such as a state file that cannot be written) to stderr.
+fn init_emulator_logging(level: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("info"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run_emulator(args: EmulatorArgs, log_level: Option<&str>) -> ExitCode {
+    init_emulator_logging(log_level);
     let mut accounts = Vec::new();
     for spec in &args.accounts {
         match parse_account(spec) {
@@ -98,23 +116,48 @@ fn run_emulator(args: EmulatorArgs) -> ExitCode {
             }
         }
     }
-    if accounts.is_empty() {
-        let account = lunapanel::emulator::AccountSpec {
-            api_id: random_alnum(16),
-            api_key: random_alnum(128),
-            credit: 100.0,
-        };
-        println!("Emulated account (use it as the panel's Luna Node API credential):");
-        println!("  API ID:  {}", account.api_id);
-        println!("  API key: {}", account.api_key);
-        accounts.push(account);
-    }
+    // Without --account, a state file's accounts are resumed rather than joined by another.
+    let resuming = accounts.is_empty() && args.state_file.as_deref().is_some_and(Path::exists);
+    let generated = (accounts.is_empty() && !resuming).then(|| lunapanel::emulator::AccountSpec {
+        api_id: random_alnum(16),
+        api_key: random_alnum(128),
+        credit: 100.0,
+    });
+    accounts.extend(generated.clone());
     let config = lunapanel::emulator::EmulatorConfig {
         accounts,
         time_scale: args.time_scale.max(0.0),
         strict_nonces: args.strict_nonces,
+        state_file: args.state_file.clone(),
         ..Default::default()
     };
+    let emulator = match lunapanel::emulator::Emulator::open(config) {
+        Ok(emulator) => emulator,
+        Err(e) => {
+            eprintln!("lunapanel emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(account) = &generated {
+        println!("Emulated account (use it as the panel's Luna Node API credential):");
+        println!("  API ID:  {}", account.api_id);
+        println!("  API key: {}", account.api_key);
+    }
+    if let (true, Some(path)) = (resuming, &args.state_file) {
+        let ids = emulator.api_ids();
+        if ids.is_empty() {
+            eprintln!(
+                "lunapanel emulator: {} holds no accounts; add one with --account",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "Emulated accounts from {} (API keys in the file): {}",
+            path.display(),
+            ids.join(", ")
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -136,7 +179,6 @@ fn run_emulator(args: EmulatorArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let emulator = lunapanel::emulator::Emulator::new(config);
         match emulator.spawn(listener) {
             Ok(base) => println!("Luna Node API emulator at {base}"),
             Err(e) => {
@@ -220,7 +262,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = match cli.command {
         // The emulator stands alone: it needs none of the panel's settings.
-        Some(Command::Emulator(args)) => return run_emulator(args),
+        Some(Command::Emulator(args)) => {
+            return run_emulator(args, cli.settings.log_level.as_deref())
+        }
         other => other.unwrap_or(Command::Serve),
     };
     let config = match config::load(
@@ -235,7 +279,7 @@ fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Emulator(args) => run_emulator(args),
+        Command::Emulator(args) => run_emulator(args, Some(config.log_level.as_str())),
         Command::CheckConfig => {
             println!("{config:#?}");
             ExitCode::SUCCESS

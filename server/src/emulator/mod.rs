@@ -3,13 +3,17 @@
 //! quirks (§2): HTTP 200 for errors, strings for numbers, `success: "yes"/"no"`.
 //!
 //! Run it alone with `lunapanel emulator --listen ADDR`, or in-process ([`Emulator::spawn`]).
+//! Its state lives in memory, or also in a file ([`EmulatorConfig::state_file`],
+//! [`Emulator::open`]) so that a demo survives a restart.
 
 mod handlers;
 pub mod json;
+mod persist;
 pub mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +26,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha512;
 
+pub use self::persist::EmulatorError;
+use self::persist::Store;
 use self::state::{Account, Durations, REAL_DURATIONS};
 
 /// The exact text the service gives for any authentication problem (reference §2.2).
@@ -44,6 +50,10 @@ pub struct EmulatorConfig {
     pub nonce_window: Duration,
     /// Also refuse a nonce lower than the last one accepted for the account.
     pub strict_nonces: bool,
+    /// Keep the state in this JSON file too (read by [`Emulator::open`], rewritten after
+    /// every request that changes it); `None` keeps it in memory only. The file holds the
+    /// accounts' API keys, so it is created readable by its owner only (mode 0600 on Unix).
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -53,14 +63,29 @@ impl Default for EmulatorConfig {
             time_scale: 1.0,
             nonce_window: Duration::from_secs(300),
             strict_nonces: false,
+            state_file: None,
         }
     }
 }
 
 pub(crate) struct World {
-    pub accounts: HashMap<String, Account>,
+    /// By API id (ordered, so the state file's bytes only change when the state does).
+    pub accounts: BTreeMap<String, Account>,
     pub durations: Durations,
     pub scale: f64,
+    store: Option<Store>,
+}
+
+impl World {
+    /// Saves the accounts to the state file, if there is one. A failure is logged and the
+    /// next request tries again: the API answers regardless.
+    fn save(&mut self) {
+        if let Some(store) = &mut self.store {
+            if let Err(e) = store.save(&self.accounts) {
+                tracing::warn!(error = %e, "emulator state not saved");
+            }
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -95,8 +120,39 @@ fn now_secs() -> u64 {
 }
 
 impl Emulator {
+    /// An emulator whose state lives in memory only (`config.state_file` is not used).
     pub fn new(config: EmulatorConfig) -> Self {
-        let accounts = config
+        Self::with_state(config, Vec::new(), None)
+    }
+
+    /// An emulator that keeps its state in `config.state_file` (in memory only if `None`).
+    ///
+    /// An existing file is loaded: its accounts keep everything they hold, id counters
+    /// included, and for an account also in `config` the config's API key wins. Accounts of
+    /// `config` the file lacks start fresh. The merged state is saved at once, which creates
+    /// the file if need be, so an unusable path is reported here rather than on a request.
+    pub fn open(config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        let Some(path) = config.state_file.clone() else {
+            return Ok(Self::new(config));
+        };
+        let (store, saved) = Store::open(path)?;
+        let emulator = Self::with_state(config, saved, Some(store));
+        {
+            let mut world = emulator.world.lock().unwrap_or_else(|e| e.into_inner());
+            let World {
+                accounts, store, ..
+            } = &mut *world;
+            if let Some(store) = store {
+                store.save(accounts)?;
+            }
+        }
+        Ok(emulator)
+    }
+
+    /// The config's accounts (a later duplicate wins), replaced by their saved selves from
+    /// `saved` with the config's key, plus the saved accounts the config does not name.
+    fn with_state(config: EmulatorConfig, saved: Vec<Account>, store: Option<Store>) -> Self {
+        let mut accounts: BTreeMap<String, Account> = config
             .accounts
             .iter()
             .map(|a| {
@@ -106,15 +162,29 @@ impl Emulator {
                 )
             })
             .collect();
+        for mut account in saved {
+            if let Some(fresh) = accounts.get(&account.api_id) {
+                // The config is authoritative for credentials.
+                account.api_key.clone_from(&fresh.api_key);
+            }
+            accounts.insert(account.api_id.clone(), account);
+        }
         let world = World {
             accounts,
             durations: REAL_DURATIONS,
             scale: config.time_scale.max(0.0),
+            store,
         };
         Self {
             world: Arc::new(Mutex::new(world)),
             config: Arc::new(config),
         }
+    }
+
+    /// The API ids of the emulated accounts, in order.
+    pub fn api_ids(&self) -> Vec<String> {
+        let world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        world.accounts.keys().cloned().collect()
     }
 
     /// The HTTP API: `POST /api/{category}/{action}/`.
@@ -221,11 +291,14 @@ async fn handle(
         Err(text) => return json::fail(&text),
     };
     let mut world = emulator.world.lock().unwrap_or_else(|e| e.into_inner());
-    handlers::dispatch(
+    let response = handlers::dispatch(
         &mut world,
         &api_id,
         &category,
         &action,
         &handlers::Params(params),
-    )
+    );
+    // Still under the lock, so saves happen in the order the changes did.
+    world.save();
+    response
 }

@@ -3,9 +3,14 @@
 //!
 //! Time: lifecycles (a VM building, powering off, …) are stored as "since" instants and
 //! resolved whenever the state is read, scaled by `time_scale` (0 = instant, 1 = realistic).
+//!
+//! Everything an account holds is `Serialize + Deserialize` so the emulator can keep it in a
+//! state file; instants are written as wall-clock times ([`instant_serde`]).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use super::handlers;
 
@@ -199,7 +204,7 @@ pub fn timestamp(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Power {
     Building,
     Online,
@@ -211,7 +216,7 @@ pub enum Power {
     Unshelving,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vm {
     pub id: String,
     pub hostname: String,
@@ -220,6 +225,7 @@ pub struct Vm {
     pub region: String,
     pub power: Power,
     /// When `power` last changed.
+    #[serde(with = "instant_serde")]
     pub since: Instant,
     pub public_ip: String,
     pub private_ip: String,
@@ -230,6 +236,7 @@ pub struct Vm {
     /// `(charge_for_cpu, fairshare_nolend)`.
     pub fairshare: (bool, bool),
     pub bandwidth_used_gb: f64,
+    #[serde(with = "instant_serde")]
     pub created: Instant,
 }
 
@@ -266,7 +273,7 @@ impl Vm {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SshKey {
     pub id: u64,
     pub name: String,
@@ -274,12 +281,13 @@ pub struct SshKey {
 }
 
 /// One Luna Node account (one API credential).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Account {
     pub api_id: String,
     pub api_key: String,
     pub last_nonce: u64,
     pub credit_at_start: f64,
+    #[serde(with = "instant_serde")]
     pub started: Instant,
     pub vms: BTreeMap<String, Vm>,
     pub ssh_keys: BTreeMap<u64, SshKey>,
@@ -362,5 +370,179 @@ impl Account {
             })
             .sum();
         (self.credit_at_start - spent).max(0.0)
+    }
+}
+
+/// Serde for [`Instant`] as Unix milliseconds (a JSON number), so lifecycles carry on
+/// across a restart: an instant is written as the wall-clock time it stands for, and read
+/// back as the instant that lies as far in the past (future times become now; times older
+/// than the monotonic clock can express become its earliest instant).
+///
+/// Conversions go through one (wall clock, monotonic clock) reading, re-taken only when the
+/// two clocks drift apart by more than [`MAX_DRIFT`](instant_serde::MAX_DRIFT) (the wall
+/// clock was set), so an unchanged instant always writes the same number and unchanged
+/// state the same bytes.
+pub mod instant_serde {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// How far the clocks may drift apart before the reference reading is re-taken.
+    pub const MAX_DRIFT: Duration = Duration::from_secs(1);
+
+    static ANCHOR: Mutex<Option<(SystemTime, Instant)>> = Mutex::new(None);
+
+    /// The reference reading, and the monotonic time now.
+    fn anchor() -> ((SystemTime, Instant), Instant) {
+        let (wall, now) = (SystemTime::now(), Instant::now());
+        let mut anchor = ANCHOR.lock().unwrap_or_else(|e| e.into_inner());
+        let still_good = anchor.is_some_and(|(wall0, mono0)| {
+            wall0
+                .checked_add(now.saturating_duration_since(mono0))
+                .is_some_and(|expected| distance(expected, wall) <= MAX_DRIFT)
+        });
+        if !still_good {
+            *anchor = Some((wall, now));
+        }
+        (anchor.unwrap_or((wall, now)), now)
+    }
+
+    fn distance(a: SystemTime, b: SystemTime) -> Duration {
+        a.duration_since(b)
+            .or_else(|_| b.duration_since(a))
+            .unwrap_or_default()
+    }
+
+    /// `at` moved `back` into the past, or the earliest instant the platform can express.
+    pub fn saturating_sub(at: Instant, back: Duration) -> Instant {
+        if let Some(earlier) = at.checked_sub(back) {
+            return earlier;
+        }
+        // Find the largest representable step back (to the millisecond).
+        let (mut ok, mut too_far) = (Duration::ZERO, back);
+        while too_far - ok > Duration::from_millis(1) {
+            let mid = ok + (too_far - ok) / 2;
+            if at.checked_sub(mid).is_some() {
+                ok = mid;
+            } else {
+                too_far = mid;
+            }
+        }
+        at - ok
+    }
+
+    /// The wall-clock time `instant` stands for, in Unix milliseconds.
+    pub fn to_unix_millis(instant: Instant) -> u64 {
+        let ((wall0, mono0), _) = anchor();
+        let wall = if instant >= mono0 {
+            wall0.checked_add(instant - mono0)
+        } else {
+            wall0.checked_sub(mono0 - instant)
+        };
+        wall.and_then(|w| w.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// The instant for a wall-clock time in Unix milliseconds, at most now.
+    pub fn from_unix_millis(millis: u64) -> Instant {
+        let ((wall0, mono0), now) = anchor();
+        let Some(wall) = UNIX_EPOCH.checked_add(Duration::from_millis(millis)) else {
+            return now;
+        };
+        match wall.duration_since(wall0) {
+            Ok(ahead) => mono0.checked_add(ahead).map_or(now, |t| t.min(now)),
+            Err(e) => saturating_sub(mono0, e.duration()).min(now),
+        }
+    }
+
+    pub fn serialize<S: Serializer>(instant: &Instant, serializer: S) -> Result<S::Ok, S::Error> {
+        to_unix_millis(*instant).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Instant, D::Error> {
+        u64::deserialize(deserializer).map(from_unix_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant_serde::{from_unix_millis, saturating_sub, to_unix_millis};
+    use super::*;
+
+    fn unix_millis_now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Stamped {
+        #[serde(with = "instant_serde")]
+        at: Instant,
+    }
+
+    #[test]
+    fn an_instant_is_written_as_unix_milliseconds() {
+        let written = to_unix_millis(Instant::now() - Duration::from_secs(5));
+        let expected = unix_millis_now() - 5_000;
+        assert!(
+            written.abs_diff(expected) < 1_000,
+            "{written} vs {expected}"
+        );
+        let json = serde_json::to_value(Stamped { at: Instant::now() }).unwrap();
+        assert!(json["at"].as_u64().unwrap() >= expected, "{json}");
+    }
+
+    #[test]
+    fn a_round_trip_keeps_the_age_and_the_bytes() {
+        let at = Instant::now() - Duration::from_millis(2_500);
+        let json = serde_json::to_string(&Stamped { at }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::to_string(&Stamped { at }).unwrap(),
+            "unchanged state writes the same bytes"
+        );
+        let back: Stamped = serde_json::from_str(&json).unwrap();
+        let diff = if back.at > at {
+            back.at - at
+        } else {
+            at - back.at
+        };
+        assert!(diff <= Duration::from_millis(2), "{diff:?}");
+        let age = back.at.elapsed();
+        assert!(age >= Duration::from_millis(2_400), "{age:?}");
+    }
+
+    #[test]
+    fn future_times_become_now_and_ancient_ones_saturate() {
+        let before = Instant::now();
+        let future = from_unix_millis(unix_millis_now() + 3_600_000);
+        assert!(future >= before && future <= Instant::now());
+        assert!(from_unix_millis(u64::MAX) <= Instant::now());
+        // 1970: as far back as the platform allows, never a panic.
+        let ancient = from_unix_millis(0);
+        assert!(ancient <= from_unix_millis(unix_millis_now() - 1_000));
+        let far = saturating_sub(before, Duration::MAX);
+        assert!(far <= before);
+        assert_eq!(
+            saturating_sub(before, Duration::from_millis(10)),
+            before - Duration::from_millis(10)
+        );
+    }
+
+    #[test]
+    fn an_account_round_trips() {
+        let mut account = Account::new("aaaaaaaaaaaaaaaa", &"k".repeat(128), 12.5);
+        let id = account.next_id();
+        let ips = account.next_ips();
+        let json = serde_json::to_string(&account).unwrap();
+        let mut back: Account = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.api_key, account.api_key);
+        assert_eq!(back.credit_at_start, 12.5);
+        assert_eq!(back.next_id(), id + 1, "the id counter carries on");
+        assert_ne!(back.next_ips(), ips);
+        assert_eq!(serde_json::to_string(&account).unwrap(), json);
     }
 }

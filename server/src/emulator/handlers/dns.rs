@@ -10,18 +10,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::dns2::{
     check_cname, domain_ok, keyed, numeric_id, owner_name, parse_ttl, record_type, srv_target,
-    valid_target, valid_text, zone_fqdn,
+    valid_target, valid_text, zone_fqdn, RecordType,
 };
 use super::{s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
 use crate::emulator::state::Account;
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// Reverse DNS set with `dns/set`, by canonical IP address.
     rdns: BTreeMap<String, String>,
@@ -29,7 +30,7 @@ pub struct State {
     dyns: BTreeMap<u64, Dyn>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Zone {
     /// Lower case with a trailing dot.
     origin: String,
@@ -37,22 +38,32 @@ struct Zone {
     records: BTreeMap<u64, Record>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Record {
     name: String,
-    kind: &'static str,
+    kind: RecordType,
     data: String,
     ttl: u32,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Dyn {
     name: String,
     ip: String,
 }
 
-const TYPES: &[&str] = &[
-    "A", "AAAA", "CNAME", "HINFO", "MX", "NAPTR", "NS", "PTR", "RP", "SRV", "TXT",
+const TYPES: &[RecordType] = &[
+    RecordType::A,
+    RecordType::Aaaa,
+    RecordType::Cname,
+    RecordType::Hinfo,
+    RecordType::Mx,
+    RecordType::Naptr,
+    RecordType::Ns,
+    RecordType::Ptr,
+    RecordType::Rp,
+    RecordType::Srv,
+    RecordType::Txt,
 ];
 
 /// The legacy `zone-add` TTL when none is given (INFERRED).
@@ -222,7 +233,7 @@ fn record_list(state: &State, p: &Params) -> Outcome {
         keyed(zone.records.iter().map(|(id, r)| {
             (
                 *id,
-                json!({"id": s(id), "zone_id": s(zone_id), "name": r.name, "type": r.kind,
+                json!({"id": s(id), "zone_id": s(zone_id), "name": r.name, "type": r.kind.as_str(),
                        "data": r.data, "ttl": s(r.ttl)}),
             )
         })),
@@ -236,9 +247,12 @@ fn record_add(account: &mut Account, p: &Params) -> Outcome {
     let name = owner_name(p.req("name")?, &zone.origin)?;
     let data = p.req("data")?.trim().to_owned();
     let ttl = parse_ttl(p.req("ttl")?)?;
-    check_data(kind, &data)?;
-    let others = zone.records.values().map(|r| (r.name.as_str(), r.kind));
-    check_cname(&name, kind, &zone.origin, others)?;
+    check_data(kind.as_str(), &data)?;
+    let others = zone
+        .records
+        .values()
+        .map(|r| (r.name.as_str(), r.kind.as_str()));
+    check_cname(&name, kind.as_str(), &zone.origin, others)?;
     if zone
         .records
         .values()

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::{s, Ctx, Outcome, Params};
@@ -20,12 +21,12 @@ use crate::emulator::json::{done, obj, ok};
 use crate::emulator::state::Account;
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     zones: BTreeMap<u64, Zone>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Zone {
     /// Lower case with a trailing dot: `example.com.`.
     name: String,
@@ -33,15 +34,15 @@ struct Zone {
     records: BTreeMap<u64, Record>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Record {
     /// Fully qualified with a trailing dot.
     name: String,
-    kind: &'static str,
+    kind: RecordType,
     data: String,
     ttl: u32,
     aux: u16,
-    policy: &'static str,
+    policy: Policy,
     weight: u32,
     region: String,
     regiongroup: String,
@@ -81,10 +82,17 @@ impl Record {
     }
 }
 
-const TYPES: &[&str] = &[
-    "A", "AAAA", "CNAME", "ALIAS", "MX", "NS", "TXT", "SPF", "SRV",
+const TYPES: &[RecordType] = &[
+    RecordType::A,
+    RecordType::Aaaa,
+    RecordType::Cname,
+    RecordType::Alias,
+    RecordType::Mx,
+    RecordType::Ns,
+    RecordType::Txt,
+    RecordType::Spf,
+    RecordType::Srv,
 ];
-const POLICIES: &[&str] = &["none", "latlong", "region"];
 const CONTINENTS: &[&str] = &["AF", "AN", "AS", "EU", "NA", "OC", "SA"];
 
 pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
@@ -152,13 +160,35 @@ fn find_zone<'a>(state: &'a mut State, p: &Params) -> Result<(u64, &'a mut Zone)
         .ok_or_else(|| "invalid zone".to_owned())
 }
 
+/// How a record is chosen among others of its name and type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Policy {
+    None,
+    Latlong,
+    Region,
+}
+
+impl Policy {
+    const ALL: [Self; 3] = [Self::None, Self::Latlong, Self::Region];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Latlong => "latlong",
+            Self::Region => "region",
+        }
+    }
+}
+
 fn record_json(id: u64, zone_id: u64, r: &Record) -> Value {
     let (lat, long) = r.latlong.map_or((String::new(), String::new()), |(a, b)| {
         (a.to_string(), b.to_string())
     });
     json!({
-        "id": s(id), "zone_id": s(zone_id), "name": r.name, "type": r.kind, "data": r.data,
-        "ttl": s(r.ttl), "aux": s(r.aux), "policy": r.policy, "weight": s(r.weight),
+        "id": s(id), "zone_id": s(zone_id), "name": r.name, "type": r.kind.as_str(),
+        "data": r.data, "ttl": s(r.ttl), "aux": s(r.aux), "policy": r.policy.as_str(),
+        "weight": s(r.weight),
         "region": r.region, "regiongroup": r.regiongroup, "country": r.country,
         "continent": r.continent, "global": if r.global { "yes" } else { "no" },
         "latitude": lat, "longitude": long,
@@ -173,17 +203,16 @@ fn record_add(account: &mut Account, p: &Params) -> Outcome {
     let data = p.req("data")?.trim().to_owned();
     let ttl = parse_ttl(p.req("ttl")?)?;
     let aux = match (kind, p.opt("aux")) {
-        ("MX" | "SRV", None) => return Err("aux not set".into()),
+        (RecordType::Mx | RecordType::Srv, None) => return Err("aux not set".into()),
         (_, Some(aux)) => aux.trim().parse::<u16>().map_err(|_| "invalid aux")?,
         (_, None) => 0,
     };
-    check_data(kind, &data)?;
+    check_data(kind.as_str(), &data)?;
     let policy = match p.opt("policy") {
-        None => "none",
-        Some(v) => POLICIES
-            .iter()
-            .copied()
-            .find(|x| x.eq_ignore_ascii_case(v.trim()))
+        None => Policy::None,
+        Some(v) => Policy::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(v.trim()))
             .ok_or("invalid policy")?,
     };
     let weight = p
@@ -193,7 +222,8 @@ fn record_add(account: &mut Account, p: &Params) -> Outcome {
         .unwrap_or(0);
     // Coordinates come in pairs, and the latlong policy needs them.
     let latlong =
-        if policy == "latlong" || p.opt("latitude").is_some() || p.opt("longitude").is_some() {
+        if policy == Policy::Latlong || p.opt("latitude").is_some() || p.opt("longitude").is_some()
+        {
             let lat = coordinate(p.req("latitude")?, 90.0).ok_or("invalid latitude")?;
             let long = coordinate(p.req("longitude")?, 180.0).ok_or("invalid longitude")?;
             Some((lat, long))
@@ -263,8 +293,8 @@ fn record_add(account: &mut Account, p: &Params) -> Outcome {
         .records
         .iter()
         .filter(|(id, _)| Some(**id) != orig)
-        .map(|(_, r)| (r.name.as_str(), r.kind));
-    check_cname(&record.name, record.kind, &zone.name, others)?;
+        .map(|(_, r)| (r.name.as_str(), r.kind.as_str()));
+    check_cname(&record.name, record.kind.as_str(), &zone.name, others)?;
     if zone
         .records
         .iter()
@@ -377,12 +407,52 @@ pub(super) fn parse_ttl(v: &str) -> Result<u32, String> {
         .ok_or_else(|| "invalid ttl".to_owned())
 }
 
-/// The canonical spelling of a record type from `types`.
-pub(super) fn record_type(v: &str, types: &[&'static str]) -> Result<&'static str, String> {
+/// A DNS record type (each category accepts its own subset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub(super) enum RecordType {
+    A,
+    Aaaa,
+    Cname,
+    Alias,
+    Mx,
+    Ns,
+    Txt,
+    Spf,
+    Srv,
+    Hinfo,
+    Naptr,
+    Ptr,
+    Rp,
+}
+
+impl RecordType {
+    /// The canonical (upper-case) spelling.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::A => "A",
+            Self::Aaaa => "AAAA",
+            Self::Cname => "CNAME",
+            Self::Alias => "ALIAS",
+            Self::Mx => "MX",
+            Self::Ns => "NS",
+            Self::Txt => "TXT",
+            Self::Spf => "SPF",
+            Self::Srv => "SRV",
+            Self::Hinfo => "HINFO",
+            Self::Naptr => "NAPTR",
+            Self::Ptr => "PTR",
+            Self::Rp => "RP",
+        }
+    }
+}
+
+/// The record type of `types` named `v` (any case).
+pub(super) fn record_type(v: &str, types: &[RecordType]) -> Result<RecordType, String> {
     types
         .iter()
         .copied()
-        .find(|t| t.eq_ignore_ascii_case(v.trim()))
+        .find(|t| t.as_str().eq_ignore_ascii_case(v.trim()))
         .ok_or_else(|| "invalid record type".to_owned())
 }
 

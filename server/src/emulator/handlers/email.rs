@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{s, Ctx, Outcome, Params};
@@ -15,14 +16,14 @@ use crate::emulator::json::{done, obj, ok};
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 256;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dkim {
     pub selector: String,
     /// The PEM as sent (never answered back).
     pub private_key: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
     pub id: u64,
     /// The local part, as given.
@@ -30,7 +31,7 @@ pub struct User {
     pub password: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alias {
     pub id: u64,
     /// The local part, as given.
@@ -39,7 +40,7 @@ pub struct Alias {
     pub target: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Domain {
     pub id: u64,
     /// Lower case, no trailing dot.
@@ -64,7 +65,7 @@ impl Domain {
 }
 
 /// This category's part of an account: its hosted domains by id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub domains: BTreeMap<u64, Domain>,
 }

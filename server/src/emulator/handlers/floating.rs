@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::network::region;
@@ -19,7 +20,7 @@ use crate::emulator::state::Account;
 const POOL: &str = "198.51.100";
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// Unattached addresses held by the account, by address.
     free: BTreeMap<String, Free>,
@@ -32,7 +33,7 @@ pub struct State {
     cursor: u8,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Free {
     id: u64,
     region: String,

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{s, Ctx, Outcome};
 use crate::emulator::json::{done, obj, ok};
 use crate::emulator::state::{
-    elapsed, region_known, timestamp, unix_now, Durations, REGIONS, TEMPLATES,
+    elapsed, instant_serde, region_known, timestamp, unix_now, Durations, REGIONS, TEMPLATES,
 };
 
 /// A public image: the template or ISO at `index` offered in region `region_index`.
@@ -46,28 +47,46 @@ pub fn public_images() -> Vec<PublicImage> {
     out
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Queued,
     Saving,
     Active,
 }
 
+/// An image's `disk_format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiskFormat {
+    Iso,
+    Qcow2,
+}
+
+impl DiskFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Iso => "iso",
+            Self::Qcow2 => "qcow2",
+        }
+    }
+}
+
 /// One of the account's own images.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Image {
     pub id: u64,
     pub name: String,
     pub region: String,
     pub phase: Phase,
+    #[serde(with = "instant_serde")]
     pub since: Instant,
     pub size: u64,
-    pub disk_format: &'static str,
+    pub disk_format: DiskFormat,
     pub virtio: bool,
     pub created: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub own: BTreeMap<u64, Image>,
 }
@@ -79,7 +98,7 @@ pub struct ImageSpec<'a> {
     pub region: &'a str,
     /// Bytes.
     pub size: u64,
-    pub disk_format: &'static str,
+    pub disk_format: DiskFormat,
     pub virtio: bool,
 }
 
@@ -211,7 +230,11 @@ fn details(ctx: &mut Ctx<'_>) -> Outcome {
                 p.region.to_owned(),
                 Phase::Active,
                 if iso { 1_048_576_000 } else { 2_361_393_152 },
-                if iso { "iso" } else { "qcow2" },
+                if iso {
+                    DiskFormat::Iso
+                } else {
+                    DiskFormat::Qcow2
+                },
                 !iso,
                 1_730_419_200,
             )
@@ -228,7 +251,7 @@ fn details(ctx: &mut Ctx<'_>) -> Outcome {
         json!({
             "name": name, "region": region, "status": status(phase), "size": s(size),
             "checksum": format!("{:032x}", (id as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)),
-            "disk_format": format, "cache_mode": "writeback", "is_read_only": "no",
+            "disk_format": format.as_str(), "cache_mode": "writeback", "is_read_only": "no",
             "hw_disk_bus": bus.0, "hw_vif_model": bus.1, "hw_video_model": "cirrus",
             "libvirt_cpu_mode": "host-model",
             // `[]` when empty, as the service's PHP arrays serialise (reference §4).
@@ -277,9 +300,9 @@ fn fetch(ctx: &mut Ctx<'_>) -> Outcome {
     if !region_known(region) {
         return Err("invalid region".into());
     }
-    let format: &'static str = match format {
-        "iso" => "iso",
-        "qcow2" => "qcow2",
+    let format = match format {
+        "iso" => DiskFormat::Iso,
+        "qcow2" => DiskFormat::Qcow2,
         _ => return Err("invalid format (use iso or qcow2)".into()),
     };
     let scheme_ok = ["http://", "https://", "ftp://"]

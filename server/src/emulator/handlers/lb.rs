@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::network::region;
@@ -13,25 +14,64 @@ use super::{floating, network, s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
 use crate::emulator::state::Account;
 
-const METHODS: &[&str] = &["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"];
-const PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP"];
 /// Virtual IPs are taken from this host number of the network upwards.
 const FIRST_VIP_HOST: u32 = 10;
 
+/// How a load balancer spreads connections (spelt as the API spells it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum Method {
+    RoundRobin,
+    LeastConnections,
+    SourceIp,
+}
+
+impl Method {
+    const ALL: [Self; 3] = [Self::RoundRobin, Self::LeastConnections, Self::SourceIp];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::RoundRobin => "ROUND_ROBIN",
+            Self::LeastConnections => "LEAST_CONNECTIONS",
+            Self::SourceIp => "SOURCE_IP",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+enum Protocol {
+    Http,
+    Https,
+    Tcp,
+}
+
+impl Protocol {
+    const ALL: [Self; 3] = [Self::Http, Self::Https, Self::Tcp];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "HTTP",
+            Self::Https => "HTTPS",
+            Self::Tcp => "TCP",
+        }
+    }
+}
+
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     lbs: BTreeMap<u64, Lb>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Lb {
     id: u64,
     region: String,
     net_id: u64,
     name: String,
-    method: &'static str,
-    protocol: &'static str,
+    method: Method,
+    protocol: Protocol,
     port: u16,
     /// `-1` = unlimited.
     connection_limit: i64,
@@ -41,7 +81,7 @@ struct Lb {
     members: BTreeMap<u64, Member>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Member {
     id: u64,
     ip: Ipv4Addr,
@@ -119,13 +159,13 @@ fn create(account: &mut Account, p: &Params) -> Outcome {
     let protocol = p.req("protocol")?;
     let limit = p.req("connection_limit")?;
     let port = port(p)?;
-    let method = *METHODS
-        .iter()
-        .find(|m| **m == method)
+    let method = Method::ALL
+        .into_iter()
+        .find(|m| m.as_str() == method)
         .ok_or("invalid method")?;
-    let protocol = *PROTOCOLS
-        .iter()
-        .find(|m| **m == protocol)
+    let protocol = Protocol::ALL
+        .into_iter()
+        .find(|p| p.as_str() == protocol)
         .ok_or("invalid protocol")?;
     let connection_limit = limit
         .trim()
@@ -194,7 +234,7 @@ fn info(account: &mut Account, p: &Params) -> Outcome {
         .collect();
     let info = json!({
         "id": s(lb.id), "name": lb.name, "region": lb.region, "net_id": s(lb.net_id),
-        "method": lb.method, "protocol": lb.protocol, "port": s(lb.port),
+        "method": lb.method.as_str(), "protocol": lb.protocol.as_str(), "port": s(lb.port),
         "connection_limit": s(lb.connection_limit), "vip": s(lb.vip),
         "floating_ip": lb.floating_ip.clone().unwrap_or_default(), "status": "ACTIVE",
         "members": members,

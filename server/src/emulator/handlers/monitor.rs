@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::{s, Ctx, Outcome, Params};
@@ -339,7 +340,7 @@ fn type_json(t: &CheckType) -> Value {
 
 // ---- state ---------------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     pub id: u64,
     pub name: String,
@@ -350,14 +351,14 @@ pub struct Check {
     pub delay: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Contact {
     pub id: u64,
     pub contact_type: String,
     pub rel: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alert {
     pub id: u64,
     pub check_id: u64,
@@ -365,7 +366,7 @@ pub struct Alert {
 }
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub checks: BTreeMap<u64, Check>,
     pub contacts: BTreeMap<u64, Contact>,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{s, Ctx, Outcome, Params};
@@ -16,14 +17,14 @@ const DEFAULT_SUBNET: Ipv4Addr = Ipv4Addr::new(172, 20, 0, 0);
 const DEFAULT_PREFIX: u8 = 16;
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// Whether each region's default network exists yet.
     seeded: bool,
     networks: BTreeMap<u64, Network>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Network {
     pub id: u64,
     pub region: String,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{s, Ctx, Outcome, Params};
@@ -13,7 +14,7 @@ use crate::emulator::json::{done, obj, ok};
 /// Nova caps at 64 KiB; the service's own limit and wording are UNKNOWN.
 pub const MAX_CONTENT: usize = 65_535;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Script {
     pub id: u64,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct Script {
 }
 
 /// This category's part of an account: its startup scripts by id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub scripts: BTreeMap<u64, Script>,
 }

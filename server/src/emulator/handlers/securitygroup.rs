@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
 use super::network::region;
@@ -18,14 +19,14 @@ use crate::emulator::state::{Account, REGIONS};
 const DEFAULT_GROUP: &str = "default";
 
 /// This category's part of an account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// Whether each region's `default` group exists yet.
     seeded: bool,
     groups: BTreeMap<u64, Group>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Group {
     id: u64,
     region: String,
@@ -33,15 +34,12 @@ struct Group {
     rules: Vec<Rule>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Rule {
     id: String,
-    /// `ingress` / `egress`.
-    direction: &'static str,
-    /// `IPv4` / `IPv6`.
-    ethertype: &'static str,
-    /// `*`, `tcp`, `udp`, `icmp`.
-    protocol: &'static str,
+    direction: Direction,
+    ethertype: EtherType,
+    protocol: Protocol,
     ports: Option<(u16, u16)>,
     remote: Remote,
     label: String,
@@ -66,7 +64,62 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ingress => "ingress",
+            Self::Egress => "egress",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum EtherType {
+    #[serde(rename = "IPv4")]
+    Ipv4,
+    #[serde(rename = "IPv6")]
+    Ipv6,
+}
+
+impl EtherType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ipv4 => "IPv4",
+            Self::Ipv6 => "IPv6",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Protocol {
+    /// `*`: every protocol.
+    #[serde(rename = "*")]
+    Any,
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+impl Protocol {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "*",
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Icmp => "icmp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Remote {
     Any,
     /// Normalised, e.g. `10.0.0.0/8`.
@@ -76,13 +129,13 @@ enum Remote {
 
 /// The two egress allow-all rules (IPv6 first, as in the DOCS sample).
 fn allow_all_egress() -> Vec<Rule> {
-    ["IPv6", "IPv4"]
+    [EtherType::Ipv6, EtherType::Ipv4]
         .into_iter()
         .map(|ethertype| Rule {
             id: uuid::Uuid::new_v4().to_string(),
-            direction: "egress",
+            direction: Direction::Egress,
             ethertype,
-            protocol: "*",
+            protocol: Protocol::Any,
             ports: None,
             remote: Remote::Any,
             label: String::new(),
@@ -260,8 +313,9 @@ fn rule_list(account: &mut Account, p: &Params) -> Outcome {
         };
         fields.insert(
             i.to_string(),
-            json!({"id": rule.id, "direction": rule.direction, "ethertype": rule.ethertype,
-                   "protocol": rule.protocol, "port_range": port_range, "remote": remote,
+            json!({"id": rule.id, "direction": rule.direction.as_str(),
+                   "ethertype": rule.ethertype.as_str(), "protocol": rule.protocol.as_str(),
+                   "port_range": port_range, "remote": remote,
                    "label": rule.label}),
         );
     }
@@ -277,20 +331,20 @@ fn rule_insert(state: &mut State, p: &Params) -> Outcome {
     let remote_value = p.req("remote_value")?.trim();
     let group_id = find(state, region, p)?.id;
     let direction = match direction {
-        "ingress" => "ingress",
-        "egress" => "egress",
+        "ingress" => Direction::Ingress,
+        "egress" => Direction::Egress,
         _ => return Err("invalid direction".into()),
     };
     let (ethertype, v6) = match version {
-        "4" => ("IPv4", false),
-        "6" => ("IPv6", true),
+        "4" => (EtherType::Ipv4, false),
+        "6" => (EtherType::Ipv6, true),
         _ => return Err("invalid type".into()),
     };
     let protocol = match protocol {
-        "*" => "*",
-        "tcp" => "tcp",
-        "udp" => "udp",
-        "icmp" => "icmp",
+        "*" => Protocol::Any,
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "icmp" => Protocol::Icmp,
         _ => return Err("invalid protocol".into()),
     };
     let remote = match remote_type {
@@ -336,7 +390,7 @@ fn rule_delete(state: &mut State, p: &Params) -> Outcome {
 }
 
 /// `port_min`/`port_max`, for tcp and udp only; one of them alone means a single port.
-fn ports(p: &Params, protocol: &str) -> Result<Option<(u16, u16)>, String> {
+fn ports(p: &Params, protocol: Protocol) -> Result<Option<(u16, u16)>, String> {
     let parse = |name: &str| -> Result<Option<u16>, String> {
         p.opt(name)
             .map(|v| {
@@ -352,7 +406,7 @@ fn ports(p: &Params, protocol: &str) -> Result<Option<(u16, u16)>, String> {
     if min.is_none() && max.is_none() {
         return Ok(None);
     }
-    if !matches!(protocol, "tcp" | "udp") {
+    if !matches!(protocol, Protocol::Tcp | Protocol::Udp) {
         return Err("ports can only be set for tcp and udp rules".into());
     }
     let (min, max) = (min.or(max).unwrap_or(1), max.or(min).unwrap_or(65535));

@@ -503,7 +503,7 @@ fn snapshot(ctx: &mut Ctx<'_>) -> Outcome {
         name: &name,
         region: &region,
         size,
-        disk_format: "qcow2",
+        disk_format: super::image::DiskFormat::Qcow2,
         virtio: true,
     };
     ctx.account.images.add(image_id, spec, ctx.now);

@@ -6,16 +6,19 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{s, Ctx, Outcome};
 use crate::emulator::json::{done, obj, ok};
-use crate::emulator::state::{elapsed, region_known, timestamp, unix_now, Durations};
+use crate::emulator::state::{
+    elapsed, instant_serde, region_known, timestamp, unix_now, Durations,
+};
 
 /// Largest volume, GB (INFERRED limit; the service's is not documented).
 const MAX_SIZE_GB: u32 = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Creating,
     Downloading,
@@ -23,7 +26,7 @@ pub enum Phase {
     InUse,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Volume {
     pub id: u64,
     pub identification: String,
@@ -31,13 +34,14 @@ pub struct Volume {
     pub region: String,
     pub size: u32,
     pub phase: Phase,
+    #[serde(with = "instant_serde")]
     pub since: Instant,
     /// The VM it is attached to (`in-use`).
     pub attached: Option<String>,
     pub created: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     pub id: u64,
     pub name: String,
@@ -45,11 +49,12 @@ pub struct Snapshot {
     pub region: String,
     pub size: u32,
     pub ready: bool,
+    #[serde(with = "instant_serde")]
     pub since: Instant,
     pub created: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub volumes: BTreeMap<u64, Volume>,
     pub snapshots: BTreeMap<u64, Snapshot>,
@@ -408,7 +413,7 @@ fn snapshot_replicate(ctx: &mut Ctx<'_>) -> Outcome {
         name: &image_name,
         region: &dst,
         size: bytes,
-        disk_format: "qcow2",
+        disk_format: super::image::DiskFormat::Qcow2,
         virtio: true,
     };
     ctx.account.images.add(image_id, spec, ctx.now);

@@ -20,6 +20,7 @@ mod image;
 mod lb;
 mod monitor;
 mod network;
+mod persistence;
 mod robustness;
 mod script;
 mod securitygroup;
@@ -44,8 +45,9 @@ pub struct Upstream {
     pub b: Credential,
 }
 
-pub async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream {
-    let mut cfg = EmulatorConfig {
+/// Accounts A (credit 50) and B (credit 10), instant lifecycles.
+pub fn default_config() -> EmulatorConfig {
+    EmulatorConfig {
         accounts: vec![
             AccountSpec {
                 api_id: ID_A.into(),
@@ -60,9 +62,17 @@ pub async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream
         ],
         time_scale: 0.0,
         ..Default::default()
-    };
+    }
+}
+
+pub async fn upstream_with(config: impl FnOnce(&mut EmulatorConfig)) -> Upstream {
+    let mut cfg = default_config();
     config(&mut cfg);
-    let emulator = Emulator::new(cfg);
+    serve(Emulator::new(cfg)).await
+}
+
+/// Serves `emulator` on a fresh loopback port, with a client and A's and B's credentials.
+pub async fn serve(emulator: Emulator) -> Upstream {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = emulator.spawn(listener).unwrap();
     Upstream {

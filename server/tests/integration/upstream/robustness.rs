@@ -201,6 +201,10 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 /// no key, partial key, signature or request body in the logs.
 #[tokio::test]
 async fn no_secret_reaches_a_log() {
+    // With one dispatcher registered, tracing-core judges a callsite by the dispatcher of
+    // the thread that reaches it first: another test's thread (no subscriber) would disable
+    // it for this one too. A second dispatcher makes it consult all of them.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
