@@ -8,9 +8,6 @@
 //! missing; lists read from `zones`/`records`, array or id-keyed, or numbered top-level keys)
 //! and the panel should prefer `dns2`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -212,22 +209,7 @@ impl DnsRecordType {
     }
 }
 
-impl fmt::Display for DnsRecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DnsRecordType {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown record type {s:?}"))
-    }
-}
+super::text_enum!(DnsRecordType);
 
 /// `dns/record-add` (legacy; all parameters required, WIKI).
 #[derive(Debug, Clone, Serialize)]

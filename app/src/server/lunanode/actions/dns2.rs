@@ -7,9 +7,6 @@
 //! leniently: `zone_id` may be missing, and records are read from `records` (array or
 //! id-keyed object, INFERRED) or else from numbered top-level keys.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,22 +63,7 @@ impl Dns2RecordType {
     }
 }
 
-impl fmt::Display for Dns2RecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Dns2RecordType {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown record type {s:?}"))
-    }
-}
+super::text_enum!(Dns2RecordType);
 
 /// Geo-targeting policy of a record (CONFIRMED values, WIKI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

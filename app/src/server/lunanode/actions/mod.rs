@@ -80,6 +80,30 @@ macro_rules! actions {
 }
 pub(crate) use actions;
 
+/// `Display` and case-insensitive `FromStr` for an enum with `ALL` and `as_str` (the API's
+/// spelling of each value).
+macro_rules! text_enum {
+    ($t:ty) => {
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $t {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+                    .ok_or_else(|| format!("unknown {} {s:?}", stringify!($t)))
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
 /// Every action the client has, across all categories.
 pub fn all() -> Vec<ActionInfo> {
     [
