@@ -1,11 +1,14 @@
-//! Server-only code, compiled with the `ssr` feature: the store, password hashing, sessions
-//! and the accessors server functions use to reach them. Gated once, at `lib.rs`.
+//! Server-only code, compiled with the `ssr` feature: the store, password hashing, sessions,
+//! the master-key vault, the Luna Node client and the accessors server functions use to
+//! reach them. Gated once, at `lib.rs`.
 
 pub mod context;
 pub mod lunanode;
 pub mod password;
 pub mod session;
 pub mod store;
+pub mod vault;
+
 #[cfg(any(test, feature = "test-support"))]
 pub mod testdb;
 

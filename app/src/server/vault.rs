@@ -1,0 +1,455 @@
+//! The master keys that encrypt stored Luna Node credentials (SEC-1.x): XChaCha20-Poly1305
+//! with a fresh random 24-byte nonce per seal, and associated data that binds each
+//! ciphertext to its purpose, its owner and the key version, so a ciphertext copied to
+//! another row or purpose does not open. Keys are versioned: the highest version seals,
+//! every version opens, and an old version can be retired once no row uses it.
+//!
+//! The key file holds one `VERSION:BASE64` line per key (32 random bytes each; `#` starts a
+//! comment). It is created with mode 0600 when absent, and refused when others can read it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
+
+/// Bytes in a master key.
+pub const KEY_LEN: usize = 32;
+/// Bytes in a nonce.
+pub const NONCE_LEN: usize = 24;
+
+/// What a sealed value is for; part of the associated data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A Luna Node API ID and key.
+    UpstreamCredential,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::UpstreamCredential => "upstream-credential",
+        }
+    }
+}
+
+/// A sealed value as stored: key version, nonce and ciphertext (with its tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub version: u32,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("cannot read the master key file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the master key file {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the master key file {} can be read by other users (mode {mode:o}); run: chmod 600 {}",
+        path.display(),
+        path.display()
+    )]
+    Permissions { path: PathBuf, mode: u32 },
+    #[error("master keys, line {line}: {problem}")]
+    Parse { line: usize, problem: String },
+    #[error("no master key is configured")]
+    Empty,
+    #[error("the value was sealed with master key version {0}, which is not loaded")]
+    UnknownVersion(u32),
+    #[error("the value cannot be opened: it was altered, moved to another owner or purpose, or the master key is wrong")]
+    Open,
+}
+
+/// The loaded master keys. `Debug` shows versions only; the bytes are zeroed on drop.
+pub struct MasterKeys {
+    keys: BTreeMap<u32, Zeroizing<[u8; KEY_LEN]>>,
+}
+
+impl std::fmt::Debug for MasterKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterKeys")
+            .field("versions", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn associated_data(purpose: Purpose, owner: &str, version: u32) -> Vec<u8> {
+    format!("lp1|{}|{owner}|{version}", purpose.as_str()).into_bytes()
+}
+
+impl MasterKeys {
+    /// One new random key, version 1.
+    pub fn generate() -> Self {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&XChaCha20Poly1305::generate_key(&mut OsRng));
+        Self {
+            keys: BTreeMap::from([(1, key)]),
+        }
+    }
+
+    /// Parses `VERSION:BASE64` lines (blank lines and `#` comments ignored).
+    pub fn parse(text: &str) -> Result<Self, VaultError> {
+        let mut keys = BTreeMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let problem = |problem: &str| VaultError::Parse {
+                line: i + 1,
+                problem: problem.to_owned(),
+            };
+            let (version, encoded) = line
+                .split_once(':')
+                .ok_or_else(|| problem("expected VERSION:BASE64"))?;
+            let version: u32 = version
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| problem("the version must be a whole number above 0"))?;
+            let bytes = Zeroizing::new(
+                STANDARD
+                    .decode(encoded.trim())
+                    .map_err(|_| problem("the key is not valid base64"))?,
+            );
+            if bytes.len() != KEY_LEN {
+                return Err(problem(&format!(
+                    "a key must be {KEY_LEN} bytes, this one has {}",
+                    bytes.len()
+                )));
+            }
+            let mut key = Zeroizing::new([0u8; KEY_LEN]);
+            key.copy_from_slice(&bytes);
+            if keys.insert(version, key).is_some() {
+                return Err(problem(&format!("version {version} appears twice")));
+            }
+        }
+        if keys.is_empty() {
+            return Err(VaultError::Empty);
+        }
+        Ok(Self { keys })
+    }
+
+    /// The file text for these keys.
+    pub fn to_file_text(&self) -> Zeroizing<String> {
+        let mut out =
+            String::from("# lunapanel master keys: VERSION:BASE64 (keep this file private)\n");
+        for (version, key) in &self.keys {
+            out.push_str(&format!("{version}:{}\n", STANDARD.encode(key.as_slice())));
+        }
+        Zeroizing::new(out)
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with one new key when it is absent.
+    /// A file that group or others may read is refused.
+    pub fn load_or_create(path: &Path) -> Result<Self, VaultError> {
+        match std::fs::metadata(path) {
+            Ok(meta) => {
+                check_private(path, &meta)?;
+                let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+                    VaultError::Read {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })?);
+                Self::parse(&text)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let keys = Self::generate();
+                write_private(path, keys.to_file_text().as_bytes()).map_err(|source| {
+                    VaultError::Create {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })?;
+                Ok(keys)
+            }
+            Err(source) => Err(VaultError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// The version new values are sealed with (the highest).
+    pub fn active_version(&self) -> u32 {
+        *self.keys.keys().next_back().expect("at least one key")
+    }
+
+    pub fn versions(&self) -> impl Iterator<Item = u32> + '_ {
+        self.keys.keys().copied()
+    }
+
+    /// Seals `plaintext` for `owner` under the active key.
+    pub fn seal(&self, purpose: Purpose, owner: &str, plaintext: &[u8]) -> Sealed {
+        let version = self.active_version();
+        let cipher = XChaCha20Poly1305::new(self.keys[&version].as_slice().into());
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let aad = associated_data(purpose, owner, version);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            .expect("XChaCha20-Poly1305 sealing cannot fail for in-memory buffers");
+        Sealed {
+            version,
+            nonce: nonce.to_vec(),
+            ciphertext,
+        }
+    }
+
+    /// Opens a value sealed for `owner` and `purpose`; anything else fails.
+    pub fn open(
+        &self,
+        purpose: Purpose,
+        owner: &str,
+        sealed: &Sealed,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let key = self
+            .keys
+            .get(&sealed.version)
+            .ok_or(VaultError::UnknownVersion(sealed.version))?;
+        if sealed.nonce.len() != NONCE_LEN {
+            return Err(VaultError::Open);
+        }
+        let cipher = XChaCha20Poly1305::new(key.as_slice().into());
+        let aad = associated_data(purpose, owner, sealed.version);
+        cipher
+            .decrypt(
+                XNonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| VaultError::Open)
+    }
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), VaultError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(VaultError::Permissions {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), VaultError> {
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &[u8] = b"CANARYKEYZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+
+    #[test]
+    fn seals_and_opens_with_fresh_nonces() {
+        let keys = MasterKeys::generate();
+        let a = keys.seal(Purpose::UpstreamCredential, "account:1", CANARY);
+        let b = keys.seal(Purpose::UpstreamCredential, "account:1", CANARY);
+        assert_ne!(a.nonce, b.nonce);
+        assert_ne!(a.ciphertext, b.ciphertext);
+        assert!(
+            !a.ciphertext
+                .windows(16)
+                .any(|w| CANARY.windows(16).any(|c| c == w)),
+            "no plaintext in the ciphertext"
+        );
+        assert_eq!(
+            keys.open(Purpose::UpstreamCredential, "account:1", &a)
+                .unwrap()
+                .as_slice(),
+            CANARY
+        );
+        let mut nonces = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            assert!(nonces.insert(keys.seal(Purpose::UpstreamCredential, "o", b"x").nonce));
+        }
+    }
+
+    #[test]
+    fn ciphertexts_are_bound_to_owner_version_and_content() {
+        let keys = MasterKeys::generate();
+        let sealed = keys.seal(Purpose::UpstreamCredential, "account:1", CANARY);
+        // Copied to another owner's row: does not open.
+        assert!(matches!(
+            keys.open(Purpose::UpstreamCredential, "account:2", &sealed),
+            Err(VaultError::Open)
+        ));
+        // One flipped bit anywhere: does not open.
+        let mut flipped = sealed.clone();
+        flipped.ciphertext[3] ^= 1;
+        assert!(matches!(
+            keys.open(Purpose::UpstreamCredential, "account:1", &flipped),
+            Err(VaultError::Open)
+        ));
+        let mut bad_nonce = sealed.clone();
+        bad_nonce.nonce[0] ^= 1;
+        assert!(keys
+            .open(Purpose::UpstreamCredential, "account:1", &bad_nonce)
+            .is_err());
+        // Claiming another key version: unknown, or (if loaded) the AAD no longer matches.
+        let other = MasterKeys::parse(&format!(
+            "{}\n2:{}\n",
+            keys.to_file_text().trim(),
+            STANDARD.encode([7u8; KEY_LEN])
+        ))
+        .unwrap();
+        let relabelled = Sealed {
+            version: 2,
+            ..sealed.clone()
+        };
+        assert!(matches!(
+            other.open(Purpose::UpstreamCredential, "account:1", &relabelled),
+            Err(VaultError::Open)
+        ));
+        assert!(matches!(
+            keys.open(
+                Purpose::UpstreamCredential,
+                "account:1",
+                &Sealed {
+                    version: 9,
+                    ..sealed
+                }
+            ),
+            Err(VaultError::UnknownVersion(9))
+        ));
+    }
+
+    #[test]
+    fn the_highest_version_seals_and_every_version_opens() {
+        let v1 = MasterKeys::generate();
+        let old = v1.seal(Purpose::UpstreamCredential, "o", b"secret");
+        let both = MasterKeys::parse(&format!(
+            "{}2:{}\n",
+            v1.to_file_text().as_str(),
+            STANDARD.encode([9u8; KEY_LEN])
+        ))
+        .unwrap();
+        assert_eq!(both.active_version(), 2);
+        assert_eq!(both.versions().collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            both.open(Purpose::UpstreamCredential, "o", &old)
+                .unwrap()
+                .as_slice(),
+            b"secret"
+        );
+        let new = both.seal(Purpose::UpstreamCredential, "o", b"secret");
+        assert_eq!(new.version, 2);
+        assert!(matches!(
+            v1.open(Purpose::UpstreamCredential, "o", &new),
+            Err(VaultError::UnknownVersion(2))
+        ));
+    }
+
+    #[test]
+    fn bad_key_material_is_refused_without_echoing_it() {
+        let short = STANDARD.encode([1u8; 31]);
+        for (text, expect) in [
+            (format!("1:{short}"), "32 bytes"),
+            ("1:not base64!!".to_owned(), "base64"),
+            ("one:AAAA".to_owned(), "whole number"),
+            (
+                format!(
+                    "1:{}\n1:{}",
+                    STANDARD.encode([1u8; 32]),
+                    STANDARD.encode([2u8; 32])
+                ),
+                "twice",
+            ),
+            ("# only a comment".to_owned(), "no master key"),
+        ] {
+            let err = MasterKeys::parse(&text).unwrap_err().to_string();
+            assert!(err.contains(expect), "{text}: {err}");
+            assert!(!err.contains(&short) && !err.contains("AAAA"), "{err}");
+        }
+        let keys = MasterKeys::generate();
+        let text = keys.to_file_text();
+        let encoded = text
+            .lines()
+            .last()
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned();
+        let debug = format!("{keys:?}");
+        assert!(debug.contains("versions: [1]"), "{debug}");
+        assert!(!debug.contains(&encoded), "{debug}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_files_are_created_private_and_public_ones_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!(
+            "lp_vault_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let path = dir.join("keys").join("master.key");
+        let created = MasterKeys::load_or_create(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let loaded = MasterKeys::load_or_create(&path).unwrap();
+        let sealed = created.seal(Purpose::UpstreamCredential, "o", b"x");
+        assert_eq!(
+            loaded
+                .open(Purpose::UpstreamCredential, "o", &sealed)
+                .unwrap()
+                .as_slice(),
+            b"x"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = MasterKeys::load_or_create(&path).unwrap_err();
+        assert!(
+            matches!(err, VaultError::Permissions { mode: 0o644, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("chmod 600"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
