@@ -96,7 +96,7 @@ async fn status(u: &super::Upstream, id: String) -> ImageInfo {
 
 #[tokio::test]
 async fn fetch_rename_replicate_retrieve_delete() {
-    let u = upstream_with(|c| c.time_scale = 0.01).await;
+    let u = upstream_with(|c| c.time_scale = 0.05).await;
     let fetched = u
         .client
         .image_fetch(
@@ -127,7 +127,7 @@ async fn fetch_rename_replicate_retrieve_delete() {
         .await
         .unwrap_err();
     assert!(matches!(err, UpstreamError::Rejected(_)), "{err:?}");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1800)).await;
     assert_eq!(status(&u, id.clone()).await.status, "active");
 
     u.client

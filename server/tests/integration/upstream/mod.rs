@@ -106,7 +106,7 @@ async fn account_catalogue_actions() {
 
 #[tokio::test]
 async fn vm_lifecycle_and_accounts_are_separate() {
-    let u = upstream_with(|c| c.time_scale = 0.01).await;
+    let u = upstream_with(|c| c.time_scale = 0.05).await;
     let created = u
         .client
         .vm_create(
@@ -133,7 +133,7 @@ async fn vm_lifecycle_and_accounts_are_separate() {
         .unwrap();
     assert_eq!(info.info.status_nohtml, "BUILD");
     assert_eq!(info.extra.as_ref().unwrap().region, "montreal");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let info = u
         .client
         .vm_info(
@@ -185,7 +185,7 @@ async fn vm_lifecycle_and_accounts_are_separate() {
         .info
         .status_nohtml;
     assert_eq!(status, "Powering off");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
     let status = u
         .client
         .vm_info(&u.a, &VmInfo { vm_id: id.clone() })

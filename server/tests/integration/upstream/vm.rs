@@ -34,7 +34,7 @@ async fn status(u: &Upstream, id: &str) -> VmDetails {
 
 #[tokio::test]
 async fn power_states_diskswap_rescue_and_shelving() {
-    let u = upstream_with(|c| c.time_scale = 0.005).await;
+    let u = upstream_with(|c| c.time_scale = 0.02).await;
     let id = create(&u).await;
     let err = u
         .client
@@ -45,7 +45,7 @@ async fn power_states_diskswap_rescue_and_shelving() {
         matches!(err, UpstreamError::Rejected(ref m) if m.contains("being built")),
         "{err:?}"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(status(&u, &id).await.status_nohtml, "Online");
     let err = u
         .client
@@ -60,7 +60,7 @@ async fn power_states_diskswap_rescue_and_shelving() {
         .vm_stop(&u.a, &VmStop { vm_id: id.clone() })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let info = status(&u, &id).await;
     assert_eq!(info.status_nohtml, "Offline");
     assert!(info.diskswap.is_some(), "diskswap offered while stopped");
@@ -73,7 +73,7 @@ async fn power_states_diskswap_rescue_and_shelving() {
         .vm_start(&u.a, &VmStart { vm_id: id.clone() })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     u.client
         .vm_rescue(&u.a, &VmRescue { vm_id: id.clone() })
         .await
@@ -83,7 +83,7 @@ async fn power_states_diskswap_rescue_and_shelving() {
         .vm_reboot(&u.a, &VmReboot { vm_id: id.clone() })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
         status(&u, &id).await.status_nohtml,
         "Online",
@@ -106,7 +106,7 @@ async fn power_states_diskswap_rescue_and_shelving() {
         .await
         .unwrap();
     assert_eq!(status(&u, &id).await.status_nohtml, "Unshelving");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(status(&u, &id).await.status_nohtml, "Online");
     let err = u
         .client

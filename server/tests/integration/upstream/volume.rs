@@ -40,7 +40,7 @@ async fn vm(u: &Upstream, region: &str, image: &str) -> String {
 
 #[tokio::test]
 async fn volume_lifecycle_attach_extend_snapshot() {
-    let u = upstream_with(|c| c.time_scale = 0.01).await;
+    let u = upstream_with(|c| c.time_scale = 0.05).await;
     let created = u
         .client
         .volume_create(
@@ -57,7 +57,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
         .unwrap();
     let id = created.volume_id.clone();
     assert_eq!(info(&u, &id).await.status, "creating");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let v = info(&u, &id).await;
     assert_eq!(
         (
@@ -208,7 +208,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let snaps = u
         .client
         .volume_snapshot_list(
