@@ -186,6 +186,18 @@ pub fn elapsed(since: Instant, now: Instant, step: Duration, scale: f64) -> bool
     now.duration_since(since) >= step.mul_f64(scale)
 }
 
+/// The service's automatic reverse name: `d.c.b.a.rdns.lunanode.com.` for IPv4 (CONFIRMED
+/// format, CS sample); `[not set]` for anything else (CONFIRMED for IPv6, `dns/list`).
+pub fn default_rdns(ip: &str) -> String {
+    match ip.parse::<std::net::Ipv4Addr>() {
+        Ok(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.rdns.lunanode.com.")
+        }
+        Err(_) => "[not set]".to_owned(),
+    }
+}
+
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()

@@ -19,7 +19,7 @@ use super::dns2::{
 };
 use super::{s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
-use crate::emulator::state::Account;
+use crate::emulator::state::{default_rdns, Account};
 
 /// This category's part of an account.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -134,17 +134,6 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
         }),
         _ => return None,
     })
-}
-
-/// The default PTR name: `d.c.b.a.rdns.lunanode.com.` for IPv4; none for IPv6 (CONFIRMED).
-fn default_rdns(ip: &str) -> String {
-    match ip.parse::<Ipv4Addr>() {
-        Ok(v4) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{d}.{c}.{b}.{a}.rdns.lunanode.com.")
-        }
-        Err(_) => "[not set]".to_owned(),
-    }
 }
 
 /// Drops reverse names of addresses the account no longer holds, so a released address

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::network::region;
 use super::{lb, s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
-use crate::emulator::state::Account;
+use crate::emulator::state::{default_rdns, Account};
 
 /// The first three octets of the range new floating IPs come from.
 const POOL: &str = "198.51.100";
@@ -98,13 +98,6 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
     })
 }
 
-/// The service's automatic reverse name, e.g. `5.113.0.203.rdns.lunanode.com.` (CONFIRMED
-/// format, CS sample).
-fn rdns(ip: &str) -> String {
-    let reversed: Vec<&str> = ip.split('.').rev().collect();
-    format!("{}.rdns.lunanode.com.", reversed.join("."))
-}
-
 /// Whether the address is attached to one of the account's VMs or load balancers.
 fn attached(account: &Account, ip: &str) -> bool {
     account.vms.values().any(|vm| vm.public_ip == ip)
@@ -123,7 +116,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             id,
             json!({"id": s(id), "ip": vm.public_ip, "region": vm.region, "attached_type": "vm",
-                   "attached_id": vm.id, "attached_name": vm.hostname, "hostname": rdns(&vm.public_ip)}),
+                   "attached_id": vm.id, "attached_name": vm.hostname, "hostname": default_rdns(&vm.public_ip)}),
         ));
     }
     for (ip, region, lb_id, name) in lb::floating_attachments(&account.lbs) {
@@ -132,7 +125,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             id,
             json!({"id": s(id), "ip": ip, "region": region, "attached_type": "lb",
-                   "attached_id": s(lb_id), "attached_name": name, "hostname": rdns(ip)}),
+                   "attached_id": s(lb_id), "attached_name": name, "hostname": default_rdns(ip)}),
         ));
     }
     // Forget ids of addresses that left the account while attached (a deleted VM's IP).
@@ -144,7 +137,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             free.id,
             json!({"id": s(free.id), "ip": ip, "region": free.region, "attached_type": "unattached",
-                   "attached_id": "", "attached_name": "", "hostname": rdns(ip)}),
+                   "attached_id": "", "attached_name": "", "hostname": default_rdns(ip)}),
         ));
     }
     entries.sort_by_key(|(id, _)| *id);
@@ -215,6 +208,9 @@ mod tests {
         release(&mut state, "toronto", "198.51.100.7".into());
         assert_eq!(state.free["198.51.100.7"].id, id);
         assert!(state.attached_ids.is_empty());
-        assert_eq!(rdns("203.0.113.5"), "5.113.0.203.rdns.lunanode.com.");
+        assert_eq!(
+            default_rdns("203.0.113.5"),
+            "5.113.0.203.rdns.lunanode.com."
+        );
     }
 }

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use super::{s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
-use crate::emulator::state::{plan_by_ref, region_known, Account, Power, Vm, DEFAULT_REGION};
+use crate::emulator::state::{
+    default_rdns, plan_by_ref, region_known, Account, Power, Vm, DEFAULT_REGION,
+};
 
 pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
     let now = ctx.now;
@@ -104,14 +106,6 @@ fn with_vm(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Vm, Instant) -> Result<(), Str
     let now = ctx.now;
     let vm = ctx.account.vms.get_mut(&id).ok_or("invalid vm")?;
     f(vm, now).map(|()| done())
-}
-
-/// `203.0.113.5` → `5.113.0.203.rdns.lunanode.com.`
-fn default_rdns(ip: &str) -> String {
-    format!(
-        "{}.rdns.lunanode.com.",
-        ip.split('.').rev().collect::<Vec<_>>().join(".")
-    )
 }
 
 fn info(account: &mut Account, p: &Params) -> Outcome {
