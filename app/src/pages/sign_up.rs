@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::SignUp;
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
-use crate::components::shell::Loading;
+use crate::components::shell::{ErrorNotice, Loading};
 use crate::types::{PanelInfo, SignUpPolicy};
 use crate::validate::password_problem;
 use crate::PanelContext;
@@ -29,7 +29,7 @@ pub fn SignUpPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match ctx.info.await {
                             Ok(info) => view! { <SignUpBody info invite=invite() /> }.into_any(),
-                            Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                         }
                     })}
                 </Suspense>
