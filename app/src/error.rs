@@ -94,9 +94,41 @@ pub enum AppError {
         "Something went wrong on the server. If it keeps happening, report reference {reference}."
     )]
     Internal { reference: String },
+    /// The account has no Luna Node API key stored yet.
+    #[error("This account has no Luna Node API key yet. Add one on the API key page.")]
+    NoCredential,
+    /// Luna Node answered, or failed to, in a way the user should know about.
+    #[error("{message}")]
+    Upstream {
+        problem: UpstreamProblem,
+        message: String,
+    },
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
+}
+
+/// What went wrong with Luna Node, for the banner and the status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UpstreamProblem {
+    /// Luna Node refused the request itself (bad value, quota, state); the message says why.
+    Rejected,
+    /// Luna Node refused the stored API ID/key.
+    KeyRefused,
+    /// Luna Node could not be reached or answered with a server error.
+    Unavailable,
+    /// Luna Node did not answer in time.
+    Timeout,
+}
+
+impl UpstreamProblem {
+    /// Whether the banner should say Luna Node itself is in trouble.
+    pub fn is_outage(self) -> bool {
+        matches!(
+            self,
+            UpstreamProblem::Unavailable | UpstreamProblem::Timeout
+        )
+    }
 }
 
 impl AppError {
@@ -115,7 +147,13 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::NoCredential => 409,
+            AppError::Upstream { problem, .. } => match problem {
+                UpstreamProblem::Rejected => 422,
+                UpstreamProblem::KeyRefused => 502,
+                UpstreamProblem::Unavailable => 503,
+                UpstreamProblem::Timeout => 504,
+            },
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }

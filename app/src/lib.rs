@@ -7,12 +7,14 @@
 pub mod admin;
 pub mod auth;
 pub mod components;
+pub mod credential;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod types;
 pub mod validate;
+pub mod vm;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

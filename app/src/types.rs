@@ -76,6 +76,19 @@ pub struct PanelInfo {
     pub first_user: bool,
     /// Demo mode only: the demo account's sign-in, shown on the sign-in page.
     pub demo_sign_in: Option<DemoSignIn>,
+    /// Whether the signed-in user's account has a Luna Node API key stored.
+    pub has_credential: bool,
+    /// The last trouble with Luna Node for this account, while it lasts (the banner).
+    pub upstream: Option<UpstreamHealth>,
+}
+
+/// Trouble talking to Luna Node, as the banner shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamHealth {
+    pub problem: crate::error::UpstreamProblem,
+    pub message: String,
+    /// Unix seconds of the first failure in this run of failures.
+    pub since: i64,
 }
 
 /// The demo account's e-mail and password (public by design; demo mode only).

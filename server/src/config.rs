@@ -35,6 +35,14 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "master_key_file",
         "file holding the master key that encrypts stored API keys",
     ),
+    (
+        "master_key",
+        "the master keys themselves (VERSION:BASE64, comma-separated), instead of the file",
+    ),
+    (
+        "demo_time_scale",
+        "demo mode: how fast emulated VMs build and change state (1 = realistic, 0 = instant)",
+    ),
     ("sign_up", "who may create accounts: open or invite-only"),
     (
         "idle_timeout_minutes",
@@ -102,6 +110,9 @@ pub struct Config {
     pub upstream_url: Url,
     pub demo: bool,
     pub master_key_file: PathBuf,
+    /// Master keys given directly (`LUNAPANEL_MASTER_KEY`); wins over the file.
+    pub master_key: Option<MasterKeyText>,
+    pub demo_time_scale: f64,
     pub sign_up: SignUpPolicy,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
@@ -120,6 +131,22 @@ impl Config {
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
+    }
+}
+
+/// Master keys given as text; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKeyText(String);
+
+impl MasterKeyText {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MasterKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKeyText([REDACTED])")
     }
 }
 
@@ -295,6 +322,20 @@ impl Layers {
                 Ok(PathBuf::from(v))
             }
         })?;
+        let master_key = match self.get("master_key") {
+            None => None,
+            Some(_) => Some(self.parse("master_key", "", |v| {
+                app::server::vault::Keyring::from_text(v)
+                    .map(|_| MasterKeyText(v.to_owned()))
+                    .map_err(|e| e.to_string())
+            })?),
+        };
+        let demo_time_scale = self.parse("demo_time_scale", "0.2", |v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && (0.0..=10.0).contains(x))
+                .ok_or_else(|| "must be a number from 0 to 10".to_owned())
+        })?;
         let sign_up = self.parse("sign_up", "invite-only", |v| match v {
             "open" => Ok(SignUpPolicy::Open),
             "invite-only" => Ok(SignUpPolicy::InviteOnly),
@@ -332,6 +373,8 @@ impl Layers {
             upstream_url,
             demo,
             master_key_file,
+            master_key,
+            demo_time_scale,
             sign_up,
             idle_timeout: Duration::from_secs(idle * 60),
             absolute_timeout: Duration::from_secs(absolute * 3600),

@@ -3,6 +3,7 @@
 //! endpoints) → serve until SIGTERM, then drain.
 
 pub mod config;
+pub mod demo;
 pub mod emulator;
 pub mod gates;
 pub mod ops;
@@ -13,9 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::server::live::{LiveHub, LiveTiming};
+use app::server::lunanode::{ClientOptions, LunaNode};
 use app::server::password::Hasher;
 use app::server::session::{authenticate, SessionBackend};
 use app::server::store::{self, NewUser, SignUpGate, SqlStore, Store};
+use app::server::upstream::Upstream;
+use app::server::vault::Keyring;
 use app::server::{PanelSettings, ServerState};
 use app::types::DemoSignIn;
 use app::{shell, App};
@@ -56,6 +61,14 @@ pub enum StartupError {
     Hasher(#[from] app::server::password::PasswordError),
     #[error("cannot create the demo account: {0}")]
     Demo(store::StoreError),
+    #[error("cannot start the demo's Luna Node emulator: {0}")]
+    DemoEmulator(String),
+    #[error("master key: {0}")]
+    MasterKey(#[from] app::server::vault::VaultError),
+    #[error("master key: {0}")]
+    MasterKeyMismatch(String),
+    #[error("cannot create the Luna Node client: {0}")]
+    Client(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -68,6 +81,9 @@ pub enum StartupError {
 /// Everything the router needs, opened and checked.
 pub struct Prepared {
     pub config: Config,
+    pub keyring: Arc<Keyring>,
+    /// The in-process emulator, in demo mode.
+    pub demo: Option<demo::Demo>,
     pub store: Arc<SqlStore>,
     pub state: ServerState,
     pub sessions: SessionBackend,
@@ -90,15 +106,29 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         .map_err(StartupError::Sessions)?;
     let parallel = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = Hasher::new(parallel)?;
-    let demo_sign_in = if config.demo {
-        ensure_demo_account(store.as_ref(), &hasher).await?;
-        Some(DemoSignIn {
+    let keyring = Arc::new(open_keyring(&config, store.as_ref()).await?);
+    let (demo_sign_in, demo) = if config.demo {
+        let user = ensure_demo_account(store.as_ref(), &hasher).await?;
+        let demo = demo::start(&config, store.as_ref(), &keyring, user).await?;
+        let sign_in = DemoSignIn {
             email: DEMO_EMAIL.into(),
             password: DEMO_PASSWORD.into(),
-        })
+        };
+        (Some(sign_in), Some(demo))
     } else {
-        None
+        (None, None)
     };
+    let upstream_url = demo
+        .as_ref()
+        .map_or_else(|| config.upstream_url.to_string(), |d| d.base_url.clone());
+    let client = LunaNode::new(&upstream_url, ClientOptions::default())
+        .map_err(|e| StartupError::Client(e.to_string()))?;
+    let upstream = Arc::new(Upstream::new(
+        Arc::new(client),
+        keyring.clone(),
+        store.clone(),
+    ));
+    let live = Arc::new(LiveHub::new(upstream.clone(), LiveTiming::default()));
     let settings = PanelSettings {
         demo: config.demo,
         demo_sign_in,
@@ -112,9 +142,13 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         store: store.clone(),
         hasher,
         settings: Arc::new(settings),
+        upstream,
+        live,
     };
     Ok(Prepared {
         config,
+        keyring,
+        demo,
         store,
         state,
         sessions,
@@ -122,14 +156,71 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
     })
 }
 
-async fn ensure_demo_account(store: &dyn Store, hasher: &Hasher) -> Result<(), StartupError> {
-    if store
+/// `lunapanel rotate-master-key`: re-seals every stored credential (see `vault::rotate`).
+pub async fn rotate_master_key(
+    config: &Config,
+) -> Result<app::server::vault::RotationReport, StartupError> {
+    let store = store::connect(config.database_url.expose())
+        .await
+        .map_err(|source| StartupError::Database {
+            url: config.database_url.redacted(),
+            source,
+        })?;
+    let keyring = open_keyring(config, &store).await?;
+    let report = app::server::vault::rotate(&store, &keyring, Duration::from_secs(2))
+        .await
+        .map_err(|e| StartupError::MasterKeyMismatch(e.to_string()));
+    store.close().await;
+    report
+}
+
+/// The master keys: from `master_key` (environment) or the key file, which is created only
+/// while no credential is stored. They must open a stored credential, or start-up stops
+/// before anything is changed (SEC-1.5).
+pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring, StartupError> {
+    let sample = store
+        .credentials_not_sealed_with(0, 1)
+        .await
+        .map_err(StartupError::Demo)?
+        .into_iter()
+        .next();
+    let keyring = match &config.master_key {
+        Some(text) => Keyring::from_text(text.expose())?,
+        None => {
+            let path = &config.master_key_file;
+            if sample.is_some() && !path.exists() {
+                return Err(StartupError::MasterKeyMismatch(format!(
+                    "the master key file {} is missing, but the database holds encrypted API \
+                     keys; restore the file (or set LUNAPANEL_MASTER_KEY) and start again",
+                    path.display()
+                )));
+            }
+            Keyring::from_file(path)?
+        }
+    };
+    if let Some((user_id, sealed)) = sample {
+        let owner = app::server::vault::credential_owner(user_id);
+        if let Err(e) = keyring.open(
+            app::server::vault::Purpose::UpstreamCredential,
+            &owner,
+            &sealed,
+        ) {
+            return Err(StartupError::MasterKeyMismatch(format!(
+                "the configured master keys do not open the stored API keys ({e}); \
+                 this is the wrong key file or LUNAPANEL_MASTER_KEY"
+            )));
+        }
+    }
+    Ok(keyring)
+}
+
+async fn ensure_demo_account(store: &dyn Store, hasher: &Hasher) -> Result<i64, StartupError> {
+    if let Some(user) = store
         .user_by_email(DEMO_EMAIL)
         .await
         .map_err(StartupError::Demo)?
-        .is_some()
     {
-        return Ok(());
+        return Ok(user.id);
     }
     let password_hash = hasher.hash(DEMO_PASSWORD).await?;
     let new = NewUser {
@@ -137,11 +228,11 @@ async fn ensure_demo_account(store: &dyn Store, hasher: &Hasher) -> Result<(), S
         display_name: "Demo User".into(),
         password_hash,
     };
-    store
+    let user = store
         .create_user(new, SignUpGate::Open)
         .await
         .map_err(StartupError::Demo)?;
-    Ok(())
+    Ok(user.id)
 }
 
 fn leptos_options(config: &Config) -> LeptosOptions {
@@ -159,6 +250,9 @@ pub fn router(prepared: &Prepared) -> Router {
     let state = prepared.state.clone();
     let context = move || provide_context(state.clone());
     let routes = generate_route_list(App);
+    let live = Router::new()
+        .route("/api/live/vms", get(app::server::live::vm_events))
+        .with_state(prepared.state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
@@ -168,6 +262,7 @@ pub fn router(prepared: &Prepared) -> Router {
             context, shell,
         ))
         .with_state(options)
+        .merge(live)
         .layer(axum::middleware::from_fn(gates::server_fn_error_status))
         .layer(axum::middleware::from_fn(gates::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(

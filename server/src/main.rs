@@ -30,6 +30,13 @@ enum Command {
     CheckConfig,
     /// Run the Luna Node API emulator on its own (for development and tests).
     Emulator(EmulatorArgs),
+    /// Re-encrypt every stored API key under a new master key (safe while panels run).
+    ///
+    /// With a key file: adds a new key version to the file, re-encrypts every row with it,
+    /// then removes the old versions once no row uses them. With LUNAPANEL_MASTER_KEY: add
+    /// the new version to the variable (and restart the panels) first; this re-encrypts to
+    /// the highest version and says when the old ones may be removed.
+    RotateMasterKey,
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,6 +219,12 @@ struct Settings {
     /// Master key file [default: data/master.key]
     #[arg(long, global = true)]
     master_key_file: Option<String>,
+    /// Master keys as VERSION:BASE64[,…] (prefer LUNAPANEL_MASTER_KEY: flags show in ps)
+    #[arg(long, global = true)]
+    master_key: Option<String>,
+    /// Demo mode: emulated lifecycle speed, 1 = realistic [default: 0.2]
+    #[arg(long, global = true)]
+    demo_time_scale: Option<String>,
     /// open or invite-only [default: invite-only]
     #[arg(long, global = true)]
     sign_up: Option<String>,
@@ -244,6 +257,8 @@ impl Settings {
             ("upstream_url", &self.upstream_url),
             ("demo", &self.demo),
             ("master_key_file", &self.master_key_file),
+            ("master_key", &self.master_key),
+            ("demo_time_scale", &self.demo_time_scale),
             ("sign_up", &self.sign_up),
             ("idle_timeout_minutes", &self.idle_timeout_minutes),
             ("absolute_timeout_hours", &self.absolute_timeout_hours),
@@ -283,6 +298,43 @@ fn main() -> ExitCode {
         Command::CheckConfig => {
             println!("{config:#?}");
             ExitCode::SUCCESS
+        }
+        Command::RotateMasterKey => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lunapanel: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(lunapanel::rotate_master_key(&config)) {
+                Ok(report) => {
+                    println!(
+                        "Re-encrypted {} stored API key(s) with master key version {}.",
+                        report.resealed, report.active
+                    );
+                    if !report.retired.is_empty() {
+                        println!("Retired master key version(s): {:?}.", report.retired);
+                    } else if report.remaining == 0 {
+                        println!(
+                            "No stored key uses an older version; older versions may be removed."
+                        );
+                    } else {
+                        println!(
+                            "{} key(s) still use an older version; run the command again.",
+                            report.remaining
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("lunapanel: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Serve => {
             lunapanel::telemetry::init(&config);

@@ -42,12 +42,21 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
     let state = state()?;
     let user = signed_in()?;
     let first_user = user.is_none() && state.store.count_users().await? == 0;
+    let (has_credential, upstream) = match &user {
+        Some(u) => (
+            state.store.credential(u.id).await?.is_some(),
+            state.upstream.health(u.id),
+        ),
+        None => (false, None),
+    };
     Ok(PanelInfo {
         user: user.as_ref().map(SessionUser::from),
         demo: state.settings.demo,
         sign_up: state.settings.sign_up,
         first_user,
         demo_sign_in: state.settings.demo_sign_in.clone(),
+        has_credential,
+        upstream,
     })
 }
 

@@ -8,9 +8,11 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
+use super::live::LiveHub;
 use super::password::{Hasher, PasswordError};
 use super::session::Authenticated;
 use super::store::{Store, StoreError, User};
+use super::upstream::Upstream;
 use crate::error::{AppError, FieldErrors};
 use crate::types::{DemoSignIn, Role, SignUpPolicy};
 
@@ -34,6 +36,10 @@ pub struct ServerState {
     pub store: Arc<dyn Store>,
     pub hasher: Hasher,
     pub settings: Arc<PanelSettings>,
+    /// The one path to Luna Node (credentials opened per call).
+    pub upstream: Arc<Upstream>,
+    /// Live VM status, one poller per account.
+    pub live: Arc<LiveHub>,
 }
 
 impl std::fmt::Debug for ServerState {

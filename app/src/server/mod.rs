@@ -2,11 +2,14 @@
 //! the master-key vault, the Luna Node client and the accessors server functions use to
 //! reach them. Gated once, at `lib.rs`.
 
+pub mod authz;
 pub mod context;
+pub mod live;
 pub mod lunanode;
 pub mod password;
 pub mod session;
 pub mod store;
+pub mod upstream;
 pub mod vault;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -244,6 +244,277 @@ impl MasterKeys {
     }
 }
 
+/// The AAD owner of a user's upstream credential.
+pub fn credential_owner(user_id: i64) -> String {
+    format!("user:{user_id}")
+}
+
+/// Where the master keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A key file; re-read when it changes (so a running panel follows a rotation).
+    File(PathBuf),
+    /// `LUNAPANEL_MASTER_KEY` (fixed for the life of the process).
+    Environment,
+}
+
+/// The master keys a running panel uses: loaded once, re-read from the file when it changes
+/// (a stat before each seal, and a re-read when a value names a version not yet loaded), so
+/// `lunapanel rotate-master-key` can run while panels serve requests.
+pub struct Keyring {
+    source: KeySource,
+    keys: std::sync::RwLock<std::sync::Arc<MasterKeys>>,
+    stamp: std::sync::Mutex<Option<FileStamp>>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("source", &self.source)
+            .field("keys", &*self.current())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+}
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    std::fs::metadata(path).ok().map(|m| FileStamp {
+        modified: m.modified().ok(),
+        len: m.len(),
+    })
+}
+
+impl Keyring {
+    /// Keys from `path`, created (mode 0600) with one new key when absent.
+    pub fn from_file(path: &Path) -> Result<Self, VaultError> {
+        let keys = MasterKeys::load_or_create(path)?;
+        Ok(Self {
+            source: KeySource::File(path.to_owned()),
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+            stamp: std::sync::Mutex::new(stamp_of(path)),
+        })
+    }
+
+    /// Keys given as text (`VERSION:BASE64` entries separated by newlines, commas or spaces).
+    pub fn from_text(text: &str) -> Result<Self, VaultError> {
+        let normalised = Zeroizing::new(text.replace([',', ' ', ';'], "\n"));
+        Ok(Self::fixed(MasterKeys::parse(&normalised)?))
+    }
+
+    /// Fixed keys that are never re-read.
+    pub fn fixed(keys: MasterKeys) -> Self {
+        Self {
+            source: KeySource::Environment,
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+            stamp: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn source(&self) -> &KeySource {
+        &self.source
+    }
+
+    /// The keys as loaded now.
+    pub fn current(&self) -> std::sync::Arc<MasterKeys> {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads the key file if it changed since it was last read. A file that became
+    /// unreadable or invalid keeps the keys already loaded (and the error is returned).
+    pub fn refresh(&self) -> Result<bool, VaultError> {
+        let KeySource::File(path) = &self.source else {
+            return Ok(false);
+        };
+        let mut stamp = self
+            .stamp
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = stamp_of(path);
+        if now == *stamp {
+            return Ok(false);
+        }
+        let keys = MasterKeys::load_or_create(path)?;
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(keys);
+        *stamp = now;
+        Ok(true)
+    }
+
+    /// Seals under the newest key (after checking the file for a newer one).
+    pub fn seal(&self, purpose: Purpose, owner: &str, plaintext: &[u8]) -> Sealed {
+        if let Err(e) = self.refresh() {
+            tracing::warn!(error = %e, "master key file could not be re-read; using the loaded keys");
+        }
+        self.current().seal(purpose, owner, plaintext)
+    }
+
+    /// Opens a sealed value; a version not yet loaded triggers one re-read of the file.
+    pub fn open(
+        &self,
+        purpose: Purpose,
+        owner: &str,
+        sealed: &Sealed,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        match self.current().open(purpose, owner, sealed) {
+            Err(VaultError::UnknownVersion(v)) => {
+                self.refresh()?;
+                self.current()
+                    .open(purpose, owner, sealed)
+                    .map_err(|e| match e {
+                        VaultError::UnknownVersion(_) => VaultError::UnknownVersion(v),
+                        other => other,
+                    })
+            }
+            other => other,
+        }
+    }
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationReport {
+    /// The version everything is sealed with now.
+    pub active: u32,
+    /// Rows re-sealed.
+    pub resealed: u64,
+    /// Versions removed from the key file (empty with environment keys).
+    pub retired: Vec<u32>,
+    /// Rows still sealed with another version (non-zero only if rows kept changing).
+    pub remaining: i64,
+}
+
+impl MasterKeys {
+    /// These keys plus one new random key, one version above the highest.
+    pub fn with_new_key(&self) -> Self {
+        let mut keys = self.keys.clone();
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&XChaCha20Poly1305::generate_key(&mut OsRng));
+        keys.insert(self.active_version() + 1, key);
+        Self { keys }
+    }
+
+    /// Only version `version`.
+    fn only(&self, version: u32) -> Option<Self> {
+        let key = self.keys.get(&version)?.clone();
+        Some(Self {
+            keys: BTreeMap::from([(version, key)]),
+        })
+    }
+}
+
+/// Replaces the key file atomically (a private temporary file renamed over it).
+fn replace_file(path: &Path, keys: &MasterKeys) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, keys.to_file_text().as_bytes())?;
+    std::fs::rename(&tmp, path)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("cannot write the master key file {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Store(#[from] super::store::StoreError),
+    #[error("credential of user {user_id} cannot be opened: {source}")]
+    Open { user_id: i64, source: VaultError },
+}
+
+/// Re-seals every stored credential under a new master key while panels keep serving.
+///
+/// With a key file: a new version is appended to the file (running panels pick it up at
+/// their next seal or open), every row is re-sealed with it (compare-and-swap, so a row saved
+/// meanwhile is not overwritten), and the old versions are removed from the file only when no
+/// row uses them any more. With environment keys, the operator adds the new version to
+/// `LUNAPANEL_MASTER_KEY` first; rows are re-sealed to the highest version and the report
+/// says when the old ones may be removed.
+pub async fn rotate(
+    store: &dyn super::store::Store,
+    keyring: &Keyring,
+    grace: std::time::Duration,
+) -> Result<RotationReport, RotationError> {
+    if let KeySource::File(path) = keyring.source() {
+        keyring.refresh()?;
+        let next = keyring.current().with_new_key();
+        replace_file(path, &next).map_err(|source| RotationError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        keyring.refresh()?;
+    }
+    let active = keyring.current().active_version();
+    let mut resealed = 0u64;
+    loop {
+        let batch = store.credentials_not_sealed_with(active, 200).await?;
+        if batch.is_empty() {
+            // Let panels that sealed just before the new key appeared finish, then re-check.
+            tokio::time::sleep(grace).await;
+            if store
+                .credentials_not_sealed_with(active, 1)
+                .await?
+                .is_empty()
+            {
+                break;
+            }
+            continue;
+        }
+        for (user_id, old) in batch {
+            let owner = credential_owner(user_id);
+            let plain = keyring
+                .open(Purpose::UpstreamCredential, &owner, &old)
+                .map_err(|source| RotationError::Open { user_id, source })?;
+            let new = keyring
+                .current()
+                .seal(Purpose::UpstreamCredential, &owner, &plain);
+            if store.reseal_credential(user_id, &old, &new).await? {
+                resealed += 1;
+            }
+        }
+    }
+    let remaining: i64 = store
+        .credential_versions()
+        .await?
+        .into_iter()
+        .filter(|(v, _)| *v != active)
+        .map(|(_, n)| n)
+        .sum();
+    let mut retired = Vec::new();
+    if let KeySource::File(path) = keyring.source() {
+        if remaining == 0 {
+            let current = keyring.current();
+            retired = current.versions().filter(|v| *v != active).collect();
+            if let Some(only) = current.only(active) {
+                replace_file(path, &only).map_err(|source| RotationError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                keyring.refresh()?;
+            }
+        }
+    }
+    Ok(RotationReport {
+        active,
+        resealed,
+        retired,
+        remaining,
+    })
+}
+
 #[cfg(unix)]
 fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), VaultError> {
     use std::os::unix::fs::PermissionsExt;

@@ -92,6 +92,8 @@ impl World {
 pub struct Emulator {
     world: Arc<Mutex<World>>,
     config: Arc<EmulatorConfig>,
+    /// Requests received per `category/action` (signed or not), for tests and benchmarks.
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -178,6 +180,7 @@ impl Emulator {
         Self {
             world: Arc::new(Mutex::new(world)),
             config: Arc::new(config),
+            calls: Arc::default(),
         }
     }
 
@@ -185,6 +188,18 @@ impl Emulator {
     pub fn api_ids(&self) -> Vec<String> {
         let world = self.world.lock().unwrap_or_else(|e| e.into_inner());
         world.accounts.keys().cloned().collect()
+    }
+
+    /// An emulated account's API key (demo mode stores it through the panel's vault).
+    pub fn api_key(&self, api_id: &str) -> Option<String> {
+        let world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        world.accounts.get(api_id).map(|a| a.api_key.clone())
+    }
+
+    /// How many requests `path` (`vm/list`) has received so far.
+    pub fn calls(&self, path: &str) -> u64 {
+        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        calls.get(path).copied().unwrap_or(0)
     }
 
     /// The HTTP API: `POST /api/{category}/{action}/`.
@@ -285,6 +300,12 @@ async fn handle(
     let Ok(Form(form)) = form else {
         return json::fail(AUTH_FAILURE);
     };
+    *emulator
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(format!("{category}/{action}"))
+        .or_default() += 1;
     let handler = format!("{category}/{action}/");
     let (api_id, params) = match emulator.verify(&handler, &form) {
         Ok(ok) => ok,

@@ -1,6 +1,7 @@
 //! The store contract: one suite of cases, each run against SQLite and against PostgreSQL
 //! (a fresh database per case, dropped afterwards).
 
+use super::sql::with_pool;
 use super::*;
 use crate::server::testdb::{pg_skipped, TestDb};
 
@@ -230,6 +231,147 @@ async fn case_migrations_are_idempotent(store: SqlStore) {
     store.ping().await.unwrap();
 }
 
+fn sealed(version: u32, byte: u8) -> Sealed {
+    Sealed {
+        version,
+        nonce: vec![byte; 24],
+        ciphertext: vec![byte; 40],
+    }
+}
+
+async fn case_credentials_round_trip_and_rotate(store: SqlStore) {
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let b = store
+        .create_user(new_user("b@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    assert!(store.credential(a.id).await.unwrap().is_none());
+    for (user, byte) in [(a.id, 1u8), (b.id, 2u8)] {
+        store
+            .put_credential(NewCredential {
+                user_id: user,
+                api_id: format!("{user:016}"),
+                sealed: sealed(1, byte),
+                key_last4: "WXYZ".into(),
+                key_fingerprint: "ab12".into(),
+                tested_ok: true,
+                test_message: "ok".into(),
+            })
+            .await
+            .unwrap();
+    }
+    let got = store.credential(a.id).await.unwrap().unwrap();
+    assert_eq!(got.sealed, sealed(1, 1));
+    assert_eq!(got.key_last4, "WXYZ");
+    assert_eq!(got.last_test_ok, Some(true));
+    assert_eq!(got.last_used_at, None);
+    assert!(!format!("{got:?}").contains("ciphertext: ["), "{got:?}");
+
+    store.touch_credential(a.id, 1234).await.unwrap();
+    store
+        .record_credential_test(a.id, false, "refused", 1300)
+        .await
+        .unwrap();
+    let got = store.credential(a.id).await.unwrap().unwrap();
+    assert_eq!(got.last_used_at, Some(1234));
+    assert_eq!(
+        (
+            got.last_test_ok,
+            got.last_test_message.as_deref(),
+            got.last_test_at
+        ),
+        (Some(false), Some("refused"), Some(1300))
+    );
+
+    assert_eq!(store.credential_versions().await.unwrap(), vec![(1, 2)]);
+    let old = store.credentials_not_sealed_with(2, 10).await.unwrap();
+    assert_eq!(old.len(), 2);
+    // A stale compare (wrong nonce) changes nothing; the right one reseals.
+    assert!(!store
+        .reseal_credential(a.id, &sealed(1, 9), &sealed(2, 3))
+        .await
+        .unwrap());
+    assert!(store
+        .reseal_credential(a.id, &sealed(1, 1), &sealed(2, 3))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.credential_versions().await.unwrap(),
+        vec![(1, 1), (2, 1)]
+    );
+    assert_eq!(
+        store.credentials_not_sealed_with(2, 10).await.unwrap(),
+        vec![(b.id, sealed(1, 2))]
+    );
+
+    assert!(store.delete_credential(a.id).await.unwrap());
+    assert!(!store.delete_credential(a.id).await.unwrap());
+    assert!(store.credential(a.id).await.unwrap().is_none());
+}
+
+async fn case_audit_is_append_only(store: SqlStore) {
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let entry = AuditEntry {
+        request_id: Some("req-1".into()),
+        actor_user_id: Some(a.id),
+        actor_role: Some("owner".into()),
+        account_user_id: Some(a.id),
+        action: "vm/reboot".into(),
+        target: "vm:line\nbreak".into(),
+        outcome: Outcome::Pending,
+        error_class: None,
+        ip: Some("127.0.0.1".into()),
+    };
+    let id = store.audit(entry.clone()).await.unwrap();
+    store.audit_settle(id, Outcome::Ok, None).await.unwrap();
+    // Settled rows cannot be settled again, changed or deleted, even with raw SQL.
+    assert!(store.audit_settle(id, Outcome::Failed, None).await.is_err());
+    let tamper = with_pool!(store, |p| sqlx::query(
+        "UPDATE audit_log SET outcome = 'pending', action = 'nothing' WHERE id = $1"
+    )
+    .bind(id)
+    .execute(p)
+    .await
+    .map(|_| ()));
+    assert!(tamper.is_err(), "update of a settled row must fail");
+    let delete = with_pool!(store, |p| sqlx::query(
+        "DELETE FROM audit_log WHERE id = $1"
+    )
+    .bind(id)
+    .execute(p)
+    .await
+    .map(|_| ()));
+    assert!(delete.is_err(), "delete must fail");
+    // A pending row may only have its outcome settled, not its facts changed.
+    let id2 = store.audit(entry.clone()).await.unwrap();
+    let rewrite = with_pool!(store, |p| sqlx::query(
+        "UPDATE audit_log SET actor_user_id = 999 WHERE id = $1"
+    )
+    .bind(id2)
+    .execute(p)
+    .await
+    .map(|_| ()));
+    assert!(rewrite.is_err(), "facts of a pending row are fixed");
+
+    let rows = store.list_audit(Some(a.id), 10).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].entry.outcome, Outcome::Ok);
+    assert_eq!(rows[1].entry.target, "vm:line\nbreak");
+    assert_eq!(rows[0].entry.outcome, Outcome::Pending);
+    assert!(store
+        .list_audit(Some(a.id + 100), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.list_audit(None, 1).await.unwrap().len(), 1);
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -272,4 +414,6 @@ contract!(
     case_disable_ends_sessions,
     case_concurrent_first_sign_ups_make_one_admin,
     case_migrations_are_idempotent,
+    case_credentials_round_trip_and_rotate,
+    case_audit_is_append_only,
 );

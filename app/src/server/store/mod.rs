@@ -11,6 +11,7 @@ mod sql;
 use async_trait::async_trait;
 pub use sql::{connect, Backend, Pool, SqlStore};
 
+use super::vault::Sealed;
 use crate::types::Role;
 
 /// A user's primary key.
@@ -79,6 +80,94 @@ impl Invite {
     }
 }
 
+/// A stored Luna Node credential. The key is only ever here sealed; `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    pub user_id: UserId,
+    pub api_id: String,
+    pub sealed: Sealed,
+    pub key_last4: String,
+    pub key_fingerprint: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub last_test_at: Option<i64>,
+    pub last_test_ok: Option<bool>,
+    pub last_test_message: Option<String>,
+}
+
+impl std::fmt::Debug for StoredCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredCredential")
+            .field("user_id", &self.user_id)
+            .field("api_id", &self.api_id)
+            .field("key_version", &self.sealed.version)
+            .field("key_last4", &self.key_last4)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a saved (already tested) credential writes.
+#[derive(Clone)]
+pub struct NewCredential {
+    pub user_id: UserId,
+    pub api_id: String,
+    pub sealed: Sealed,
+    pub key_last4: String,
+    pub key_fingerprint: String,
+    pub tested_ok: bool,
+    pub test_message: String,
+}
+
+/// How an audited action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written before an upstream call; settled to one of the others after it.
+    Pending,
+    Ok,
+    Failed,
+    /// The call may or may not have happened upstream (the connection dropped after sending).
+    Unknown,
+    /// Refused by the panel's authorization before anything was done.
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// One audit row to write. Never holds request bodies or secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub request_id: Option<String>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_role: Option<String>,
+    /// Whose Luna Node account the action was on.
+    pub account_user_id: Option<UserId>,
+    /// `vm/reboot`, `credential/save`, …
+    pub action: String,
+    /// Target ids, e.g. `vm:1234`.
+    pub target: String,
+    pub outcome: Outcome,
+    pub error_class: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// One audit row as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub ts: i64,
+    pub entry: AuditEntry,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -137,6 +226,52 @@ pub trait Store: Send + Sync + 'static {
     async fn invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>>;
     async fn list_invites(&self) -> StoreResult<Vec<Invite>>;
     async fn revoke_invite(&self, id: i64) -> StoreResult<()>;
+
+    /// Saves (inserts or replaces) a user's credential.
+    async fn put_credential(&self, new: NewCredential) -> StoreResult<()>;
+    async fn credential(&self, user_id: UserId) -> StoreResult<Option<StoredCredential>>;
+    /// Erases the credential row (ciphertext included); `false` when there was none.
+    async fn delete_credential(&self, user_id: UserId) -> StoreResult<bool>;
+    async fn touch_credential(&self, user_id: UserId, now: i64) -> StoreResult<()>;
+    async fn record_credential_test(
+        &self,
+        user_id: UserId,
+        ok: bool,
+        message: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Up to `limit` credentials sealed with a version other than `version` (for rotation).
+    async fn credentials_not_sealed_with(
+        &self,
+        version: u32,
+        limit: i64,
+    ) -> StoreResult<Vec<(UserId, Sealed)>>;
+    /// Replaces `old` with `new` only if the row still holds `old` (compare on the nonce);
+    /// `false` when the row changed meanwhile.
+    async fn reseal_credential(
+        &self,
+        user_id: UserId,
+        old: &Sealed,
+        new: &Sealed,
+    ) -> StoreResult<bool>;
+    /// How many credentials each master-key version seals.
+    async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>>;
+
+    /// Writes an audit row and returns its id.
+    async fn audit(&self, entry: AuditEntry) -> StoreResult<i64>;
+    /// Settles a `pending` row to its final outcome.
+    async fn audit_settle(
+        &self,
+        id: i64,
+        outcome: Outcome,
+        error_class: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The newest `limit` rows about `account_user_id` (all accounts when `None`).
+    async fn list_audit(
+        &self,
+        account_user_id: Option<UserId>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Current time in unix seconds.

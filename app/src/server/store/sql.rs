@@ -13,9 +13,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::FromRow;
 
 use super::{
-    now_unix, Invite, NewUser, PasswordHash, SignUpGate, Store, StoreError, StoreResult, User,
-    UserId,
+    now_unix, AuditEntry, AuditRecord, Invite, NewCredential, NewUser, Outcome, PasswordHash,
+    SignUpGate, Store, StoreError, StoreResult, StoredCredential, User, UserId,
 };
+use crate::server::vault::Sealed;
 use crate::types::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +40,14 @@ pub struct SqlStore {
 /// Runs `$body` with `$p` bound to the open pool, whichever backend it is.
 macro_rules! with_pool {
     ($store:expr, |$p:ident| $body:expr) => {
-        match &$store.pool {
+        match $store.pool() {
             Pool::Sqlite($p) => $body,
             Pool::Postgres($p) => $body,
         }
     };
 }
+#[cfg(test)]
+pub(super) use with_pool;
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres://…`) and applies migrations.
 /// A SQLite file (and its folder) is created when absent.
@@ -181,6 +184,103 @@ fn one_row(rows_affected: u64) -> StoreResult<()> {
         Ok(())
     } else {
         Err(StoreError::NotFound)
+    }
+}
+
+const CREDENTIAL_COLUMNS: &str = "user_id, api_id, key_version, key_nonce, key_ciphertext, \
+     key_last4, key_fingerprint, created_at, last_used_at, last_test_at, last_test_ok, \
+     last_test_message";
+
+#[derive(FromRow)]
+struct CredentialRow {
+    user_id: i64,
+    api_id: String,
+    key_version: i64,
+    key_nonce: Vec<u8>,
+    key_ciphertext: Vec<u8>,
+    key_last4: String,
+    key_fingerprint: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    last_test_at: Option<i64>,
+    last_test_ok: Option<bool>,
+    last_test_message: Option<String>,
+}
+
+fn version_of(v: i64) -> StoreResult<u32> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("key version {v}")))
+}
+
+impl TryFrom<CredentialRow> for StoredCredential {
+    type Error = StoreError;
+
+    fn try_from(r: CredentialRow) -> StoreResult<Self> {
+        Ok(StoredCredential {
+            user_id: r.user_id,
+            api_id: r.api_id,
+            sealed: Sealed {
+                version: version_of(r.key_version)?,
+                nonce: r.key_nonce,
+                ciphertext: r.key_ciphertext,
+            },
+            key_last4: r.key_last4,
+            key_fingerprint: r.key_fingerprint,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            last_test_at: r.last_test_at,
+            last_test_ok: r.last_test_ok,
+            last_test_message: r.last_test_message,
+        })
+    }
+}
+
+const AUDIT_COLUMNS: &str = "id, ts, request_id, actor_user_id, actor_role, account_user_id, \
+     action, target, outcome, error_class, ip";
+
+#[derive(FromRow)]
+struct AuditRow {
+    id: i64,
+    ts: i64,
+    request_id: Option<String>,
+    actor_user_id: Option<i64>,
+    actor_role: Option<String>,
+    account_user_id: Option<i64>,
+    action: String,
+    target: String,
+    outcome: String,
+    error_class: Option<String>,
+    ip: Option<String>,
+}
+
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = StoreError;
+
+    fn try_from(r: AuditRow) -> StoreResult<Self> {
+        let outcome = [
+            Outcome::Pending,
+            Outcome::Ok,
+            Outcome::Failed,
+            Outcome::Unknown,
+            Outcome::Denied,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == r.outcome)
+        .ok_or_else(|| StoreError::Corrupt(format!("audit {} outcome {:?}", r.id, r.outcome)))?;
+        Ok(AuditRecord {
+            id: r.id,
+            ts: r.ts,
+            entry: AuditEntry {
+                request_id: r.request_id,
+                actor_user_id: r.actor_user_id,
+                actor_role: r.actor_role,
+                account_user_id: r.account_user_id,
+                action: r.action,
+                target: r.target,
+                outcome,
+                error_class: r.error_class,
+                ip: r.ip,
+            },
+        })
     }
 }
 
@@ -400,5 +500,209 @@ impl Store for SqlStore {
                 .map(|r| r.rows_affected())
         })?;
         one_row(done)
+    }
+
+    async fn put_credential(&self, c: NewCredential) -> StoreResult<()> {
+        let now = now_unix();
+        with_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO credentials (user_id, api_id, key_version, key_nonce, key_ciphertext, \
+                 key_last4, key_fingerprint, created_at, last_used_at, last_test_at, \
+                 last_test_ok, last_test_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $8, $9, $10) \
+                 ON CONFLICT (user_id) DO UPDATE SET api_id = excluded.api_id, \
+                 key_version = excluded.key_version, key_nonce = excluded.key_nonce, \
+                 key_ciphertext = excluded.key_ciphertext, key_last4 = excluded.key_last4, \
+                 key_fingerprint = excluded.key_fingerprint, created_at = excluded.created_at, \
+                 last_used_at = NULL, last_test_at = excluded.last_test_at, \
+                 last_test_ok = excluded.last_test_ok, \
+                 last_test_message = excluded.last_test_message",
+            )
+            .bind(c.user_id)
+            .bind(&c.api_id)
+            .bind(i64::from(c.sealed.version))
+            .bind(&c.sealed.nonce)
+            .bind(&c.sealed.ciphertext)
+            .bind(&c.key_last4)
+            .bind(&c.key_fingerprint)
+            .bind(now)
+            .bind(c.tested_ok)
+            .bind(&c.test_message)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    async fn credential(&self, user_id: UserId) -> StoreResult<Option<StoredCredential>> {
+        let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE user_id = $1");
+        let row: Option<CredentialRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_optional(p)
+            .await)?;
+        row.map(StoredCredential::try_from).transpose()
+    }
+
+    async fn delete_credential(&self, user_id: UserId) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM credentials WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn touch_credential(&self, user_id: UserId, now: i64) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "UPDATE credentials SET last_used_at = $1 WHERE user_id = $2"
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn record_credential_test(
+        &self,
+        user_id: UserId,
+        ok: bool,
+        message: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE credentials SET last_test_at = $1, last_test_ok = $2, \
+             last_test_message = $3 WHERE user_id = $4"
+        )
+        .bind(now)
+        .bind(ok)
+        .bind(message)
+        .bind(user_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        one_row(done)
+    }
+
+    async fn credentials_not_sealed_with(
+        &self,
+        version: u32,
+        limit: i64,
+    ) -> StoreResult<Vec<(UserId, Sealed)>> {
+        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT user_id, key_version, key_nonce, key_ciphertext FROM credentials \
+             WHERE key_version <> $1 ORDER BY user_id LIMIT $2"
+        )
+        .bind(i64::from(version))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(user_id, v, nonce, ciphertext)| {
+                Ok((
+                    user_id,
+                    Sealed {
+                        version: version_of(v)?,
+                        nonce,
+                        ciphertext,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn reseal_credential(
+        &self,
+        user_id: UserId,
+        old: &Sealed,
+        new: &Sealed,
+    ) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE credentials SET key_version = $1, key_nonce = $2, key_ciphertext = $3 \
+             WHERE user_id = $4 AND key_version = $5 AND key_nonce = $6"
+        )
+        .bind(i64::from(new.version))
+        .bind(&new.nonce)
+        .bind(&new.ciphertext)
+        .bind(user_id)
+        .bind(i64::from(old.version))
+        .bind(&old.nonce)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>> {
+        let rows: Vec<(i64, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT key_version, COUNT(*) FROM credentials GROUP BY key_version \
+             ORDER BY key_version"
+        )
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(v, n)| Ok((version_of(v)?, n)))
+            .collect()
+    }
+
+    async fn audit(&self, e: AuditEntry) -> StoreResult<i64> {
+        let id: i64 = with_pool!(self, |p| sqlx::query_scalar(
+            "INSERT INTO audit_log (ts, request_id, actor_user_id, actor_role, \
+             account_user_id, action, target, outcome, error_class, ip) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+        )
+        .bind(now_unix())
+        .bind(&e.request_id)
+        .bind(e.actor_user_id)
+        .bind(&e.actor_role)
+        .bind(e.account_user_id)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(e.outcome.as_str())
+        .bind(&e.error_class)
+        .bind(&e.ip)
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
+    async fn audit_settle(
+        &self,
+        id: i64,
+        outcome: Outcome,
+        error_class: Option<&str>,
+    ) -> StoreResult<()> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE audit_log SET outcome = $1, error_class = $2 \
+             WHERE id = $3 AND outcome = 'pending'"
+        )
+        .bind(outcome.as_str())
+        .bind(error_class)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        one_row(done)
+    }
+
+    async fn list_audit(
+        &self,
+        account_user_id: Option<UserId>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log \
+             WHERE ($1 IS NULL OR account_user_id = $1) ORDER BY id DESC LIMIT $2"
+        );
+        let rows: Vec<AuditRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(account_user_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(AuditRecord::try_from).collect()
     }
 }

@@ -1,0 +1,342 @@
+//! Live VM status: one poller per account on the server, however many pages watch it
+//! (architecture: "tabs never multiply upstream calls"). Pages subscribe through the
+//! `/api/live/vms` event stream or read the latest snapshot; the poller lists VMs, reads
+//! `vm/info` for VMs that are new, in transition or stale (a bounded number per round),
+//! polls fast while anything is in transition and slowly when all is settled, and stops
+//! once nobody has looked for a while.
+//!
+//! Scale-out note: this poller is per panel instance. Several instances each poll an
+//! account that is watched on each of them; a shared lease row (one poller per credential
+//! across instances) is planned with the multi-instance work.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Notify};
+
+use super::lunanode::actions::{VmInfo, VmList};
+use super::store::{now_unix, UserId};
+use super::upstream::Upstream;
+use crate::error::AppError;
+use crate::vm::{VmRow, VmSnapshot};
+
+/// How often and how much the poller asks.
+#[derive(Debug, Clone)]
+pub struct LiveTiming {
+    /// Between rounds while a VM is in transition.
+    pub fast: Duration,
+    /// Between rounds while all is settled.
+    pub slow: Duration,
+    /// A poller with no watchers stops after this long without a request.
+    pub linger: Duration,
+    /// A settled VM's status is re-read after this long.
+    pub stale_after: Duration,
+    /// At most this many `vm/info` calls per round.
+    pub info_per_round: usize,
+}
+
+impl Default for LiveTiming {
+    fn default() -> Self {
+        Self {
+            fast: Duration::from_secs(2),
+            slow: Duration::from_secs(30),
+            linger: Duration::from_secs(90),
+            stale_after: Duration::from_secs(300),
+            info_per_round: 25,
+        }
+    }
+}
+
+struct Poller {
+    tx: watch::Sender<Arc<VmSnapshot>>,
+    /// Last time a page asked (subscribing or reading).
+    demand: Mutex<Instant>,
+    /// Wakes the poller early (after a change the user made).
+    kick: Notify,
+    /// VMs to re-read at the next round whatever their state.
+    dirty: Mutex<Vec<String>>,
+    done: Mutex<bool>,
+}
+
+/// All pollers of this panel instance.
+pub struct LiveHub {
+    upstream: Arc<Upstream>,
+    timing: LiveTiming,
+    pollers: Mutex<HashMap<UserId, Arc<Poller>>>,
+}
+
+impl std::fmt::Debug for LiveHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveHub")
+            .field("timing", &self.timing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveHub {
+    pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
+        Self {
+            upstream,
+            timing,
+            pollers: Mutex::default(),
+        }
+    }
+
+    fn poller(self: &Arc<Self>, account: UserId) -> Arc<Poller> {
+        let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = pollers.get(&account) {
+            if !*p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+                *p.demand.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+                return p.clone();
+            }
+        }
+        let (tx, _) = watch::channel(Arc::new(VmSnapshot::default()));
+        let poller = Arc::new(Poller {
+            tx,
+            demand: Mutex::new(Instant::now()),
+            kick: Notify::new(),
+            dirty: Mutex::default(),
+            done: Mutex::new(false),
+        });
+        pollers.insert(account, poller.clone());
+        let hub = self.clone();
+        let p = poller.clone();
+        tokio::spawn(async move { hub.run(account, p).await });
+        poller
+    }
+
+    /// A stream of snapshots for `account` (starts its poller if needed).
+    pub fn subscribe(self: &Arc<Self>, account: UserId) -> watch::Receiver<Arc<VmSnapshot>> {
+        self.poller(account).tx.subscribe()
+    }
+
+    /// The latest snapshot, waiting (up to `wait`) for the first one after a poller starts.
+    pub async fn snapshot(
+        self: &Arc<Self>,
+        account: UserId,
+        wait: Duration,
+    ) -> Result<Arc<VmSnapshot>, AppError> {
+        let mut rx = self.subscribe(account);
+        let first = tokio::time::timeout(
+            wait,
+            rx.wait_for(|s| s.listed_at.is_some() || s.problem.is_some()),
+        )
+        .await;
+        match first {
+            Ok(Ok(s)) => Ok(s.clone()),
+            _ => Err(AppError::Upstream {
+                problem: crate::error::UpstreamProblem::Timeout,
+                message: "Luna Node did not list the VMs in time. Try again in a moment.".into(),
+            }),
+        }
+    }
+
+    /// Re-read these VMs (or just the list) at once: the user changed something.
+    pub fn kick(self: &Arc<Self>, account: UserId, vm_ids: &[&str]) {
+        let p = self.poller(account);
+        p.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(vm_ids.iter().map(|s| (*s).to_owned()));
+        p.kick.notify_one();
+    }
+
+    /// Stops and forgets the poller (the credential changed or was removed).
+    pub fn forget(&self, account: UserId) {
+        if let Some(p) = self
+            .pollers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&account)
+        {
+            *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            p.kick.notify_one();
+        }
+    }
+
+    async fn run(self: Arc<Self>, account: UserId, p: Arc<Poller>) {
+        loop {
+            if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+                return;
+            }
+            let idle = p.tx.receiver_count() == 0
+                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
+                    > self.timing.linger;
+            if idle {
+                *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
+                if pollers.get(&account).is_some_and(|q| Arc::ptr_eq(q, &p)) {
+                    pollers.remove(&account);
+                }
+                return;
+            }
+            let busy = self.round(account, &p).await;
+            let pause = if busy {
+                self.timing.fast
+            } else {
+                self.timing.slow
+            };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = p.kick.notified() => {}
+            }
+        }
+    }
+
+    /// One round; returns whether anything is in transition.
+    async fn round(&self, account: UserId, p: &Poller) -> bool {
+        let previous = p.tx.borrow().clone();
+        let listed = match self.upstream.call(account, &VmList {}, "The VM list").await {
+            Ok(l) => l,
+            Err(e) => {
+                let problem = Some(e.to_string());
+                p.tx.send_if_modified(|s| {
+                    if s.problem == problem {
+                        return false;
+                    }
+                    *Arc::make_mut(s) = VmSnapshot {
+                        problem,
+                        ..(**s).clone()
+                    };
+                    true
+                });
+                return false;
+            }
+        };
+        let dirty: Vec<String> =
+            std::mem::take(&mut *p.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+        let known: HashMap<&str, &VmRow> =
+            previous.vms.iter().map(|v| (v.vm_id.as_str(), v)).collect();
+        let now = now_unix();
+        let stale = self.timing.stale_after.as_secs() as i64;
+        let mut rows: Vec<VmRow> = listed
+            .vms
+            .into_iter()
+            .map(|v| {
+                let old = known.get(v.vm_id.as_str());
+                VmRow {
+                    status: old.and_then(|o| o.status.clone()),
+                    task_state: old.map(|o| o.task_state.clone()).unwrap_or_default(),
+                    checked_at: old.and_then(|o| o.checked_at),
+                    vm_id: v.vm_id,
+                    name: if v.name.is_empty() {
+                        v.hostname
+                    } else {
+                        v.name
+                    },
+                    plan_id: v.plan_id,
+                    region: v.region,
+                    ip: v.primaryip,
+                    private_ip: v.privateip,
+                    vcpu: v.vcpu,
+                    ram_mb: v.ram,
+                    disk_gb: v.storage,
+                }
+            })
+            .collect();
+        // Who needs a fresh vm/info: asked for, in transition, never read, then the stalest.
+        let mut wanted: Vec<(u8, i64, usize)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let priority = if dirty.contains(&r.vm_id) {
+                    0
+                } else if r.in_transition() {
+                    1
+                } else if r.checked_at.is_none() {
+                    2
+                } else if now - r.checked_at.unwrap_or(0) >= stale {
+                    3
+                } else {
+                    return None;
+                };
+                Some((priority, r.checked_at.unwrap_or(0), i))
+            })
+            .collect();
+        wanted.sort();
+        wanted.truncate(self.timing.info_per_round);
+        let upstream = &self.upstream;
+        let infos = futures::future::join_all(wanted.iter().map(|&(_, _, i)| {
+            let id = rows[i].vm_id.clone();
+            async move {
+                let info = upstream
+                    .call(account, &VmInfo { vm_id: id }, "The VM")
+                    .await;
+                (i, info)
+            }
+        }))
+        .await;
+        for (i, info) in infos {
+            if let Ok(info) = info {
+                let row = &mut rows[i];
+                row.status = Some(info.info.status_nohtml);
+                row.task_state = info.info.task_state;
+                row.checked_at = Some(now);
+                if row.ip.is_empty() {
+                    row.ip = info.info.ip;
+                }
+            }
+        }
+        let busy = rows.iter().any(VmRow::in_transition) || rows.iter().any(|r| r.status.is_none());
+        let next = VmSnapshot {
+            vms: rows,
+            listed_at: Some(now),
+            problem: None,
+        };
+        p.tx.send_if_modified(|s| {
+            // `listed_at` alone changing is not news to the pages.
+            let changed = s.vms != next.vms || s.problem != next.problem || s.listed_at.is_none();
+            *s = Arc::new(next);
+            changed
+        });
+        busy
+    }
+}
+
+/// `GET /api/live/vms`: server-sent events, one `snapshot` event (JSON [`VmSnapshot`]) now
+/// and one per change. Authorized like `vm/list` at the one authorization point.
+pub async fn vm_events(
+    axum::extract::State(state): axum::extract::State<super::ServerState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+
+    let (parts, _) = request.into_parts();
+    let actor = parts
+        .extensions
+        .get::<super::session::Authenticated>()
+        .and_then(|a| a.0.clone());
+    let Some(actor) = actor else {
+        return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let meta = super::authz::RequestMeta::from_parts(&parts);
+    let grant = match super::authz::authorize_as(
+        actor,
+        state.clone(),
+        meta,
+        "vm/list",
+        super::authz::Target::Account,
+    ) {
+        Ok(g) => g,
+        Err(e) => {
+            let status =
+                http::StatusCode::from_u16(e.status_code()).unwrap_or(http::StatusCode::FORBIDDEN);
+            return status.into_response();
+        }
+    };
+    let rx = state.live.subscribe(grant.account);
+    let stream = tokio_stream::wrappers::WatchStream::new(rx)
+        .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
+        .map(|snapshot| {
+            Event::default()
+                .event("snapshot")
+                .json_data(&*snapshot)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}

@@ -1,0 +1,262 @@
+//! The one path from a server function to Luna Node: load the account's sealed credential,
+//! open it just for this call, make the typed call, and turn what went wrong into an
+//! [`AppError`] a user can act on. Authorization happens before this ([`super::authz`]);
+//! auditing of mutations wraps it there.
+//!
+//! The plaintext key lives in a `SecretString` inside a [`Credential`] that is dropped (and
+//! zeroed) when the call returns; it is never cached across calls.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+use super::lunanode::{Action, Credential, LunaNode, UpstreamError};
+use super::store::{now_unix, Store, UserId};
+use super::vault::{credential_owner, Keyring, Purpose};
+use crate::error::{AppError, UpstreamProblem};
+use crate::types::UpstreamHealth;
+
+/// Shared by all requests and the live-status poller.
+pub struct Upstream {
+    pub client: Arc<LunaNode>,
+    pub keyring: Arc<Keyring>,
+    store: Arc<dyn Store>,
+    health: Mutex<HashMap<UserId, UpstreamHealth>>,
+    /// When each account's `last_used_at` was last written (at most once a minute).
+    touched: Mutex<HashMap<UserId, i64>>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("client", &self.client)
+            .field("keyring", &self.keyring)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Last four characters of a key, shown instead of the key.
+pub fn last4(key: &str) -> String {
+    key.chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect()
+}
+
+/// A short fingerprint of a key (first 8 bytes of its SHA-256, hex, in pairs), so two keys
+/// can be told apart without showing either.
+pub fn fingerprint(key: &str) -> String {
+    Sha256::digest(key.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The user-facing error for an upstream failure. `what` names the thing the request was
+/// about (`The virtual machine`), for "not found".
+pub fn upstream_error(e: UpstreamError, what: &str) -> AppError {
+    let (problem, message) = match e {
+        UpstreamError::NotFound(_) => return AppError::NotFound(what.to_owned()),
+        UpstreamError::Credential(_) | UpstreamError::Auth => (
+            UpstreamProblem::KeyRefused,
+            "Luna Node refused this account's API key. Check the API ID and key on the API key \
+             page: the key may have been deleted, or restricted to other IP addresses."
+                .to_owned(),
+        ),
+        UpstreamError::Rejected(text) => (
+            UpstreamProblem::Rejected,
+            format!("Luna Node refused the request: {text}"),
+        ),
+        UpstreamError::Timeout => (
+            UpstreamProblem::Timeout,
+            "Luna Node did not answer in time. If you asked for a change, check whether it \
+             happened before trying again."
+                .to_owned(),
+        ),
+        UpstreamError::Unavailable(_) => (
+            UpstreamProblem::Unavailable,
+            "Luna Node's API cannot be reached right now. Your panel data is safe; try again \
+             in a minute."
+                .to_owned(),
+        ),
+        UpstreamError::Malformed(detail) => {
+            tracing::warn!(detail = %detail, "malformed upstream answer");
+            (
+                UpstreamProblem::Unavailable,
+                "Luna Node sent an answer the panel could not read. Try again; if it keeps \
+                 happening, Luna Node may have changed its API."
+                    .to_owned(),
+            )
+        }
+    };
+    AppError::Upstream { problem, message }
+}
+
+impl Upstream {
+    pub fn new(client: Arc<LunaNode>, keyring: Arc<Keyring>, store: Arc<dyn Store>) -> Self {
+        Self {
+            client,
+            keyring,
+            store,
+            health: Mutex::default(),
+            touched: Mutex::default(),
+        }
+    }
+
+    /// The account's credential, opened for one call.
+    pub async fn credential(&self, account: UserId) -> Result<Credential, AppError> {
+        let stored = self
+            .store
+            .credential(account)
+            .await?
+            .ok_or(AppError::NoCredential)?;
+        let plain = self
+            .keyring
+            .open(
+                Purpose::UpstreamCredential,
+                &credential_owner(account),
+                &stored.sealed,
+            )
+            .map_err(|e| {
+                tracing::error!(account, error = %e, "security: a stored credential does not open");
+                super::context::internal("stored credential does not open")
+            })?;
+        let key = std::str::from_utf8(&plain)
+            .map_err(|_| super::context::internal("stored credential is not text"))?;
+        Credential::new(&stored.api_id, SecretString::from(key.to_owned()))
+            .map_err(|e| upstream_error(UpstreamError::Credential(e), "The credential"))
+    }
+
+    /// Calls `A` with the account's credential. `what` names the target for "not found".
+    pub async fn call<A: Action>(
+        &self,
+        account: UserId,
+        req: &A,
+        what: &str,
+    ) -> Result<A::Response, AppError> {
+        let cred = self.credential(account).await?;
+        let result = self.client.call(&cred, req).await;
+        drop(cred);
+        self.note(account, result.as_ref().err());
+        result.map_err(|e| upstream_error(e, what))
+    }
+
+    /// Calls `A` with a credential that is not stored (testing a key before saving it).
+    pub async fn call_with<A: Action>(
+        &self,
+        cred: &Credential,
+        req: &A,
+    ) -> Result<A::Response, UpstreamError> {
+        self.client.call(cred, req).await
+    }
+
+    /// Records the outcome for the banner and `last_used_at`.
+    fn note(&self, account: UserId, error: Option<&UpstreamError>) {
+        let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match error.map(|e| upstream_error(e.clone(), "")) {
+            Some(AppError::Upstream { problem, message })
+                if problem != UpstreamProblem::Rejected =>
+            {
+                let since = health
+                    .get(&account)
+                    .filter(|h| h.problem == problem)
+                    .map_or_else(now_unix, |h| h.since);
+                health.insert(
+                    account,
+                    UpstreamHealth {
+                        problem,
+                        message,
+                        since,
+                    },
+                );
+            }
+            Some(_) => {}
+            None => {
+                health.remove(&account);
+                drop(health);
+                self.touch(account);
+            }
+        }
+    }
+
+    fn touch(&self, account: UserId) {
+        let now = now_unix();
+        {
+            let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+            if touched.get(&account).is_some_and(|t| now - t < 60) {
+                return;
+            }
+            touched.insert(account, now);
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_credential(account, now).await {
+                tracing::warn!(error = %e, "could not record credential use");
+            }
+        });
+    }
+
+    /// The current trouble for `account`, if any (shown as a banner).
+    pub fn health(&self, account: UserId) -> Option<UpstreamHealth> {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account)
+            .cloned()
+    }
+
+    /// Forgets cached state for `account` (its credential changed).
+    pub fn forget(&self, account: UserId) {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&account);
+        self.touched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&account);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_identification_reveals_little() {
+        let key = format!("CANARYKEY{}", "Z".repeat(119));
+        assert_eq!(last4(&key), "ZZZZ");
+        let fp = fingerprint(&key);
+        assert_eq!(fp.len(), 8 * 3 - 1);
+        assert_ne!(fp, fingerprint(&format!("{key}x")));
+        assert!(!fp.contains("CANARY"));
+    }
+
+    #[test]
+    fn upstream_errors_become_actionable_text() {
+        let auth = upstream_error(UpstreamError::Auth, "x");
+        assert!(auth.to_string().contains("API key page"), "{auth}");
+        assert_eq!(auth.status_code(), 502);
+        let gone = upstream_error(UpstreamError::NotFound("invalid vm".into()), "The VM");
+        assert_eq!(gone, AppError::NotFound("The VM".into()));
+        let rejected = upstream_error(UpstreamError::Rejected("quota exceeded".into()), "x");
+        assert_eq!(
+            rejected.to_string(),
+            "Luna Node refused the request: quota exceeded"
+        );
+        assert_eq!(
+            upstream_error(UpstreamError::Timeout, "x").status_code(),
+            504
+        );
+        assert_eq!(
+            upstream_error(UpstreamError::Unavailable("refused".into()), "x").status_code(),
+            503
+        );
+    }
+}

@@ -1,0 +1,759 @@
+//! The VM area: list (live), detail, create, every `vm/*` action, plus plans, regions and
+//! SSH keys. Server functions only; the pages are in `crate::pages`. Each function starts
+//! at the one authorization point and calls Luna Node only through its grant.
+
+mod types;
+
+use leptos::prelude::*;
+
+pub use types::*;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::time::Duration;
+
+    use crate::error::{AppError, FieldErrors};
+    use crate::server::authz::{authorize, Grant, Target};
+    use crate::server::lunanode::actions as api;
+
+    use super::*;
+
+    pub const VM: &str = "The virtual machine";
+
+    /// Authorizes `action` on VM `vm_id` (which must look like an id: no upstream call is
+    /// made for junk).
+    pub async fn on_vm(action: &'static str, vm_id: &str) -> Result<Grant, AppError> {
+        let id = vm_id.trim();
+        if id.is_empty()
+            || id.len() > 64
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(AppError::NotFound(VM.into()));
+        }
+        authorize(action, Target::Vm(id.to_owned())).await
+    }
+
+    pub async fn on_account(action: &'static str) -> Result<Grant, AppError> {
+        authorize(action, Target::Account).await
+    }
+
+    /// After a change: have the live poller look at this VM at once.
+    pub fn kick(grant: &Grant, vm_id: &str) {
+        grant.state().live.kick(grant.account, &[vm_id]);
+    }
+
+    pub async fn snapshot(grant: &Grant) -> Result<VmSnapshot, AppError> {
+        let snap = grant
+            .state()
+            .live
+            .snapshot(grant.account, Duration::from_secs(20))
+            .await?;
+        if snap.listed_at.is_none() {
+            if let Some(problem) = &snap.problem {
+                return Err(AppError::Upstream {
+                    problem: crate::error::UpstreamProblem::Unavailable,
+                    message: problem.clone(),
+                });
+            }
+        }
+        Ok((*snap).clone())
+    }
+
+    pub fn plan_view(p: api::Plan) -> PlanView {
+        PlanView {
+            plan_id: p.plan_id,
+            name: p.name,
+            category: p.category,
+            vcpu: p.vcpu,
+            ram_mb: p.ram,
+            disk_gb: p.storage,
+            bandwidth_gb: p.bandwidth,
+            hourly: p.price,
+            regions: p.regions_nice,
+        }
+    }
+
+    pub async fn plans() -> Result<Vec<PlanView>, AppError> {
+        let g = on_account("plan/list").await?;
+        let plans = g.call(&api::PlanList {}, "The plan list").await?;
+        Ok(plans.plans.into_iter().map(plan_view).collect())
+    }
+
+    pub async fn regions() -> Result<Vec<RegionView>, AppError> {
+        let g = on_account("region/list").await?;
+        let regions = g.call(&api::RegionList {}, "The region list").await?;
+        Ok(regions
+            .regions
+            .into_iter()
+            .map(|(code, name)| RegionView { code, name })
+            .collect())
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        FieldErrors::single(field, message)
+    }
+
+    /// Checks a confirmation against the VM's real hostname.
+    pub async fn confirm_hostname(vm_id: &str, typed: &str) -> Result<(), AppError> {
+        let g = on_vm("vm/info", vm_id).await?;
+        let info = g
+            .call(
+                &api::VmInfo {
+                    vm_id: vm_id.to_owned(),
+                },
+                VM,
+            )
+            .await?;
+        if typed.trim() != info.info.hostname {
+            return Err(field(
+                "confirm",
+                "Type the VM's hostname exactly to confirm.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The account's VMs with their live status (from the shared poller).
+#[server(endpoint = "vms/list")]
+pub async fn list_vms() -> Result<VmSnapshot, AppError> {
+    let g = ssr::on_account("vm/list").await?;
+    ssr::snapshot(&g).await
+}
+
+/// Everything about one VM, except its login details.
+#[server(endpoint = "vms/detail")]
+pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/info", &vm_id).await?;
+    let info = g
+        .call(
+            &api::VmInfo {
+                vm_id: vm_id.clone(),
+            },
+            ssr::VM,
+        )
+        .await?;
+    let ips_grant = ssr::on_vm("vm/iplist", &vm_id).await?;
+    let floating_grant = ssr::on_account("floating/list").await?;
+    let iplist = api::VmIplist {
+        vm_id: vm_id.clone(),
+    };
+    let (ips, floating) = futures::join!(
+        ips_grant.call(&iplist, ssr::VM),
+        floating_grant.call(&api::FloatingList {}, "The floating IP list"),
+    );
+    // A failing secondary list should not hide the VM.
+    let ips = ips.map(|l| l.ips).unwrap_or_default();
+    let floating = floating.map(|l| l.ips).unwrap_or_default();
+    let d = info.info;
+    let extra = info.extra;
+    Ok(VmDetail {
+        hostname: d.hostname,
+        status: d.status_nohtml,
+        status_raw: d.status_raw,
+        task_state: d.task_state,
+        plan_id: extra
+            .as_ref()
+            .map(|e| e.plan_id.clone())
+            .unwrap_or_default(),
+        region: extra.as_ref().map(|e| e.region.clone()).unwrap_or_default(),
+        vcpu: extra.as_ref().and_then(|e| e.vcpu),
+        ram_mb: extra.as_ref().and_then(|e| e.ram),
+        disk_gb: extra.as_ref().and_then(|e| e.storage),
+        bandwidth_gb: extra.as_ref().and_then(|e| e.bandwidth),
+        bandwidth_used_gb: d.bandwidth_used_gb,
+        os: d.os,
+        ip: d.ip,
+        private_ip: d.privateip,
+        addresses: d
+            .addresses
+            .into_iter()
+            .map(|a| AddressView {
+                addr: a.addr,
+                version: a.version,
+                external: a.external,
+                reverse: a.reverse,
+            })
+            .collect(),
+        additional_ips: d.additionalip,
+        additional_private_ips: d.additionalprivateip,
+        ipv6: d.ipv6,
+        security_groups: d.security_groups,
+        volumes: d
+            .volumes
+            .into_iter()
+            .map(|v| NamedId {
+                id: v.id,
+                name: v.name,
+            })
+            .collect(),
+        ips: ips
+            .into_iter()
+            .map(|i| IpView {
+                ip: i.ip,
+                kind: i.kind,
+                version: i.version,
+            })
+            .collect(),
+        floating_ips: floating
+            .into_iter()
+            .filter(|f| f.attached_id == vm_id)
+            .map(|f| f.ip)
+            .collect(),
+        has_login_details: d.login_details.is_some(),
+        can_diskswap: d.diskswap.is_some(),
+        vm_id,
+    })
+}
+
+/// The VM's initial login details (only when asked: they are not part of the page).
+#[server(endpoint = "vms/login")]
+pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/info", &vm_id).await?;
+    let info = g.call(&api::VmInfo { vm_id }, ssr::VM).await?;
+    Ok(info.info.login_details)
+}
+
+/// One usage graph of the VM.
+#[server(endpoint = "vms/usage")]
+pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/usage", &vm_id).await?;
+    let usage = g
+        .call(
+            &api::VmUsage {
+                vm_id,
+                key: key.as_str().into(),
+            },
+            ssr::VM,
+        )
+        .await?;
+    Ok(usage
+        .usage
+        .into_iter()
+        .map(|s| match key {
+            UsageKey::Bandwidth => UsagePoint {
+                t: s.unix_time,
+                a: s.incoming_rate.unwrap_or(0.0),
+                b: s.outgoing_rate,
+            },
+            UsageKey::Cpu => UsagePoint {
+                t: s.unix_time,
+                a: s.percent.unwrap_or(0.0),
+                b: None,
+            },
+            UsageKey::Io => UsagePoint {
+                t: s.unix_time,
+                a: s.read.unwrap_or(0.0),
+                b: s.write,
+            },
+        })
+        .collect())
+}
+
+/// Plans with prices.
+#[server(endpoint = "catalog/plans")]
+pub async fn list_plans() -> Result<Vec<PlanView>, AppError> {
+    ssr::plans().await
+}
+
+/// Regions.
+#[server(endpoint = "catalog/regions")]
+pub async fn list_regions() -> Result<Vec<RegionView>, AppError> {
+    ssr::regions().await
+}
+
+/// Everything the create wizard offers, fetched at once.
+#[server(endpoint = "vms/create_options")]
+pub async fn get_create_options() -> Result<CreateOptions, AppError> {
+    use crate::server::lunanode::actions as api;
+    let (plans, regions) = futures::join!(ssr::plans(), ssr::regions());
+    let (plans, regions) = (plans?, regions?);
+    let images = ssr::on_account("image/list").await?;
+    let volumes = ssr::on_account("volume/list").await?;
+    let networks = ssr::on_account("network/list").await?;
+    let groups = ssr::on_account("securitygroup/list").await?;
+    let scripts = ssr::on_account("script/list").await?;
+    let keys = ssr::on_account("sshkey/list").await?;
+    let floating = ssr::on_account("floating/list").await?;
+    let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
+        images.call(&api::ImageList { region: None }, "The image list"),
+        volumes.call(&api::VolumeList { region: None }, "The volume list"),
+        networks.call(&api::NetworkList { region: None }, "The network list"),
+        groups.call(&api::SecurityGroupList {}, "The security group list"),
+        scripts.call(&api::ScriptList {}, "The script list"),
+        keys.call(&api::SshKeyList {}, "The SSH key list"),
+        floating.call(&api::FloatingList {}, "The floating IP list"),
+    );
+    Ok(CreateOptions {
+        regions,
+        plans,
+        images: images?
+            .images
+            .into_iter()
+            .filter(|i| i.status == "active" || i.status.is_empty())
+            .map(|i| ImageChoice {
+                public: i.is_public(),
+                image_id: i.image_id,
+                name: i.name,
+                region: i.region,
+            })
+            .collect(),
+        volumes: volumes?
+            .volumes
+            .into_iter()
+            .filter(|v| v.status == "available")
+            .map(|v| RegionalChoice {
+                id: v.id,
+                name: v.name,
+                region: v.region,
+            })
+            .collect(),
+        networks: networks?
+            .networks
+            .into_iter()
+            .map(|n| RegionalChoice {
+                id: n.net_id,
+                name: format!("{} ({})", n.name, n.subnet),
+                region: n.region,
+            })
+            .collect(),
+        security_groups: groups?
+            .securitygroups
+            .into_iter()
+            .map(|g| RegionalChoice {
+                id: g.securitygroup_id,
+                name: g.name,
+                region: g.region,
+            })
+            .collect(),
+        scripts: scripts?
+            .scripts
+            .into_iter()
+            .map(|s| NamedId {
+                id: s.id,
+                name: s.name,
+            })
+            .collect(),
+        ssh_keys: keys?
+            .keys
+            .into_iter()
+            .map(|k| NamedId {
+                id: k.id,
+                name: k.name,
+            })
+            .collect(),
+        floating_ips: floating?
+            .ips
+            .into_iter()
+            .filter(|f| f.attached_id.is_empty())
+            .map(|f| RegionalChoice {
+                id: f.ip.clone(),
+                name: f.ip,
+                region: f.region,
+            })
+            .collect(),
+    })
+}
+
+/// Creates a VM; returns its id. Every field is checked before Luna Node is asked.
+#[server(endpoint = "vms/create")]
+pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
+    use crate::error::FieldErrors;
+    use crate::server::lunanode::actions as api;
+    let mut errors = FieldErrors::new();
+    if let Err(e) = check_hostname(&vm.hostname) {
+        errors.add("hostname", e);
+    }
+    if vm.region.trim().is_empty() {
+        errors.add("region", "Choose a region.");
+    }
+    if vm.plan_id.trim().is_empty() {
+        errors.add("plan_id", "Choose a plan.");
+    }
+    let (image_id, volume_id) = match vm.boot.split_once(':') {
+        Some(("image", id)) if !id.is_empty() => (Some(id.to_owned()), None),
+        Some(("volume", id)) if !id.is_empty() => (None, Some(id.to_owned())),
+        _ => {
+            errors.add("boot", "Choose an image or a bootable volume.");
+            (None, None)
+        }
+    };
+    if vm.affinity_group.len() > 64 {
+        errors.add("affinity_group", "At most 64 characters.");
+    }
+    errors.into_result()?;
+    let g = ssr::on_account("vm/create").await?;
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let created = g
+        .call(
+            &api::VmCreate {
+                hostname: vm.hostname.trim().to_owned(),
+                plan_id: vm.plan_id.trim().to_owned(),
+                image_id,
+                volume_id,
+                volume_virtio: None,
+                region: opt(&vm.region),
+                ip: opt(&vm.floating_ip),
+                net_id: opt(&vm.net_id),
+                securitygroups: vm.security_groups,
+                scripts: vm.scripts,
+                key_id: vm.ssh_keys,
+                set_password: vm.set_password.then_some(true),
+                affinity_group: opt(&vm.affinity_group),
+            },
+            "The chosen image, plan or region",
+        )
+        .await?;
+    ssr::kick(&g, &created.vm_id);
+    Ok(created.vm_id)
+}
+
+/// Start, stop, reboot, shelve, unshelve, rescue or disk swap.
+#[server(endpoint = "vms/power")]
+pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    let path = match op {
+        PowerOp::Start => "vm/start",
+        PowerOp::Stop => "vm/stop",
+        PowerOp::Reboot => "vm/reboot",
+        PowerOp::Shelve => "vm/shelve",
+        PowerOp::Unshelve => "vm/unshelve",
+        PowerOp::Rescue => "vm/rescue",
+        PowerOp::Diskswap => "vm/diskswap",
+    };
+    let g = ssr::on_vm(path, &vm_id).await?;
+    let id = vm_id.clone();
+    match op {
+        PowerOp::Start => g.call(&api::VmStart { vm_id: id }, ssr::VM).await?,
+        PowerOp::Stop => g.call(&api::VmStop { vm_id: id }, ssr::VM).await?,
+        PowerOp::Reboot => g.call(&api::VmReboot { vm_id: id }, ssr::VM).await?,
+        PowerOp::Shelve => g.call(&api::VmShelve { vm_id: id }, ssr::VM).await?,
+        PowerOp::Unshelve => g.call(&api::VmUnshelve { vm_id: id }, ssr::VM).await?,
+        PowerOp::Rescue => g.call(&api::VmRescue { vm_id: id }, ssr::VM).await?,
+        PowerOp::Diskswap => g.call(&api::VmDiskswap { vm_id: id }, ssr::VM).await?,
+    };
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Deletes a VM; `confirm` must be its hostname.
+#[server(endpoint = "vms/delete")]
+pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/delete", &vm_id).await?;
+    ssr::confirm_hostname(&vm_id, &confirm).await?;
+    g.call(
+        &api::VmDelete {
+            vm_id: vm_id.clone(),
+        },
+        ssr::VM,
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Renames a VM.
+#[server(endpoint = "vms/rename")]
+pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    check_hostname(&hostname).map_err(|e| ssr::field("hostname", e))?;
+    let g = ssr::on_vm("vm/rename", &vm_id).await?;
+    g.call(
+        &api::VmRename {
+            vm_id: vm_id.clone(),
+            hostname: hostname.trim().to_owned(),
+        },
+        ssr::VM,
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Moves a VM to another plan.
+#[server(endpoint = "vms/resize")]
+pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    if plan_id.trim().is_empty() {
+        return Err(ssr::field("plan_id", "Choose a plan."));
+    }
+    let g = ssr::on_vm("vm/resize", &vm_id).await?;
+    g.call(
+        &api::VmResize {
+            vm_id: vm_id.clone(),
+            plan_id: plan_id.trim().to_owned(),
+        },
+        ssr::VM,
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Re-installs a VM from an image (its disk is erased); `confirm` must be its hostname.
+#[server(endpoint = "vms/reimage")]
+pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    if image_id.trim().is_empty() {
+        return Err(ssr::field("image_id", "Choose an image."));
+    }
+    let g = ssr::on_vm("vm/reimage", &vm_id).await?;
+    ssr::confirm_hostname(&vm_id, &confirm).await?;
+    g.call(
+        &api::VmReimage {
+            vm_id: vm_id.clone(),
+            image_id: image_id.trim().to_owned(),
+        },
+        "The VM or image",
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Takes a snapshot image of the VM; returns the image id.
+#[server(endpoint = "vms/snapshot")]
+pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
+    use crate::server::lunanode::actions as api;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.len() > 64 {
+        return Err(ssr::field(
+            "name",
+            "Give the snapshot a name of 1 to 64 characters.",
+        ));
+    }
+    let g = ssr::on_vm("vm/snapshot", &vm_id).await?;
+    let image = g.call(&api::VmSnapshot { vm_id, name }, ssr::VM).await?;
+    Ok(image.image_id)
+}
+
+/// A console URL for the VM (opened in a new tab).
+#[server(endpoint = "vms/vnc")]
+pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/vnc", &vm_id).await?;
+    let url = g.call(&api::VmVnc { vm_id }, ssr::VM).await?.vnc_url;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(crate::server::context::internal("vnc url is not http(s)"));
+    }
+    Ok(url)
+}
+
+/// Attaches a floating IP (a given unattached one, or a new one).
+#[server(endpoint = "vms/floating_add")]
+pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/floatingip-add", &vm_id).await?;
+    let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
+    let attached = g
+        .call(
+            &api::VmFloatingipAdd {
+                vm_id: vm_id.clone(),
+                ip,
+                private_ip: None,
+            },
+            "The VM or floating IP",
+        )
+        .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(attached.ip)
+}
+
+/// Detaches the VM's floating IP; `keep` leaves it on the account.
+#[server(endpoint = "vms/floating_delete")]
+pub async fn floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/floatingip-delete", &vm_id).await?;
+    g.call(
+        &api::VmFloatingipDelete {
+            vm_id: vm_id.clone(),
+            ip: None,
+            keep: Some(keep),
+        },
+        ssr::VM,
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Adds a private IP to the VM.
+#[server(endpoint = "vms/ip_add")]
+pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/ip-add", &vm_id).await?;
+    let added = g
+        .call(
+            &api::VmIpAdd {
+                vm_id: vm_id.clone(),
+                ip: None,
+            },
+            ssr::VM,
+        )
+        .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(added.ip)
+}
+
+/// Removes one of the VM's private IPs.
+#[server(endpoint = "vms/ip_delete")]
+pub async fn ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    if ip.parse::<std::net::IpAddr>().is_err() {
+        return Err(ssr::field("ip", "That is not an IP address."));
+    }
+    let g = ssr::on_vm("vm/ip-delete", &vm_id).await?;
+    g.call(
+        &api::VmIpDelete {
+            vm_id: vm_id.clone(),
+            ip,
+        },
+        "The VM or address",
+    )
+    .await?;
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// Adds the VM to, or removes it from, a security group.
+#[server(endpoint = "vms/security_group")]
+pub async fn vm_security_group(
+    vm_id: String,
+    group_id: String,
+    attach: bool,
+) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    if group_id.trim().is_empty() {
+        return Err(ssr::field("group_id", "Choose a security group."));
+    }
+    let path = if attach {
+        "vm/securitygroup-add"
+    } else {
+        "vm/securitygroup-remove"
+    };
+    let g = ssr::on_vm(path, &vm_id).await?;
+    let (vm, group) = (vm_id.clone(), group_id.trim().to_owned());
+    if attach {
+        g.call(
+            &api::VmSecuritygroupAdd {
+                vm_id: vm,
+                group_id: group,
+            },
+            "The VM or security group",
+        )
+        .await?;
+    } else {
+        g.call(
+            &api::VmSecuritygroupRemove {
+                vm_id: vm,
+                group_id: group,
+            },
+            "The VM or security group",
+        )
+        .await?;
+    }
+    ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// The account's SSH keys.
+#[server(endpoint = "sshkeys/list")]
+pub async fn list_ssh_keys() -> Result<Vec<SshKeyView>, AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_account("sshkey/list").await?;
+    let keys = g.call(&api::SshKeyList {}, "The SSH key list").await?;
+    Ok(keys
+        .keys
+        .into_iter()
+        .map(|k| SshKeyView {
+            id: k.id,
+            name: k.name,
+            value: k.value,
+        })
+        .collect())
+}
+
+/// Checks an OpenSSH public key line.
+pub fn check_ssh_key(value: &str) -> Result<(), String> {
+    let mut parts = value.split_whitespace();
+    let (Some(kind), Some(body)) = (parts.next(), parts.next()) else {
+        return Err("Paste a public key line such as \"ssh-ed25519 AAAA… you@host\".".into());
+    };
+    const KINDS: &[&str] = &[
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    ];
+    if !KINDS.contains(&kind) {
+        return Err(format!("\"{kind}\" is not a public key type OpenSSH knows. Paste the .pub file's contents, not the private key."));
+    }
+    if body.len() < 16
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+    {
+        return Err("The key's base64 part looks damaged.".into());
+    }
+    Ok(())
+}
+
+/// Adds an SSH key; returns its id.
+#[server(endpoint = "sshkeys/add")]
+pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
+    use crate::error::FieldErrors;
+    use crate::server::lunanode::actions as api;
+    let mut errors = FieldErrors::new();
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.len() > 64 {
+        errors.add("name", "Give the key a name of 1 to 64 characters.");
+    }
+    let value = value.trim().to_owned();
+    if let Err(e) = check_ssh_key(&value) {
+        errors.add("value", e);
+    }
+    errors.into_result()?;
+    let g = ssr::on_account("sshkey/add").await?;
+    let added = g
+        .call(
+            &api::SshKeyAdd {
+                label: name,
+                sshkey: value,
+            },
+            "The SSH key",
+        )
+        .await?;
+    Ok(added.key_id)
+}
+
+/// Removes an SSH key.
+#[server(endpoint = "sshkeys/remove")]
+pub async fn remove_ssh_key(key_id: String) -> Result<(), AppError> {
+    use crate::server::authz::{authorize, Target};
+    use crate::server::lunanode::actions as api;
+    let g = authorize("sshkey/remove", Target::SshKey(key_id.clone())).await?;
+    g.call(&api::SshKeyRemove { key_id }, "The SSH key").await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_keys_are_checked() {
+        assert!(check_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnq me@host").is_ok());
+        assert!(check_ssh_key("-----BEGIN OPENSSH PRIVATE KEY-----").is_err());
+        assert!(check_ssh_key("ssh-ed25519").is_err());
+        assert!(check_ssh_key("ssh-ed25519 not*base64*at*all!").is_err());
+    }
+}

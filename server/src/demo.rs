@@ -1,0 +1,308 @@
+//! Demo mode: the Luna Node emulator runs inside the panel, the demo user's API key is
+//! stored through the vault like any other, and a fresh emulated account is filled with
+//! sample content (VMs in several states and regions, an SSH key, a startup script, a
+//! volume, a network, a security group, a DNS zone) so every page has something to show.
+//!
+//! The emulator keeps its state in `demo-emulator.json` beside the master key file, so a
+//! restart resumes the same demo account.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server::lunanode::actions as api;
+use app::server::lunanode::{Credential, LunaNode};
+use app::server::store::{NewCredential, Store, UserId};
+use app::server::upstream::{fingerprint, last4};
+use app::server::vault::{credential_owner, Keyring, Purpose};
+use secrecy::SecretString;
+
+use crate::config::Config;
+use crate::emulator::{AccountSpec, Emulator, EmulatorConfig};
+use crate::StartupError;
+
+/// The running demo upstream.
+pub struct Demo {
+    pub emulator: Emulator,
+    /// `http://127.0.0.1:PORT/api`.
+    pub base_url: String,
+    /// Filled once the sample content exists (a fresh account only).
+    pub seeding: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn random_alnum(n: usize) -> String {
+    let mut out = String::new();
+    while out.len() < n {
+        out.push_str(&crate::emulator::random_hex());
+    }
+    out.truncate(n);
+    out
+}
+
+/// Starts the in-process emulator for `user` and makes sure their stored credential
+/// matches the emulated account.
+pub async fn start(
+    config: &Config,
+    store: &dyn Store,
+    keyring: &Keyring,
+    user: UserId,
+) -> Result<Demo, StartupError> {
+    let state_file = config
+        .master_key_file
+        .parent()
+        .map(|d| d.join("demo-emulator.json"))
+        .unwrap_or_else(|| "demo-emulator.json".into());
+    let stored = store.credential(user).await.map_err(StartupError::Demo)?;
+    // Reuse the stored key (opened through the vault) so the emulated account and the
+    // panel agree across restarts; otherwise make a new account.
+    let existing = match &stored {
+        Some(c) => keyring
+            .open(
+                Purpose::UpstreamCredential,
+                &credential_owner(user),
+                &c.sealed,
+            )
+            .ok()
+            .and_then(|k| String::from_utf8(k.to_vec()).ok())
+            .map(|key| (c.api_id.clone(), key)),
+        None => None,
+    };
+    let (api_id, api_key) = existing
+        .clone()
+        .unwrap_or_else(|| (random_alnum(16), random_alnum(128)));
+    let emulator = Emulator::open(EmulatorConfig {
+        accounts: vec![AccountSpec {
+            api_id: api_id.clone(),
+            api_key: api_key.clone(),
+            credit: 250.0,
+        }],
+        time_scale: config.demo_time_scale,
+        state_file: Some(state_file),
+        ..Default::default()
+    })
+    .map_err(|e| StartupError::DemoEmulator(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| StartupError::DemoEmulator(e.to_string()))?;
+    let base_url = emulator
+        .spawn(listener)
+        .map_err(|e| StartupError::DemoEmulator(e.to_string()))?;
+    if existing.is_none() {
+        let sealed = keyring.seal(
+            Purpose::UpstreamCredential,
+            &credential_owner(user),
+            api_key.as_bytes(),
+        );
+        store
+            .put_credential(NewCredential {
+                user_id: user,
+                api_id: api_id.clone(),
+                sealed,
+                key_last4: last4(&api_key),
+                key_fingerprint: fingerprint(&api_key),
+                tested_ok: true,
+                test_message: "Demo key for the built-in emulator.".into(),
+            })
+            .await
+            .map_err(StartupError::Demo)?;
+    }
+    let client = Arc::new(
+        LunaNode::new(&base_url, Default::default())
+            .map_err(|e| StartupError::DemoEmulator(e.to_string()))?,
+    );
+    let cred = Credential::new(&api_id, SecretString::from(api_key))
+        .map_err(|e| StartupError::DemoEmulator(e.to_string()))?;
+    let empty = client
+        .vm_list(&cred, &api::VmList {})
+        .await
+        .map(|l| l.vms.is_empty())
+        .unwrap_or(false);
+    let seeding = empty.then(|| tokio::spawn(seed(client, cred)));
+    Ok(Demo {
+        emulator,
+        base_url,
+        seeding,
+    })
+}
+
+/// Fills a fresh demo account. Failures are logged: the panel works without samples.
+async fn seed(client: Arc<LunaNode>, cred: Credential) {
+    if let Err(e) = try_seed(&client, &cred).await {
+        tracing::warn!(error = %e, "demo content could not be created completely");
+    }
+}
+
+async fn try_seed(
+    client: &LunaNode,
+    cred: &Credential,
+) -> Result<(), app::server::lunanode::UpstreamError> {
+    let key = client
+        .sshkey_add(
+            cred,
+            &api::SshKeyAdd {
+                label: "demo-laptop".into(),
+                sshkey:
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyForLunapanelSampleOnly demo@laptop"
+                        .into(),
+            },
+        )
+        .await?;
+    client
+        .script_create(
+            cred,
+            &api::ScriptCreate {
+                name: "install-nginx".into(),
+                content: "#!/bin/sh\napt-get update && apt-get install -y nginx\n".into(),
+            },
+        )
+        .await?;
+    let group = client
+        .securitygroup_create(
+            cred,
+            &api::SecurityGroupCreate {
+                region: "toronto".into(),
+                name: "web".into(),
+            },
+        )
+        .await?;
+    client
+        .network_create(
+            cred,
+            &api::NetworkCreate {
+                region: "toronto".into(),
+                name: "backend".into(),
+                subnet: "10.20.30".into(),
+                dns: vec![],
+            },
+        )
+        .await?;
+    client
+        .volume_create(
+            cred,
+            &api::VolumeCreate {
+                region: "toronto".into(),
+                label: "data-volume".into(),
+                size: 20,
+                image: None,
+                snapshot_id: None,
+            },
+        )
+        .await?;
+    if let Some(zone_id) = client
+        .dns2_zone_add(
+            cred,
+            &api::Dns2ZoneAdd {
+                name: "example-demo.com".into(),
+                ttl: 3600,
+            },
+        )
+        .await?
+        .zone_id
+    {
+        client
+            .dns2_record_add(
+                cred,
+                &api::Dns2RecordAdd::new(
+                    zone_id,
+                    "www",
+                    api::Dns2RecordType::A,
+                    "203.0.113.10",
+                    3600,
+                ),
+            )
+            .await?;
+    }
+    // VMs: templates per region come from image/list.
+    let images = client
+        .image_list(cred, &api::ImageList { region: None })
+        .await?;
+    let template = |region: &str, prefix: &str| {
+        images
+            .images
+            .iter()
+            .find(|i| i.region == region && i.name.starts_with(prefix))
+            .map(|i| i.image_id.clone())
+    };
+    let plan = |p: &str| p.to_owned();
+    let specs = [
+        (
+            "web-1.example-demo.com",
+            "toronto",
+            "m.2",
+            "Ubuntu 24.04",
+            true,
+        ),
+        (
+            "web-2.example-demo.com",
+            "montreal",
+            "m.2",
+            "Ubuntu 24.04",
+            true,
+        ),
+        (
+            "db-1.example-demo.com",
+            "toronto",
+            "m.4",
+            "Debian 12",
+            false,
+        ),
+        ("build-runner", "roubaix", "s.2", "Rocky Linux 9", false),
+        ("staging", "montreal", "s.1", "Ubuntu 22.04", false),
+        ("archive-box", "roubaix", "s.half", "Debian 12", false),
+    ];
+    let mut ids = Vec::new();
+    for (hostname, region, plan_name, os, web) in specs {
+        let Some(image_id) = template(region, os) else {
+            continue;
+        };
+        let created = client
+            .vm_create(
+                cred,
+                &api::VmCreate {
+                    hostname: hostname.into(),
+                    plan_id: plan(plan_name),
+                    image_id: Some(image_id),
+                    region: Some(region.into()),
+                    securitygroups: if web && region == "toronto" {
+                        vec![group.group_id.clone()]
+                    } else {
+                        vec![]
+                    },
+                    key_id: vec![key.key_id.clone()],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        ids.push((hostname, created.vm_id));
+    }
+    // Once built, put some VMs into other states: db-1 and staging stopped, archive-box
+    // shelved. build-runner is left building a little longer by being created last.
+    for _ in 0..600 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut all_online = true;
+        for (_, id) in &ids {
+            let info = client
+                .vm_info(cred, &api::VmInfo { vm_id: id.clone() })
+                .await?;
+            if info.info.status_nohtml != "Online" {
+                all_online = false;
+            }
+        }
+        if all_online {
+            break;
+        }
+    }
+    for (hostname, id) in &ids {
+        let vm_id = id.clone();
+        match *hostname {
+            "db-1.example-demo.com" | "staging" => {
+                client.vm_stop(cred, &api::VmStop { vm_id }).await?;
+            }
+            "archive-box" => {
+                client.vm_shelve(cred, &api::VmShelve { vm_id }).await?;
+            }
+            _ => {}
+        }
+    }
+    tracing::info!(vms = ids.len(), "demo content created");
+    Ok(())
+}
