@@ -24,8 +24,18 @@ use leptos_router::path;
 use crate::components::shell::ConsoleLayout;
 use crate::error::AppError;
 use crate::pages::{
-    account::AccountPage, admin::AdminPage, not_found::NotFound, overview::OverviewPage,
-    sign_in::SignInPage, sign_up::SignUpPage,
+    account::AccountPage,
+    admin::AdminPage,
+    api_key::ApiKeyPage,
+    catalog::{PlansPage, RegionsPage},
+    not_found::NotFound,
+    overview::OverviewPage,
+    sign_in::SignInPage,
+    sign_up::SignUpPage,
+    ssh_keys::SshKeysPage,
+    vm_create::VmCreatePage,
+    vm_detail::VmDetailPage,
+    vms::VmsPage,
 };
 use crate::types::PanelInfo;
 
@@ -110,6 +120,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("account") view=AccountPage />
                     <Route path=path!("admin") view=AdminPage />
+                    <Route path=path!("api-key") view=ApiKeyPage />
+                    <Route path=path!("vms") view=VmsPage />
+                    <Route path=path!("vms/new") view=VmCreatePage />
+                    <Route path=path!("vms/:id") view=VmDetailPage />
+                    <Route path=path!("plans") view=PlansPage />
+                    <Route path=path!("regions") view=RegionsPage />
+                    <Route path=path!("ssh-keys") view=SshKeysPage />
                 </ParentRoute>
             </Routes>
         </Router>

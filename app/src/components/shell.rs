@@ -6,7 +6,8 @@ use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::auth::SignOut;
 use crate::components::form::{action_error, ActionError};
-use crate::types::SessionUser;
+use crate::error::UpstreamProblem;
+use crate::types::{format_unix, SessionUser, UpstreamHealth};
 use crate::PanelContext;
 
 /// A loading indicator announced to screen readers.
@@ -57,7 +58,13 @@ pub fn ConsoleLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match ctx.info.await {
                     Ok(info) => match info.user {
-                        Some(user) => view! { <Console user demo=info.demo /> }.into_any(),
+                        Some(user) => {
+                            let banner = Banner {
+                                upstream: info.upstream.clone(),
+                                has_credential: info.has_credential,
+                            };
+                            view! { <Console user demo=info.demo banner /> }.into_any()
+                        }
                         None => view! { <Redirect path="/sign-in" /> }.into_any(),
                     },
                     Err(e) => view! { <ErrorPage message=e.to_string() /> }.into_any(),
@@ -67,8 +74,49 @@ pub fn ConsoleLayout() -> impl IntoView {
     }
 }
 
+/// What the console says above every page about the account's link to Luna Node.
+#[derive(Debug, Clone)]
+struct Banner {
+    upstream: Option<UpstreamHealth>,
+    has_credential: bool,
+}
+
 #[component]
-fn Console(user: SessionUser, demo: bool) -> impl IntoView {
+fn UpstreamBanner(banner: Banner) -> impl IntoView {
+    match (banner.upstream, banner.has_credential) {
+        (Some(h), _) => {
+            let title = match h.problem {
+                UpstreamProblem::KeyRefused => "Luna Node refuses the stored API key. ",
+                UpstreamProblem::Timeout => "Luna Node is not answering in time. ",
+                UpstreamProblem::Unavailable => "Luna Node cannot be reached. ",
+                UpstreamProblem::Rejected => "Luna Node refused a request. ",
+            };
+            let action = (h.problem == UpstreamProblem::KeyRefused)
+                .then(|| view! { " " <a href="/api-key">"Check the API key"</a> });
+            view! {
+                <div class="notice notice-warning" role="alert" id="upstream-banner">
+                    <strong>{title}</strong>
+                    {h.message}
+                    {format!(" (since {})", format_unix(h.since))}
+                    {action}
+                </div>
+            }
+            .into_any()
+        }
+        (None, false) => view! {
+            <div class="notice notice-info" role="note" id="no-key-banner">
+                "No Luna Node API key is stored for this account yet. "
+                <a href="/api-key">"Add your API key"</a>
+                " to manage VMs and everything else."
+            </div>
+        }
+        .into_any(),
+        (None, true) => ().into_any(),
+    }
+}
+
+#[component]
+fn Console(user: SessionUser, demo: bool, banner: Banner) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let menu_open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
@@ -122,6 +170,21 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                         </A>
                     </li>
                     <li>
+                        <A href="/vms">"Virtual machines"</A>
+                    </li>
+                    <li>
+                        <A href="/ssh-keys">"SSH keys"</A>
+                    </li>
+                    <li>
+                        <A href="/plans">"Plans"</A>
+                    </li>
+                    <li>
+                        <A href="/regions">"Regions"</A>
+                    </li>
+                    <li>
+                        <A href="/api-key">"API key"</A>
+                    </li>
+                    <li>
                         <A href="/account">"Account"</A>
                     </li>
                     {is_admin
@@ -145,6 +208,7 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                             </div>
                         }
                     })}
+                <UpstreamBanner banner />
                 <ActionError error=action_error(sign_out.value()) />
                 <Outlet />
             </main>

@@ -2,7 +2,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod api_key;
+pub mod catalog;
+pub mod format;
 pub mod not_found;
 pub mod overview;
 pub mod sign_in;
 pub mod sign_up;
+pub mod ssh_keys;
+pub mod vm_create;
+pub mod vm_detail;
+pub mod vms;

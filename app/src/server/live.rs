@@ -62,14 +62,14 @@ struct Poller {
 /// All pollers of this panel instance.
 pub struct LiveHub {
     upstream: Arc<Upstream>,
-    timing: LiveTiming,
+    timing: std::sync::RwLock<LiveTiming>,
     pollers: Mutex<HashMap<UserId, Arc<Poller>>>,
 }
 
 impl std::fmt::Debug for LiveHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveHub")
-            .field("timing", &self.timing)
+            .field("timing", &self.timing())
             .finish_non_exhaustive()
     }
 }
@@ -78,9 +78,21 @@ impl LiveHub {
     pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
         Self {
             upstream,
-            timing,
+            timing: std::sync::RwLock::new(timing),
             pollers: Mutex::default(),
         }
+    }
+
+    /// Changes the polling rhythm (tests and benchmarks use short intervals).
+    pub fn set_timing(&self, timing: LiveTiming) {
+        *self.timing.write().unwrap_or_else(|e| e.into_inner()) = timing;
+    }
+
+    fn timing(&self) -> LiveTiming {
+        self.timing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn poller(self: &Arc<Self>, account: UserId) -> Arc<Poller> {
@@ -160,9 +172,9 @@ impl LiveHub {
             if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
                 return;
             }
+            let timing = self.timing();
             let idle = p.tx.receiver_count() == 0
-                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
-                    > self.timing.linger;
+                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > timing.linger;
             if idle {
                 *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
                 let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
@@ -172,11 +184,7 @@ impl LiveHub {
                 return;
             }
             let busy = self.round(account, &p).await;
-            let pause = if busy {
-                self.timing.fast
-            } else {
-                self.timing.slow
-            };
+            let pause = if busy { timing.fast } else { timing.slow };
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}
                 () = p.kick.notified() => {}
@@ -209,7 +217,8 @@ impl LiveHub {
         let known: HashMap<&str, &VmRow> =
             previous.vms.iter().map(|v| (v.vm_id.as_str(), v)).collect();
         let now = now_unix();
-        let stale = self.timing.stale_after.as_secs() as i64;
+        let timing = self.timing();
+        let stale = timing.stale_after.as_secs() as i64;
         let mut rows: Vec<VmRow> = listed
             .vms
             .into_iter()
@@ -255,7 +264,7 @@ impl LiveHub {
             })
             .collect();
         wanted.sort();
-        wanted.truncate(self.timing.info_per_round);
+        wanted.truncate(timing.info_per_round);
         let upstream = &self.upstream;
         let infos = futures::future::join_all(wanted.iter().map(|&(_, _, i)| {
             let id = rows[i].vm_id.clone();

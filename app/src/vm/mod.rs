@@ -120,6 +120,9 @@ mod ssr {
 #[server(endpoint = "vms/list")]
 pub async fn list_vms() -> Result<VmSnapshot, AppError> {
     let g = ssr::on_account("vm/list").await?;
+    if g.state().store.credential(g.account).await?.is_none() {
+        return Err(AppError::NoCredential);
+    }
     ssr::snapshot(&g).await
 }
 

@@ -237,8 +237,9 @@ pub struct RegionalChoice {
     pub region: String,
 }
 
-/// The create wizard's answers.
+/// The create wizard's answers (missing fields are empty: the server says what is needed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NewVm {
     pub hostname: String,
     pub region: String,

@@ -24,6 +24,22 @@ pub struct Panel {
     pub sessions: SessionBackend,
     running: Option<Running>,
     pub db: TestDb,
+    /// Holds this panel's master key file (`master.key`).
+    pub keydir: std::path::PathBuf,
+}
+
+impl Drop for Panel {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.keydir);
+    }
+}
+
+/// A fresh private folder for a panel's master key.
+pub fn keydir() -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("lunapanel_keys_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -45,7 +61,12 @@ impl Panel {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let keydir = keydir();
         let mut all: Vec<(&str, String)> = vec![
+            (
+                "master_key_file",
+                keydir.join("master.key").display().to_string(),
+            ),
             ("listen", addr.to_string()),
             ("database_url", test_db.url.clone()),
             ("demo", "false".into()),
@@ -70,7 +91,51 @@ impl Panel {
             sessions,
             running: Some(running),
             db: test_db,
+            keydir,
         }
+    }
+
+    /// A panel whose upstream is a fresh emulator (accounts A and B of
+    /// `upstream::default_config`, adjusted by `config`).
+    pub async fn with_emulator(
+        db: Db,
+        config: impl FnOnce(&mut lunapanel::emulator::EmulatorConfig),
+    ) -> (Panel, lunapanel::emulator::Emulator) {
+        let mut cfg = crate::upstream::default_config();
+        config(&mut cfg);
+        let emulator = lunapanel::emulator::Emulator::new(cfg);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = emulator.spawn(listener).unwrap();
+        let panel =
+            Self::start_with(db, &[("upstream_url", &base), ("sign_up", "open")], |_| {}).await;
+        panel.state.live.set_timing(app::server::live::LiveTiming {
+            fast: std::time::Duration::from_millis(150),
+            slow: std::time::Duration::from_millis(400),
+            ..Default::default()
+        });
+        (panel, emulator)
+    }
+
+    /// Saves (tests and stores) an API key for the signed-in user of `client`.
+    pub async fn save_key(
+        &self,
+        client: &Client,
+        api_id: &str,
+        api_key: &str,
+        password: Option<&str>,
+    ) -> Result<app::credential::CredentialView, AppError> {
+        let mut form = vec![("api_id", api_id), ("api_key", api_key)];
+        if let Some(p) = password {
+            form.push(("password", p));
+        }
+        self.call(client, "credential/save", &form).await
+    }
+
+    /// A signed-in owner (`email`) on a fresh client (sign-up is open in `start_open`).
+    pub async fn owner(&self, email: &str) -> Client {
+        let c = self.client();
+        self.sign_up(&c, email, None).await.expect("sign-up");
+        c
     }
 
     /// A browser-like client: keeps cookies, sends same-origin fetch metadata, and does

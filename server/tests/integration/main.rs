@@ -7,3 +7,5 @@ mod binary;
 mod gates;
 mod sessions;
 mod upstream;
+mod vault;
+mod vms;

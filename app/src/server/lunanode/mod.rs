@@ -133,6 +133,11 @@ impl LunaNode {
         })
     }
 
+    /// The API base URL this client talks to.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     /// Calls action `A` and decodes its typed response.
     pub async fn call<A: Action>(
         &self,

@@ -1,0 +1,59 @@
+//! Live VM status in the browser: one `EventSource` on `/api/live/vms` per page that needs
+//! it. The server multiplexes every such stream of an account onto one poller.
+
+use leptos::prelude::*;
+
+use crate::vm::VmSnapshot;
+
+/// The latest snapshot pushed by the server, `None` until the first one arrives (and always
+/// during server rendering). The stream closes when the component goes away.
+pub fn use_live_vms() -> ReadSignal<Option<VmSnapshot>> {
+    let (snapshot, set_snapshot) = signal(None::<VmSnapshot>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let Ok(source) = web_sys::EventSource::new("/api/live/vms") else {
+            return;
+        };
+        let on_snapshot = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                if let Some(text) = event.data().as_string() {
+                    if let Ok(s) = serde_json::from_str::<VmSnapshot>(&text) {
+                        set_snapshot.set(Some(s));
+                    }
+                }
+            },
+        );
+        let _ = source
+            .add_event_listener_with_callback("snapshot", on_snapshot.as_ref().unchecked_ref());
+        let held = StoredValue::new_local(Some((source, on_snapshot)));
+        on_cleanup(move || {
+            held.update_value(|h| {
+                if let Some((source, _closure)) = h.take() {
+                    source.close();
+                }
+            });
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_snapshot;
+    snapshot
+}
+
+/// A status badge (`Online` green, `Offline` grey, transitions blue with a spinner).
+#[component]
+pub fn StatusBadge(#[prop(into)] status: Signal<Option<String>>) -> impl IntoView {
+    let class = move || {
+        format!(
+            "status status-{}",
+            crate::vm::status_class(status.get().as_deref())
+        )
+    };
+    view! {
+        <span class=class data-status=move || status.get().unwrap_or_default()>
+            {move || status.get().unwrap_or_else(|| "Checking…".into())}
+        </span>
+    }
+}

@@ -1,0 +1,735 @@
+//! `/vms/:id`: one VM — everything `vm/info` says, its addresses and IPs, usage graphs, and
+//! every action, each enabled only in the states where it makes sense. The status follows
+//! the shared live stream; the details are re-read whenever it changes.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::form::action_error;
+use crate::components::live::{use_live_vms, StatusBadge};
+use crate::components::shell::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::pages::format::{opt, ram, usd, usd_delta};
+use crate::pages::vms::UpstreamProblemNotice;
+use crate::vm::{
+    get_create_options, get_vm, vm_usage, DeleteVm, FloatingAdd, FloatingDelete, IpAdd, IpDelete,
+    PowerOp, ReimageVm, RenameVm, ResizeVm, SnapshotVm, UsageKey, UsagePoint, VmDetail, VmLogin,
+    VmPower, VmSecurityGroup, VmVnc,
+};
+
+const POWER_OPS: &[PowerOp] = &[
+    PowerOp::Start,
+    PowerOp::Stop,
+    PowerOp::Reboot,
+    PowerOp::Shelve,
+    PowerOp::Unshelve,
+    PowerOp::Rescue,
+    PowerOp::Diskswap,
+];
+
+#[component]
+pub fn VmDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let vm_id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let version = RwSignal::new(0u32);
+    let detail = Resource::new(move || (vm_id.get(), version.get()), |(id, _)| get_vm(id));
+    let live = use_live_vms();
+    // The live status of this VM, and a re-read of the details whenever it changes.
+    let live_status = Memo::new(move |_| {
+        live.with(|s| {
+            s.as_ref().and_then(|s| {
+                s.vms
+                    .iter()
+                    .find(|v| v.vm_id == vm_id.get())
+                    .map(|v| (v.status.clone(), v.name.clone(), v.task_state.clone()))
+            })
+        })
+    });
+    Effect::new(
+        move |prev: Option<Option<(Option<String>, String, String)>>| {
+            let now = live_status.get();
+            if let Some(Some(_)) = &prev {
+                if prev.as_ref() != Some(&now) {
+                    version.update(|v| *v += 1);
+                }
+            }
+            now
+        },
+    );
+    let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
+    view! {
+        <Title text="Virtual machine" />
+        <p class="breadcrumb">
+            <a href="/vms">"Virtual machines"</a>
+        </p>
+        <Transition fallback=|| view! { <Loading label="Loading the VM…" /> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => {
+                        let fallback = d.status.clone();
+                        let status = Signal::derive(move || {
+                            live_status
+                                .get()
+                                .and_then(|(s, _, _)| s)
+                                .or_else(|| Some(fallback.clone()))
+                        });
+                        view! { <VmView d status refresh /> }.into_any()
+                    }
+                    Err(AppError::NotFound(_)) => view! {
+                        <ErrorNotice message="This VM does not exist (any more). It may have been deleted.".to_owned() />
+                    }
+                    .into_any(),
+                    Err(e) => view! { <UpstreamProblemNotice error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn VmView(
+    d: VmDetail,
+    #[prop(into)] status: Signal<Option<String>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let vm_id = d.vm_id.clone();
+    let hostname = d.hostname.clone();
+    let power = ServerAction::<VmPower>::new();
+    let power_error = action_error(power.value());
+    let busy = move || power.pending().get();
+    let settled_status = move || status.get().unwrap_or_default();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = power.value().get() {
+            refresh.run(());
+        }
+    });
+    let buttons = {
+        let vm_id = vm_id.clone();
+        POWER_OPS
+            .iter()
+            .copied()
+            .filter(move |op| *op != PowerOp::Diskswap || d.can_diskswap)
+            .map(|op| {
+                let vm_id = vm_id.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="button"
+                        data-op=op.label()
+                        disabled=move || busy() || !op.allowed_in(&settled_status())
+                        on:click=move |_| {
+                            power.dispatch(VmPower { vm_id: vm_id.clone(), op });
+                        }
+                    >
+                        {op.label()}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+    let title = hostname.clone();
+    view! {
+        <Title text=title />
+        <div class="page-head">
+            <h1 id="vm-hostname">{hostname.clone()}</h1>
+            <StatusBadge status />
+        </div>
+        <div class="toolbar" role="group" aria-label="Power and state">
+            {buttons}
+            <ConsoleButton vm_id=vm_id.clone() />
+        </div>
+        <p class="muted" aria-live="polite">
+            {move || busy().then_some("Sending the request to Luna Node…")}
+        </p>
+        <ErrorOf error=power_error />
+        <div class="cards">
+            <Facts d=d.clone() />
+            <Addresses d=d.clone() refresh />
+        </div>
+        <LoginDetails vm_id=vm_id.clone() available=d.has_login_details />
+        <UsageGraphs vm_id=vm_id.clone() />
+        <Manage d=d.clone() refresh />
+        <DeleteVmCard vm_id hostname />
+    }
+}
+
+#[component]
+fn ErrorOf(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|e| view! { <ErrorNotice message=e.to_string() /> })
+    }
+}
+
+#[component]
+fn ConsoleButton(vm_id: String) -> impl IntoView {
+    let vnc = ServerAction::<VmVnc>::new();
+    let url = move || vnc.value().get().and_then(Result::ok);
+    view! {
+        <button
+            type="button"
+            class="button"
+            id="vm-console"
+            disabled=move || vnc.pending().get()
+            on:click=move |_| {
+                vnc.dispatch(VmVnc { vm_id: vm_id.clone() });
+            }
+        >
+            "Console"
+        </button>
+        {move || {
+            url()
+                .map(|u| {
+                    view! {
+                        <a class="button primary" href=u target="_blank" rel="noopener noreferrer">
+                            "Open the console ↗"
+                        </a>
+                    }
+                })
+        }}
+        <ErrorOf error=action_error(vnc.value()) />
+    }
+}
+
+#[component]
+fn Facts(d: VmDetail) -> impl IntoView {
+    let bandwidth = match (d.bandwidth_used_gb, d.bandwidth_gb) {
+        (Some(used), Some(total)) => format!("{used:.2} GB of {total} GB this month"),
+        (Some(used), None) => format!("{used:.2} GB this month"),
+        (None, Some(total)) => format!("{total} GB allowance"),
+        (None, None) => "–".into(),
+    };
+    view! {
+        <section class="card">
+            <h2>"Details"</h2>
+            <dl class="facts">
+                <dt>"VM ID"</dt>
+                <dd><code>{d.vm_id.clone()}</code></dd>
+                <dt>"Plan"</dt>
+                <dd>{d.plan_id.clone()}</dd>
+                <dt>"vCPU / RAM / Disk"</dt>
+                <dd>{format!("{} / {} / {}", opt(d.vcpu, ""), ram(d.ram_mb), opt(d.disk_gb, " GB"))}</dd>
+                <dt>"Region"</dt>
+                <dd>{d.region.clone()}</dd>
+                <dt>"Operating system"</dt>
+                <dd>{if d.os.is_empty() { "–".to_owned() } else { d.os.clone() }}</dd>
+                <dt>"State"</dt>
+                <dd>
+                    {d.status_raw.clone()}
+                    {(!d.task_state.is_empty()).then(|| format!(" ({})", d.task_state))}
+                </dd>
+                <dt>"Bandwidth"</dt>
+                <dd>{bandwidth}</dd>
+                <dt>"Security groups"</dt>
+                <dd>{if d.security_groups.is_empty() { "None".to_owned() } else { d.security_groups.join(", ") }}</dd>
+                <dt>"Volumes"</dt>
+                <dd>
+                    {if d.volumes.is_empty() {
+                        "None".to_owned()
+                    } else {
+                        d.volumes.iter().map(|v| format!("{} ({})", v.name, v.id)).collect::<Vec<_>>().join(", ")
+                    }}
+                </dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
+    let vm_id = d.vm_id.clone();
+    let ip_add = ServerAction::<IpAdd>::new();
+    let ip_delete = ServerAction::<IpDelete>::new();
+    let floating_add = ServerAction::<FloatingAdd>::new();
+    let floating_delete = ServerAction::<FloatingDelete>::new();
+    let keep = RwSignal::new(true);
+    Effect::new(move |_| {
+        let done = matches!(ip_add.value().get(), Some(Ok(_)))
+            || matches!(ip_delete.value().get(), Some(Ok(())))
+            || matches!(floating_add.value().get(), Some(Ok(_)))
+            || matches!(floating_delete.value().get(), Some(Ok(())));
+        if done {
+            refresh.run(());
+        }
+    });
+    let addresses = d
+        .addresses
+        .iter()
+        .map(|a| {
+            view! {
+                <tr>
+                    <td><code>{a.addr.clone()}</code></td>
+                    <td>{a.version.map_or("–".to_owned(), |v| format!("IPv{v}"))}</td>
+                    <td>{if a.external { "Public" } else { "Private" }}</td>
+                    <td>{a.reverse.clone().unwrap_or_else(|| "–".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let private_ips = {
+        let vm_id = vm_id.clone();
+        d.ips
+            .iter()
+            .filter(|i| i.kind != "floating")
+            .map(|i| {
+                let (vm_id, ip) = (vm_id.clone(), i.ip.clone());
+                view! {
+                    <li>
+                        <code>{i.ip.clone()}</code>
+                        " "
+                        <span class="muted">{i.kind.clone()}</span>
+                        " "
+                        <button
+                            type="button"
+                            class="button subtle small"
+                            disabled=move || ip_delete.pending().get()
+                            on:click=move |_| {
+                                ip_delete.dispatch(IpDelete { vm_id: vm_id.clone(), ip: ip.clone() });
+                            }
+                        >
+                            "Remove"
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let has_floating = !d.floating_ips.is_empty();
+    let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
+    view! {
+        <section class="card">
+            <h2>"Addresses"</h2>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Address"</th>
+                            <th scope="col">"Version"</th>
+                            <th scope="col">"Kind"</th>
+                            <th scope="col">"Reverse DNS"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{addresses}</tbody>
+                </table>
+            </div>
+            <dl class="facts">
+                <dt>"Primary IP"</dt>
+                <dd>{if d.ip.is_empty() { "–".to_owned() } else { d.ip.clone() }}</dd>
+                <dt>"Private IP"</dt>
+                <dd>{if d.private_ip.is_empty() { "–".to_owned() } else { d.private_ip.clone() }}</dd>
+                <dt>"Extra public IPs"</dt>
+                <dd>{if d.additional_ips.is_empty() { "None".to_owned() } else { d.additional_ips.join(", ") }}</dd>
+                <dt>"Extra private IPs"</dt>
+                <dd>{if d.additional_private_ips.is_empty() { "None".to_owned() } else { d.additional_private_ips.join(", ") }}</dd>
+                <dt>"IPv6"</dt>
+                <dd>{if d.ipv6.is_empty() { "None".to_owned() } else { d.ipv6.join(", ") }}</dd>
+                <dt>"Floating IPs"</dt>
+                <dd id="vm-floating">{if has_floating { d.floating_ips.join(", ") } else { "None".to_owned() }}</dd>
+            </dl>
+            <h3>"Private IPs"</h3>
+            <ul class="plain">{private_ips}</ul>
+            <div class="toolbar">
+                <button
+                    type="button"
+                    class="button"
+                    disabled=move || ip_add.pending().get()
+                    on:click=move |_| {
+                        ip_add.dispatch(IpAdd { vm_id: vm_a.clone() });
+                    }
+                >
+                    "Add private IP"
+                </button>
+                {if has_floating {
+                    view! {
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                prop:checked=move || keep.get()
+                                on:change=move |ev| keep.set(event_target_checked(&ev))
+                            />
+                            "Keep the address on the account"
+                        </label>
+                        <button
+                            type="button"
+                            class="button"
+                            id="floating-detach"
+                            disabled=move || floating_delete.pending().get()
+                            on:click=move |_| {
+                                floating_delete.dispatch(FloatingDelete { vm_id: vm_b.clone(), keep: keep.get_untracked() });
+                            }
+                        >
+                            "Detach floating IP"
+                        </button>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="button"
+                            id="floating-attach"
+                            disabled=move || floating_add.pending().get()
+                            on:click=move |_| {
+                                floating_add.dispatch(FloatingAdd { vm_id: vm_c.clone(), ip: String::new() });
+                            }
+                        >
+                            "Attach a new floating IP"
+                        </button>
+                    }
+                    .into_any()
+                }}
+            </div>
+            <ErrorOf error=action_error(ip_add.value()) />
+            <ErrorOf error=action_error(ip_delete.value()) />
+            <ErrorOf error=action_error(floating_add.value()) />
+            <ErrorOf error=action_error(floating_delete.value()) />
+        </section>
+    }
+}
+
+#[component]
+fn LoginDetails(vm_id: String, available: bool) -> impl IntoView {
+    let login = ServerAction::<VmLogin>::new();
+    let shown = move || login.value().get().and_then(Result::ok);
+    view! {
+        <section class="card">
+            <h2>"Login details"</h2>
+            {if available {
+                view! {
+                    <p>"The initial login is fetched only when you ask, and is not stored by the panel."</p>
+                    <button
+                        type="button"
+                        class="button"
+                        id="reveal-login"
+                        disabled=move || login.pending().get()
+                        on:click=move |_| {
+                            login.dispatch(VmLogin { vm_id: vm_id.clone() });
+                        }
+                    >
+                        "Show login details"
+                    </button>
+                    {move || shown().map(|l| view! { <pre class="secret" id="login-details">{l.unwrap_or_else(|| "None".into())}</pre> })}
+                    <ErrorOf error=action_error(login.value()) />
+                }
+                .into_any()
+            } else {
+                view! { <p class="muted">"This VM has no password login (SSH keys only, or an ISO install)."</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// A small line chart of one or two series.
+#[component]
+fn Chart(
+    points: Vec<UsagePoint>,
+    label_a: &'static str,
+    label_b: Option<&'static str>,
+    unit: &'static str,
+) -> impl IntoView {
+    const W: f64 = 320.0;
+    const H: f64 = 80.0;
+    if points.is_empty() {
+        return view! { <p class="muted">"No data yet."</p> }.into_any();
+    }
+    let max = points
+        .iter()
+        .flat_map(|p| [p.a, p.b.unwrap_or(0.0)])
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let (t0, t1) = (points[0].t, points[points.len() - 1].t.max(points[0].t + 1));
+    let x = |t: i64| (t - t0) as f64 / (t1 - t0) as f64 * W;
+    let y = |v: f64| H - v / max * (H - 4.0) - 2.0;
+    let line_a: String = points
+        .iter()
+        .map(|p| format!("{:.1},{:.1} ", x(p.t), y(p.a)))
+        .collect();
+    let line_b: Option<String> = label_b.map(|_| {
+        points
+            .iter()
+            .map(|p| format!("{:.1},{:.1} ", x(p.t), y(p.b.unwrap_or(0.0))))
+            .collect()
+    });
+    let last = &points[points.len() - 1];
+    let summary = match (label_b, last.b) {
+        (Some(lb), Some(b)) => format!(
+            "Latest: {label_a} {:.2}{unit}, {lb} {b:.2}{unit}; peak {max:.2}{unit}",
+            last.a
+        ),
+        _ => format!("Latest: {label_a} {:.2}{unit}; peak {max:.2}{unit}", last.a),
+    };
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary.clone()>
+            <polyline class="series-a" fill="none" points=line_a />
+            {line_b.map(|l| view! { <polyline class="series-b" fill="none" points=l /> })}
+        </svg>
+        <p class="muted small">{summary}</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn UsageGraphs(vm_id: String) -> impl IntoView {
+    let id = vm_id.clone();
+    let bw = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Bandwidth));
+    let id = vm_id.clone();
+    let cpu = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Cpu));
+    let id = vm_id;
+    let io = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Io));
+    let graph = move |r: Resource<Result<Vec<UsagePoint>, AppError>>,
+                      a: &'static str,
+                      b: Option<&'static str>,
+                      unit: &'static str| {
+        view! {
+            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
+                {move || Suspend::new(async move {
+                    match r.await {
+                        Ok(points) => view! { <Chart points label_a=a label_b=b unit /> }.into_any(),
+                        Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Usage"</h2>
+            <div class="charts">
+                <figure>
+                    <figcaption>"Network (bytes/s in, out)"</figcaption>
+                    {graph(bw, "in", Some("out"), " B/s")}
+                </figure>
+                <figure>
+                    <figcaption>"CPU (%)"</figcaption>
+                    {graph(cpu, "CPU", None, "%")}
+                </figure>
+                <figure>
+                    <figcaption>"Disk IO (read, write)"</figcaption>
+                    {graph(io, "read", Some("write"), "")}
+                </figure>
+            </div>
+        </section>
+    }
+}
+
+/// Rename, resize (with the price difference), re-image, snapshot, security groups.
+#[component]
+fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let options = Resource::new(
+        move || open.get(),
+        |want| async move {
+            if want {
+                Some(get_create_options().await)
+            } else {
+                None
+            }
+        },
+    );
+    let rename = ServerAction::<RenameVm>::new();
+    let resize = ServerAction::<ResizeVm>::new();
+    let reimage = ServerAction::<ReimageVm>::new();
+    let snapshot = ServerAction::<SnapshotVm>::new();
+    let group = ServerAction::<VmSecurityGroup>::new();
+    Effect::new(move |_| {
+        let done = matches!(rename.value().get(), Some(Ok(())))
+            || matches!(resize.value().get(), Some(Ok(())))
+            || matches!(reimage.value().get(), Some(Ok(())))
+            || matches!(group.value().get(), Some(Ok(())));
+        if done {
+            refresh.run(());
+        }
+    });
+    let new_name = RwSignal::new(d.hostname.clone());
+    let plan_choice = RwSignal::new(String::new());
+    let image_choice = RwSignal::new(String::new());
+    let reimage_confirm = RwSignal::new(String::new());
+    let snap_name = RwSignal::new(format!("{}-snapshot", d.hostname));
+    let group_choice = RwSignal::new(String::new());
+    let vm_id = d.vm_id.clone();
+    let region = d.region.clone();
+    let current_plan = d.plan_id.clone();
+    let attached_groups = d.security_groups.clone();
+    let (id1, id2, id3, id4, id5) = (
+        vm_id.clone(),
+        vm_id.clone(),
+        vm_id.clone(),
+        vm_id.clone(),
+        vm_id.clone(),
+    );
+    view! {
+        <section class="card">
+            <h2>"Change this VM"</h2>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                rename.dispatch(RenameVm { vm_id: id1.clone(), hostname: new_name.get_untracked() });
+            }>
+                <label class="inline-field">
+                    <span>"Hostname"</span>
+                    <input id="rename-hostname" name="hostname" prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class="button" id="rename-submit" disabled=move || rename.pending().get()>"Rename"</button>
+                <ErrorOf error=action_error(rename.value()) />
+                <p class="notice notice-success" role="status" hidden=move || !matches!(rename.value().get(), Some(Ok(())))>"Renamed."</p>
+            </form>
+            <details on:toggle=move |_| open.set(true)>
+                <summary>"Resize, re-image, snapshot and security groups"</summary>
+                <Suspense fallback=|| view! { <Loading label="Loading plans and images…" /> }>
+                    {
+                        let region = region.clone();
+                        let current_plan = current_plan.clone();
+                        let attached_groups = attached_groups.clone();
+                        let (id2, id3, id4, id5) = (id2.clone(), id3.clone(), id4.clone(), id5.clone());
+                        move || {
+                            let region = region.clone();
+                            let current_plan = current_plan.clone();
+                            let attached_groups = attached_groups.clone();
+                            let (id2, id3, id4, id5) = (id2.clone(), id3.clone(), id4.clone(), id5.clone());
+                            Suspend::new(async move {
+                                let Some(result) = options.await else {
+                                    return ().into_any();
+                                };
+                                let o = match result {
+                                    Ok(o) => o,
+                                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                                };
+                                let current = o.plans.iter().find(|p| p.plan_id == current_plan || p.name == current_plan).map(|p| p.monthly()).unwrap_or(0.0);
+                                let plans = o.plans.clone();
+                                let plan_opts = o.plans.iter().map(|p| {
+                                    let delta = usd_delta(p.monthly() - current);
+                                    view! { <option value=p.plan_id.clone()>{format!("{} — {} vCPU, {}, {} GB — {}/month ({delta})", p.name, p.vcpu, ram(Some(p.ram_mb)), p.disk_gb, usd(p.monthly()))}</option> }
+                                }).collect_view();
+                                let image_opts = o.images.iter().filter(|i| i.region == region).map(|i| view! { <option value=i.image_id.clone()>{i.name.clone()}</option> }).collect_view();
+                                let group_opts = o.security_groups.iter().filter(|g| g.region == region).map(|g| {
+                                    let attached = attached_groups.contains(&g.name) || attached_groups.contains(&g.id);
+                                    view! { <option value=g.id.clone()>{format!("{}{}", g.name, if attached { " (attached)" } else { "" })}</option> }
+                                }).collect_view();
+                                let price_note = move || {
+                                    let choice = plan_choice.get();
+                                    plans.iter().find(|p| p.plan_id == choice).map(|p| format!("New price {}/month ({} per month)", usd(p.monthly()), usd_delta(p.monthly() - current)))
+                                };
+                                let (id2b, id5b) = (id2.clone(), id5.clone());
+                                view! {
+                                    <form class="inline-form" on:submit=move |ev| {
+                                        ev.prevent_default();
+                                        resize.dispatch(ResizeVm { vm_id: id2.clone(), plan_id: plan_choice.get_untracked() });
+                                    }>
+                                        <label class="inline-field">
+                                            <span>"New plan"</span>
+                                            <select id="resize-plan" on:change=move |ev| plan_choice.set(event_target_value(&ev))>
+                                                <option value="">"Choose a plan"</option>
+                                                {plan_opts}
+                                            </select>
+                                        </label>
+                                        <button type="submit" class="button" disabled=move || resize.pending().get() || plan_choice.get().is_empty()>"Resize"</button>
+                                        <p class="muted" aria-live="polite">{price_note}</p>
+                                        <ErrorOf error=action_error(resize.value()) />
+                                    </form>
+                                    <form class="inline-form" on:submit=move |ev| {
+                                        ev.prevent_default();
+                                        reimage.dispatch(ReimageVm { vm_id: id3.clone(), image_id: image_choice.get_untracked(), confirm: reimage_confirm.get_untracked() });
+                                    }>
+                                        <label class="inline-field">
+                                            <span>"Re-install from"</span>
+                                            <select on:change=move |ev| image_choice.set(event_target_value(&ev))>
+                                                <option value="">"Choose an image"</option>
+                                                {image_opts}
+                                            </select>
+                                        </label>
+                                        <label class="inline-field">
+                                            <span>"Type the hostname to confirm (the disk is erased)"</span>
+                                            <input prop:value=move || reimage_confirm.get() on:input=move |ev| reimage_confirm.set(event_target_value(&ev)) />
+                                        </label>
+                                        <button type="submit" class="button danger" disabled=move || reimage.pending().get()>"Re-image"</button>
+                                        <ErrorOf error=action_error(reimage.value()) />
+                                    </form>
+                                    <form class="inline-form" on:submit=move |ev| {
+                                        ev.prevent_default();
+                                        snapshot.dispatch(SnapshotVm { vm_id: id4.clone(), name: snap_name.get_untracked() });
+                                    }>
+                                        <label class="inline-field">
+                                            <span>"Snapshot name"</span>
+                                            <input prop:value=move || snap_name.get() on:input=move |ev| snap_name.set(event_target_value(&ev)) />
+                                        </label>
+                                        <button type="submit" class="button" disabled=move || snapshot.pending().get()>"Take snapshot"</button>
+                                        {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{format!("Snapshot image {id} is being saved.")}</p> })}
+                                        <ErrorOf error=action_error(snapshot.value()) />
+                                    </form>
+                                    <div class="inline-form">
+                                        <label class="inline-field">
+                                            <span>"Security group"</span>
+                                            <select on:change=move |ev| group_choice.set(event_target_value(&ev))>
+                                                <option value="">"Choose a group"</option>
+                                                {group_opts}
+                                            </select>
+                                        </label>
+                                        <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
+                                            group.dispatch(VmSecurityGroup { vm_id: id5b.clone(), group_id: group_choice.get_untracked(), attach: true });
+                                        }>"Add to group"</button>
+                                        <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
+                                            group.dispatch(VmSecurityGroup { vm_id: id2b.clone(), group_id: group_choice.get_untracked(), attach: false });
+                                        }>"Remove from group"</button>
+                                        <ErrorOf error=action_error(group.value()) />
+                                    </div>
+                                }
+                                .into_any()
+                            })
+                        }
+                    }
+                </Suspense>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteVmCard(vm_id: String, hostname: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteVm>::new();
+    let confirm = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/vms", Default::default());
+        }
+    });
+    let matches = {
+        let hostname = hostname.clone();
+        move || confirm.get().trim() == hostname
+    };
+    let field_error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field("confirm"))
+    };
+    let other_error = Signal::derive(move || {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| e.field("confirm").is_none())
+    });
+    view! {
+        <section class="card danger-zone">
+            <h2>"Delete this VM"</h2>
+            <p>"Deleting erases the VM and its disk. This cannot be undone."</p>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                delete.dispatch(DeleteVm { vm_id: vm_id.clone(), confirm: confirm.get_untracked() });
+            }>
+                <label class="inline-field">
+                    <span>{format!("Type {hostname} to confirm")}</span>
+                    <input id="delete-confirm" autocomplete="off" aria-invalid=move || field_error().is_some().to_string() prop:value=move || confirm.get() on:input=move |ev| confirm.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class="button danger" id="delete-vm" disabled=move || delete.pending().get() || !matches()>
+                    {move || if delete.pending().get() { "Deleting…" } else { "Delete VM" }}
+                </button>
+                <p class="field-error" aria-live="polite">{field_error}</p>
+                <ErrorOf error=other_error />
+            </form>
+        </section>
+    }
+}
