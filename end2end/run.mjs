@@ -1,10 +1,12 @@
 // Runs every browser journey. Needs two panels already running (server/scripts/test.sh
-// starts them): E2E_BASE (fresh, invite-only, no demo) and E2E_DEMO_BASE (demo mode).
+// starts them): E2E_BASE (fresh, invite-only, no demo, its upstream an emulator at
+// E2E_UPSTREAM with the account E2E_API_ID/E2E_API_KEY) and E2E_DEMO_BASE (demo mode).
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { waitForServer, summary } from "./lib.mjs";
 import accounts from "./journeys/accounts.mjs";
 import security from "./journeys/security.mjs";
 import demo from "./journeys/demo.mjs";
+import vms from "./journeys/vms.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -12,6 +14,15 @@ const demoBase = process.env.E2E_DEMO_BASE;
 await waitForServer(base);
 await accounts(base);
 await security(base);
+if (process.env.E2E_UPSTREAM) {
+  await vms(base, {
+    apiId: process.env.E2E_API_ID,
+    apiKey: process.env.E2E_API_KEY,
+    upstream: process.env.E2E_UPSTREAM,
+  });
+} else {
+  console.log("note: E2E_UPSTREAM not set; VM journey skipped");
+}
 if (demoBase) {
   await waitForServer(demoBase);
   await demo(demoBase);

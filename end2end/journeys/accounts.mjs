@@ -5,6 +5,8 @@ import { openBrowser, visit, hydrated, shot, assert, check, expectText } from ".
 
 const ADMIN = { name: "Ada Admin", email: "ada@example.com", password: "first passphrase 1" };
 const NEW_PASSWORD = "second passphrase 2";
+/** The admin as the accounts journey leaves them (the VM journey signs in with this). */
+export const ADMIN_FINAL = { email: ADMIN.email, password: NEW_PASSWORD };
 const BOB = { name: "<img src=x onerror=alert(1)>", email: "bob@example.com", password: "bobs passphrase 3" };
 
 async function signIn(page, base, email, password) {

@@ -20,6 +20,40 @@ export default async function demo(base) {
     await shot(page, "11-demo-overview");
   });
 
+  await check("demo tour: every VM page has something to show", async () => {
+    await visit(page, `${base}/vms`);
+    await page.locator("#vm-table a.vm-name").first().waitFor({ state: "visible" });
+    const names = await page.locator("#vm-table a.vm-name").allInnerTexts();
+    assert(names.length >= 6, `sample VMs listed: ${names}`);
+    await expectText(page.locator("#vm-table .status"), "Online", "an online VM");
+    await page.fill("#vm-search", "web");
+    await expectText(page.locator("#vm-count"), "2 of", "search narrows the list");
+    await shot(page, "15-demo-vms");
+    await page.fill("#vm-search", "");
+    await page.selectOption("#vm-region", "roubaix");
+    await expectText(page.locator("#vm-count"), "2 of", "region filter");
+    await page.selectOption("#vm-region", "");
+    await page.locator("#vm-table a.vm-name", { hasText: "web-1" }).click();
+    await page.waitForURL(/\/vms\/[^/]+$/);
+    await expectText(page.locator("#vm-hostname"), "web-1", "detail page");
+    await expectText(page.locator(".page-head .status"), "Online", "detail status");
+    await page.click("#reveal-login");
+    await expectText(page.locator("#login-details"), "password", "login details on request");
+    await page.locator("svg.chart").first().waitFor({ state: "visible" });
+    await shot(page, "16-demo-vm-detail");
+    for (const [path, name, text] of [
+      ["/vms/new", "17-demo-create", "Toronto"],
+      ["/plans", "18-demo-plans", "m.2"],
+      ["/regions", "19-demo-regions", "Roubaix"],
+      ["/ssh-keys", "19a-demo-ssh-keys", "demo-laptop"],
+      ["/api-key", "19b-demo-api-key", "Demo key for the built-in emulator"],
+    ]) {
+      await visit(page, `${base}${path}`);
+      await expectText(page.locator("main"), text, path);
+      await shot(page, name);
+    }
+  });
+
   await check("phone layout: the menu button opens the navigation", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const nav = page.locator("nav#sidebar");

@@ -46,12 +46,32 @@ start_panel() { # name, demo, port
     target/release/lunapanel >"$work/$1.log" 2>&1 &
   pids+=($!)
 }
-fresh_port=$(free_port); demo_port=$(free_port)
-start_panel fresh false "$fresh_port"
+fresh_port=$(free_port); demo_port=$(free_port); emulator_port=$(free_port)
+# The fresh panel's Luna Node is an emulator whose account key is a canary: after the
+# journeys, no byte of it may be found in the panel's database, logs or bundle (SEC-1.1).
+api_id=e2eapiid00000001
+canary="CANARYKEY$(printf 'Z%.0s' $(seq 1 119))"
+target/release/lunapanel emulator --emulator-listen "127.0.0.1:$emulator_port" \
+  --account "$api_id:$canary:100" --time-scale 0.05 >"$work/emulator.log" 2>&1 &
+pids+=($!)
+LUNAPANEL_UPSTREAM_URL="http://127.0.0.1:$emulator_port/api" LUNAPANEL_LOG_LEVEL="lunapanel=trace,app=trace,info" \
+  start_panel fresh false "$fresh_port"
 start_panel demo true "$demo_port"
 rm -rf end2end/test-results
-if ! E2E_BASE="http://127.0.0.1:$fresh_port" E2E_DEMO_BASE="http://127.0.0.1:$demo_port" node end2end/run.mjs; then
+if ! E2E_BASE="http://127.0.0.1:$fresh_port" E2E_DEMO_BASE="http://127.0.0.1:$demo_port" \
+  E2E_UPSTREAM="http://127.0.0.1:$emulator_port/api" E2E_API_ID="$api_id" E2E_API_KEY="$canary" \
+  node end2end/run.mjs; then
   echo "--- panel logs"; tail -n 50 "$work"/*.log
   exit 1
 fi
+
+step "canary scan (database, logs, bundle)"
+# Any 16-character window of the key (it starts CANARYKEY; the rest is Z).
+for pattern in "${canary:0:16}" "$(printf 'Z%.0s' $(seq 1 16))"; do
+  if grep -rl --binary-files=text -- "$pattern" "$work/fresh" "$work/fresh.log" "$work/demo.log" target/site; then
+    echo "the canary API key leaked into the files above" >&2
+    exit 1
+  fi
+done
+echo "no trace of the key in $(find "$work/fresh" target/site -type f | wc -l) files and the panel logs"
 step "done"

@@ -584,6 +584,29 @@ mod tests {
     }
 
     #[test]
+    fn master_keys_from_the_environment_are_checked_and_never_printed() {
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let c = load(
+            None,
+            env(&[("LUNAPANEL_MASTER_KEY", &format!("1:{key}, 2:{key}"))]),
+            &[],
+        )
+        .unwrap();
+        assert!(c.master_key.is_some());
+        let debug = format!("{c:?}");
+        assert!(!debug.contains(key), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+        for bad in ["1:short", "0:{key}", "nonsense"] {
+            let err = load(None, env(&[("LUNAPANEL_MASTER_KEY", bad)]), &[]).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("master_key"), "{text}");
+            assert!(!text.contains("short"), "the value is not echoed: {text}");
+        }
+        let err = load(None, env(&[("LUNAPANEL_DEMO_TIME_SCALE", "fast")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("demo_time_scale"));
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let c = load(
             None,
