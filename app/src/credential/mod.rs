@@ -120,8 +120,8 @@ pub async fn save_credential(
     use crate::server::upstream::{fingerprint, last4};
     use crate::server::vault::{credential_owner, Purpose};
 
-    check_credential(&api_id, &api_key).into_result()?;
     let grant = authorize("credential/save", Target::Account).await?;
+    check_credential(&api_id, &api_key).into_result()?;
     let state = grant.state().clone();
     let account = grant.account;
     if state.store.credential(account).await?.is_some() {

@@ -14,8 +14,8 @@ use crate::pages::format::{opt, ram, usd, usd_delta};
 use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
     get_create_options, get_vm, vm_usage, DeleteVm, FloatingAdd, FloatingDelete, IpAdd, IpDelete,
-    PowerOp, ReimageVm, RenameVm, ResizeVm, SnapshotVm, UsageKey, UsagePoint, VmDetail, VmLogin,
-    VmPower, VmSecurityGroup, VmVnc,
+    PowerOp, ReimageVm, RenameVm, ResizeVm, SnapshotVm, UsageKey, UsagePoint, VmDetail,
+    VmFairshare, VmLogin, VmPower, VmSecurityGroup, VmVnc,
 };
 
 const POWER_OPS: &[PowerOp] = &[
@@ -533,6 +533,10 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let reimage = ServerAction::<ReimageVm>::new();
     let snapshot = ServerAction::<SnapshotVm>::new();
     let group = ServerAction::<VmSecurityGroup>::new();
+    let fairshare = ServerAction::<VmFairshare>::new();
+    let charge = RwSignal::new(false);
+    let no_lend = RwSignal::new(false);
+    let id6 = d.vm_id.clone();
     Effect::new(move |_| {
         let done = matches!(rename.value().get(), Some(Ok(())))
             || matches!(resize.value().get(), Some(Ok(())))
@@ -573,6 +577,22 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                 <button type="submit" class="button" id="rename-submit" disabled=move || rename.pending().get()>"Rename"</button>
                 <ErrorOf error=action_error(rename.value()) />
                 <p class="notice notice-success" role="status" hidden=move || !matches!(rename.value().get(), Some(Ok(())))>"Renamed."</p>
+            </form>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                fairshare.dispatch(VmFairshare { vm_id: id6.clone(), charge_for_cpu: charge.get_untracked(), no_lend: no_lend.get_untracked() });
+            }>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || charge.get() on:change=move |ev| charge.set(event_target_checked(&ev)) />
+                    "Charge for CPU above the plan's share"
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || no_lend.get() on:change=move |ev| no_lend.set(event_target_checked(&ev)) />
+                    "Do not lend idle CPU to others"
+                </label>
+                <button type="submit" class="button" disabled=move || fairshare.pending().get()>"Set CPU fair-share"</button>
+                <p class="notice notice-success" role="status" hidden=move || !matches!(fairshare.value().get(), Some(Ok(())))>"Fair-share settings saved."</p>
+                <ErrorOf error=action_error(fairshare.value()) />
             </form>
             <details on:toggle=move |_| open.set(true)>
                 <summary>"Resize, re-image, snapshot and security groups"</summary>

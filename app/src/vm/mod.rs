@@ -368,6 +368,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
 pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     use crate::error::FieldErrors;
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_account("vm/create").await?;
     let mut errors = FieldErrors::new();
     if let Err(e) = check_hostname(&vm.hostname) {
         errors.add("hostname", e);
@@ -390,7 +391,6 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
         errors.add("affinity_group", "At most 64 characters.");
     }
     errors.into_result()?;
-    let g = ssr::on_account("vm/create").await?;
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let created = g
         .call(
@@ -465,8 +465,8 @@ pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
 #[server(endpoint = "vms/rename")]
 pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    check_hostname(&hostname).map_err(|e| ssr::field("hostname", e))?;
     let g = ssr::on_vm("vm/rename", &vm_id).await?;
+    check_hostname(&hostname).map_err(|e| ssr::field("hostname", e))?;
     g.call(
         &api::VmRename {
             vm_id: vm_id.clone(),
@@ -483,10 +483,10 @@ pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> 
 #[server(endpoint = "vms/resize")]
 pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/resize", &vm_id).await?;
     if plan_id.trim().is_empty() {
         return Err(ssr::field("plan_id", "Choose a plan."));
     }
-    let g = ssr::on_vm("vm/resize", &vm_id).await?;
     g.call(
         &api::VmResize {
             vm_id: vm_id.clone(),
@@ -503,10 +503,10 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
 #[server(endpoint = "vms/reimage")]
 pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/reimage", &vm_id).await?;
     if image_id.trim().is_empty() {
         return Err(ssr::field("image_id", "Choose an image."));
     }
-    let g = ssr::on_vm("vm/reimage", &vm_id).await?;
     ssr::confirm_hostname(&vm_id, &confirm).await?;
     g.call(
         &api::VmReimage {
@@ -524,6 +524,7 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
 #[server(endpoint = "vms/snapshot")]
 pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/snapshot", &vm_id).await?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 {
         return Err(ssr::field(
@@ -531,7 +532,6 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
             "Give the snapshot a name of 1 to 64 characters.",
         ));
     }
-    let g = ssr::on_vm("vm/snapshot", &vm_id).await?;
     let image = g.call(&api::VmSnapshot { vm_id, name }, ssr::VM).await?;
     Ok(image.image_id)
 }
@@ -608,10 +608,10 @@ pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
 #[server(endpoint = "vms/ip_delete")]
 pub async fn ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/ip-delete", &vm_id).await?;
     if ip.parse::<std::net::IpAddr>().is_err() {
         return Err(ssr::field("ip", "That is not an IP address."));
     }
-    let g = ssr::on_vm("vm/ip-delete", &vm_id).await?;
     g.call(
         &api::VmIpDelete {
             vm_id: vm_id.clone(),
@@ -632,15 +632,15 @@ pub async fn vm_security_group(
     attach: bool,
 ) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    if group_id.trim().is_empty() {
-        return Err(ssr::field("group_id", "Choose a security group."));
-    }
     let path = if attach {
         "vm/securitygroup-add"
     } else {
         "vm/securitygroup-remove"
     };
     let g = ssr::on_vm(path, &vm_id).await?;
+    if group_id.trim().is_empty() {
+        return Err(ssr::field("group_id", "Choose a security group."));
+    }
     let (vm, group) = (vm_id.clone(), group_id.trim().to_owned());
     if attach {
         g.call(
@@ -662,6 +662,28 @@ pub async fn vm_security_group(
         .await?;
     }
     ssr::kick(&g, &vm_id);
+    Ok(())
+}
+
+/// CPU fair-share settings: whether CPU use above the plan's share is charged, and whether
+/// the VM lends its idle share to others.
+#[server(endpoint = "vms/fairshare")]
+pub async fn vm_fairshare(
+    vm_id: String,
+    charge_for_cpu: bool,
+    no_lend: bool,
+) -> Result<(), AppError> {
+    use crate::server::lunanode::actions as api;
+    let g = ssr::on_vm("vm/set-fairshare", &vm_id).await?;
+    g.call(
+        &api::VmSetFairshare {
+            vm_id,
+            charge_for_cpu,
+            fairshare_nolend: no_lend,
+        },
+        ssr::VM,
+    )
+    .await?;
     Ok(())
 }
 
@@ -715,6 +737,7 @@ pub fn check_ssh_key(value: &str) -> Result<(), String> {
 pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
     use crate::error::FieldErrors;
     use crate::server::lunanode::actions as api;
+    let g = ssr::on_account("sshkey/add").await?;
     let mut errors = FieldErrors::new();
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 {
@@ -725,7 +748,6 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
         errors.add("value", e);
     }
     errors.into_result()?;
-    let g = ssr::on_account("sshkey/add").await?;
     let added = g
         .call(
             &api::SshKeyAdd {

@@ -1,0 +1,325 @@
+//! Benchmark (not a test) of the panel's VM area against the in-process emulator, all over
+//! loopback HTTP: a proxied server function vs the same call made directly with the client
+//! (latency p50/p99 and throughput at concurrency 1 and 32), server rendering of `/vms` with
+//! 500 VMs, and upstream calls per minute with 1 vs 20 open VM pages. Run with
+//! `server/scripts/bench.sh` (release build).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::server::live::LiveTiming;
+use app::server::lunanode::actions::{PlanList, VmCreate, VmList};
+use app::server::lunanode::{ClientOptions, Credential, LunaNode};
+use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
+use secrecy::SecretString;
+
+const API_ID: &str = "benchapiid000001";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+/// Runs `total` calls of `f` with `concurrency` in flight.
+async fn measure<F, Fut>(total: usize, concurrency: usize, f: F) -> Figures
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let f = Arc::new(f);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let f = f.clone();
+        let mine = total / concurrency + usize::from(w < total % concurrency);
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(mine);
+            for _ in 0..mine {
+                let t = Instant::now();
+                f().await;
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    Figures {
+        p50: percentile(&all, 0.5),
+        p99: percentile(&all, 0.99),
+        per_sec: all.len() as f64 / elapsed.as_secs_f64(),
+    }
+}
+
+fn row(name: &str, c: usize, f: &Figures) {
+    println!(
+        "  {name:<44} c={c:<3} p50 {:>9.3?}  p99 {:>9.3?}  {:>8.0}/s",
+        f.p50, f.p99, f.per_sec
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let api_key = "b".repeat(128);
+    let emulator = Emulator::new(EmulatorConfig {
+        accounts: vec![AccountSpec {
+            api_id: API_ID.into(),
+            api_key: api_key.clone(),
+            credit: 1e6,
+        }],
+        time_scale: 0.0,
+        ..Default::default()
+    });
+    let base = emulator
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    let client = Arc::new(LunaNode::new(&base, ClientOptions::default()).unwrap());
+    let cred = Arc::new(Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap());
+    for i in 0..500 {
+        client
+            .vm_create(
+                &cred,
+                &VmCreate {
+                    hostname: format!("vm-{i:03}.bench.example"),
+                    plan_id: "s.1".into(),
+                    image_id: Some("1000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    // The panel, in process, on a throw-away SQLite database.
+    let dir = std::env::temp_dir().join(format!("lunapanel_bench_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = lunapanel::config::load(
+        None,
+        Vec::new(),
+        &[
+            ("listen", addr.to_string()),
+            (
+                "database_url",
+                format!("sqlite://{}/panel.db", dir.display()),
+            ),
+            (
+                "master_key_file",
+                dir.join("master.key").display().to_string(),
+            ),
+            ("upstream_url", base.clone()),
+            ("demo", "false".into()),
+            ("sign_up", "open".into()),
+            ("log_level", "warn".into()),
+            ("site_root", "target/site".into()),
+        ],
+    )
+    .unwrap();
+    let prepared = lunapanel::prepare(config).await.unwrap();
+    let live = prepared.state.live.clone();
+    let running = lunapanel::start_on(prepared, listener).await.unwrap();
+    let panel = format!("http://{addr}");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", panel.parse().unwrap());
+    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let post = |name: &str, form: &[(&str, &str)]| {
+        http.post(format!("{panel}/api/{name}")).form(form).send()
+    };
+    let res = post(
+        "sign_up",
+        &[
+            ("name", "Bench"),
+            ("email", "bench@example.com"),
+            ("password", "bench password 1"),
+            ("confirm", "bench password 1"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(res.status().is_success());
+    let res = post(
+        "credential/save",
+        &[("api_id", API_ID), ("api_key", &api_key)],
+    )
+    .await
+    .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+
+    // Warm the poller until every VM has a status.
+    let started = Instant::now();
+    loop {
+        let body = post("vms/list", &[]).await.unwrap().text().await.unwrap();
+        let snapshot: app::vm::VmSnapshot = serde_json::from_str(&body).unwrap();
+        if snapshot.vms.len() == 500 && snapshot.vms.iter().all(|v| v.status.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "poller: all 500 VM statuses known after {:.1?} (25 vm/info per round)",
+        started.elapsed()
+    );
+
+    println!("\nProxied server function vs direct client call, same emulator, loopback:");
+    for c in [1usize, 32] {
+        let n = if c == 1 { 300 } else { 1500 };
+        let (cl, cr) = (client.clone(), cred.clone());
+        let direct_list = measure(n, c, move || {
+            let (cl, cr) = (cl.clone(), cr.clone());
+            async move {
+                cl.vm_list(&cr, &VmList {}).await.unwrap();
+            }
+        })
+        .await;
+        let h = http.clone();
+        let p = panel.clone();
+        let proxied_list = measure(n, c, move || {
+            let (h, p) = (h.clone(), p.clone());
+            async move {
+                let r = h.post(format!("{p}/api/vms/list")).send().await.unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+            }
+        })
+        .await;
+        let (cl, cr) = (client.clone(), cred.clone());
+        let direct_plans = measure(n, c, move || {
+            let (cl, cr) = (cl.clone(), cr.clone());
+            async move {
+                cl.plan_list(&cr, &PlanList {}).await.unwrap();
+            }
+        })
+        .await;
+        let h = http.clone();
+        let p = panel.clone();
+        let proxied_plans = measure(n, c, move || {
+            let (h, p) = (h.clone(), p.clone());
+            async move {
+                let r = h
+                    .post(format!("{p}/api/catalog/plans"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+            }
+        })
+        .await;
+        row("direct  vm/list (500 VMs)", c, &direct_list);
+        row(
+            "proxied vms/list (shared poller's snapshot)",
+            c,
+            &proxied_list,
+        );
+        println!(
+            "    ratio proxied/direct p50 {:.2}, throughput {:.2}x",
+            proxied_list.p50.as_secs_f64() / direct_list.p50.as_secs_f64(),
+            proxied_list.per_sec / direct_list.per_sec
+        );
+        row("direct  plan/list", c, &direct_plans);
+        row(
+            "proxied catalog/plans (authz+decrypt+call)",
+            c,
+            &proxied_plans,
+        );
+        println!(
+            "    ratio proxied/direct p50 {:.2}, throughput {:.2}x",
+            proxied_plans.p50.as_secs_f64() / direct_plans.p50.as_secs_f64(),
+            proxied_plans.per_sec / direct_plans.per_sec
+        );
+    }
+
+    println!("\nServer rendering of /vms with 500 VMs:");
+    let body = http
+        .get(format!("{panel}/vms"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("vm-499.bench.example"), "all rows rendered");
+    for c in [1usize, 8] {
+        let h = http.clone();
+        let p = panel.clone();
+        let ssr = measure(if c == 1 { 60 } else { 200 }, c, move || {
+            let (h, p) = (h.clone(), p.clone());
+            async move {
+                let r = h.get(format!("{p}/vms")).send().await.unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+            }
+        })
+        .await;
+        row("GET /vms (500 rows)", c, &ssr);
+    }
+    println!("  HTML size {} bytes", body.len());
+
+    println!(
+        "\nUpstream calls per minute, settled VMs, default poller timing (fast 2 s, slow 30 s):"
+    );
+    live.set_timing(LiveTiming::default());
+    let window = Duration::from_secs(60);
+    for pages in [1usize, 20] {
+        let mut streams = Vec::new();
+        for _ in 0..pages {
+            let r = http
+                .get(format!("{panel}/api/live/vms"))
+                .send()
+                .await
+                .unwrap();
+            streams.push(tokio::spawn(async move {
+                use futures::StreamExt;
+                let mut s = r.bytes_stream();
+                while s.next().await.is_some() {}
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (l0, i0) = (emulator.calls("vm/list"), emulator.calls("vm/info"));
+        tokio::time::sleep(window).await;
+        let (l1, i1) = (emulator.calls("vm/list"), emulator.calls("vm/info"));
+        println!(
+            "  {pages:>2} open page(s): vm/list {} + vm/info {} = {} upstream calls/min",
+            l1 - l0,
+            i1 - i0,
+            (l1 - l0) + (i1 - i0)
+        );
+        for s in streams {
+            s.abort();
+        }
+    }
+    println!(
+        "\nPanel process RSS (panel + emulator + 500 VMs): {} MiB",
+        rss_kib() / 1024
+    );
+    running.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
