@@ -3,8 +3,48 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::shell::Loading;
+use crate::pages::format::usd;
+use crate::pages::vms::UpstreamProblemNotice;
 use crate::types::SignUpPolicy;
+use crate::vm::get_account_summary;
 use crate::PanelContext;
+
+/// Credit, VMs by state and the monthly run rate of the Luna Node account.
+#[component]
+fn AccountCard() -> impl IntoView {
+    let summary = Resource::new(|| (), |_| get_account_summary());
+    view! {
+        <section class="card" id="account-summary">
+            <h2>"Luna Node account"</h2>
+            <Suspense fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match summary.await {
+                        Ok(s) => view! {
+                            <dl class="facts">
+                                <dt>"Credit"</dt>
+                                <dd>{usd(s.credit)}</dd>
+                                <dt>"Virtual machines"</dt>
+                                <dd>
+                                    {format!("{} ({} online, {} stopped or shelved, {} changing)", s.vms, s.online, s.offline, s.changing)}
+                                </dd>
+                                <dt>"Run rate"</dt>
+                                <dd>{format!("{}/month for the VMs' plans", usd(s.monthly))}</dd>
+                            </dl>
+                            <p>
+                                <a href="/vms">"Go to your VMs"</a>
+                                " · "
+                                <a href="/vms/new">"Create a VM"</a>
+                            </p>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <UpstreamProblemNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -22,6 +62,7 @@ pub fn OverviewPage() -> impl IntoView {
                 Some(view! {
                     <h1>"Welcome, " {user.display_name.clone()}</h1>
                     <div class="cards">
+                        <AccountCard />
                         <section class="card">
                             <h2>"Your account"</h2>
                             <dl class="facts">

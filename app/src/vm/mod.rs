@@ -258,6 +258,44 @@ pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, A
         .collect())
 }
 
+/// Credit, VM counts by state and the monthly run rate, for the overview.
+#[server(endpoint = "overview/summary")]
+pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
+    use crate::server::lunanode::actions as api;
+    let credit_grant = ssr::on_account("billing/credit").await?;
+    let list = ssr::on_account("vm/list").await?;
+    if list.state().store.credential(list.account).await?.is_none() {
+        return Err(AppError::NoCredential);
+    }
+    let (credit, snapshot, plans) = futures::join!(
+        credit_grant.call(&api::BillingCredit {}, "The account"),
+        ssr::snapshot(&list),
+        ssr::plans(),
+    );
+    let (credit, snapshot, plans) = (credit?, snapshot?, plans.unwrap_or_default());
+    let price = |plan: &str| {
+        plans
+            .iter()
+            .find(|p| p.plan_id == plan || p.name == plan)
+            .map_or(0.0, PlanView::monthly)
+    };
+    let count = |s: &str| {
+        snapshot
+            .vms
+            .iter()
+            .filter(|v| v.status.as_deref() == Some(s))
+            .count()
+    };
+    Ok(AccountSummary {
+        credit: credit.credit,
+        vms: snapshot.vms.len(),
+        online: count("Online"),
+        offline: count("Offline") + count("Shelved"),
+        changing: snapshot.vms.iter().filter(|v| v.in_transition()).count(),
+        monthly: snapshot.vms.iter().map(|v| price(&v.plan_id)).sum(),
+    })
+}
+
 /// Plans with prices.
 #[server(endpoint = "catalog/plans")]
 pub async fn list_plans() -> Result<Vec<PlanView>, AppError> {

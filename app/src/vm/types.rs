@@ -294,6 +294,19 @@ impl PowerOp {
     }
 }
 
+/// The overview's summary of the Luna Node account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    /// USD.
+    pub credit: f64,
+    pub vms: usize,
+    pub online: usize,
+    pub offline: usize,
+    pub changing: usize,
+    /// Sum of the monthly prices of the VMs' plans, USD.
+    pub monthly: f64,
+}
+
 /// A stored SSH key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SshKeyView {

@@ -42,6 +42,7 @@ const SIGNED_IN: &[&str] = &[
     "vms/ip_delete",
     "vms/security_group",
     "vms/fairshare",
+    "overview/summary",
     "catalog/plans",
     "catalog/regions",
     "sshkeys/list",
@@ -135,4 +136,3 @@ async fn every_server_function_is_classified_and_refuses_the_unentitled() {
     assert_eq!(before, after, "refused calls never reach Luna Node");
     panel.stop().await;
 }
-
