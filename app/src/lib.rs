@@ -4,6 +4,10 @@
 //! from, and with `hydrate` as the wasm bundle that takes over the page in the browser.
 //! Server-only code lives in [`server`], gated once below.
 
+// The VM pages' views are deeply nested types; the default limit (128) is too low for the
+// release build's layout computation.
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod auth;
 pub mod components;

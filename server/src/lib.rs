@@ -283,6 +283,7 @@ pub fn router(prepared: &Prepared) -> Router {
         .with_state(ops::OpsState {
             store: prepared.store.clone(),
             ready: prepared.ready.clone(),
+            upstream: prepared.state.upstream.client.clone(),
         });
     ops.merge(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

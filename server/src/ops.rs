@@ -1,5 +1,6 @@
 //! Operations endpoints: `/healthz` (the process is up) and `/readyz` (the database answers
-//! and the server is not shutting down). Neither reveals versions or configuration.
+//! and the server is not shutting down; Luna Node's state is reported but not gated on).
+//! Neither reveals versions or configuration.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use serde_json::json;
 pub struct OpsState {
     pub store: Arc<dyn Store>,
     pub ready: Arc<AtomicBool>,
+    /// Reported, not gated on: Luna Node being down does not make the panel unready.
+    pub upstream: Arc<app::server::lunanode::LunaNode>,
 }
 
 pub async fn healthz() -> Response {
@@ -31,7 +34,15 @@ pub async fn readyz(State(ops): State<OpsState>) -> Response {
             .into_response();
     }
     match tokio::time::timeout(Duration::from_secs(1), ops.store.ping()).await {
-        Ok(Ok(())) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Ok(Ok(())) => {
+            let upstream = if ops.upstream.degraded() {
+                "degraded"
+            } else {
+                "ok"
+            };
+            Json(json!({ "status": "ready", "database": "ok", "upstream": upstream }))
+                .into_response()
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness: database error");
             (

@@ -143,6 +143,7 @@ pub async fn save_credential(
     let cred = ssr::credential(&api_id, &api_key)?;
     let credit = ssr::test(&state.upstream, &cred).await?;
     drop(cred);
+    let mut api_key = api_key;
     let key = api_key.trim();
     let sealed = state.upstream.keyring.seal(
         Purpose::UpstreamCredential,
@@ -158,6 +159,8 @@ pub async fn save_credential(
         tested_ok: true,
         test_message: format!("Luna Node accepted the key (credit ${credit:.2})."),
     };
+    // The argument's copy of the key is wiped as soon as it is sealed.
+    zeroize::Zeroize::zeroize(&mut api_key);
     grant
         .audited(async { Ok(state.store.put_credential(new).await?) })
         .await?;

@@ -179,20 +179,19 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
             </th>
         }
     };
-    view! {
-        {move || {
-            current
-                .with(|s| s.problem.clone())
-                .map(|p| {
-                    view! {
-                        <div class="notice notice-warning" role="alert">
-                            <strong>"Live status paused. "</strong>
-                            {p}
-                            " The list shows the last known state."
-                        </div>
-                    }
-                })
-        }}
+    let problem = move || {
+        current.with(|s| s.problem.clone()).map(|p| {
+            view! {
+                <div class="notice notice-warning" role="alert">
+                    <strong>"Live status paused. "</strong>
+                    {p}
+                    " The list shows the last known state."
+                </div>
+            }
+        })
+    };
+    // Each part is type-erased: one nested type for the whole page is too deep to compile.
+    let toolbar = view! {
         <div class="toolbar" role="search">
             <label class="inline-field">
                 <span>"Search"</span>
@@ -246,6 +245,9 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
                 {move || format!("{} of {} VMs", rows.with(Vec::len), total())}
             </p>
         </div>
+    }
+    .into_any();
+    let table = view! {
         <Show
             when=has_vms
             fallback=|| {
@@ -307,6 +309,13 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
             </div>
         </Show>
     }
+    .into_any();
+    view! {
+        {problem}
+        {toolbar}
+        {table}
+    }
+    .into_any()
 }
 
 #[cfg(test)]

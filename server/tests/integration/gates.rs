@@ -177,6 +177,7 @@ async fn health_and_readiness(db: Db) {
     assert_eq!(ready.status(), StatusCode::OK);
     let ready: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["upstream"], "ok");
     // Closing the database makes the panel not ready, while it stays alive.
     panel.state.store.close().await;
     let ready = c

@@ -434,6 +434,17 @@ async fn upstream_down_shows_a_banner_and_loses_nothing() {
         .unwrap();
     assert!(html.contains("upstream-banner"), "banner on the page");
     assert!(!html.to_lowercase().contains("panicked"));
+    // Repeated failures open the circuit: the panel stays ready and says Luna Node is degraded.
+    let ready: serde_json::Value = c
+        .get(format!("{}/readyz", panel.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["upstream"], "degraded");
     // The account and its key are intact.
     assert!(panel
         .state

@@ -39,6 +39,10 @@ pub struct ClientOptions {
     pub read_retries: u32,
     /// First back-off between attempts (doubles each time).
     pub backoff: Duration,
+    /// Transient failures in a row that open the circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long the open circuit refuses calls before one probe.
+    pub breaker_cooldown: Duration,
 }
 
 impl Default for ClientOptions {
@@ -48,7 +52,74 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             read_retries: 2,
             backoff: Duration::from_millis(200),
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_secs(30),
         }
+    }
+}
+
+/// A circuit breaker for the upstream host (REL-7.4): after `threshold` transient failures
+/// in a row (no answer, 5xx, timeout) calls fail at once for `cooldown`; then one probe is
+/// let through, and its outcome closes or re-opens the circuit. Any answer from the service
+/// (even an error) counts as success: the host is up.
+#[derive(Debug)]
+pub struct Breaker {
+    threshold: u32,
+    cooldown: Duration,
+    state: std::sync::Mutex<BreakerState>,
+}
+
+#[derive(Debug, Default)]
+struct BreakerState {
+    failures: u32,
+    open_until: Option<Instant>,
+    probing: bool,
+}
+
+impl Breaker {
+    pub fn new(threshold: u32, cooldown: Duration) -> Self {
+        Self {
+            threshold: threshold.max(1),
+            cooldown,
+            state: std::sync::Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// May a call go out at `now`? `Err` carries how long the circuit stays open.
+    pub fn admit(&self, now: Instant) -> Result<(), Duration> {
+        let mut s = self.lock();
+        match s.open_until {
+            None => Ok(()),
+            Some(until) if now < until => Err(until - now),
+            Some(_) if s.probing => Err(Duration::from_secs(1)),
+            Some(_) => {
+                s.probing = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a call's outcome: `transient` failures count towards opening the circuit.
+    pub fn record(&self, transient: bool, now: Instant) {
+        let mut s = self.lock();
+        if transient {
+            s.failures += 1;
+            if s.probing || s.failures >= self.threshold {
+                s.open_until = Some(now + self.cooldown);
+                s.probing = false;
+            }
+        } else {
+            *s = BreakerState::default();
+        }
+    }
+
+    /// Whether calls are currently refused.
+    pub fn is_open(&self) -> bool {
+        self.lock().open_until.is_some()
     }
 }
 
@@ -62,6 +133,7 @@ pub struct LunaNode {
     base: String,
     options: ClientOptions,
     nonces: NonceClock,
+    breaker: Breaker,
 }
 
 /// Flattens a typed request into the API's string-to-string map: strings as they are,
@@ -128,9 +200,15 @@ impl LunaNode {
         Ok(Self {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
+            breaker: Breaker::new(options.breaker_threshold, options.breaker_cooldown),
             options,
             nonces: NonceClock::default(),
         })
+    }
+
+    /// Whether the circuit breaker currently refuses calls (Luna Node seems down).
+    pub fn degraded(&self) -> bool {
+        self.breaker.is_open()
     }
 
     /// The API base URL this client talks to.
@@ -201,6 +279,27 @@ impl LunaNode {
     /// Signs and POSTs one request; returns the status, content type and body of any
     /// non-redirect, non-5xx answer.
     async fn post_signed(
+        &self,
+        cred: &Credential,
+        path: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
+        if let Err(wait) = self.breaker.admit(Instant::now()) {
+            return Err(UpstreamError::Unavailable(format!(
+                "not trying for another {}s after repeated failures",
+                wait.as_secs().max(1)
+            )));
+        }
+        let result = self.post_signed_once(cred, path, params).await;
+        let transient = matches!(
+            &result,
+            Err(UpstreamError::Timeout | UpstreamError::Unavailable(_))
+        );
+        self.breaker.record(transient, Instant::now());
+        result
+    }
+
+    async fn post_signed_once(
         &self,
         cred: &Credential,
         path: &str,
@@ -297,6 +396,37 @@ fn check_envelope(body: Value) -> Result<Value, UpstreamError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breaker_opens_after_repeated_failures_and_probes_once() {
+        let b = Breaker::new(3, Duration::from_secs(30));
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            assert!(b.admit(t0).is_ok());
+            b.record(true, t0);
+        }
+        assert!(!b.is_open());
+        b.record(false, t0); // an answer resets the count
+        for _ in 0..3 {
+            assert!(b.admit(t0).is_ok());
+            b.record(true, t0);
+        }
+        assert!(b.is_open());
+        let wait = b.admit(t0 + Duration::from_secs(10)).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(20));
+        // After the cooldown, exactly one probe goes out.
+        let later = t0 + Duration::from_secs(31);
+        assert!(b.admit(later).is_ok());
+        assert!(b.admit(later).is_err(), "one probe at a time");
+        // A failed probe re-opens at once; a good one closes.
+        b.record(true, later);
+        assert!(b.admit(later + Duration::from_secs(1)).is_err());
+        let again = later + Duration::from_secs(31);
+        assert!(b.admit(again).is_ok());
+        b.record(false, again);
+        assert!(!b.is_open());
+        assert!(b.admit(again).is_ok());
+    }
 
     #[derive(Serialize)]
     struct Sample {

@@ -656,3 +656,45 @@ async fn slow_upstream_times_out() {
         .unwrap_err();
     assert!(matches!(err, UpstreamError::Unavailable(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_circuit_opens_after_repeated_failures_and_fails_fast() {
+    let (base, hits) = flaky(1000, 503, "").await;
+    let client = LunaNode::new(
+        &base,
+        ClientOptions {
+            read_retries: 0,
+            breaker_threshold: 3,
+            breaker_cooldown: Duration::from_millis(300),
+            ..fast()
+        },
+    )
+    .unwrap();
+    let a = cred(ID_A, 'A');
+    for _ in 0..3 {
+        assert!(client.vm_list(&a, &VmList {}).await.is_err());
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    assert!(client.degraded());
+    let started = std::time::Instant::now();
+    let err = client.vm_list(&a, &VmList {}).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(50), "fails fast");
+    assert!(
+        matches!(err, UpstreamError::Unavailable(ref m) if m.contains("not trying")),
+        "{err:?}"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 3, "the host is left alone");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(client.vm_list(&a, &VmList {}).await.is_err());
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        4,
+        "one probe after the cooldown"
+    );
+    assert!(client.vm_list(&a, &VmList {}).await.is_err());
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        4,
+        "the failed probe re-opened it"
+    );
+}
