@@ -6,7 +6,7 @@
 
 // The VM pages' views are deeply nested types; the default limit (128) is too low for the
 // release build's layout computation.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod admin;
 pub mod auth;

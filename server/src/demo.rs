@@ -267,7 +267,13 @@ async fn try_seed(
                     } else {
                         vec![]
                     },
-                    key_id: vec![key.key_id.clone()],
+                    // Web servers log in with a password (shown on request), the rest
+                    // with the SSH key only.
+                    key_id: if web {
+                        vec![]
+                    } else {
+                        vec![key.key_id.clone()]
+                    },
                     ..Default::default()
                 },
             )

@@ -2,6 +2,9 @@
 //! build the router (sessions, gates, Leptos routes and server functions, operations
 //! endpoints) → serve until SIGTERM, then drain.
 
+// Rendering the app's deeply nested view types needs more than the default limit (128).
+#![recursion_limit = "512"]
+
 pub mod config;
 pub mod demo;
 pub mod emulator;

@@ -126,4 +126,5 @@ fn StoredKey(
             {move || action_error(delete.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
         </section>
     }
+    .into_any()
 }

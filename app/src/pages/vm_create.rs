@@ -140,8 +140,8 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
             },
         });
     };
-    view! {
-        <form class="wizard" id="create-vm-form" novalidate on:submit=submit>
+    // Each part is type-erased: one nested type for the whole form is too deep to compile.
+    let choose = view! {
             <fieldset class="card">
                 <legend>"1. Region"</legend>
                 <div class="choices">{region_cards}</div>
@@ -178,6 +178,9 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                 </label>
                 <p class="field-error" aria-live="polite">{move || server_error("boot")}</p>
             </fieldset>
+    }
+    .into_any();
+    let details = view! {
             <fieldset class="card" disabled=move || boot.get().is_empty()>
                 <legend>"4. Name and options"</legend>
                 <div class="field" class:field-invalid=move || hostname_error().is_some()>
@@ -239,6 +242,9 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                 </label>
                 <p class="field-error" aria-live="polite">{move || server_error("affinity_group")}</p>
             </fieldset>
+    }
+    .into_any();
+    let summary = view! {
             <section class="card summary" aria-live="polite">
                 <h2>"Summary"</h2>
                 {move || match chosen_plan() {
@@ -257,6 +263,14 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                     {move || if create.pending().get() { "Creating…" } else { "Create VM" }}
                 </button>
             </section>
+    }
+    .into_any();
+    view! {
+        <form class="wizard" id="create-vm-form" novalidate on:submit=submit>
+            {choose}
+            {details}
+            {summary}
         </form>
     }
+    .into_any()
 }

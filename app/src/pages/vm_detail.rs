@@ -152,6 +152,7 @@ fn VmView(
         <Manage d=d.clone() refresh />
         <DeleteVmCard vm_id hostname />
     }
+    .into_any()
 }
 
 #[component]
@@ -191,6 +192,7 @@ fn ConsoleButton(vm_id: String) -> impl IntoView {
         }}
         <ErrorOf error=action_error(vnc.value()) />
     }
+    .into_any()
 }
 
 #[component]
@@ -235,6 +237,7 @@ fn Facts(d: VmDetail) -> impl IntoView {
             </dl>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -387,6 +390,7 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             <ErrorOf error=action_error(floating_delete.value()) />
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -512,6 +516,7 @@ fn UsageGraphs(vm_id: String) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// Rename, resize (with the price difference), re-image, snapshot, security groups.
@@ -702,6 +707,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             </details>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -752,4 +758,5 @@ fn DeleteVmCard(vm_id: String, hostname: String) -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
