@@ -49,13 +49,33 @@ use crate::types::PanelInfo;
 pub struct PanelContext {
     pub info: Resource<Result<PanelInfo, AppError>>,
     version: RwSignal<u64>,
+    /// The same information for the banner above the page, refreshed on its own so that
+    /// updating the banner does not rebuild the console (and the page the user is on).
+    pub banner: Resource<Result<PanelInfo, AppError>>,
+    banner_version: RwSignal<u64>,
 }
 
 impl PanelContext {
     fn new() -> Self {
         let version = RwSignal::new(0u64);
         let info = Resource::new(move || version.get(), |_| auth::get_panel_info());
-        Self { info, version }
+        let banner_version = RwSignal::new(0u64);
+        let banner = Resource::new(
+            move || (version.get(), banner_version.get()),
+            |_| auth::get_panel_info(),
+        );
+        Self {
+            info,
+            version,
+            banner,
+            banner_version,
+        }
+    }
+
+    /// Fetches the banner's information again (after the API key or Luna Node's state
+    /// changed), leaving the rest of the console as it is.
+    pub fn refresh_banner(&self) {
+        self.banner_version.update(|v| *v += 1);
     }
 
     /// Fetches `panel_info` again (call after the signed-in user changed).

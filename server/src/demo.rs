@@ -25,8 +25,11 @@ pub struct Demo {
     pub emulator: Emulator,
     /// `http://127.0.0.1:PORT/api`.
     pub base_url: String,
-    /// Filled once the sample content exists (a fresh account only).
-    pub seeding: Option<tokio::task::JoinHandle<()>>,
+    /// The demo user.
+    pub user: UserId,
+    /// Creates the sample content (a fresh account only); yields the VMs whose state it
+    /// changed after they were built, so the live view can look at them at once.
+    pub seeding: Option<tokio::task::JoinHandle<Vec<String>>>,
 }
 
 fn random_alnum(n: usize) -> String {
@@ -120,23 +123,19 @@ pub async fn start(
     Ok(Demo {
         emulator,
         base_url,
+        user,
         seeding,
     })
 }
 
-/// Fills a fresh demo account. Failures are logged: the panel works without samples.
-async fn seed(client: Arc<LunaNode>, cred: Credential) {
-    if let Err(e) = try_seed(&client, &cred).await {
-        tracing::warn!(error = %e, "demo content could not be created completely");
-    }
-}
-
-async fn try_seed(
-    client: &LunaNode,
-    cred: &Credential,
-) -> Result<(), app::server::lunanode::UpstreamError> {
-    let key = client
-        .sshkey_add(
+/// Fills a fresh demo account. Each step that fails is logged and skipped: the panel works
+/// without samples, and one missing sample must not cost the others.
+async fn seed(client: Arc<LunaNode>, cred: Credential) -> Vec<String> {
+    let client = client.as_ref();
+    let cred = &cred;
+    let key = step(
+        "ssh key",
+        client.sshkey_add(
             cred,
             &api::SshKeyAdd {
                 label: "demo-laptop".into(),
@@ -144,39 +143,49 @@ async fn try_seed(
                     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyForLunapanelSampleOnly demo@laptop"
                         .into(),
             },
-        )
-        .await?;
-    client
-        .script_create(
+        ),
+    )
+    .await
+    .map(|k| k.key_id);
+    step(
+        "startup script",
+        client.script_create(
             cred,
             &api::ScriptCreate {
                 name: "install-nginx".into(),
                 content: "#!/bin/sh\napt-get update && apt-get install -y nginx\n".into(),
             },
-        )
-        .await?;
-    let group = client
-        .securitygroup_create(
+        ),
+    )
+    .await;
+    let group = step(
+        "security group",
+        client.securitygroup_create(
             cred,
             &api::SecurityGroupCreate {
                 region: "toronto".into(),
                 name: "web".into(),
             },
-        )
-        .await?;
-    client
-        .network_create(
+        ),
+    )
+    .await
+    .map(|g| g.group_id);
+    step(
+        "network",
+        client.network_create(
             cred,
             &api::NetworkCreate {
                 region: "toronto".into(),
                 name: "backend".into(),
                 subnet: "10.20.30".into(),
-                dns: vec![],
+                dns: vec!["8.8.8.8".into(), "8.8.4.4".into()],
             },
-        )
-        .await?;
-    client
-        .volume_create(
+        ),
+    )
+    .await;
+    step(
+        "volume",
+        client.volume_create(
             cred,
             &api::VolumeCreate {
                 region: "toronto".into(),
@@ -185,21 +194,25 @@ async fn try_seed(
                 image: None,
                 snapshot_id: None,
             },
-        )
-        .await?;
-    if let Some(zone_id) = client
-        .dns2_zone_add(
+        ),
+    )
+    .await;
+    let zone = step(
+        "dns zone",
+        client.dns2_zone_add(
             cred,
             &api::Dns2ZoneAdd {
                 name: "example-demo.com".into(),
                 ttl: 3600,
             },
-        )
-        .await?
-        .zone_id
-    {
-        client
-            .dns2_record_add(
+        ),
+    )
+    .await
+    .and_then(|z| z.zone_id);
+    if let Some(zone_id) = zone {
+        step(
+            "dns record",
+            client.dns2_record_add(
                 cred,
                 &api::Dns2RecordAdd::new(
                     zone_id,
@@ -208,13 +221,19 @@ async fn try_seed(
                     "203.0.113.10",
                     3600,
                 ),
-            )
-            .await?;
+            ),
+        )
+        .await;
     }
     // VMs: templates per region come from image/list.
-    let images = client
-        .image_list(cred, &api::ImageList { region: None })
-        .await?;
+    let Some(images) = step(
+        "image list",
+        client.image_list(cred, &api::ImageList { region: None }),
+    )
+    .await
+    else {
+        return Vec::new();
+    };
     let template = |region: &str, prefix: &str| {
         images
             .images
@@ -222,7 +241,6 @@ async fn try_seed(
             .find(|i| i.region == region && i.name.starts_with(prefix))
             .map(|i| i.image_id.clone())
     };
-    let plan = |p: &str| p.to_owned();
     let specs = [
         (
             "web-1.example-demo.com",
@@ -250,65 +268,77 @@ async fn try_seed(
         ("archive-box", "roubaix", "s.half", "Debian 12", false),
     ];
     let mut ids = Vec::new();
-    for (hostname, region, plan_name, os, web) in specs {
+    for (hostname, region, plan, os, web) in specs {
         let Some(image_id) = template(region, os) else {
+            tracing::warn!(region, os, "demo: no such template");
             continue;
         };
-        let created = client
-            .vm_create(
-                cred,
-                &api::VmCreate {
-                    hostname: hostname.into(),
-                    plan_id: plan(plan_name),
-                    image_id: Some(image_id),
-                    region: Some(region.into()),
-                    securitygroups: if web && region == "toronto" {
-                        vec![group.group_id.clone()]
-                    } else {
-                        vec![]
-                    },
-                    // Web servers log in with a password (shown on request), the rest
-                    // with the SSH key only.
-                    key_id: if web {
-                        vec![]
-                    } else {
-                        vec![key.key_id.clone()]
-                    },
-                    ..Default::default()
-                },
-            )
-            .await?;
-        ids.push((hostname, created.vm_id));
+        let request = api::VmCreate {
+            hostname: hostname.into(),
+            plan_id: plan.into(),
+            image_id: Some(image_id),
+            region: Some(region.into()),
+            securitygroups: match (&group, web && region == "toronto") {
+                (Some(g), true) => vec![g.clone()],
+                _ => vec![],
+            },
+            // Web servers log in with a password (shown on request), the rest with the SSH
+            // key only.
+            key_id: match (&key, web) {
+                (Some(k), false) => vec![k.clone()],
+                _ => vec![],
+            },
+            ..Default::default()
+        };
+        if let Some(created) = step("vm", client.vm_create(cred, &request)).await {
+            ids.push((hostname, created.vm_id));
+        }
     }
     // Once built, put some VMs into other states: db-1 and staging stopped, archive-box
-    // shelved. build-runner is left building a little longer by being created last.
+    // shelved.
     for _ in 0..600 {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let mut all_online = true;
+        let mut online = 0;
         for (_, id) in &ids {
-            let info = client
+            if let Ok(info) = client
                 .vm_info(cred, &api::VmInfo { vm_id: id.clone() })
-                .await?;
-            if info.info.status_nohtml != "Online" {
-                all_online = false;
+                .await
+            {
+                online += usize::from(info.info.status_nohtml == "Online");
             }
         }
-        if all_online {
+        if online == ids.len() {
             break;
         }
     }
+    let mut changed = Vec::new();
     for (hostname, id) in &ids {
         let vm_id = id.clone();
-        match *hostname {
+        let done = match *hostname {
             "db-1.example-demo.com" | "staging" => {
-                client.vm_stop(cred, &api::VmStop { vm_id }).await?;
+                step("stop", client.vm_stop(cred, &api::VmStop { vm_id })).await
             }
-            "archive-box" => {
-                client.vm_shelve(cred, &api::VmShelve { vm_id }).await?;
-            }
-            _ => {}
+            "archive-box" => step("shelve", client.vm_shelve(cred, &api::VmShelve { vm_id })).await,
+            _ => None,
+        };
+        if done.is_some() {
+            changed.push(id.clone());
         }
     }
     tracing::info!(vms = ids.len(), "demo content created");
-    Ok(())
+    changed
+}
+
+/// Runs one seeding step; a failure is logged and yields `None`.
+async fn step<T>(
+    what: &str,
+    call: impl std::future::Future<Output = Result<T, app::server::lunanode::UpstreamError>>,
+) -> Option<T> {
+    match call.await {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!(step = what, error = %e, "demo content: a step failed");
+            None
+        }
+    }
 }

@@ -132,6 +132,20 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         store.clone(),
     ));
     let live = Arc::new(LiveHub::new(upstream.clone(), LiveTiming::default()));
+    let mut demo = demo;
+    if let Some(d) = demo.as_mut() {
+        // Once the sample VMs have been stopped or shelved, show it without waiting for the
+        // poller's next look at settled VMs.
+        if let Some(seeding) = d.seeding.take() {
+            let (live, user) = (live.clone(), d.user);
+            tokio::spawn(async move {
+                if let Ok(changed) = seeding.await {
+                    let ids: Vec<&str> = changed.iter().map(String::as_str).collect();
+                    live.kick(user, &ids);
+                }
+            });
+        }
+    }
     let settings = PanelSettings {
         demo: config.demo,
         demo_sign_in,

@@ -58,13 +58,7 @@ pub fn ConsoleLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match ctx.info.await {
                     Ok(info) => match info.user {
-                        Some(user) => {
-                            let banner = Banner {
-                                upstream: info.upstream.clone(),
-                                has_credential: info.has_credential,
-                            };
-                            view! { <Console user demo=info.demo banner /> }.into_any()
-                        }
+                        Some(user) => view! { <Console user demo=info.demo /> }.into_any(),
                         None => view! { <Redirect path="/sign-in" /> }.into_any(),
                     },
                     Err(e) => view! { <ErrorPage message=e.to_string() /> }.into_any(),
@@ -81,8 +75,27 @@ struct Banner {
     has_credential: bool,
 }
 
+/// The banner, kept current through its own resource.
 #[component]
-fn UpstreamBanner(banner: Banner) -> impl IntoView {
+fn UpstreamBanner() -> impl IntoView {
+    let ctx = expect_context::<PanelContext>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                ctx.banner.await.ok().map(|info| {
+                    let banner = Banner {
+                        upstream: info.upstream,
+                        has_credential: info.has_credential,
+                    };
+                    view! { <BannerText banner /> }
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BannerText(banner: Banner) -> impl IntoView {
     match (banner.upstream, banner.has_credential) {
         (Some(h), _) => {
             let title = match h.problem {
@@ -116,7 +129,7 @@ fn UpstreamBanner(banner: Banner) -> impl IntoView {
 }
 
 #[component]
-fn Console(user: SessionUser, demo: bool, banner: Banner) -> impl IntoView {
+fn Console(user: SessionUser, demo: bool) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let menu_open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
@@ -208,7 +221,7 @@ fn Console(user: SessionUser, demo: bool, banner: Banner) -> impl IntoView {
                             </div>
                         }
                     })}
-                <UpstreamBanner banner />
+                <UpstreamBanner />
                 <ActionError error=action_error(sign_out.value()) />
                 <Outlet />
             </main>

@@ -34,7 +34,7 @@ pub fn ApiKeyPage() -> impl IntoView {
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(())))
         {
-            ctx.refresh();
+            ctx.refresh_banner();
         }
     });
     let error = action_error(save.value());

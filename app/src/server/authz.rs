@@ -83,7 +83,9 @@ pub struct Grant {
 }
 
 /// Decides whether the signed-in user may perform `action` on `target`. Deny by default:
-/// an action not declared anywhere, an unknown role or no session is refused.
+/// an action not declared anywhere, an unknown role or no session is refused. Call it before
+/// any `.await` of the server function (it reads the request context); further decisions in
+/// the same function go through [`Grant::also`].
 pub async fn authorize(action: &'static str, target: Target) -> Result<Grant, AppError> {
     authorize_as(require_user()?, state()?, request_meta(), action, target)
 }
@@ -137,6 +139,19 @@ impl Grant {
 
     pub fn action(&self) -> &'static str {
         self.action
+    }
+
+    /// Another decision for the same caller and request: for server functions that touch
+    /// several things. Needs no request context, so it works after an `.await` (where, in
+    /// server rendering, the context is no longer reachable).
+    pub fn also(&self, action: &'static str, target: Target) -> Result<Grant, AppError> {
+        authorize_as(
+            self.actor.clone(),
+            self.state.clone(),
+            self.meta.clone(),
+            action,
+            target,
+        )
     }
 
     /// Makes the upstream call this grant is for. `what` names the target in "not found".

@@ -24,7 +24,8 @@ mod ssr {
 
     /// Authorizes `action` on VM `vm_id` (which must look like an id: no upstream call is
     /// made for junk).
-    pub async fn on_vm(action: &'static str, vm_id: &str) -> Result<Grant, AppError> {
+    /// Checks that `vm_id` looks like an id (no upstream call is made for junk).
+    pub fn vm_target(vm_id: &str) -> Result<Target, AppError> {
         let id = vm_id.trim();
         if id.is_empty()
             || id.len() > 64
@@ -32,7 +33,13 @@ mod ssr {
         {
             return Err(AppError::NotFound(VM.into()));
         }
-        authorize(action, Target::Vm(id.to_owned())).await
+        Ok(Target::Vm(id.to_owned()))
+    }
+
+    /// Authorizes `action` on VM `vm_id`.
+    pub async fn on_vm(action: &'static str, vm_id: &str) -> Result<Grant, AppError> {
+        let target = vm_target(vm_id);
+        authorize(action, target?).await
     }
 
     pub async fn on_account(action: &'static str) -> Result<Grant, AppError> {
@@ -75,14 +82,14 @@ mod ssr {
         }
     }
 
-    pub async fn plans() -> Result<Vec<PlanView>, AppError> {
-        let g = on_account("plan/list").await?;
+    pub async fn plans(base: &Grant) -> Result<Vec<PlanView>, AppError> {
+        let g = base.also("plan/list", Target::Account)?;
         let plans = g.call(&api::PlanList {}, "The plan list").await?;
         Ok(plans.plans.into_iter().map(plan_view).collect())
     }
 
-    pub async fn regions() -> Result<Vec<RegionView>, AppError> {
-        let g = on_account("region/list").await?;
+    pub async fn regions(base: &Grant) -> Result<Vec<RegionView>, AppError> {
+        let g = base.also("region/list", Target::Account)?;
         let regions = g.call(&api::RegionList {}, "The region list").await?;
         Ok(regions
             .regions
@@ -96,8 +103,8 @@ mod ssr {
     }
 
     /// Checks a confirmation against the VM's real hostname.
-    pub async fn confirm_hostname(vm_id: &str, typed: &str) -> Result<(), AppError> {
-        let g = on_vm("vm/info", vm_id).await?;
+    pub async fn confirm_hostname(base: &Grant, vm_id: &str, typed: &str) -> Result<(), AppError> {
+        let g = base.also("vm/info", vm_target(vm_id)?)?;
         let info = g
             .call(
                 &api::VmInfo {
@@ -129,6 +136,7 @@ pub async fn list_vms() -> Result<VmSnapshot, AppError> {
 /// Everything about one VM, except its login details.
 #[server(endpoint = "vms/detail")]
 pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm("vm/info", &vm_id).await?;
     let info = g
@@ -139,8 +147,8 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
             ssr::VM,
         )
         .await?;
-    let ips_grant = ssr::on_vm("vm/iplist", &vm_id).await?;
-    let floating_grant = ssr::on_account("floating/list").await?;
+    let ips_grant = g.also("vm/iplist", ssr::vm_target(&vm_id)?)?;
+    let floating_grant = g.also("floating/list", Target::Account)?;
     let iplist = api::VmIplist {
         vm_id: vm_id.clone(),
     };
@@ -261,16 +269,17 @@ pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, A
 /// Credit, VM counts by state and the monthly run rate, for the overview.
 #[server(endpoint = "overview/summary")]
 pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let credit_grant = ssr::on_account("billing/credit").await?;
-    let list = ssr::on_account("vm/list").await?;
+    let list = credit_grant.also("vm/list", Target::Account)?;
     if list.state().store.credential(list.account).await?.is_none() {
         return Err(AppError::NoCredential);
     }
     let (credit, snapshot, plans) = futures::join!(
         credit_grant.call(&api::BillingCredit {}, "The account"),
         ssr::snapshot(&list),
-        ssr::plans(),
+        ssr::plans(&list),
     );
     let (credit, snapshot, plans) = (credit?, snapshot?, plans.unwrap_or_default());
     let price = |plan: &str| {
@@ -299,28 +308,31 @@ pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
 /// Plans with prices.
 #[server(endpoint = "catalog/plans")]
 pub async fn list_plans() -> Result<Vec<PlanView>, AppError> {
-    ssr::plans().await
+    let g = ssr::on_account("plan/list").await?;
+    ssr::plans(&g).await
 }
 
 /// Regions.
 #[server(endpoint = "catalog/regions")]
 pub async fn list_regions() -> Result<Vec<RegionView>, AppError> {
-    ssr::regions().await
+    let g = ssr::on_account("region/list").await?;
+    ssr::regions(&g).await
 }
 
 /// Everything the create wizard offers, fetched at once.
 #[server(endpoint = "vms/create_options")]
 pub async fn get_create_options() -> Result<CreateOptions, AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let (plans, regions) = futures::join!(ssr::plans(), ssr::regions());
-    let (plans, regions) = (plans?, regions?);
     let images = ssr::on_account("image/list").await?;
-    let volumes = ssr::on_account("volume/list").await?;
-    let networks = ssr::on_account("network/list").await?;
-    let groups = ssr::on_account("securitygroup/list").await?;
-    let scripts = ssr::on_account("script/list").await?;
-    let keys = ssr::on_account("sshkey/list").await?;
-    let floating = ssr::on_account("floating/list").await?;
+    let volumes = images.also("volume/list", Target::Account)?;
+    let networks = images.also("network/list", Target::Account)?;
+    let groups = images.also("securitygroup/list", Target::Account)?;
+    let scripts = images.also("script/list", Target::Account)?;
+    let keys = images.also("sshkey/list", Target::Account)?;
+    let floating = images.also("floating/list", Target::Account)?;
+    let (plans, regions) = futures::join!(ssr::plans(&images), ssr::regions(&images));
+    let (plans, regions) = (plans?, regions?);
     let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
         images.call(&api::ImageList { region: None }, "The image list"),
         volumes.call(&api::VolumeList { region: None }, "The volume list"),
@@ -487,7 +499,7 @@ pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
 pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm("vm/delete", &vm_id).await?;
-    ssr::confirm_hostname(&vm_id, &confirm).await?;
+    ssr::confirm_hostname(&g, &vm_id, &confirm).await?;
     g.call(
         &api::VmDelete {
             vm_id: vm_id.clone(),
@@ -545,7 +557,7 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
     if image_id.trim().is_empty() {
         return Err(ssr::field("image_id", "Choose an image."));
     }
-    ssr::confirm_hostname(&vm_id, &confirm).await?;
+    ssr::confirm_hostname(&g, &vm_id, &confirm).await?;
     g.call(
         &api::VmReimage {
             vm_id: vm_id.clone(),

@@ -5,6 +5,7 @@ mod harness;
 mod accounts;
 mod authz;
 mod binary;
+mod demo;
 mod gates;
 mod sessions;
 mod upstream;

@@ -492,3 +492,56 @@ async fn hostile_hostnames_render_as_text() {
     assert!(!html.contains(evil), "never as markup");
     panel.stop().await;
 }
+
+/// Every VM page renders its content on the server (not an error notice), for a first
+/// visit without JavaScript and for the hydration that follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_vm_page_renders_on_the_server() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    let upstream =
+        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
+    let vm = upstream
+        .vm_create(
+            &cred(ID_A, 'A'),
+            &api::VmCreate {
+                hostname: "rendered-vm".into(),
+                plan_id: "m.2".into(),
+                image_id: Some("1000".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let detail = format!("/vms/{}", vm.vm_id);
+    for (page, expected) in [
+        ("/", "Run rate"),
+        ("/vms", "rendered-vm"),
+        ("/vms/new", "Toronto, Canada"),
+        (detail.as_str(), "Addresses"),
+        ("/plans", "m.2"),
+        ("/regions", "Roubaix, France"),
+        ("/ssh-keys", "Add a key"),
+        ("/api-key", "…AAAA"),
+    ] {
+        // Several times each: a server function that lost its request context after an
+        // `.await` failed only when the task resumed on another worker thread.
+        for _ in 0..12 {
+            let html = c
+                .get(format!("{}{page}", panel.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains(expected), "{page} lacks {expected:?}");
+            assert!(
+                !html.contains("Something went wrong"),
+                "{page} rendered an error"
+            );
+        }
+    }
+    panel.stop().await;
+}
