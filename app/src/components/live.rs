@@ -42,6 +42,26 @@ pub fn use_live_vms() -> ReadSignal<Option<VmSnapshot>> {
     snapshot
 }
 
+/// Runs `fetch` once in the browser after hydration and holds its result (`None` until it
+/// arrives). Used for parts of a page that sit inside another suspended part: rendering
+/// them on the server as well made the server's and the browser's first render differ
+/// (a hydration error), so they render "loading" in both and fill in afterwards.
+pub fn load_in_browser<T, F, Fut>(fetch: F) -> ReadSignal<Option<T>>
+where
+    T: Send + Sync + 'static,
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    let (value, set_value) = signal(None::<T>);
+    Effect::new(move |_| {
+        let fut = fetch();
+        leptos::task::spawn_local(async move {
+            set_value.set(Some(fut.await));
+        });
+    });
+    value
+}
+
 /// A status badge (`Online` green, `Offline` grey, transitions blue with a spinner).
 #[component]
 pub fn StatusBadge(#[prop(into)] status: Signal<Option<String>>) -> impl IntoView {

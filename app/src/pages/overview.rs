@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::live::load_in_browser;
 use crate::components::shell::Loading;
 use crate::pages::format::usd;
 use crate::pages::vms::UpstreamProblemNotice;
@@ -13,14 +14,14 @@ use crate::PanelContext;
 /// Credit, VMs by state and the monthly run rate of the Luna Node account.
 #[component]
 fn AccountCard() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| get_account_summary());
+    let summary = load_in_browser(get_account_summary);
     view! {
         <section class="card" id="account-summary">
             <h2>"Luna Node account"</h2>
-            <Suspense fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match summary.await {
-                        Ok(s) => view! {
+                {move || {
+                    match summary.get() {
+                        None => view! { <Loading /> }.into_any(),
+                        Some(Ok(s)) => view! {
                             <dl class="facts">
                                 <dt>"Credit"</dt>
                                 <dd>{usd(s.credit)}</dd>
@@ -38,10 +39,9 @@ fn AccountCard() -> impl IntoView {
                             </p>
                         }
                         .into_any(),
-                        Err(e) => view! { <UpstreamProblemNotice error=e /> }.into_any(),
+                        Some(Err(e)) => view! { <UpstreamProblemNotice error=e /> }.into_any(),
                     }
-                })}
-            </Suspense>
+                }}
         </section>
     }
 }

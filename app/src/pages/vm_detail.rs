@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::form::action_error;
-use crate::components::live::{use_live_vms, StatusBadge};
+use crate::components::live::{load_in_browser, use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram, usd, usd_delta};
@@ -476,25 +476,25 @@ fn Chart(
 
 #[component]
 fn UsageGraphs(vm_id: String) -> impl IntoView {
-    let id = vm_id.clone();
-    let bw = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Bandwidth));
-    let id = vm_id.clone();
-    let cpu = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Cpu));
-    let id = vm_id;
-    let io = Resource::new(move || id.clone(), |id| vm_usage(id, UsageKey::Io));
-    let graph = move |r: Resource<Result<Vec<UsagePoint>, AppError>>,
+    // Graphs load in the browser after hydration: the server renders "Loading…", and so
+    // does the first client render, so the two always match.
+    let load = |key: UsageKey| {
+        let id = vm_id.clone();
+        load_in_browser(move || vm_usage(id.clone(), key))
+    };
+    let (bw, cpu, io) = (
+        load(UsageKey::Bandwidth),
+        load(UsageKey::Cpu),
+        load(UsageKey::Io),
+    );
+    let graph = move |r: ReadSignal<Option<Result<Vec<UsagePoint>, AppError>>>,
                       a: &'static str,
                       b: Option<&'static str>,
                       unit: &'static str| {
-        view! {
-            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
-                {move || Suspend::new(async move {
-                    match r.await {
-                        Ok(points) => view! { <Chart points label_a=a label_b=b unit /> }.into_any(),
-                        Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+        move || match r.get() {
+            None => view! { <Loading label="Loading…" /> }.into_any(),
+            Some(Ok(points)) => view! { <Chart points label_a=a label_b=b unit /> }.into_any(),
+            Some(Err(e)) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
         }
     };
     view! {
@@ -523,16 +523,19 @@ fn UsageGraphs(vm_id: String) -> impl IntoView {
 #[component]
 fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let options = Resource::new(
-        move || open.get(),
-        |want| async move {
-            if want {
-                Some(get_create_options().await)
-            } else {
-                None
-            }
-        },
-    );
+    // Fetched in the browser when the section is first opened (never while rendering on the
+    // server, so hydration always meets the same closed section).
+    let (options, set_options) = signal(None::<Result<crate::vm::CreateOptions, AppError>>);
+    Effect::new(move |fetched: Option<bool>| {
+        let fetched = fetched.unwrap_or(false);
+        if open.get() && !fetched {
+            leptos::task::spawn_local(async move {
+                set_options.set(Some(get_create_options().await));
+            });
+            return true;
+        }
+        fetched
+    });
     let rename = ServerAction::<RenameVm>::new();
     let resize = ServerAction::<ResizeVm>::new();
     let reimage = ServerAction::<ReimageVm>::new();
@@ -601,7 +604,6 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             </form>
             <details on:toggle=move |_| open.set(true)>
                 <summary>"Resize, re-image, snapshot and security groups"</summary>
-                <Suspense fallback=|| view! { <Loading label="Loading plans and images…" /> }>
                     {
                         let region = region.clone();
                         let current_plan = current_plan.clone();
@@ -612,9 +614,9 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                             let current_plan = current_plan.clone();
                             let attached_groups = attached_groups.clone();
                             let (id2, id3, id4, id5) = (id2.clone(), id3.clone(), id4.clone(), id5.clone());
-                            Suspend::new(async move {
-                                let Some(result) = options.await else {
-                                    return ().into_any();
+                            {
+                                let Some(result) = options.get() else {
+                                    return view! { <Loading label="Loading plans and images…" /> }.into_any();
                                 };
                                 let o = match result {
                                     Ok(o) => o,
@@ -700,10 +702,9 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                     </div>
                                 }
                                 .into_any()
-                            })
+                            }
                         }
                     }
-                </Suspense>
             </details>
         </section>
     }

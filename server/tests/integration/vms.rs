@@ -516,7 +516,7 @@ async fn every_vm_page_renders_on_the_server() {
         .unwrap();
     let detail = format!("/vms/{}", vm.vm_id);
     for (page, expected) in [
-        ("/", "Run rate"),
+        ("/", "Luna Node account"),
         ("/vms", "rendered-vm"),
         ("/vms/new", "Toronto, Canada"),
         (detail.as_str(), "Addresses"),
