@@ -117,8 +117,9 @@ async fn absolute_timeout_ends_busy_sessions(db: Db) {
             "absolute timeout never hit"
         );
     };
+    // Session times are whole seconds, so "3 s" ends somewhere after 2 s of real time.
     assert!(
-        ended - before >= Duration::from_secs(3),
+        ended - before >= Duration::from_secs(2),
         "ended {:?} after signing in, before the 3 s limit",
         ended - before
     );
