@@ -109,7 +109,8 @@ export default async function vms(base, { apiId, apiKey, upstream }) {
     const evil = "<img src=x onerror=alert(1)>";
     await lunanode(upstream, apiId, apiKey, "vm/create", { hostname: evil, plan_id: "s.1", image_id: "1000" });
     await visit(page, `${base}/vms`);
-    await page.locator("a.vm-name", { hasText: evil }).waitFor({ state: "visible" });
+    // Made outside the panel: it appears when the list is next read (at most 30 s later).
+    await page.locator("a.vm-name", { hasText: evil }).waitFor({ state: "visible", timeout: 45000 });
     assert((await page.locator("#vm-table img").count()) === 0, "no <img> element was created");
     await shot(page, "25-vm-markup-hostname");
   });

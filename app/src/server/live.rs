@@ -34,6 +34,9 @@ pub struct LiveTiming {
     pub stale_after: Duration,
     /// At most this many `vm/info` calls per round.
     pub info_per_round: usize,
+    /// A page load finding the list older than this asks for a new round first (so a VM
+    /// made elsewhere shows up on opening the page); at most one such round per this long.
+    pub fresh_for: Duration,
 }
 
 impl Default for LiveTiming {
@@ -44,6 +47,7 @@ impl Default for LiveTiming {
             linger: Duration::from_secs(90),
             stale_after: Duration::from_secs(300),
             info_per_round: 25,
+            fresh_for: Duration::from_secs(10),
         }
     }
 }
@@ -57,6 +61,8 @@ struct Poller {
     /// VMs to re-read at the next round whatever their state.
     dirty: Mutex<Vec<String>>,
     done: Mutex<bool>,
+    /// Counts finished rounds (a page load waits for the next one when the list is stale).
+    rounds: watch::Sender<u64>,
 }
 
 /// All pollers of this panel instance.
@@ -110,6 +116,7 @@ impl LiveHub {
             kick: Notify::new(),
             dirty: Mutex::default(),
             done: Mutex::new(false),
+            rounds: watch::channel(0).0,
         });
         pollers.insert(account, poller.clone());
         let hub = self.clone();
@@ -130,18 +137,31 @@ impl LiveHub {
         wait: Duration,
     ) -> Result<Arc<VmSnapshot>, AppError> {
         let mut rx = self.subscribe(account);
-        let first = tokio::time::timeout(
+        let first = match tokio::time::timeout(
             wait,
             rx.wait_for(|s| s.listed_at.is_some() || s.problem.is_some()),
         )
-        .await;
-        match first {
-            Ok(Ok(s)) => Ok(s.clone()),
-            _ => Err(AppError::Upstream {
-                problem: crate::error::UpstreamProblem::Timeout,
-                message: "Luna Node did not list the VMs in time. Try again in a moment.".into(),
-            }),
+        .await
+        {
+            Ok(Ok(s)) => s.clone(),
+            _ => {
+                return Err(AppError::Upstream {
+                    problem: crate::error::UpstreamProblem::Timeout,
+                    message: "Luna Node did not list the VMs in time. Try again in a moment."
+                        .into(),
+                })
+            }
+        };
+        let fresh_for = self.timing().fresh_for.as_secs() as i64;
+        if first.listed_at.is_some_and(|t| now_unix() - t > fresh_for) {
+            let p = self.poller(account);
+            let mut rounds = p.rounds.subscribe();
+            rounds.mark_unchanged();
+            p.kick.notify_one();
+            let _ = tokio::time::timeout(Duration::from_secs(5), rounds.changed()).await;
+            return Ok(p.tx.borrow().clone());
         }
+        Ok(first)
     }
 
     /// Re-read these VMs (or just the list) at once: the user changed something.
@@ -184,6 +204,7 @@ impl LiveHub {
                 return;
             }
             let busy = self.round(account, &p).await;
+            p.rounds.send_modify(|r| *r += 1);
             let pause = if busy { timing.fast } else { timing.slow };
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}

@@ -545,3 +545,45 @@ async fn every_vm_page_renders_on_the_server() {
     }
     panel.stop().await;
 }
+
+/// Opening the list after a quiet spell asks Luna Node again, so a VM made elsewhere shows
+/// without waiting for the slow poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_list_is_refreshed_on_opening() {
+    let (panel, emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    panel.state.live.set_timing(app::server::live::LiveTiming {
+        fast: Duration::from_millis(100),
+        slow: Duration::from_secs(120),
+        fresh_for: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    assert!(snapshot(&panel, &c).await.vms.is_empty());
+    let upstream =
+        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
+    let made = upstream
+        .vm_create(
+            &cred(ID_A, 'A'),
+            &api::VmCreate {
+                hostname: "made-elsewhere".into(),
+                plan_id: "s.1".into(),
+                image_id: Some("1000".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Fresh: the cached list is served as it is.
+    assert!(snapshot(&panel, &c).await.vms.is_empty());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let before = emu.calls("vm/list");
+    let s = snapshot(&panel, &c).await;
+    assert!(s.vms.iter().any(|v| v.vm_id == made.vm_id), "{s:?}");
+    assert_eq!(
+        emu.calls("vm/list"),
+        before + 1,
+        "one round for the stale list"
+    );
+    panel.stop().await;
+}
