@@ -78,7 +78,7 @@ export async function expectText(locator, text, what) {
 const results = [];
 
 /** Runs one named check; failures are recorded, not thrown, so every check reports. */
-export async function check(name, fn) {
+export async function check(name, fn, page) {
   const started = Date.now();
   try {
     await fn();
@@ -87,6 +87,13 @@ export async function check(name, fn) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e.stack || e}`);
+    // With the page: what it showed when the check failed (text and a screenshot).
+    if (page) {
+      const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+      const text = await page.locator("main").innerText().catch(() => "(no main)");
+      console.log(`---- ${page.url()}\n${text.slice(0, 1500)}\n----`);
+      await page.screenshot({ path: join(RESULTS, `FAIL-${slug}.png`), fullPage: true }).catch(() => {});
+    }
   }
 }
 

@@ -70,7 +70,7 @@ export default async function vms(base, { apiId, apiKey, upstream }) {
     await expectText(page.locator("#create-cost"), "/month", "price before creating");
     await shot(page, "22-create-wizard");
     await page.click("#create-submit");
-    await page.waitForURL(/\/vms\/[^/]+$/);
+    await page.waitForURL((url) => /\/vms\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith("/new"));
     vmUrl = page.url();
     await page.evaluate(() => { window.__noReload = "still here"; });
     await expectText(status, "Online", "live status reaches Online");
@@ -103,7 +103,7 @@ export default async function vms(base, { apiId, apiKey, upstream }) {
     await page.locator("#vm-table a.vm-name", { hasText: "e2e-web-2" }).waitFor({ state: "detached" }).catch(() => {});
     const names = await page.locator("a.vm-name").allInnerTexts();
     assert(!names.includes("e2e-web-2"), `deleted VM still listed: ${names}`);
-  });
+  }, page);
 
   await check("vms: a hostname made of markup renders as text", async () => {
     const evil = "<img src=x onerror=alert(1)>";
