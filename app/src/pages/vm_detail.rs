@@ -210,7 +210,7 @@ fn Facts(d: VmDetail) -> impl IntoView {
                 <dt>"VM ID"</dt>
                 <dd><code>{d.vm_id.clone()}</code></dd>
                 <dt>"Plan"</dt>
-                <dd>{d.plan_id.clone()}</dd>
+                <dd>{d.plan_name.clone()}</dd>
                 <dt>"vCPU / RAM / Disk"</dt>
                 <dd>{format!("{} / {} / {}", opt(d.vcpu, ""), ram(d.ram_mb), opt(d.disk_gb, " GB"))}</dd>
                 <dt>"Region"</dt>

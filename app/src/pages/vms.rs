@@ -67,7 +67,7 @@ fn visible(
             SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
             SortKey::Status => a.status.cmp(&b.status),
             SortKey::Region => a.region.cmp(&b.region),
-            SortKey::Plan => a.plan_id.cmp(&b.plan_id),
+            SortKey::Plan => a.plan_name.cmp(&b.plan_name),
             SortKey::Ram => a.ram_mb.cmp(&b.ram_mb),
             SortKey::Ip => a.ip.cmp(&b.ip),
         }
@@ -274,7 +274,7 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
                     <tbody>
                         <For
                             each=move || rows.get()
-                            key=|v| (v.vm_id.clone(), v.status.clone(), v.name.clone(), v.ip.clone(), v.plan_id.clone())
+                            key=|v| (v.vm_id.clone(), v.status.clone(), v.name.clone(), v.ip.clone(), v.plan_name.clone())
                             children=move |v| {
                                 let status = Signal::stored(v.status.clone());
                                 let href = format!("/vms/{}", v.vm_id);
@@ -286,7 +286,7 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
                                         <td>
                                             <a href=href class="vm-name">{v.name.clone()}</a>
                                         </td>
-                                        <td>{v.plan_id.clone()}</td>
+                                        <td>{v.plan_name.clone()}</td>
                                         <td>
                                             {format!(
                                                 "{} / {} / {}",
@@ -327,6 +327,7 @@ mod tests {
             vm_id: id.into(),
             name: name.into(),
             plan_id: "m.2".into(),
+            plan_name: "m.2".into(),
             region: region.into(),
             ip: format!("203.0.113.{id}"),
             private_ip: String::new(),

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Notify};
 
-use super::lunanode::actions::{VmInfo, VmList};
+use super::lunanode::actions::{PlanList, VmInfo, VmList};
 use super::store::{now_unix, UserId};
 use super::upstream::Upstream;
 use crate::error::AppError;
@@ -63,6 +63,8 @@ struct Poller {
     done: Mutex<bool>,
     /// Counts finished rounds (a page load waits for the next one when the list is stale).
     rounds: watch::Sender<u64>,
+    /// Plan id → name, read once per poller (plans rarely change).
+    plan_names: Mutex<Option<HashMap<String, String>>>,
 }
 
 /// All pollers of this panel instance.
@@ -117,6 +119,7 @@ impl LiveHub {
             dirty: Mutex::default(),
             done: Mutex::new(false),
             rounds: watch::channel(0).0,
+            plan_names: Mutex::default(),
         });
         pollers.insert(account, poller.clone());
         let hub = self.clone();
@@ -233,6 +236,26 @@ impl LiveHub {
                 return false;
             }
         };
+        let known_plans = p
+            .plan_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let plan_names = match known_plans {
+            Some(names) => names,
+            None => {
+                let names: HashMap<String, String> = self
+                    .upstream
+                    .call(account, &PlanList {}, "The plan list")
+                    .await
+                    .map(|l| l.plans.into_iter().map(|p| (p.plan_id, p.name)).collect())
+                    .unwrap_or_default();
+                if !names.is_empty() {
+                    *p.plan_names.lock().unwrap_or_else(|e| e.into_inner()) = Some(names.clone());
+                }
+                names
+            }
+        };
         let dirty: Vec<String> =
             std::mem::take(&mut *p.dirty.lock().unwrap_or_else(|e| e.into_inner()));
         let known: HashMap<&str, &VmRow> =
@@ -255,6 +278,10 @@ impl LiveHub {
                     } else {
                         v.name
                     },
+                    plan_name: plan_names
+                        .get(&v.plan_id)
+                        .cloned()
+                        .unwrap_or_else(|| v.plan_id.clone()),
                     plan_id: v.plan_id,
                     region: v.region,
                     ip: v.primaryip,

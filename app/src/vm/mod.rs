@@ -152,10 +152,12 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
     let iplist = api::VmIplist {
         vm_id: vm_id.clone(),
     };
-    let (ips, floating) = futures::join!(
+    let (ips, floating, plans) = futures::join!(
         ips_grant.call(&iplist, ssr::VM),
         floating_grant.call(&api::FloatingList {}, "The floating IP list"),
+        ssr::plans(&g),
     );
+    let plans = plans.unwrap_or_default();
     // A failing secondary list should not hide the VM.
     let ips = ips.map(|l| l.ips).unwrap_or_default();
     let floating = floating.map(|l| l.ips).unwrap_or_default();
@@ -170,6 +172,17 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
             .as_ref()
             .map(|e| e.plan_id.clone())
             .unwrap_or_default(),
+        plan_name: {
+            let id = extra
+                .as_ref()
+                .map(|e| e.plan_id.as_str())
+                .unwrap_or_default();
+            plans
+                .iter()
+                .find(|p| p.plan_id == id)
+                .map_or_else(|| id.to_owned(), |p| p.name.clone())
+        },
+
         region: extra.as_ref().map(|e| e.region.clone()).unwrap_or_default(),
         vcpu: extra.as_ref().and_then(|e| e.vcpu),
         ram_mb: extra.as_ref().and_then(|e| e.ram),

@@ -8,6 +8,8 @@ pub struct VmRow {
     pub vm_id: String,
     pub name: String,
     pub plan_id: String,
+    /// The plan's name (`m.2`) when known, else the id.
+    pub plan_name: String,
     pub region: String,
     /// Primary public IP (`""` until one is assigned).
     pub ip: String,
@@ -104,6 +106,8 @@ pub struct VmDetail {
     pub status_raw: String,
     pub task_state: String,
     pub plan_id: String,
+    /// The plan's name when known, else the id.
+    pub plan_name: String,
     pub region: String,
     pub vcpu: Option<u32>,
     pub ram_mb: Option<u32>,
@@ -352,6 +356,7 @@ mod tests {
             vm_id: "1".into(),
             name: "a".into(),
             plan_id: "m.1".into(),
+            plan_name: "m.1".into(),
             region: "toronto".into(),
             ip: String::new(),
             private_ip: String::new(),

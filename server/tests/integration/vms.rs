@@ -83,6 +83,11 @@ async fn a_vm_lives_and_dies_through_the_panel(db: Db) {
     let row = s.vms.iter().find(|v| v.vm_id == vm_id).unwrap();
     assert_eq!(row.name, "web-1.example.com");
     assert_eq!(row.region, "toronto");
+    assert_eq!(
+        row.plan_name, "m.2",
+        "the plan by name, not its id {}",
+        row.plan_id
+    );
     assert!(!row.ip.is_empty(), "an address once online");
 
     let detail: VmDetail = panel
@@ -91,6 +96,7 @@ async fn a_vm_lives_and_dies_through_the_panel(db: Db) {
         .unwrap();
     assert_eq!(detail.hostname, "web-1.example.com");
     assert_eq!(detail.status, "Online");
+    assert_eq!(detail.plan_name, "m.2");
     assert!(detail.has_login_details);
     assert!(!detail.addresses.is_empty());
     let login: Option<String> = panel
