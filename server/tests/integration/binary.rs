@@ -23,6 +23,12 @@ fn lunapanel() -> Command {
             cmd.env_remove(k);
         }
     }
+    // Never the default ./data beside the crate: a key file (and the demo emulator's state)
+    // in a fresh private folder.
+    cmd.env(
+        "LUNAPANEL_MASTER_KEY_FILE",
+        crate::harness::keydir().join("master.key"),
+    );
     cmd
 }
 
