@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use app::server::lunanode::actions as api;
 use app::server::lunanode::{Credential, LunaNode};
-use app::server::store::{NewCredential, Store, UserId};
-use app::server::upstream::{fingerprint, last4};
+use app::server::store::{Store, UserId};
+use app::server::upstream::sealed_credential;
 use app::server::vault::{credential_owner, Keyring, Purpose};
 use secrecy::SecretString;
 
@@ -90,21 +90,14 @@ pub async fn start(
         .spawn(listener)
         .map_err(|e| StartupError::DemoEmulator(e.to_string()))?;
     if existing.is_none() {
-        let sealed = keyring.seal(
-            Purpose::UpstreamCredential,
-            &credential_owner(user),
-            api_key.as_bytes(),
-        );
         store
-            .put_credential(NewCredential {
-                user_id: user,
-                api_id: api_id.clone(),
-                sealed,
-                key_last4: last4(&api_key),
-                key_fingerprint: fingerprint(&api_key),
-                tested_ok: true,
-                test_message: "Demo key for the built-in emulator.".into(),
-            })
+            .put_credential(sealed_credential(
+                keyring,
+                user,
+                &api_id,
+                &api_key,
+                "Demo key for the built-in emulator.".into(),
+            ))
             .await
             .map_err(StartupError::Demo)?;
     }

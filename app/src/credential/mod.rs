@@ -116,9 +116,7 @@ pub async fn save_credential(
     password: Option<String>,
 ) -> Result<CredentialView, AppError> {
     use crate::server::authz::{authorize, Target};
-    use crate::server::store::NewCredential;
-    use crate::server::upstream::{fingerprint, last4};
-    use crate::server::vault::{credential_owner, Purpose};
+    use crate::server::upstream::sealed_credential;
 
     let grant = authorize("credential/save", Target::Account).await?;
     check_credential(&api_id, &api_key).into_result()?;
@@ -144,21 +142,13 @@ pub async fn save_credential(
     let credit = ssr::test(&state.upstream, &cred).await?;
     drop(cred);
     let mut api_key = api_key;
-    let key = api_key.trim();
-    let sealed = state.upstream.keyring.seal(
-        Purpose::UpstreamCredential,
-        &credential_owner(account),
-        key.as_bytes(),
+    let new = sealed_credential(
+        &state.upstream.keyring,
+        account,
+        api_id.trim(),
+        api_key.trim(),
+        format!("Luna Node accepted the key (credit ${credit:.2})."),
     );
-    let new = NewCredential {
-        user_id: account,
-        api_id: api_id.trim().to_owned(),
-        sealed,
-        key_last4: last4(key),
-        key_fingerprint: fingerprint(key),
-        tested_ok: true,
-        test_message: format!("Luna Node accepted the key (credit ${credit:.2})."),
-    };
     // The argument's copy of the key is wiped as soon as it is sealed.
     zeroize::Zeroize::zeroize(&mut api_key);
     grant

@@ -58,6 +58,30 @@ pub fn fingerprint(key: &str) -> String {
         .join(":")
 }
 
+/// A credential ready to store: `api_key` sealed for `account`, with its last four
+/// characters and fingerprint. The one place a key is turned into a stored row.
+pub fn sealed_credential(
+    keyring: &Keyring,
+    account: UserId,
+    api_id: &str,
+    api_key: &str,
+    test_message: String,
+) -> super::store::NewCredential {
+    super::store::NewCredential {
+        user_id: account,
+        api_id: api_id.to_owned(),
+        sealed: keyring.seal(
+            Purpose::UpstreamCredential,
+            &credential_owner(account),
+            api_key.as_bytes(),
+        ),
+        key_last4: last4(api_key),
+        key_fingerprint: fingerprint(api_key),
+        tested_ok: true,
+        test_message,
+    }
+}
+
 /// The user-facing error for an upstream failure. `what` names the thing the request was
 /// about (`The virtual machine`), for "not found".
 pub fn upstream_error(e: UpstreamError, what: &str) -> AppError {

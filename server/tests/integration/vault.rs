@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::error::AppError;
+use app::server::upstream::sealed_credential;
 use app::server::vault::{credential_owner, rotate, Keyring, Purpose, VaultError};
 use lunapanel::emulator::AccountSpec;
 
@@ -335,21 +336,14 @@ async fn rotation_under_load_fails_no_request() {
             )
             .await
             .unwrap();
-        let k = key('Q');
         store
-            .put_credential(app::server::store::NewCredential {
-                user_id: user.id,
-                api_id: "qqqqqqqqqqqqqqqq".into(),
-                sealed: keyring.seal(
-                    Purpose::UpstreamCredential,
-                    &credential_owner(user.id),
-                    k.as_bytes(),
-                ),
-                key_last4: "QQQQ".into(),
-                key_fingerprint: "x".into(),
-                tested_ok: true,
-                test_message: String::new(),
-            })
+            .put_credential(sealed_credential(
+                &keyring,
+                user.id,
+                "qqqqqqqqqqqqqqqq",
+                &key('Q'),
+                String::new(),
+            ))
             .await
             .unwrap();
     }

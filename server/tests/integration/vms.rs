@@ -329,31 +329,37 @@ async fn many_open_pages_share_one_poller() {
 
     // A VM created elsewhere shows up on the stream without any request from the page.
     let streams = watch(&panel, &c, 1).await;
-    let upstream =
-        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
-    let created = upstream
-        .vm_create(
-            &cred(ID_A, 'A'),
-            &api::VmCreate {
-                hostname: "outside".into(),
-                plan_id: "s.1".into(),
-                image_id: Some("1000".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let created = make_vm_elsewhere(&panel, "outside", "s.1").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let s = snapshot(&panel, &c).await;
-    assert!(s.vms.iter().any(|v| v.vm_id == created.vm_id));
+    assert!(s.vms.iter().any(|v| v.vm_id == created));
     for h in streams {
         h.abort();
     }
     panel.stop().await;
 }
 
-fn panel_upstream(panel: &Panel) -> String {
-    panel.state.upstream.client.base_url().to_owned()
+/// Creates a VM for account A straight through the panel's upstream, as another tool
+/// would (so the panel hears of it only by polling); returns its id.
+async fn make_vm_elsewhere(panel: &Panel, hostname: &str, plan: &str) -> String {
+    let upstream = app::server::lunanode::LunaNode::new(
+        panel.state.upstream.client.base_url(),
+        Default::default(),
+    )
+    .unwrap();
+    upstream
+        .vm_create(
+            &cred(ID_A, 'A'),
+            &api::VmCreate {
+                hostname: hostname.into(),
+                plan_id: plan.into(),
+                image_id: Some("1000".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .vm_id
 }
 
 /// REL-7.x: Luna Node down → a clear 503 and the banner; nothing lost in the panel.
@@ -401,23 +407,16 @@ async fn upstream_down_shows_a_banner_and_loses_nothing() {
         .unwrap()
         .is_none());
     // With a stored key, pages get a 503 with what to do, and the banner appears.
-    let keyring = &panel.state.upstream.keyring;
     panel
         .state
         .store
-        .put_credential(app::server::store::NewCredential {
-            user_id: user.id,
-            api_id: ID_A.into(),
-            sealed: keyring.seal(
-                app::server::vault::Purpose::UpstreamCredential,
-                &app::server::vault::credential_owner(user.id),
-                key('A').as_bytes(),
-            ),
-            key_last4: "AAAA".into(),
-            key_fingerprint: "x".into(),
-            tested_ok: true,
-            test_message: String::new(),
-        })
+        .put_credential(app::server::upstream::sealed_credential(
+            &panel.state.upstream.keyring,
+            user.id,
+            ID_A,
+            &key('A'),
+            String::new(),
+        ))
         .await
         .unwrap();
     let started = Instant::now();
@@ -468,21 +467,8 @@ async fn hostile_hostnames_render_as_text() {
     let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
     let c = panel.owner("a@example.com").await;
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
-    let upstream =
-        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
     let evil = "<img src=x onerror=alert(1)>";
-    upstream
-        .vm_create(
-            &cred(ID_A, 'A'),
-            &api::VmCreate {
-                hostname: evil.into(),
-                plan_id: "s.1".into(),
-                image_id: Some("1000".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    make_vm_elsewhere(&panel, evil, "s.1").await;
     let html = c
         .get(format!("{}/vms", panel.base))
         .send()
@@ -506,21 +492,8 @@ async fn every_vm_page_renders_on_the_server() {
     let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
     let c = panel.owner("a@example.com").await;
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
-    let upstream =
-        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
-    let vm = upstream
-        .vm_create(
-            &cred(ID_A, 'A'),
-            &api::VmCreate {
-                hostname: "rendered-vm".into(),
-                plan_id: "m.2".into(),
-                image_id: Some("1000".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let detail = format!("/vms/{}", vm.vm_id);
+    let vm = make_vm_elsewhere(&panel, "rendered-vm", "m.2").await;
+    let detail = format!("/vms/{vm}");
     for (page, expected) in [
         ("/", "Luna Node account"),
         ("/vms", "rendered-vm"),
@@ -566,26 +539,13 @@ async fn a_stale_list_is_refreshed_on_opening() {
     let c = panel.owner("a@example.com").await;
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     assert!(snapshot(&panel, &c).await.vms.is_empty());
-    let upstream =
-        app::server::lunanode::LunaNode::new(&panel_upstream(&panel), Default::default()).unwrap();
-    let made = upstream
-        .vm_create(
-            &cred(ID_A, 'A'),
-            &api::VmCreate {
-                hostname: "made-elsewhere".into(),
-                plan_id: "s.1".into(),
-                image_id: Some("1000".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let made = make_vm_elsewhere(&panel, "made-elsewhere", "s.1").await;
     // Fresh: the cached list is served as it is.
     assert!(snapshot(&panel, &c).await.vms.is_empty());
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let before = emu.calls("vm/list");
     let s = snapshot(&panel, &c).await;
-    assert!(s.vms.iter().any(|v| v.vm_id == made.vm_id), "{s:?}");
+    assert!(s.vms.iter().any(|v| v.vm_id == made), "{s:?}");
     assert_eq!(
         emu.calls("vm/list"),
         before + 1,
