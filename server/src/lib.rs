@@ -261,12 +261,23 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The app's routes, listed once per process. Listing runs the app with resource loading
+/// suppressed through a process-global flag (leptos_server's `SuppressResourceLoad`): a
+/// resource first polled while another router is being built would wait forever
+/// (leptos-rs/leptos#4773). Several panels in one process (the integration tests) would
+/// hit that; one listing, finished before any panel serves, cannot.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP application.
 pub fn router(prepared: &Prepared) -> Router {
     let options = leptos_options(&prepared.config);
     let state = prepared.state.clone();
     let context = move || provide_context(state.clone());
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
         .with_state(prepared.state.clone());

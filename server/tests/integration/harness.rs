@@ -148,6 +148,8 @@ impl Panel {
             .cookie_store(true)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            // A response that never ends fails its test instead of stalling the run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()
     }
@@ -156,6 +158,8 @@ impl Panel {
     pub fn bare_client(&self) -> Client {
         Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A response that never ends fails its test instead of stalling the run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()
     }

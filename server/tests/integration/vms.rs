@@ -525,6 +525,48 @@ async fn every_vm_page_renders_on_the_server() {
     panel.stop().await;
 }
 
+/// Another panel starting in the same process never stalls a page being rendered: listing
+/// the routes suppresses resource loading process-wide (leptos-rs/leptos#4773), so it
+/// happens once, before any panel serves. Before that, this stalled a page for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_panel_starting_never_stalls_another_panels_pages() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    make_vm_elsewhere(&panel, "steady-vm", "m.2").await;
+    let starting = tokio::spawn(async {
+        for _ in 0..24 {
+            Panel::start(Db::Sqlite).await.stop().await;
+        }
+    });
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        let (c, url) = (c.clone(), format!("{}/vms", panel.base));
+        let starting = starting.abort_handle();
+        readers.push(tokio::spawn(async move {
+            let mut pages = 0;
+            while !starting.is_finished() || pages < 10 {
+                let html = c
+                    .get(&url)
+                    .timeout(Duration::from_secs(20))
+                    .send()
+                    .await
+                    .expect("the page answers")
+                    .text()
+                    .await
+                    .expect("the page finishes");
+                assert!(html.contains("steady-vm"), "page {pages} lacks the VM");
+                pages += 1;
+            }
+        }));
+    }
+    for r in readers {
+        r.await.unwrap();
+    }
+    starting.await.unwrap();
+    panel.stop().await;
+}
+
 /// Opening the list after a quiet spell asks Luna Node again, so a VM made elsewhere shows
 /// without waiting for the slow poll.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
