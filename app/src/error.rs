@@ -103,6 +103,14 @@ pub enum AppError {
         problem: UpstreamProblem,
         message: String,
     },
+    /// A suspended customer tried to change something.
+    #[error(
+        "Your account is suspended: you can look, but not make changes. Contact your provider."
+    )]
+    Suspended,
+    /// A customer's quota would be exceeded; says which limit.
+    #[error("{0}")]
+    Quota(String),
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -145,7 +153,8 @@ impl AppError {
         match self {
             AppError::Validation(_) => 422,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Suspended => 403,
+            AppError::Quota(_) => 409,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) | AppError::NoCredential => 409,
             AppError::Upstream { problem, .. } => match problem {

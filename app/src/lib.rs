@@ -16,6 +16,7 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod tenancy;
 pub mod types;
 pub mod validate;
 pub mod vm;
@@ -32,6 +33,7 @@ use crate::pages::{
     admin::AdminPage,
     api_key::ApiKeyPage,
     catalog::{PlansPage, RegionsPage},
+    customers::{BrandingPage, CustomerPage, CustomersPage},
     not_found::NotFound,
     overview::OverviewPage,
     sign_in::SignInPage,
@@ -151,6 +153,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />
+                    <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("customers/:id") view=CustomerPage />
+                    <Route path=path!("branding") view=BrandingPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -10,6 +10,11 @@ pub enum Role {
     Admin,
     /// Runs their own Luna Node account.
     Owner,
+    /// An owner who also serves customers of their own on top of their account.
+    Reseller,
+    /// Belongs to one reseller; has no credential and acts through the reseller's, on what
+    /// the reseller assigned and allowed.
+    Customer,
 }
 
 impl Role {
@@ -17,6 +22,8 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Owner => "owner",
+            Role::Reseller => "reseller",
+            Role::Customer => "customer",
         }
     }
 
@@ -24,6 +31,8 @@ impl Role {
         match self {
             Role::Admin => "Administrator",
             Role::Owner => "Account owner",
+            Role::Reseller => "Reseller",
+            Role::Customer => "Customer",
         }
     }
 }
@@ -35,6 +44,8 @@ impl std::str::FromStr for Role {
         match s {
             "admin" => Ok(Role::Admin),
             "owner" => Ok(Role::Owner),
+            "reseller" => Ok(Role::Reseller),
+            "customer" => Ok(Role::Customer),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -52,6 +63,14 @@ pub struct SessionUser {
 impl SessionUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    pub fn is_reseller(&self) -> bool {
+        self.role == Role::Reseller
+    }
+
+    pub fn is_customer(&self) -> bool {
+        self.role == Role::Customer
     }
 }
 
@@ -80,6 +99,10 @@ pub struct PanelInfo {
     pub has_credential: bool,
     /// The last trouble with Luna Node for this account, while it lasts (the banner).
     pub upstream: Option<UpstreamHealth>,
+    /// For a customer: their reseller's branding (they never see "Luna Node").
+    pub branding: Option<crate::tenancy::Branding>,
+    /// The reseller really signed in while they view the panel as this customer.
+    pub viewing_as_by: Option<SessionUser>,
 }
 
 /// Trouble talking to Luna Node, as the banner shows it.
@@ -160,7 +183,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for role in [Role::Admin, Role::Owner] {
+        for role in [Role::Admin, Role::Owner, Role::Reseller, Role::Customer] {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
         assert!("root".parse::<Role>().is_err());

@@ -43,6 +43,22 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<(), AppEr
     Ok(())
 }
 
+/// Lets an owner serve customers of their own (or takes that away; their customers then
+/// cannot act until they are a reseller again).
+#[server(endpoint = "admin/set_reseller")]
+pub async fn set_reseller(user_id: i64, reseller: bool) -> Result<(), AppError> {
+    use crate::server::context::{require_admin, state};
+    let admin = require_admin()?;
+    state()?.store.set_reseller(user_id, reseller).await?;
+    tracing::info!(
+        admin_id = admin.id,
+        user_id,
+        reseller,
+        "reseller status changed"
+    );
+    Ok(())
+}
+
 /// Makes a single-use invite link. The token exists only in the returned link.
 #[server(endpoint = "admin/create_invite")]
 pub async fn create_invite() -> Result<NewInvite, AppError> {

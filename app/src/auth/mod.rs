@@ -38,16 +38,23 @@ pub use ssr::token_hash;
 /// Who is signed in, and how the panel runs.
 #[server(endpoint = "panel_info")]
 pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
-    use crate::server::context::{signed_in, state};
+    use crate::server::context::{impersonating, signed_in, state};
     let state = state()?;
     let user = signed_in()?;
+    let reseller = impersonating();
     let first_user = user.is_none() && state.store.count_users().await? == 0;
-    let (has_credential, upstream) = match &user {
-        Some(u) => (
-            state.store.credential(u.id).await?.is_some(),
-            state.upstream.health(u.id),
+    // A customer works through their reseller's account and sees the reseller's branding.
+    let account = user.as_ref().map(|u| u.reseller_id.unwrap_or(u.id));
+    let (has_credential, upstream) = match account {
+        Some(a) => (
+            state.store.credential(a).await?.is_some(),
+            state.upstream.health(a),
         ),
         None => (false, None),
+    };
+    let branding = match user.as_ref().and_then(|u| u.reseller_id) {
+        Some(r) => Some(state.store.branding(r).await?.unwrap_or_default()),
+        None => None,
     };
     Ok(PanelInfo {
         user: user.as_ref().map(SessionUser::from),
@@ -57,6 +64,8 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
         demo_sign_in: state.settings.demo_sign_in.clone(),
         has_credential,
         upstream,
+        branding,
+        viewing_as_by: reseller.as_ref().map(SessionUser::from),
     })
 }
 

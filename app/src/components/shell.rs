@@ -7,6 +7,7 @@ use leptos_router::components::{Outlet, Redirect, A};
 use crate::auth::SignOut;
 use crate::components::form::{action_error, ActionError};
 use crate::error::UpstreamProblem;
+use crate::tenancy::{Branding, ViewAs};
 use crate::types::{format_unix, SessionUser, UpstreamHealth};
 use crate::PanelContext;
 
@@ -58,7 +59,11 @@ pub fn ConsoleLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match ctx.info.await {
                     Ok(info) => match info.user {
-                        Some(user) => view! { <Console user demo=info.demo /> }.into_any(),
+                        Some(user) => {
+                            let (branding, viewing_as_by) = (info.branding, info.viewing_as_by);
+                            view! { <Console user demo=info.demo branding viewing_as_by /> }
+                                .into_any()
+                        }
                         None => view! { <Redirect path="/sign-in" /> }.into_any(),
                     },
                     Err(e) => view! { <ErrorPage message=e.to_string() /> }.into_any(),
@@ -73,6 +78,8 @@ pub fn ConsoleLayout() -> impl IntoView {
 struct Banner {
     upstream: Option<UpstreamHealth>,
     has_credential: bool,
+    /// A customer: the provider behind the panel is not named, and the key is not theirs.
+    customer: bool,
 }
 
 /// The banner, kept current through its own resource.
@@ -86,6 +93,7 @@ fn UpstreamBanner() -> impl IntoView {
                     let banner = Banner {
                         upstream: info.upstream,
                         has_credential: info.has_credential,
+                        customer: info.branding.is_some(),
                     };
                     view! { <BannerText banner /> }
                 })
@@ -96,6 +104,21 @@ fn UpstreamBanner() -> impl IntoView {
 
 #[component]
 fn BannerText(banner: Banner) -> impl IntoView {
+    if banner.customer {
+        return match (banner.upstream, banner.has_credential) {
+            (None, true) => ().into_any(),
+            (upstream, _) => view! {
+                <div class="notice notice-warning" role="alert" id="upstream-banner">
+                    <strong>"The cloud is not answering right now. "</strong>
+                    {upstream
+                        .map(|h| format!("Since {}. ", format_unix(h.since)))
+                        .unwrap_or_default()}
+                    "Your servers keep running; try again in a few minutes or contact support."
+                </div>
+            }
+            .into_any(),
+        };
+    }
     match (banner.upstream, banner.has_credential) {
         (Some(h), _) => {
             let title = match h.problem {
@@ -129,16 +152,72 @@ fn BannerText(banner: Banner) -> impl IntoView {
 }
 
 #[component]
-fn Console(user: SessionUser, demo: bool) -> impl IntoView {
+fn Console(
+    user: SessionUser,
+    demo: bool,
+    branding: Option<Branding>,
+    viewing_as_by: Option<SessionUser>,
+) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let menu_open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
     ctx.after_success(sign_out.value(), "/sign-in");
+    let stop_viewing = ServerAction::<ViewAs>::new();
+    ctx.after_success(stop_viewing.value(), "/customers");
     let is_admin = user.is_admin();
+    let is_reseller = user.is_reseller();
+    let is_customer = user.is_customer();
     let close_menu = move |_| menu_open.set(false);
+    let style = branding
+        .as_ref()
+        .map(|b| {
+            format!(
+                "--brand-light: {}; --brand-dark: {};",
+                b.accent_light, b.accent_dark
+            )
+        })
+        .unwrap_or_default();
+    let brand_name = branding
+        .as_ref()
+        .map_or_else(|| "lunapanel".to_owned(), |b| b.panel_name.clone());
+    let logo = match &branding {
+        None => Some("/logo.svg".to_owned()),
+        Some(b) if b.logo_url.is_empty() => None,
+        Some(b) => Some(b.logo_url.clone()),
+    };
+    let support = branding
+        .as_ref()
+        .map(|b| b.support_url.clone())
+        .filter(|u| !u.is_empty());
+    let viewing_banner = viewing_as_by.map(|reseller| {
+        view! {
+            <div class="notice notice-warning" role="alert" id="impersonation-banner">
+                <strong>{format!("Viewing as {} ({}). ", user.display_name, user.email)}</strong>
+                {format!(
+                    "You, {}, see what they see; everything you do is recorded as done by you on their behalf. ",
+                    reseller.display_name,
+                )}
+                <button
+                    type="button"
+                    class="button subtle"
+                    id="stop-viewing"
+                    on:click=move |_| {
+                        stop_viewing.dispatch(ViewAs { customer_id: 0 });
+                    }
+                >
+                    "Stop viewing as this customer"
+                </button>
+            </div>
+        }
+    });
 
     view! {
-        <div class="console" class:menu-open=move || menu_open.get()>
+        <div
+            class="console"
+            class:branded=branding.is_some()
+            style=style
+            class:menu-open=move || menu_open.get()
+        >
             <a class="skip-link" href="#main">
                 "Skip to content"
             </a>
@@ -154,8 +233,8 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                     <span class="menu-label">"Menu"</span>
                 </button>
                 <a class="brand" href="/">
-                    <img src="/logo.svg" alt="" width="28" height="28" />
-                    <span>"lunapanel"</span>
+                    {logo.map(|src| view! { <img src=src alt="" width="28" height="28" /> })}
+                    <span id="brand-name">{brand_name}</span>
                 </a>
                 {demo.then(|| view! { <span class="badge badge-demo">"Demo"</span> })}
                 <div class="topbar-user">
@@ -194,9 +273,25 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                     <li>
                         <A href="/regions">"Regions"</A>
                     </li>
-                    <li>
-                        <A href="/api-key">"API key"</A>
-                    </li>
+                    {(!is_customer)
+                        .then(|| {
+                            view! {
+                                <li>
+                                    <A href="/api-key">"API key"</A>
+                                </li>
+                            }
+                        })}
+                    {is_reseller
+                        .then(|| {
+                            view! {
+                                <li>
+                                    <A href="/customers">"Customers"</A>
+                                </li>
+                                <li>
+                                    <A href="/branding">"Branding"</A>
+                                </li>
+                            }
+                        })}
                     <li>
                         <A href="/account">"Account"</A>
                     </li>
@@ -205,6 +300,16 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                             view! {
                                 <li>
                                     <A href="/admin">"Administration"</A>
+                                </li>
+                            }
+                        })}
+                    {support
+                        .map(|href| {
+                            view! {
+                                <li>
+                                    <a href=href rel="noopener">
+                                        "Support"
+                                    </a>
                                 </li>
                             }
                         })}
@@ -221,6 +326,8 @@ fn Console(user: SessionUser, demo: bool) -> impl IntoView {
                             </div>
                         }
                     })}
+                {viewing_banner}
+                <ActionError error=action_error(stop_viewing.value()) />
                 <UpstreamBanner />
                 <ActionError error=action_error(sign_out.value()) />
                 <Outlet />

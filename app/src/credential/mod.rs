@@ -103,6 +103,10 @@ mod ssr {
 pub async fn get_credential() -> Result<Option<CredentialView>, AppError> {
     use crate::server::context::{require_user, state};
     let user = require_user()?;
+    if user.role == crate::types::Role::Customer {
+        // A customer works through their reseller's key, which is not theirs to see.
+        return Err(AppError::Forbidden);
+    }
     let stored = state()?.store.credential(user.id).await?;
     Ok(stored.as_ref().map(|c| ssr::view(c, None)))
 }

@@ -3,10 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::admin::{list_invites, list_users, CreateInvite, RevokeInvite, SetUserDisabled};
+use crate::admin::{
+    list_invites, list_users, CreateInvite, RevokeInvite, SetReseller, SetUserDisabled,
+};
 use crate::components::form::{action_error, ActionError};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::components::table::DataTable;
+use crate::types::Role;
 use crate::types::{format_unix, InviteSummary, UserSummary};
 use crate::PanelContext;
 
@@ -24,16 +27,21 @@ pub fn AdminPage() -> impl IntoView {
 fn UsersCard() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let toggle = ServerAction::<SetUserDisabled>::new();
-    let users = Resource::new(move || toggle.version().get(), |_| list_users());
+    let reseller = ServerAction::<SetReseller>::new();
+    let users = Resource::new(
+        move || (toggle.version().get(), reseller.version().get()),
+        |_| list_users(),
+    );
     view! {
         <section class="card" aria-labelledby="users-heading">
             <h2 id="users-heading">"Users"</h2>
             <ActionError error=action_error(toggle.value()) />
+            <ActionError error=action_error(reseller.value()) />
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let me = ctx.info.await.ok().and_then(|i| i.user).map(|u| u.id);
                     match users.await {
-                        Ok(list) => view! { <UsersTable list me toggle /> }.into_any(),
+                        Ok(list) => view! { <UsersTable list me toggle reseller /> }.into_any(),
                         Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                     }
                 })}
@@ -47,6 +55,7 @@ fn UsersTable(
     list: Vec<UserSummary>,
     me: Option<i64>,
     toggle: ServerAction<SetUserDisabled>,
+    reseller: ServerAction<SetReseller>,
 ) -> impl IntoView {
     let rows = list
         .into_iter()
@@ -55,6 +64,22 @@ fn UsersTable(
             let (label, disable) = if u.disabled { ("Enable", false) } else { ("Disable", true) };
             let action_label = format!("{label} {}", u.email);
             let email = u.email.clone();
+            let reseller_button = matches!(u.role, Role::Owner | Role::Reseller).then(|| {
+                let make = u.role == Role::Owner;
+                let user_id = u.id;
+                view! {
+                    <button
+                        type="button"
+                        class="button small subtle"
+                        disabled=move || reseller.pending().get()
+                        on:click=move |_| {
+                            reseller.dispatch(SetReseller { user_id, reseller: make });
+                        }
+                    >
+                        {if make { "Make reseller" } else { "Make owner" }}
+                    </button>
+                }
+            });
             view! {
                 <tr data-user=email>
                     <td>{u.display_name}</td>
@@ -69,6 +94,7 @@ fn UsersTable(
                     </td>
                     <td>{format_unix(u.created_at)}</td>
                     <td class="actions">
+                        {reseller_button}
                         {(!is_me).then(|| view! {
                             <button
                                 type="button"

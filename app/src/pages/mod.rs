@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod api_key;
 pub mod catalog;
+pub mod customers;
 pub mod format;
 pub mod not_found;
 pub mod overview;

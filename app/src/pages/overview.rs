@@ -13,18 +13,20 @@ use crate::PanelContext;
 
 /// Credit, VMs by state and the monthly run rate of the Luna Node account.
 #[component]
-fn AccountCard() -> impl IntoView {
+fn AccountCard(customer: bool) -> impl IntoView {
     let summary = load_in_browser(get_account_summary);
     view! {
         <section class="card" id="account-summary">
-            <h2>"Luna Node account"</h2>
+            <h2>{if customer { "Your servers" } else { "Luna Node account" }}</h2>
                 {move || {
                     match summary.get() {
                         None => view! { <Loading /> }.into_any(),
                         Some(Ok(s)) => view! {
                             <dl class="facts">
-                                <dt>"Credit"</dt>
-                                <dd>{usd(s.credit)}</dd>
+                                {s.credit.map(|c| view! {
+                                    <dt>"Credit"</dt>
+                                    <dd>{usd(c)}</dd>
+                                })}
                                 <dt>"Virtual machines"</dt>
                                 <dd>
                                     {format!("{} ({} online, {} stopped or shelved, {} changing)", s.vms, s.online, s.offline, s.changing)}
@@ -62,7 +64,7 @@ pub fn OverviewPage() -> impl IntoView {
                 Some(view! {
                     <h1>"Welcome, " {user.display_name.clone()}</h1>
                     <div class="cards">
-                        <AccountCard />
+                        <AccountCard customer=user.is_customer() />
                         <section class="card">
                             <h2>"Your account"</h2>
                             <dl class="facts">

@@ -3,21 +3,40 @@
 //! [`Grant`] through which alone an upstream call can be made. Mutations made through a grant
 //! are audited (one row: `pending` before the call, settled after).
 //!
-//! Today a signed-in user acts on their own account. Tenancy (resellers and their customers)
-//! adds customer scoping here, in [`authorize`], and nowhere else.
+//! Owners, resellers and the admin act on their own account. A customer acts on their
+//! reseller's account, and only on what the ledger says is theirs: every resource id a
+//! function touches (the target and the secondary references: image, plan, region, network,
+//! security groups, scripts, SSH keys, floating IP…) is checked here before anything else
+//! happens, and someone else's id answers *not found* with no upstream call (SEC-6.x).
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::all as upstream_actions;
 use super::lunanode::Action;
 use super::store::{AuditEntry, Outcome, User, UserId};
 use crate::error::{AppError, UpstreamProblem};
+use crate::tenancy::CustomerPolicy;
 use crate::types::Role;
 
 /// Panel actions that are not Luna Node API actions but are authorized and audited the same
 /// way.
-pub const PANEL_ACTIONS: &[&str] = &["credential/save", "credential/delete", "credential/test"];
+pub const PANEL_ACTIONS: &[&str] = &[
+    "credential/save",
+    "credential/delete",
+    "credential/test",
+    "customer/create",
+    "customer/invite",
+    "customer/suspend",
+    "customer/delete",
+    "customer/assign",
+    "customer/unassign",
+    "customer/policy",
+    "customer/view_as",
+    "branding/save",
+];
 
 /// What an action is about; becomes the audit row's target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,18 +45,119 @@ pub enum Target {
     Account,
     Vm(String),
     SshKey(String),
+    Image(String),
+    Plan(String),
+    Region(String),
+    Volume(String),
+    Network(String),
+    SecurityGroup(String),
+    Script(String),
+    FloatingIp(String),
+    /// One of a reseller's customers.
+    Customer(UserId),
 }
 
 impl Target {
+    /// The ledger kind and id (`None` for the account, plans and regions, which are not
+    /// owned but allowed).
+    pub fn ledger(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            Target::Account | Target::Plan(_) | Target::Region(_) | Target::Customer(_) => {
+                return None
+            }
+            Target::Vm(id) => ("vm", id),
+            Target::SshKey(id) => ("sshkey", id),
+            Target::Image(id) => ("image", id),
+            Target::Volume(id) => ("volume", id),
+            Target::Network(id) => ("network", id),
+            Target::SecurityGroup(id) => ("securitygroup", id),
+            Target::Script(id) => ("script", id),
+            Target::FloatingIp(id) => ("floating", id),
+        })
+    }
+
+    /// What "not found" names.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Target::Account => "The account",
+            Target::Vm(_) => "The virtual machine",
+            Target::SshKey(_) => "The SSH key",
+            Target::Image(_) => "The image",
+            Target::Plan(_) => "The plan",
+            Target::Region(_) => "The region",
+            Target::Volume(_) => "The volume",
+            Target::Network(_) => "The network",
+            Target::SecurityGroup(_) => "The security group",
+            Target::Script(_) => "The startup script",
+            Target::FloatingIp(_) => "The floating IP",
+            Target::Customer(_) => "The customer",
+        }
+    }
+
     fn audit_text(&self) -> String {
         // Ids come from users: keep the audit text one line (log injection, SEC-5.3).
         let clean = |s: &str| s.escape_debug().to_string();
         match self {
             Target::Account => String::new(),
-            Target::Vm(id) => format!("vm:{}", clean(id)),
-            Target::SshKey(id) => format!("sshkey:{}", clean(id)),
+            Target::Plan(id) => format!("plan:{}", clean(id)),
+            Target::Region(id) => format!("region:{}", clean(id)),
+            Target::Customer(id) => format!("customer:{id}"),
+            other => match other.ledger() {
+                Some((kind, id)) => format!("{kind}:{}", clean(id)),
+                None => String::new(),
+            },
         }
     }
+}
+
+/// What a customer's grant may see and use: their policy and the ledger of their
+/// reseller's account.
+#[derive(Debug)]
+pub struct CustomerScope {
+    pub customer: UserId,
+    pub policy: CustomerPolicy,
+    pub suspended: bool,
+    /// (kind, id) assigned to this customer.
+    owned: HashSet<(String, String)>,
+    /// (kind, id) assigned to any customer of the account.
+    assigned: HashSet<(String, String)>,
+}
+
+impl CustomerScope {
+    /// Whether the customer may use `target`: their own resources; plans, regions and
+    /// images the reseller allows (an image another customer owns is never allowed).
+    pub fn may_use(&self, target: &Target) -> bool {
+        match target {
+            Target::Account => true,
+            Target::Plan(id) => self.policy.allows_plan(id),
+            Target::Region(code) => self.policy.allows_region(code),
+            Target::Image(id) => {
+                let key = ("image".to_owned(), id.clone());
+                self.owned.contains(&key)
+                    || (!self.assigned.contains(&key) && self.policy.allows_image(id))
+            }
+            other => match other.ledger() {
+                Some((kind, id)) => self.owned.contains(&(kind.to_owned(), id.to_owned())),
+                None => false,
+            },
+        }
+    }
+
+    /// Ids of `kind` this customer owns.
+    pub fn owned<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.owned
+            .iter()
+            .filter(move |(k, _)| k == kind)
+            .map(|(_, id)| id.as_str())
+    }
+}
+
+/// Whose view a grant has of the account.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// The account's owner (or reseller, or the admin on their own account): everything.
+    Whole,
+    Customer(Arc<CustomerScope>),
 }
 
 /// Who asked, from where.
@@ -76,6 +196,9 @@ pub struct Grant {
     pub actor: User,
     /// Whose Luna Node account (and credential) the action uses.
     pub account: UserId,
+    pub scope: Scope,
+    /// The reseller viewing as this customer, if any.
+    pub impersonator: Option<UserId>,
     action: &'static str,
     target: Target,
     meta: RequestMeta,
@@ -87,28 +210,97 @@ pub struct Grant {
 /// any `.await` of the server function (it reads the request context); further decisions in
 /// the same function go through [`Grant::also`].
 pub async fn authorize(action: &'static str, target: Target) -> Result<Grant, AppError> {
-    authorize_as(require_user()?, state()?, request_meta(), action, target)
+    authorize_refs(action, target, Vec::new()).await
+}
+
+/// [`authorize`] for a function that also uses other resources (`refs`): the image of a
+/// reimage, the plan of a resize, everything a new VM is made with.
+pub async fn authorize_refs(
+    action: &'static str,
+    target: Target,
+    refs: Vec<Target>,
+) -> Result<Grant, AppError> {
+    let (actor, state, meta) = (require_user()?, state()?, request_meta());
+    let impersonator = super::context::impersonator();
+    authorize_as(actor, state, meta, action, target, refs)
+        .await
+        .map(|mut g| {
+            g.impersonator = impersonator;
+            g
+        })
 }
 
 /// [`authorize`] for callers outside a server function (the live-status stream): the same
 /// decision from an explicit actor, state and request.
-pub fn authorize_as(
+pub async fn authorize_as(
     actor: User,
     state: ServerState,
     meta: RequestMeta,
     action: &'static str,
     target: Target,
+    refs: Vec<Target>,
 ) -> Result<Grant, AppError> {
-    let known =
-        upstream_actions().iter().any(|a| a.path == action) || PANEL_ACTIONS.contains(&action);
-    if !known {
+    let upstream = upstream_actions().into_iter().find(|a| a.path == action);
+    if upstream.is_none() && !PANEL_ACTIONS.contains(&action) {
         return Err(internal(format!("authorize: undeclared action {action}")));
     }
-    let account = match actor.role {
-        Role::Admin | Role::Owner => actor.id,
+    let (account, scope) = match actor.role {
+        Role::Admin | Role::Owner | Role::Reseller => (actor.id, Scope::Whole),
+        Role::Customer => {
+            let Some(reseller) = actor.reseller_id else {
+                return Err(internal(format!("customer {} has no reseller", actor.id)));
+            };
+            let Some(upstream) = upstream else {
+                // The credential and other panel actions are the reseller's alone.
+                return Err(AppError::Forbidden);
+            };
+            // A reseller who was disabled or stopped being a reseller takes their
+            // customers' access with them.
+            match state.store.user_by_id(reseller).await? {
+                Some(r) if r.role == Role::Reseller && !r.disabled => {}
+                _ => return Err(AppError::Forbidden),
+            }
+            let policy = state
+                .store
+                .customer_policy(actor.id)
+                .await?
+                .unwrap_or_default();
+            if !policy.allows(action) {
+                return Err(AppError::Forbidden);
+            }
+            if actor.suspended && !upstream.read {
+                return Err(AppError::Suspended);
+            }
+            let ledger = state.store.assignments(reseller, None).await?;
+            let mut scope = CustomerScope {
+                customer: actor.id,
+                policy,
+                suspended: actor.suspended,
+                owned: HashSet::new(),
+                assigned: HashSet::new(),
+            };
+            for a in ledger {
+                let key = (a.kind, a.resource_id);
+                if a.customer_id == actor.id {
+                    scope.owned.insert(key.clone());
+                }
+                scope.assigned.insert(key);
+            }
+            // Someone else's id (or one that does not exist) is simply not found: nothing
+            // reaches Luna Node.
+            if let Some(t) = std::iter::once(&target)
+                .chain(refs.iter())
+                .find(|t| !scope.may_use(t))
+            {
+                return Err(AppError::NotFound(t.what().into()));
+            }
+            (reseller, Scope::Customer(Arc::new(scope)))
+        }
     };
     Ok(Grant {
         account,
+        scope,
+        impersonator: None,
         action,
         target,
         meta,
@@ -144,14 +336,86 @@ impl Grant {
     /// Another decision for the same caller and request: for server functions that touch
     /// several things. Needs no request context, so it works after an `.await` (where, in
     /// server rendering, the context is no longer reachable).
-    pub fn also(&self, action: &'static str, target: Target) -> Result<Grant, AppError> {
-        authorize_as(
+    pub async fn also(&self, action: &'static str, target: Target) -> Result<Grant, AppError> {
+        self.also_refs(action, target, Vec::new()).await
+    }
+
+    /// [`Grant::also`] with secondary references.
+    pub async fn also_refs(
+        &self,
+        action: &'static str,
+        target: Target,
+        refs: Vec<Target>,
+    ) -> Result<Grant, AppError> {
+        let mut g = authorize_as(
             self.actor.clone(),
             self.state.clone(),
             self.meta.clone(),
             action,
             target,
+            refs,
         )
+        .await?;
+        g.impersonator = self.impersonator;
+        Ok(g)
+    }
+
+    /// The customer's view, if this grant is a customer's.
+    pub fn customer(&self) -> Option<&CustomerScope> {
+        match &self.scope {
+            Scope::Whole => None,
+            Scope::Customer(c) => Some(c),
+        }
+    }
+
+    /// Whether this grant may see the account's resource `(kind, id)`.
+    pub fn sees(&self, kind: &str, id: &str) -> bool {
+        match &self.scope {
+            Scope::Whole => true,
+            Scope::Customer(c) => c.owned.contains(&(kind.to_owned(), id.to_owned())),
+        }
+    }
+
+    /// Whether this grant may use `target` (lists of choices are filtered with it).
+    pub fn may_use(&self, target: &Target) -> bool {
+        match &self.scope {
+            Scope::Whole => true,
+            Scope::Customer(c) => c.may_use(target),
+        }
+    }
+
+    /// Forgets a resource this grant just deleted from the ledger (whoever owned it). A
+    /// failure is logged: the drift view shows the stale entry.
+    pub async fn release(&self, kind: &str, resource_id: &str) {
+        if let Err(e) = self
+            .state
+            .store
+            .unassign(self.account, kind, resource_id)
+            .await
+        {
+            tracing::warn!(error = %e, kind, "could not release a deleted resource");
+        }
+    }
+
+    /// The VM list as this grant may see it.
+    pub fn filter_snapshot(&self, snapshot: &crate::vm::VmSnapshot) -> crate::vm::VmSnapshot {
+        let mut s = snapshot.clone();
+        if self.customer().is_some() {
+            s.vms.retain(|v| self.sees("vm", &v.vm_id));
+        }
+        s
+    }
+
+    /// Records that a resource this grant just made is the acting customer's (nothing for
+    /// everyone else: what they make is their account's own).
+    pub async fn claim(&self, kind: &str, resource_id: &str) -> Result<(), AppError> {
+        if let Scope::Customer(c) = &self.scope {
+            self.state
+                .store
+                .assign(self.account, kind, resource_id, c.customer)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Makes the upstream call this grant is for. `what` names the target in "not found".
@@ -198,6 +462,7 @@ impl Grant {
                 outcome: Outcome::Pending,
                 error_class: None,
                 ip: self.meta.ip.clone(),
+                impersonator_user_id: self.impersonator,
             })
             .await?)
     }

@@ -371,12 +371,15 @@ pub async fn vm_events(
     };
     let meta = super::authz::RequestMeta::from_parts(&parts);
     let grant = match super::authz::authorize_as(
-        actor,
+        actor.clone(),
         state.clone(),
-        meta,
+        meta.clone(),
         "vm/list",
         super::authz::Target::Account,
-    ) {
+        Vec::new(),
+    )
+    .await
+    {
         Ok(g) => g,
         Err(e) => {
             let status =
@@ -385,12 +388,34 @@ pub async fn vm_events(
         }
     };
     let rx = state.live.subscribe(grant.account);
+    let customer = grant.customer().is_some();
     let stream = tokio_stream::wrappers::WatchStream::new(rx)
         .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
-        .map(|snapshot| {
+        .then(move |snapshot| {
+            let (actor, state, meta) = (actor.clone(), state.clone(), meta.clone());
+            async move {
+                if !customer {
+                    return Ok((*snapshot).clone());
+                }
+                // A customer's view is decided afresh for every change: a VM assigned or
+                // released meanwhile appears or disappears, a suspension shows at once.
+                let grant = super::authz::authorize_as(
+                    actor,
+                    state,
+                    meta,
+                    "vm/list",
+                    super::authz::Target::Account,
+                    Vec::new(),
+                )
+                .await?;
+                Ok(grant.filter_snapshot(&snapshot))
+            }
+        })
+        .map(|snapshot: Result<VmSnapshot, crate::error::AppError>| {
+            let snapshot = snapshot.map_err(|e| std::io::Error::other(e.to_string()))?;
             Event::default()
                 .event("snapshot")
-                .json_data(&*snapshot)
+                .json_data(&snapshot)
                 .map_err(|e| std::io::Error::other(e.to_string()))
         });
     Sse::new(stream)

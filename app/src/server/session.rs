@@ -39,9 +39,18 @@ pub struct SessionAuth {
     pub seen_at: i64,
 }
 
-/// Request extension set by [`authenticate`]: the signed-in user, if any.
+/// Request extension set by [`authenticate`]: the signed-in user, if any. While a reseller
+/// views as one of their customers, this is the customer.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Option<User>);
+
+/// Request extension set while a reseller views as a customer: the reseller (who really
+/// signed in). Every page shows a banner and every action is audited with them.
+#[derive(Debug, Clone)]
+pub struct Impersonating(pub User);
+
+/// Session key: the customer a reseller is viewing as.
+pub const VIEW_AS_KEY: &str = "view_as";
 
 /// The session cookie's name: `__Host-` prefixed when cookies are Secure (SEC-3.1).
 pub fn cookie_name(secure: bool) -> &'static str {
@@ -177,7 +186,34 @@ pub fn still_valid(
         && now - auth.seen_at < idle
 }
 
+/// The signed-in user, and the customer they view as (a reseller only, and only their own
+/// customer: anything else ends the view).
 async fn resolve(
+    state: &ServerState,
+    session: &Session,
+) -> Result<(Option<User>, Option<Impersonating>), crate::error::AppError> {
+    let Some(user) = resolve_user(state, session).await? else {
+        return Ok((None, None));
+    };
+    let Some(customer_id) = session.get::<i64>(VIEW_AS_KEY).await? else {
+        return Ok((Some(user), None));
+    };
+    match state.store.user_by_id(customer_id).await? {
+        Some(customer)
+            if user.role == crate::types::Role::Reseller
+                && customer.role == crate::types::Role::Customer
+                && customer.reseller_id == Some(user.id) =>
+        {
+            Ok((Some(customer), Some(Impersonating(user))))
+        }
+        _ => {
+            session.remove::<i64>(VIEW_AS_KEY).await?;
+            Ok((Some(user), None))
+        }
+    }
+}
+
+async fn resolve_user(
     state: &ServerState,
     session: &Session,
 ) -> Result<Option<User>, crate::error::AppError> {
@@ -225,8 +261,11 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     match resolve(&state, &session).await {
-        Ok(user) => {
+        Ok((user, impersonating)) => {
             req.extensions_mut().insert(Authenticated(user));
+            if let Some(i) = impersonating {
+                req.extensions_mut().insert(i);
+            }
             next.run(req).await
         }
         Err(e) => {
@@ -257,6 +296,8 @@ mod tests {
             password_hash: PasswordHash(String::new()),
             created_at: 0,
             updated_at: 0,
+            reseller_id: None,
+            suspended: false,
         }
     }
 

@@ -42,6 +42,16 @@ mod ssr {
         authorize(action, target?).await
     }
 
+    /// Authorizes `action` on VM `vm_id` that also uses `refs` (a plan, an image, …).
+    pub async fn on_vm_refs(
+        action: &'static str,
+        vm_id: &str,
+        refs: Vec<Target>,
+    ) -> Result<Grant, AppError> {
+        let target = vm_target(vm_id);
+        crate::server::authz::authorize_refs(action, target?, refs).await
+    }
+
     pub async fn on_account(action: &'static str) -> Result<Grant, AppError> {
         authorize(action, Target::Account).await
     }
@@ -83,19 +93,81 @@ mod ssr {
     }
 
     pub async fn plans(base: &Grant) -> Result<Vec<PlanView>, AppError> {
-        let g = base.also("plan/list", Target::Account)?;
+        let g = base.also("plan/list", Target::Account).await?;
         let plans = g.call(&api::PlanList {}, "The plan list").await?;
-        Ok(plans.plans.into_iter().map(plan_view).collect())
+        Ok(plans
+            .plans
+            .into_iter()
+            .filter(|p| g.may_use(&Target::Plan(p.plan_id.clone())))
+            .map(plan_view)
+            .collect())
     }
 
     pub async fn regions(base: &Grant) -> Result<Vec<RegionView>, AppError> {
-        let g = base.also("region/list", Target::Account)?;
+        let g = base.also("region/list", Target::Account).await?;
         let regions = g.call(&api::RegionList {}, "The region list").await?;
         Ok(regions
             .regions
             .into_iter()
+            .filter(|(code, _)| g.may_use(&Target::Region(code.clone())))
             .map(|(code, name)| RegionView { code, name })
             .collect())
+    }
+
+    /// Refuses a customer's new VM of `plan_id` when it would pass their quota (counted
+    /// from the live list of the VMs they own), before Luna Node is asked.
+    pub async fn check_vm_quota(g: &Grant, plan_id: &str) -> Result<(), AppError> {
+        let Some(customer) = g.customer() else {
+            return Ok(());
+        };
+        let q = customer.policy.quotas.clone();
+        let plan = plans(g)
+            .await?
+            .into_iter()
+            .find(|p| p.plan_id == plan_id)
+            .ok_or_else(|| AppError::NotFound("The plan".into()))?;
+        let mine = g.filter_snapshot(
+            &*g.state()
+                .live
+                .snapshot(g.account, Duration::from_secs(20))
+                .await?,
+        );
+        let vms = mine.vms.len() as u64;
+        let sum = |f: fn(&VmRow) -> Option<u32>| -> u64 {
+            mine.vms.iter().filter_map(f).map(u64::from).sum()
+        };
+        let (vcpu, ram, disk) = (sum(|v| v.vcpu), sum(|v| v.ram_mb), sum(|v| v.disk_gb));
+        let over =
+            |limit: Option<u64>, used: u64, adds: u64| limit.is_some_and(|l| used + adds > l);
+        let message = if over(q.vms.map(u64::from), vms, 1) {
+            format!(
+                "Your plan allows {} servers and you have {vms}.",
+                q.vms.unwrap_or_default()
+            )
+        } else if over(q.vcpu.map(u64::from), vcpu, u64::from(plan.vcpu)) {
+            format!(
+                "This plan needs {} vCPUs; you use {vcpu} of your {}.",
+                plan.vcpu,
+                q.vcpu.unwrap_or_default()
+            )
+        } else if over(q.ram_mb, ram, u64::from(plan.ram_mb)) {
+            format!(
+                "This plan needs {} MB of memory; you use {ram} of your {} MB.",
+                plan.ram_mb,
+                q.ram_mb.unwrap_or_default()
+            )
+        } else if over(q.disk_gb, disk, u64::from(plan.disk_gb)) {
+            format!(
+                "This plan needs {} GB of disk; you use {disk} of your {} GB.",
+                plan.disk_gb,
+                q.disk_gb.unwrap_or_default()
+            )
+        } else {
+            return Ok(());
+        };
+        Err(AppError::Quota(format!(
+            "{message} Choose a smaller plan, delete a server, or ask your provider for more."
+        )))
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
@@ -104,7 +176,7 @@ mod ssr {
 
     /// Checks a confirmation against the VM's real hostname.
     pub async fn confirm_hostname(base: &Grant, vm_id: &str, typed: &str) -> Result<(), AppError> {
-        let g = base.also("vm/info", vm_target(vm_id)?)?;
+        let g = base.also("vm/info", vm_target(vm_id)?).await?;
         let info = g
             .call(
                 &api::VmInfo {
@@ -130,7 +202,7 @@ pub async fn list_vms() -> Result<VmSnapshot, AppError> {
     if g.state().store.credential(g.account).await?.is_none() {
         return Err(AppError::NoCredential);
     }
-    ssr::snapshot(&g).await
+    Ok(g.filter_snapshot(&ssr::snapshot(&g).await?))
 }
 
 /// Everything about one VM, except its login details.
@@ -147,8 +219,8 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
             ssr::VM,
         )
         .await?;
-    let ips_grant = g.also("vm/iplist", ssr::vm_target(&vm_id)?)?;
-    let floating_grant = g.also("floating/list", Target::Account)?;
+    let ips_grant = g.also("vm/iplist", ssr::vm_target(&vm_id)?).await?;
+    let floating_grant = g.also("floating/list", Target::Account).await?;
     let iplist = api::VmIplist {
         vm_id: vm_id.clone(),
     };
@@ -284,17 +356,27 @@ pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, A
 pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let credit_grant = ssr::on_account("billing/credit").await?;
-    let list = credit_grant.also("vm/list", Target::Account)?;
+    let list = ssr::on_account("vm/list").await?;
+    // The account's credit is the reseller's business, not their customers'.
+    let credit_grant = match list.customer() {
+        Some(_) => None,
+        None => Some(list.also("billing/credit", Target::Account).await?),
+    };
     if list.state().store.credential(list.account).await?.is_none() {
         return Err(AppError::NoCredential);
     }
-    let (credit, snapshot, plans) = futures::join!(
-        credit_grant.call(&api::BillingCredit {}, "The account"),
-        ssr::snapshot(&list),
-        ssr::plans(&list),
-    );
-    let (credit, snapshot, plans) = (credit?, snapshot?, plans.unwrap_or_default());
+    let credit = async {
+        match &credit_grant {
+            Some(g) => g
+                .call(&api::BillingCredit {}, "The account")
+                .await
+                .map(|c| Some(c.credit)),
+            None => Ok(None),
+        }
+    };
+    let (credit, snapshot, plans) = futures::join!(credit, ssr::snapshot(&list), ssr::plans(&list));
+    let (credit, plans) = (credit?, plans.unwrap_or_default());
+    let snapshot = list.filter_snapshot(&snapshot?);
     let price = |plan: &str| {
         plans
             .iter()
@@ -309,7 +391,7 @@ pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
             .count()
     };
     Ok(AccountSummary {
-        credit: credit.credit,
+        credit,
         vms: snapshot.vms.len(),
         online: count("Online"),
         offline: count("Offline") + count("Shelved"),
@@ -338,14 +420,15 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let images = ssr::on_account("image/list").await?;
-    let volumes = images.also("volume/list", Target::Account)?;
-    let networks = images.also("network/list", Target::Account)?;
-    let groups = images.also("securitygroup/list", Target::Account)?;
-    let scripts = images.also("script/list", Target::Account)?;
-    let keys = images.also("sshkey/list", Target::Account)?;
-    let floating = images.also("floating/list", Target::Account)?;
+    let volumes = images.also("volume/list", Target::Account).await?;
+    let networks = images.also("network/list", Target::Account).await?;
+    let groups = images.also("securitygroup/list", Target::Account).await?;
+    let scripts = images.also("script/list", Target::Account).await?;
+    let keys = images.also("sshkey/list", Target::Account).await?;
+    let floating = images.also("floating/list", Target::Account).await?;
     let (plans, regions) = futures::join!(ssr::plans(&images), ssr::regions(&images));
     let (plans, regions) = (plans?, regions?);
+    let scope = images.clone();
     let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
         images.call(&api::ImageList { region: None }, "The image list"),
         volumes.call(&api::VolumeList { region: None }, "The volume list"),
@@ -362,6 +445,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
             .images
             .into_iter()
             .filter(|i| i.status == "active" || i.status.is_empty())
+            .filter(|i| scope.may_use(&Target::Image(i.image_id.clone())))
             .map(|i| ImageChoice {
                 public: i.is_public(),
                 image_id: i.image_id,
@@ -372,7 +456,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         volumes: volumes?
             .volumes
             .into_iter()
-            .filter(|v| v.status == "available")
+            .filter(|v| v.status == "available" && scope.sees("volume", &v.id))
             .map(|v| RegionalChoice {
                 id: v.id,
                 name: v.name,
@@ -382,6 +466,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         networks: networks?
             .networks
             .into_iter()
+            .filter(|n| scope.sees("network", &n.net_id))
             .map(|n| RegionalChoice {
                 id: n.net_id,
                 name: format!("{} ({})", n.name, n.subnet),
@@ -391,6 +476,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         security_groups: groups?
             .securitygroups
             .into_iter()
+            .filter(|g| scope.sees("securitygroup", &g.securitygroup_id))
             .map(|g| RegionalChoice {
                 id: g.securitygroup_id,
                 name: g.name,
@@ -400,6 +486,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         scripts: scripts?
             .scripts
             .into_iter()
+            .filter(|s| scope.sees("script", &s.id))
             .map(|s| NamedId {
                 id: s.id,
                 name: s.name,
@@ -408,6 +495,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         ssh_keys: keys?
             .keys
             .into_iter()
+            .filter(|k| scope.sees("sshkey", &k.id))
             .map(|k| NamedId {
                 id: k.id,
                 name: k.name,
@@ -416,7 +504,7 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         floating_ips: floating?
             .ips
             .into_iter()
-            .filter(|f| f.attached_id.is_empty())
+            .filter(|f| f.attached_id.is_empty() && scope.sees("floating", &f.ip))
             .map(|f| RegionalChoice {
                 id: f.ip.clone(),
                 name: f.ip,
@@ -430,8 +518,28 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
 #[server(endpoint = "vms/create")]
 pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     use crate::error::FieldErrors;
+    use crate::server::authz::{authorize_refs, Target};
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_account("vm/create").await?;
+    // Everything the VM is made with is checked along with the action.
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut refs = vec![Target::Plan(vm.plan_id.trim().to_owned())];
+    refs.extend(opt(&vm.region).map(Target::Region));
+    match vm.boot.split_once(':') {
+        Some(("image", id)) if !id.is_empty() => refs.push(Target::Image(id.to_owned())),
+        Some(("volume", id)) if !id.is_empty() => refs.push(Target::Volume(id.to_owned())),
+        _ => {}
+    }
+    refs.extend(opt(&vm.net_id).map(Target::Network));
+    refs.extend(opt(&vm.floating_ip).map(Target::FloatingIp));
+    refs.extend(
+        vm.security_groups
+            .iter()
+            .cloned()
+            .map(Target::SecurityGroup),
+    );
+    refs.extend(vm.scripts.iter().cloned().map(Target::Script));
+    refs.extend(vm.ssh_keys.iter().cloned().map(Target::SshKey));
+    let g = authorize_refs("vm/create", Target::Account, refs).await?;
     let mut errors = FieldErrors::new();
     if let Err(e) = check_hostname(&vm.hostname) {
         errors.add("hostname", e);
@@ -454,7 +562,9 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
         errors.add("affinity_group", "At most 64 characters.");
     }
     errors.into_result()?;
-    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    if g.customer().is_some() {
+        ssr::check_vm_quota(&g, vm.plan_id.trim()).await?;
+    }
     let created = g
         .call(
             &api::VmCreate {
@@ -475,6 +585,8 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
             "The chosen image, plan or region",
         )
         .await?;
+    // Recorded in the same step: a customer's new VM is theirs from the first moment.
+    g.claim("vm", &created.vm_id).await?;
     ssr::kick(&g, &created.vm_id);
     Ok(created.vm_id)
 }
@@ -520,6 +632,7 @@ pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
         ssr::VM,
     )
     .await?;
+    g.release("vm", &vm_id).await;
     ssr::kick(&g, &vm_id);
     Ok(())
 }
@@ -545,8 +658,10 @@ pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> 
 /// Moves a VM to another plan.
 #[server(endpoint = "vms/resize")]
 pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/resize", &vm_id).await?;
+    let plan = Target::Plan(plan_id.trim().to_owned());
+    let g = ssr::on_vm_refs("vm/resize", &vm_id, vec![plan]).await?;
     if plan_id.trim().is_empty() {
         return Err(ssr::field("plan_id", "Choose a plan."));
     }
@@ -565,8 +680,10 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
 /// Re-installs a VM from an image (its disk is erased); `confirm` must be its hostname.
 #[server(endpoint = "vms/reimage")]
 pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/reimage", &vm_id).await?;
+    let image = Target::Image(image_id.trim().to_owned());
+    let g = ssr::on_vm_refs("vm/reimage", &vm_id, vec![image]).await?;
     if image_id.trim().is_empty() {
         return Err(ssr::field("image_id", "Choose an image."));
     }
@@ -596,6 +713,7 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
         ));
     }
     let image = g.call(&api::VmSnapshot { vm_id, name }, ssr::VM).await?;
+    g.claim("image", &image.image_id).await?;
     Ok(image.image_id)
 }
 
@@ -614,9 +732,11 @@ pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
 /// Attaches a floating IP (a given unattached one, or a new one).
 #[server(endpoint = "vms/floating_add")]
 pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, AppError> {
+    use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/floatingip-add", &vm_id).await?;
     let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
+    let refs = ip.iter().cloned().map(Target::FloatingIp).collect();
+    let g = ssr::on_vm_refs("vm/floatingip-add", &vm_id, refs).await?;
     let attached = g
         .call(
             &api::VmFloatingipAdd {
@@ -628,6 +748,9 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
         )
         .await?;
     ssr::kick(&g, &vm_id);
+    if let Some(ip) = &attached.ip {
+        g.claim("floating", ip).await?;
+    }
     Ok(attached.ip)
 }
 
@@ -700,7 +823,8 @@ pub async fn vm_security_group(
     } else {
         "vm/securitygroup-remove"
     };
-    let g = ssr::on_vm(path, &vm_id).await?;
+    let group = crate::server::authz::Target::SecurityGroup(group_id.trim().to_owned());
+    let g = ssr::on_vm_refs(path, &vm_id, vec![group]).await?;
     if group_id.trim().is_empty() {
         return Err(ssr::field("group_id", "Choose a security group."));
     }
@@ -759,6 +883,7 @@ pub async fn list_ssh_keys() -> Result<Vec<SshKeyView>, AppError> {
     Ok(keys
         .keys
         .into_iter()
+        .filter(|k| g.sees("sshkey", &k.id))
         .map(|k| SshKeyView {
             id: k.id,
             name: k.name,
@@ -820,6 +945,7 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
             "The SSH key",
         )
         .await?;
+    g.claim("sshkey", &added.key_id).await?;
     Ok(added.key_id)
 }
 
@@ -829,7 +955,14 @@ pub async fn remove_ssh_key(key_id: String) -> Result<(), AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
     let g = authorize("sshkey/remove", Target::SshKey(key_id.clone())).await?;
-    g.call(&api::SshKeyRemove { key_id }, "The SSH key").await?;
+    g.call(
+        &api::SshKeyRemove {
+            key_id: key_id.clone(),
+        },
+        "The SSH key",
+    )
+    .await?;
+    g.release("sshkey", &key_id).await;
     Ok(())
 }
 

@@ -301,8 +301,8 @@ impl PowerOp {
 /// The overview's summary of the Luna Node account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountSummary {
-    /// USD.
-    pub credit: f64,
+    /// USD; `None` for a customer (the credit is their reseller's).
+    pub credit: Option<f64>,
     pub vms: usize,
     pub online: usize,
     pub offline: usize,

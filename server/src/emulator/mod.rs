@@ -202,6 +202,12 @@ impl Emulator {
         calls.get(path).copied().unwrap_or(0)
     }
 
+    /// How many API calls were made in all (any action, any account).
+    pub fn total_calls(&self) -> u64 {
+        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        calls.values().sum()
+    }
+
     /// The HTTP API: `POST /api/{category}/{action}/`.
     pub fn router(&self) -> Router {
         Router::new()

@@ -8,6 +8,7 @@ mod binary;
 mod demo;
 mod gates;
 mod sessions;
+mod tenancy;
 mod upstream;
 mod vault;
 mod vms;

@@ -341,7 +341,18 @@ async fn many_open_pages_share_one_poller() {
 
 /// Creates a VM for account A straight through the panel's upstream, as another tool
 /// would (so the panel hears of it only by polling); returns its id.
-async fn make_vm_elsewhere(panel: &Panel, hostname: &str, plan: &str) -> String {
+pub(crate) async fn make_vm_elsewhere(panel: &Panel, hostname: &str, plan: &str) -> String {
+    make_vm_as(panel, ID_A, 'A', hostname, plan).await
+}
+
+/// A VM made straight at Luna Node (not through the panel) on account `id`.
+pub(crate) async fn make_vm_as(
+    panel: &Panel,
+    id: &str,
+    key: char,
+    hostname: &str,
+    plan: &str,
+) -> String {
     let upstream = app::server::lunanode::LunaNode::new(
         panel.state.upstream.client.base_url(),
         Default::default(),
@@ -349,7 +360,7 @@ async fn make_vm_elsewhere(panel: &Panel, hostname: &str, plan: &str) -> String 
     .unwrap();
     upstream
         .vm_create(
-            &cred(ID_A, 'A'),
+            &cred(id, key),
             &api::VmCreate {
                 hostname: hostname.into(),
                 plan_id: plan.into(),

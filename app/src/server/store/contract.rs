@@ -327,6 +327,7 @@ async fn case_audit_is_append_only(store: SqlStore) {
         outcome: Outcome::Pending,
         error_class: None,
         ip: Some("127.0.0.1".into()),
+        impersonator_user_id: None,
     };
     let id = store.audit(entry.clone()).await.unwrap();
     store.audit_settle(id, Outcome::Ok, None).await.unwrap();
@@ -350,14 +351,16 @@ async fn case_audit_is_append_only(store: SqlStore) {
     assert!(delete.is_err(), "delete must fail");
     // A pending row may only have its outcome settled, not its facts changed.
     let id2 = store.audit(entry.clone()).await.unwrap();
-    let rewrite = with_pool!(store, |p| sqlx::query(
-        "UPDATE audit_log SET actor_user_id = 999 WHERE id = $1"
-    )
-    .bind(id2)
-    .execute(p)
-    .await
-    .map(|_| ()));
-    assert!(rewrite.is_err(), "facts of a pending row are fixed");
+    for column in ["actor_user_id", "impersonator_user_id"] {
+        let rewrite = with_pool!(store, |p| sqlx::query(&format!(
+            "UPDATE audit_log SET {column} = 999 WHERE id = $1"
+        ))
+        .bind(id2)
+        .execute(p)
+        .await
+        .map(|_| ()));
+        assert!(rewrite.is_err(), "{column} of a pending row is fixed");
+    }
 
     let rows = store.list_audit(Some(a.id), 10).await.unwrap();
     assert_eq!(rows.len(), 2);
@@ -370,6 +373,228 @@ async fn case_audit_is_append_only(store: SqlStore) {
         .unwrap()
         .is_empty());
     assert_eq!(store.list_audit(None, 1).await.unwrap().len(), 1);
+}
+
+async fn case_customers_belong_to_one_reseller(store: SqlStore) {
+    let admin = store
+        .create_user(new_user("admin@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let owner = store
+        .create_user(new_user("owner@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let reseller = store
+        .create_user(new_user("reseller@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    // Only a reseller can have customers.
+    assert!(matches!(
+        store
+            .create_customer(owner.id, new_user("c0@example.com"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store.set_reseller(reseller.id, true).await.unwrap();
+    assert!(
+        store.set_reseller(admin.id, true).await.is_err(),
+        "admins stay admins"
+    );
+    let c1 = store
+        .create_customer(reseller.id, new_user("c1@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(c1.role, Role::Customer);
+    assert_eq!(c1.reseller_id, Some(reseller.id));
+    assert!(!c1.suspended);
+    assert!(matches!(
+        store
+            .create_customer(reseller.id, new_user("c1@example.com"))
+            .await,
+        Err(StoreError::Duplicate("email"))
+    ));
+    // An invite from a reseller signs its user up as their customer.
+    let far = now_unix() + 3600;
+    store
+        .create_customer_invite(reseller.id, "tok-c", far)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_customer_invites(reseller.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let c2 = store
+        .create_user(
+            new_user("c2@example.com"),
+            SignUpGate::Invite {
+                token_hash: "tok-c".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (c2.role, c2.reseller_id),
+        (Role::Customer, Some(reseller.id))
+    );
+    let ids: Vec<_> = store
+        .list_customers(reseller.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(ids, vec![c1.id, c2.id]);
+    assert!(store.list_customers(owner.id).await.unwrap().is_empty());
+
+    store.set_suspended(c1.id, true).await.unwrap();
+    assert!(store.user_by_id(c1.id).await.unwrap().unwrap().suspended);
+    assert!(
+        store.set_suspended(owner.id, true).await.is_err(),
+        "only customers"
+    );
+
+    // The ledger: a resource has at most one customer, only this reseller's.
+    store.assign(reseller.id, "vm", "101", c1.id).await.unwrap();
+    store.assign(reseller.id, "vm", "102", c2.id).await.unwrap();
+    store.assign(reseller.id, "vm", "101", c2.id).await.unwrap();
+    assert!(
+        store.assign(owner.id, "vm", "9", c1.id).await.is_err(),
+        "not the owner's customer"
+    );
+    let mine = store.assignments(reseller.id, Some(c2.id)).await.unwrap();
+    assert_eq!(
+        mine.iter()
+            .map(|a| a.resource_id.as_str())
+            .collect::<Vec<_>>(),
+        ["101", "102"]
+    );
+    assert!(store.unassign(reseller.id, "vm", "102").await.unwrap());
+    assert!(!store.unassign(reseller.id, "vm", "102").await.unwrap());
+
+    // Policies and branding round-trip.
+    let policy = crate::tenancy::CustomerPolicy {
+        plans: vec!["1".into()],
+        ..Default::default()
+    };
+    store.put_customer_policy(c2.id, &policy).await.unwrap();
+    assert_eq!(store.customer_policy(c2.id).await.unwrap(), Some(policy));
+    assert_eq!(store.customer_policy(c1.id).await.unwrap(), None);
+    let branding = crate::tenancy::Branding {
+        panel_name: "Acme Cloud".into(),
+        ..Default::default()
+    };
+    store.put_branding(reseller.id, &branding).await.unwrap();
+    assert_eq!(store.branding(reseller.id).await.unwrap(), Some(branding));
+
+    // Deleting a customer releases what was theirs; another reseller cannot delete them.
+    assert!(store.delete_customer(owner.id, c2.id).await.is_err());
+    store.delete_customer(reseller.id, c2.id).await.unwrap();
+    assert!(store.user_by_id(c2.id).await.unwrap().is_none());
+    assert!(store
+        .assignments(reseller.id, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.customer_policy(c2.id).await.unwrap(), None);
+}
+
+async fn case_audit_search_filters(store: SqlStore) {
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let row = |actor: i64, action: &str, target: &str, imp: Option<i64>| AuditEntry {
+        request_id: None,
+        actor_user_id: Some(actor),
+        actor_role: Some("owner".into()),
+        account_user_id: Some(a.id),
+        action: action.into(),
+        target: target.into(),
+        outcome: Outcome::Ok,
+        error_class: None,
+        ip: None,
+        impersonator_user_id: imp,
+    };
+    store
+        .audit(row(a.id, "vm/reboot", "vm:1", None))
+        .await
+        .unwrap();
+    store
+        .audit(row(50, "vm/stop", "vm:22", Some(a.id)))
+        .await
+        .unwrap();
+    store.audit(row(50, "sshkey/add", "", None)).await.unwrap();
+    let find = |f: AuditFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .search_audit(&f, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.entry.action)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find(AuditFilter::default()).await.len(), 3);
+    assert_eq!(
+        find(AuditFilter {
+            action: Some("vm/".into()),
+            ..Default::default()
+        })
+        .await,
+        ["vm/stop", "vm/reboot"]
+    );
+    assert_eq!(
+        find(AuditFilter {
+            target: Some("vm:2".into()),
+            ..Default::default()
+        })
+        .await,
+        ["vm/stop"]
+    );
+    assert_eq!(
+        find(AuditFilter {
+            scope: Some(AuditScope::Actor(50)),
+            ..Default::default()
+        })
+        .await,
+        ["sshkey/add", "vm/stop"]
+    );
+    // Rows a reseller acted while viewing as someone are theirs too.
+    assert_eq!(
+        find(AuditFilter {
+            scope: Some(AuditScope::Actor(a.id)),
+            ..Default::default()
+        })
+        .await,
+        ["vm/stop", "vm/reboot"]
+    );
+    assert_eq!(
+        find(AuditFilter {
+            actor_user_id: Some(a.id),
+            action: Some("vm/reboot".into()),
+            ..Default::default()
+        })
+        .await,
+        ["vm/reboot"]
+    );
+    assert!(find(AuditFilter {
+        since: Some(now_unix() + 100),
+        ..Default::default()
+    })
+    .await
+    .is_empty());
+    assert!(find(AuditFilter {
+        scope: Some(AuditScope::Account(a.id + 1)),
+        ..Default::default()
+    })
+    .await
+    .is_empty());
 }
 
 macro_rules! contract {
@@ -416,4 +641,6 @@ contract!(
     case_migrations_are_idempotent,
     case_credentials_round_trip_and_rotate,
     case_audit_is_append_only,
+    case_customers_belong_to_one_reseller,
+    case_audit_search_filters,
 );

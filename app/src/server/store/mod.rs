@@ -41,6 +41,10 @@ pub struct User {
     pub password_hash: PasswordHash,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A customer's reseller (whose account and credential they act through).
+    pub reseller_id: Option<UserId>,
+    /// A suspended customer can sign in and look, but not act.
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +75,8 @@ pub struct Invite {
     pub used_by: Option<UserId>,
     pub used_at: Option<i64>,
     pub revoked: bool,
+    /// Set when a reseller made it: its user becomes that reseller's customer.
+    pub customer_of: Option<UserId>,
 }
 
 impl Invite {
@@ -158,6 +164,32 @@ pub struct AuditEntry {
     pub outcome: Outcome,
     pub error_class: Option<String>,
     pub ip: Option<String>,
+    /// The reseller who was viewing as the acting customer, if any.
+    pub impersonator_user_id: Option<UserId>,
+}
+
+/// Which audit rows to read (all conditions hold together).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Whose rows; `None` for all (the admin).
+    pub scope: Option<AuditScope>,
+    pub actor_user_id: Option<UserId>,
+    /// Exact action, or a prefix ending in `/` (`vm/`).
+    pub action: Option<String>,
+    /// Substring of the target (`vm:123`).
+    pub target: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Only rows older than this id (paging).
+    pub before_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    /// An owner or reseller: rows on their account (their customers act on it too).
+    Account(UserId),
+    /// A customer: rows they acted (or were impersonated in).
+    Actor(UserId),
 }
 
 /// One audit row as read back.
@@ -226,6 +258,58 @@ pub trait Store: Send + Sync + 'static {
     async fn invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>>;
     async fn list_invites(&self) -> StoreResult<Vec<Invite>>;
     async fn revoke_invite(&self, id: i64) -> StoreResult<()>;
+    /// An invite that signs its user up as `reseller`'s customer.
+    async fn create_customer_invite(
+        &self,
+        reseller: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<Invite>;
+    /// `reseller`'s invites (the admin's list shows the rest).
+    async fn list_customer_invites(&self, reseller: UserId) -> StoreResult<Vec<Invite>>;
+
+    /// Creates a customer of `reseller` directly (the reseller chose the password).
+    async fn create_customer(&self, reseller: UserId, new: NewUser) -> StoreResult<User>;
+    async fn list_customers(&self, reseller: UserId) -> StoreResult<Vec<User>>;
+    /// Suspends or resumes a customer.
+    async fn set_suspended(&self, id: UserId, suspended: bool) -> StoreResult<()>;
+    /// Makes an owner a reseller or back (never touches admins or customers).
+    async fn set_reseller(&self, id: UserId, reseller: bool) -> StoreResult<()>;
+    /// Deletes `reseller`'s customer `id`: their sessions end, their ledger entries are
+    /// released to the reseller. `NotFound` for anyone else.
+    async fn delete_customer(&self, reseller: UserId, id: UserId) -> StoreResult<()>;
+
+    /// Records that `account`'s resource belongs to `customer` (replacing any owner).
+    async fn assign(
+        &self,
+        account: UserId,
+        kind: &str,
+        resource_id: &str,
+        customer: UserId,
+    ) -> StoreResult<()>;
+    /// Releases the resource back to the account; `false` when it was not assigned.
+    async fn unassign(&self, account: UserId, kind: &str, resource_id: &str) -> StoreResult<bool>;
+    /// The ledger of `account`, or only `customer`'s part of it.
+    async fn assignments(
+        &self,
+        account: UserId,
+        customer: Option<UserId>,
+    ) -> StoreResult<Vec<crate::tenancy::Assignment>>;
+    async fn customer_policy(
+        &self,
+        customer: UserId,
+    ) -> StoreResult<Option<crate::tenancy::CustomerPolicy>>;
+    async fn put_customer_policy(
+        &self,
+        customer: UserId,
+        policy: &crate::tenancy::CustomerPolicy,
+    ) -> StoreResult<()>;
+    async fn branding(&self, reseller: UserId) -> StoreResult<Option<crate::tenancy::Branding>>;
+    async fn put_branding(
+        &self,
+        reseller: UserId,
+        branding: &crate::tenancy::Branding,
+    ) -> StoreResult<()>;
 
     /// Saves (inserts or replaces) a user's credential.
     async fn put_credential(&self, new: NewCredential) -> StoreResult<()>;
@@ -271,7 +355,19 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account_user_id: Option<UserId>,
         limit: i64,
-    ) -> StoreResult<Vec<AuditRecord>>;
+    ) -> StoreResult<Vec<AuditRecord>> {
+        self.search_audit(
+            &AuditFilter {
+                scope: account_user_id.map(AuditScope::Account),
+                ..Default::default()
+            },
+            limit,
+        )
+        .await
+    }
+    /// The newest `limit` rows matching `filter`.
+    async fn search_audit(&self, filter: &AuditFilter, limit: i64)
+        -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Current time in unix seconds.

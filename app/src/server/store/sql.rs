@@ -13,10 +13,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::FromRow;
 
 use super::{
-    now_unix, AuditEntry, AuditRecord, Invite, NewCredential, NewUser, Outcome, PasswordHash,
-    SignUpGate, Store, StoreError, StoreResult, StoredCredential, User, UserId,
+    now_unix, AuditEntry, AuditFilter, AuditRecord, AuditScope, Invite, NewCredential, NewUser,
+    Outcome, PasswordHash, SignUpGate, Store, StoreError, StoreResult, StoredCredential, User,
+    UserId,
 };
 use crate::server::vault::Sealed;
+use crate::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::types::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +111,9 @@ impl SqlStore {
 }
 
 const USER_COLUMNS: &str = "id, email, display_name, role, disabled, session_epoch, \
-                            password_hash, created_at, updated_at";
-const INVITE_COLUMNS: &str = "id, created_by, created_at, expires_at, used_by, used_at, revoked";
+                            password_hash, created_at, updated_at, reseller_id, suspended";
+const INVITE_COLUMNS: &str =
+    "id, created_by, created_at, expires_at, used_by, used_at, revoked, customer_of";
 
 #[derive(FromRow)]
 struct UserRow {
@@ -123,6 +126,8 @@ struct UserRow {
     password_hash: String,
     created_at: i64,
     updated_at: i64,
+    reseller_id: Option<i64>,
+    suspended: bool,
 }
 
 impl TryFrom<UserRow> for User {
@@ -141,6 +146,8 @@ impl TryFrom<UserRow> for User {
             password_hash: PasswordHash(row.password_hash),
             created_at: row.created_at,
             updated_at: row.updated_at,
+            reseller_id: row.reseller_id,
+            suspended: row.suspended,
         })
     }
 }
@@ -154,6 +161,7 @@ struct InviteRow {
     used_by: Option<i64>,
     used_at: Option<i64>,
     revoked: bool,
+    customer_of: Option<i64>,
 }
 
 impl From<InviteRow> for Invite {
@@ -166,6 +174,7 @@ impl From<InviteRow> for Invite {
             used_by: r.used_by,
             used_at: r.used_at,
             revoked: r.revoked,
+            customer_of: r.customer_of,
         }
     }
 }
@@ -235,7 +244,7 @@ impl TryFrom<CredentialRow> for StoredCredential {
 }
 
 const AUDIT_COLUMNS: &str = "id, ts, request_id, actor_user_id, actor_role, account_user_id, \
-     action, target, outcome, error_class, ip";
+     action, target, outcome, error_class, ip, impersonator_user_id";
 
 #[derive(FromRow)]
 struct AuditRow {
@@ -250,6 +259,7 @@ struct AuditRow {
     outcome: String,
     error_class: Option<String>,
     ip: Option<String>,
+    impersonator_user_id: Option<i64>,
 }
 
 impl TryFrom<AuditRow> for AuditRecord {
@@ -279,6 +289,7 @@ impl TryFrom<AuditRow> for AuditRecord {
                 outcome,
                 error_class: r.error_class,
                 ip: r.ip,
+                impersonator_user_id: r.impersonator_user_id,
             },
         })
     }
@@ -329,19 +340,31 @@ impl SqlStore {
                     SignUpGate::Open => {}
                     SignUpGate::FirstUserOnly => return Err(StoreError::SignUpClosed),
                     SignUpGate::Invite { token_hash } => {
-                        let redeemed = sqlx::query(
+                        let redeemed: Option<Option<i64>> = sqlx::query_scalar(
                             "UPDATE invites SET used_by = $1, used_at = $2 \
                              WHERE token_hash = $3 AND used_by IS NULL AND revoked = FALSE \
-                             AND expires_at > $2",
+                             AND expires_at > $2 RETURNING customer_of",
                         )
                         .bind(user.id)
                         .bind(now)
                         .bind(token_hash)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if redeemed != 1 {
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some(customer_of) = redeemed else {
                             return Err(StoreError::InviteInvalid);
+                        };
+                        if let Some(reseller) = customer_of {
+                            let sql = format!(
+                                "UPDATE users SET role = 'customer', reseller_id = $1 \
+                                 WHERE id = $2 RETURNING {USER_COLUMNS}"
+                            );
+                            let row: UserRow = sqlx::query_as(&sql)
+                                .bind(reseller)
+                                .bind(user.id)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                            tx.commit().await?;
+                            return User::try_from(row);
                         }
                     }
                 }
@@ -652,8 +675,8 @@ impl Store for SqlStore {
     async fn audit(&self, e: AuditEntry) -> StoreResult<i64> {
         let id: i64 = with_pool!(self, |p| sqlx::query_scalar(
             "INSERT INTO audit_log (ts, request_id, actor_user_id, actor_role, \
-             account_user_id, action, target, outcome, error_class, ip) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+             account_user_id, action, target, outcome, error_class, ip, impersonator_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
         )
         .bind(now_unix())
         .bind(&e.request_id)
@@ -665,6 +688,7 @@ impl Store for SqlStore {
         .bind(e.outcome.as_str())
         .bind(&e.error_class)
         .bind(&e.ip)
+        .bind(e.impersonator_user_id)
         .fetch_one(p)
         .await)?;
         Ok(id)
@@ -689,20 +713,310 @@ impl Store for SqlStore {
         one_row(done)
     }
 
-    async fn list_audit(
-        &self,
-        account_user_id: Option<UserId>,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditRecord>> {
+    async fn search_audit(&self, f: &AuditFilter, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        let (account, actor_scope) = match f.scope {
+            None => (None, None),
+            Some(AuditScope::Account(a)) => (Some(a), None),
+            Some(AuditScope::Actor(a)) => (None, Some(a)),
+        };
+        let action_prefix = f.action.as_deref().filter(|a| a.ends_with('/'));
+        let action_exact = f.action.as_deref().filter(|a| !a.ends_with('/'));
+        // Every condition is "parameter absent, or it holds": one statement for every filter.
         let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log \
-             WHERE ($1 IS NULL OR account_user_id = $1) ORDER BY id DESC LIMIT $2"
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE \
+             ($1 IS NULL OR account_user_id = $1) \
+             AND ($2 IS NULL OR actor_user_id = $2 OR impersonator_user_id = $2) \
+             AND ($3 IS NULL OR actor_user_id = $3) \
+             AND ($4 IS NULL OR action = $4) \
+             AND ($5 IS NULL OR substr(action, 1, length($5)) = $5) \
+             AND ($6 IS NULL OR strpos_target) \
+             AND ($7 IS NULL OR ts >= $7) AND ($8 IS NULL OR ts <= $8) \
+             AND ($9 IS NULL OR id < $9) \
+             ORDER BY id DESC LIMIT $10"
         );
+        let contains = match self.pool() {
+            Pool::Sqlite(_) => "instr(target, $6) > 0",
+            Pool::Postgres(_) => "strpos(target, $6) > 0",
+        };
+        let sql = sql.replace("strpos_target", contains);
         let rows: Vec<AuditRow> = with_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(account_user_id)
+            .bind(account)
+            .bind(actor_scope)
+            .bind(f.actor_user_id)
+            .bind(action_exact)
+            .bind(action_prefix)
+            .bind(f.target.as_deref())
+            .bind(f.since)
+            .bind(f.until)
+            .bind(f.before_id)
             .bind(limit)
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(AuditRecord::try_from).collect()
+    }
+
+    async fn create_customer_invite(
+        &self,
+        reseller: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<Invite> {
+        let sql = format!(
+            "INSERT INTO invites (token_hash, created_by, created_at, expires_at, revoked, \
+             customer_of) VALUES ($1, $2, $3, $4, FALSE, $2) RETURNING {INVITE_COLUMNS}"
+        );
+        let row: InviteRow = with_pool!(self, |p| {
+            sqlx::query_as(&sql)
+                .bind(token_hash)
+                .bind(reseller)
+                .bind(now_unix())
+                .bind(expires_at)
+                .fetch_one(p)
+                .await
+                .map_err(unique_as("invite"))
+        })?;
+        Ok(row.into())
+    }
+
+    async fn list_customer_invites(&self, reseller: UserId) -> StoreResult<Vec<Invite>> {
+        let sql =
+            format!("SELECT {INVITE_COLUMNS} FROM invites WHERE customer_of = $1 ORDER BY id DESC");
+        let rows: Vec<InviteRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(reseller)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(Invite::from).collect())
+    }
+
+    async fn create_customer(&self, reseller: UserId, new: NewUser) -> StoreResult<User> {
+        let now = now_unix();
+        // Only a reseller can have customers: the SELECT finds nothing otherwise.
+        let sql = format!(
+            "INSERT INTO users (email, display_name, role, disabled, session_epoch, \
+             password_hash, created_at, updated_at, reseller_id) \
+             SELECT $1, $2, 'customer', FALSE, 0, $3, $4, $4, id FROM users \
+             WHERE id = $5 AND role = 'reseller' RETURNING {USER_COLUMNS}"
+        );
+        let row: Option<UserRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(&new.email)
+            .bind(&new.display_name)
+            .bind(&new.password_hash.0)
+            .bind(now)
+            .bind(reseller)
+            .fetch_optional(p)
+            .await
+            .map_err(unique_as("email")))?;
+        row.map(User::try_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn list_customers(&self, reseller: UserId) -> StoreResult<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE reseller_id = $1 AND role = 'customer' \
+             ORDER BY id"
+        );
+        let rows: Vec<UserRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(reseller)
+            .fetch_all(p)
+            .await)?;
+        users(rows)
+    }
+
+    async fn set_suspended(&self, id: UserId, suspended: bool) -> StoreResult<()> {
+        let done = with_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE users SET suspended = $1, updated_at = $2 WHERE id = $3 AND role = 'customer'"
+        )
+        .bind(suspended)
+        .bind(now_unix())
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        one_row(done)
+    }
+
+    async fn set_reseller(&self, id: UserId, reseller: bool) -> StoreResult<()> {
+        let (from, to) = if reseller {
+            ("owner", "reseller")
+        } else {
+            ("reseller", "owner")
+        };
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND role IN ($1, $4)"
+        )
+        .bind(to)
+        .bind(now_unix())
+        .bind(id)
+        .bind(from)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        one_row(done)
+    }
+
+    async fn delete_customer(&self, reseller: UserId, id: UserId) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // Invites and audit rows keep their history: the invite's user reference is
+            // cleared; audit rows hold plain numbers.
+            sqlx::query("UPDATE invites SET used_by = NULL WHERE used_by = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM credentials WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query(
+                "DELETE FROM users WHERE id = $1 AND reseller_id = $2 AND role = 'customer'",
+            )
+            .bind(id)
+            .bind(reseller)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done != 1 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn assign(
+        &self,
+        account: UserId,
+        kind: &str,
+        resource_id: &str,
+        customer: UserId,
+    ) -> StoreResult<()> {
+        // The customer must be this account's: the SELECT finds nothing otherwise.
+        let done = with_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO ownership (account_user_id, kind, resource_id, customer_id, assigned_at) \
+             SELECT $1, $2, $3, id, $5 FROM users \
+             WHERE id = $4 AND reseller_id = $1 AND role = 'customer' \
+             ON CONFLICT (account_user_id, kind, resource_id) DO UPDATE \
+             SET customer_id = excluded.customer_id, assigned_at = excluded.assigned_at"
+        )
+        .bind(account)
+        .bind(kind)
+        .bind(resource_id)
+        .bind(customer)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        one_row(done)
+    }
+
+    async fn unassign(&self, account: UserId, kind: &str, resource_id: &str) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| {
+            sqlx::query(
+            "DELETE FROM ownership WHERE account_user_id = $1 AND kind = $2 AND resource_id = $3"
+        )
+        .bind(account)
+        .bind(kind)
+        .bind(resource_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    async fn assignments(
+        &self,
+        account: UserId,
+        customer: Option<UserId>,
+    ) -> StoreResult<Vec<Assignment>> {
+        let rows: Vec<(String, String, i64, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT kind, resource_id, customer_id, assigned_at FROM ownership \
+             WHERE account_user_id = $1 AND ($2 IS NULL OR customer_id = $2) \
+             ORDER BY kind, resource_id"
+        )
+        .bind(account)
+        .bind(customer)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, resource_id, customer_id, assigned_at)| Assignment {
+                kind,
+                resource_id,
+                customer_id,
+                assigned_at,
+            })
+            .collect())
+    }
+
+    async fn customer_policy(&self, customer: UserId) -> StoreResult<Option<CustomerPolicy>> {
+        let text: Option<String> = with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT policy FROM customer_policies WHERE customer_id = $1"
+        )
+        .bind(customer)
+        .fetch_optional(p)
+        .await)?;
+        text.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| StoreError::Corrupt(format!("policy of customer {customer}: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn put_customer_policy(
+        &self,
+        customer: UserId,
+        policy: &CustomerPolicy,
+    ) -> StoreResult<()> {
+        let text = serde_json::to_string(policy)
+            .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO customer_policies (customer_id, policy, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (customer_id) DO UPDATE SET policy = excluded.policy, \
+             updated_at = excluded.updated_at"
+        )
+        .bind(customer)
+        .bind(text)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn branding(&self, reseller: UserId) -> StoreResult<Option<Branding>> {
+        let text: Option<String> = with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT branding FROM brandings WHERE reseller_id = $1"
+        )
+        .bind(reseller)
+        .fetch_optional(p)
+        .await)?;
+        text.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| StoreError::Corrupt(format!("branding of {reseller}: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn put_branding(&self, reseller: UserId, branding: &Branding) -> StoreResult<()> {
+        let text = serde_json::to_string(branding)
+            .map_err(|e| StoreError::Corrupt(format!("branding: {e}")))?;
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO brandings (reseller_id, branding, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (reseller_id) DO UPDATE SET branding = excluded.branding, \
+             updated_at = excluded.updated_at"
+        )
+        .bind(reseller)
+        .bind(text)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 }

@@ -1,0 +1,317 @@
+//! The reseller console: `/customers` (list, create, invite, suspend, view as),
+//! `/customers/:id` (what is theirs, their policy, delete) and `/branding`.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
+use crate::components::shell::{ErrorNotice, Loading};
+use crate::components::table::DataTable;
+use crate::tenancy::{
+    get_branding, get_customer, list_customers, AssignResource, CreateCustomer, CustomerPolicy,
+    DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy, SuspendCustomer,
+    UnassignResource, ViewAs, CAPABILITIES,
+};
+use crate::types::format_unix;
+use crate::vm::list_vms;
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let create = ServerAction::<CreateCustomer>::new();
+    let invite = ServerAction::<InviteCustomer>::new();
+    let suspend = ServerAction::<SuspendCustomer>::new();
+    let view_as = ServerAction::<ViewAs>::new();
+    let customers = Resource::new(
+        move || (create.version().get(), suspend.version().get()),
+        |_| list_customers(),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = view_as.value().get() {
+            // A full load: the whole console changes to the customer's view.
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().set_href("/");
+        }
+    });
+    let error = action_error(create.value());
+    view! {
+        <Title text="Customers" />
+        <h1>"Customers"</h1>
+        <p class="lead">
+            "Your customers sign in to this panel and see only what you assign to them, \
+             under your branding, within the limits you set."
+        </p>
+        <section class="card">
+            <h2>"Add a customer"</h2>
+            <ActionForm action=create attr:novalidate=true attr:id="create-customer">
+                <FormAlert error fields=&["name", "email", "password"] />
+                <Field name="name" label="Name" error=field_error(error, "name") autocomplete="off" />
+                <Field name="email" label="E-mail" input_type="email" error=field_error(error, "email") autocomplete="off" />
+                <Field
+                    name="password"
+                    label="Initial password"
+                    input_type="password"
+                    hint="Give it to the customer; they can change it after signing in."
+                    error=field_error(error, "password")
+                    autocomplete="new-password"
+                    revealable=true
+                />
+                <SubmitButton label="Add customer" busy_label="Adding…" pending=create.pending() />
+            </ActionForm>
+            <p>
+                "Or let them choose their own password: "
+                <button type="button" class="button subtle" id="invite-customer" on:click=move |_| { invite.dispatch(InviteCustomer {}); }>
+                    "Make an invite link"
+                </button>
+            </p>
+            {move || invite.value().get().map(|r| match r {
+                Ok(i) => view! {
+                    <p class="notice notice-success" id="customer-invite">
+                        "Send this link (single use, until " {format_unix(i.expires_at)} "): "
+                        <code>{i.link}</code>
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+            })}
+        </section>
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match customers.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No customers yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <DataTable headers=&["Customer", "Status", "Assigned", "Since", ""]>
+                            {list.into_iter().map(|c| {
+                                let id = c.id;
+                                let suspended = c.suspended;
+                                let assigned = if c.assigned.is_empty() {
+                                    "nothing".to_owned()
+                                } else {
+                                    c.assigned.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+                                };
+                                view! {
+                                    <tr data-customer=c.email.clone()>
+                                        <td>
+                                            <a href=format!("/customers/{id}")>{c.display_name.clone()}</a>
+                                            <br />
+                                            <small>{c.email.clone()}</small>
+                                        </td>
+                                        <td>{if suspended { "Suspended" } else if c.disabled { "Disabled" } else { "Active" }}</td>
+                                        <td>{assigned}</td>
+                                        <td>{format_unix(c.created_at)}</td>
+                                        <td class="actions">
+                                            <button type="button" class="button subtle small view-as"
+                                                on:click=move |_| { view_as.dispatch(ViewAs { customer_id: id }); }>
+                                                "View as"
+                                            </button>
+                                            <button type="button" class="button subtle small suspend" disabled=move || suspend.pending().get()
+                                                on:click=move |_| { suspend.dispatch(SuspendCustomer { customer_id: id, suspended: !suspended }); }>
+                                                {if suspended { "Resume" } else { "Suspend" }}
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </DataTable>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || suspend.value().get().map(|r| match r {
+            Ok(0) => view! { <p class="notice notice-info" id="suspend-result">"Done."</p> }.into_any(),
+            Ok(n) => view! { <p class="notice notice-info" id="suspend-result">{format!("Suspended; {n} of their servers are stopping.")}</p> }.into_any(),
+            Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+        })}
+        {move || action_error(view_as.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+    }
+}
+
+fn limit(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[component]
+fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
+    let save = ServerAction::<SetCustomerPolicy>::new();
+    let error = action_error(save.value());
+    let q = policy.quotas.clone();
+    let enabled = policy.enabled.clone();
+    view! {
+        <ActionForm action=save attr:novalidate=true attr:id="customer-policy">
+            <input type="hidden" name="customer_id" value=customer_id.to_string() />
+            <FormAlert error fields=&["vms", "vcpu", "ram_mb", "disk_gb", "volumes", "volume_gb", "floating_ips", "enabled"] />
+            <fieldset>
+                <legend>"Quotas (empty: no limit)"</legend>
+                <Field name="form[vms]" label="Servers" required=false value=limit(q.vms) error=field_error(error, "vms") />
+                <Field name="form[vcpu]" label="vCPUs in all" required=false value=limit(q.vcpu) error=field_error(error, "vcpu") />
+                <Field name="form[ram_mb]" label="Memory in all (MB)" required=false value=limit(q.ram_mb) error=field_error(error, "ram_mb") />
+                <Field name="form[disk_gb]" label="Disk in all (GB)" required=false value=limit(q.disk_gb) error=field_error(error, "disk_gb") />
+                <Field name="form[volumes]" label="Volumes" required=false value=limit(q.volumes) error=field_error(error, "volumes") />
+                <Field name="form[volume_gb]" label="Volume space (GB)" required=false value=limit(q.volume_gb) error=field_error(error, "volume_gb") />
+                <Field name="form[floating_ips]" label="Floating IPs" required=false value=limit(q.floating_ips) error=field_error(error, "floating_ips") />
+            </fieldset>
+            <fieldset>
+                <legend>"What they may use (empty: everything you have)"</legend>
+                <Field name="form[plans]" label="Plan ids" required=false value=policy.plans.join(", ") hint="Comma-separated, e.g. 1, 2, 3" error=field_error(error, "plans") />
+                <Field name="form[regions]" label="Regions" required=false value=policy.regions.join(", ") hint="e.g. toronto, montreal" error=field_error(error, "regions") />
+                <Field name="form[images]" label="Image ids" required=false value=policy.images.join(", ") error=field_error(error, "images") />
+            </fieldset>
+            <fieldset>
+                <legend>"What they may do (besides looking at what is theirs)"</legend>
+                {CAPABILITIES.iter().enumerate().map(|(i, c)| {
+                    let checked = enabled.iter().any(|e| e == c.key);
+                    view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name=format!("form[enabled][{i}]") value=c.key checked=checked />
+                            {c.label}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <SubmitButton label="Save limits and permissions" busy_label="Saving…" pending=save.pending() />
+            {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice notice-success">"Saved."</p> })}
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or_default()
+        })
+    });
+    let assign = ServerAction::<AssignResource>::new();
+    let unassign = ServerAction::<UnassignResource>::new();
+    let delete = ServerAction::<DeleteCustomer>::new();
+    let detail = Resource::new(
+        move || (id.get(), assign.version().get(), unassign.version().get()),
+        |(id, _, _)| get_customer(id),
+    );
+    let vms = Resource::new(|| (), |_| list_vms());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate("/customers", Default::default());
+        }
+    });
+    let assign_error = action_error(assign.value());
+    let delete_error = action_error(delete.value());
+    view! {
+        <Title text="Customer" />
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                let d = match detail.await {
+                    Ok(d) => d,
+                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                };
+                let vms = vms.await.map(|s| s.vms).unwrap_or_default();
+                let customer_id = d.customer.id;
+                let email = d.customer.email.clone();
+                let names: std::collections::HashMap<String, String> =
+                    vms.iter().map(|v| (v.vm_id.clone(), v.name.clone())).collect();
+                view! {
+                    <h1>{d.customer.display_name.clone()}</h1>
+                    <p class="lead">{d.customer.email.clone()} {d.customer.suspended.then_some(" — suspended")}</p>
+                    <section class="card">
+                        <h2>"Assigned to them"</h2>
+                        {if d.assignments.is_empty() {
+                            view! { <p class="empty">"Nothing yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <DataTable headers=&["Kind", "Resource", "Since", ""]>
+                                    {d.assignments.into_iter().map(|a| {
+                                        let label = names.get(&a.resource_id).cloned().unwrap_or_else(|| a.resource_id.clone());
+                                        let (kind, rid) = (a.kind.clone(), a.resource_id.clone());
+                                        view! {
+                                            <tr>
+                                                <td>{a.kind.clone()}</td>
+                                                <td>{label}</td>
+                                                <td>{format_unix(a.assigned_at)}</td>
+                                                <td>
+                                                    <button type="button" class="button subtle small"
+                                                        on:click=move |_| { unassign.dispatch(UnassignResource { kind: kind.clone(), resource_id: rid.clone() }); }>
+                                                        "Release"
+                                                    </button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </DataTable>
+                            }.into_any()
+                        }}
+                        <ActionForm action=assign attr:novalidate=true attr:id="assign-vm">
+                            <input type="hidden" name="customer_id" value=customer_id.to_string() />
+                            <input type="hidden" name="kind" value="vm" />
+                            <FormAlert error=assign_error fields=&["resource_id"] />
+                            <div class="field" class:field-invalid=move || field_error(assign_error, "resource_id").get().is_some()>
+                                <label for="field-resource_id">"Assign a server"</label>
+                                <select id="field-resource_id" name="resource_id">
+                                    <option value="">"Choose a server…"</option>
+                                    {vms.into_iter().map(|v| view! { <option value=v.vm_id.clone()>{format!("{} ({})", v.name, v.vm_id)}</option> }).collect_view()}
+                                </select>
+                                <p class="field-error" aria-live="polite">{move || field_error(assign_error, "resource_id").get()}</p>
+                            </div>
+                            <SubmitButton label="Assign" busy_label="Assigning…" pending=assign.pending() />
+                        </ActionForm>
+                    </section>
+                    <section class="card">
+                        <h2>"Limits and permissions"</h2>
+                        <PolicyForm customer_id policy=d.policy />
+                    </section>
+                    <section class="card danger-zone">
+                        <h2>"Delete this customer"</h2>
+                        <p>
+                            "They can no longer sign in. What was assigned to them comes back to you; \
+                             nothing is deleted at the cloud, and the audit log keeps their history."
+                        </p>
+                        <ActionForm action=delete attr:novalidate=true attr:id="delete-customer">
+                            <input type="hidden" name="customer_id" value=customer_id.to_string() />
+                            <FormAlert error=delete_error fields=&["confirm"] />
+                            <Field name="confirm" label="Type their e-mail address to confirm" error=field_error(delete_error, "confirm") autocomplete="off" />
+                            <p class="field-hint">{email}</p>
+                            <SubmitButton label="Delete customer" busy_label="Deleting…" pending=delete.pending() />
+                        </ActionForm>
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
+        {move || action_error(unassign.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+    }
+}
+
+#[component]
+pub fn BrandingPage() -> impl IntoView {
+    let save = ServerAction::<SaveBranding>::new();
+    let branding = Resource::new(|| (), |_| get_branding());
+    let error = action_error(save.value());
+    view! {
+        <Title text="Branding" />
+        <h1>"Branding"</h1>
+        <p class="lead">"How the panel looks to your customers. They never see the name of the cloud behind it."</p>
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match branding.await {
+                    Ok(b) => view! {
+                        <section class="card">
+                            <ActionForm action=save attr:novalidate=true attr:id="branding">
+                                <FormAlert error fields=&["panel_name", "logo_url", "accent_light", "accent_dark", "support_url"] />
+                                <Field name="panel_name" label="Panel name" value=b.panel_name error=field_error(error, "panel_name") />
+                                <Field name="logo_url" label="Logo address" required=false value=b.logo_url hint="https://… or a path on this panel; empty for none" error=field_error(error, "logo_url") />
+                                <Field name="accent_light" label="Accent colour (light theme)" value=b.accent_light error=field_error(error, "accent_light") />
+                                <Field name="accent_dark" label="Accent colour (dark theme)" value=b.accent_dark error=field_error(error, "accent_dark") />
+                                <Field name="support_url" label="Support link" required=false value=b.support_url hint="https://… or mailto:…" error=field_error(error, "support_url") />
+                                <SubmitButton label="Save branding" busy_label="Saving…" pending=save.pending() />
+                                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice notice-success">"Saved."</p> })}
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

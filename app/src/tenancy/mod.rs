@@ -1,0 +1,506 @@
+//! Resellers and their customers: the reseller console's server functions, policies
+//! (quotas, allow-lists, enabled actions) and branding. The decisions themselves are made
+//! at the one authorization point (`crate::server::authz`).
+
+mod types;
+
+pub use types::*;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::NewInvite;
+
+/// One customer with their policy and ledger entries, for the reseller's customer page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CustomerDetail {
+    pub customer: CustomerSummary,
+    pub policy: CustomerPolicy,
+    pub assignments: Vec<Assignment>,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::error::AppError;
+    use crate::server::authz::{authorize, Grant, Target};
+    use crate::server::store::User;
+    use crate::types::Role;
+
+    use super::*;
+
+    /// Authorizes a reseller's console action. Owners are not resellers; customers (and
+    /// resellers viewing as one) never pass.
+    pub async fn reseller(action: &'static str, target: Target) -> Result<Grant, AppError> {
+        let g = authorize(action, target).await?;
+        if g.actor.role != Role::Reseller {
+            return Err(AppError::Forbidden);
+        }
+        Ok(g)
+    }
+
+    /// `customer_id` as one of this reseller's customers; anyone else is not found.
+    pub async fn own_customer(g: &Grant, customer_id: i64) -> Result<User, AppError> {
+        match g.state().store.user_by_id(customer_id).await? {
+            Some(u) if u.role == Role::Customer && u.reseller_id == Some(g.actor.id) => Ok(u),
+            _ => Err(AppError::NotFound("The customer".into())),
+        }
+    }
+
+    pub fn summary(u: User, assignments: &[Assignment]) -> CustomerSummary {
+        let mut assigned: Vec<(String, i64)> = Vec::new();
+        for a in assignments.iter().filter(|a| a.customer_id == u.id) {
+            match assigned.iter_mut().find(|(k, _)| *k == a.kind) {
+                Some((_, n)) => *n += 1,
+                None => assigned.push((a.kind.clone(), 1)),
+            }
+        }
+        CustomerSummary {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            suspended: u.suspended,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            assigned,
+        }
+    }
+}
+
+/// The reseller's customers.
+#[server(endpoint = "customers/list")]
+pub async fn list_customers() -> Result<Vec<CustomerSummary>, AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("vm/list", Target::Account).await?;
+    let store = &g.state().store;
+    let (customers, ledger) = futures::join!(
+        store.list_customers(g.actor.id),
+        store.assignments(g.account, None)
+    );
+    let ledger = ledger?;
+    Ok(customers?
+        .into_iter()
+        .map(|u| ssr::summary(u, &ledger))
+        .collect())
+}
+
+/// Creates a customer who signs in with this e-mail and password.
+#[server(endpoint = "customers/create")]
+pub async fn create_customer(
+    name: String,
+    email: String,
+    password: String,
+) -> Result<i64, AppError> {
+    use crate::server::authz::Target;
+    use crate::server::store::{NewUser, StoreError};
+    use crate::validate::{email_problem, name_problem, normalize_email, password_problem};
+    let g = ssr::reseller("customer/create", Target::Account).await?;
+    let email = normalize_email(&email);
+    let mut errors = crate::error::FieldErrors::new();
+    if let Some(p) = name_problem(&name) {
+        errors.add("name", p);
+    }
+    if let Some(p) = email_problem(&email) {
+        errors.add("email", p);
+    }
+    if let Some(p) = password_problem(&password, &email) {
+        errors.add("password", p);
+    }
+    errors.into_result()?;
+    let hash = g
+        .state()
+        .hasher
+        .hash(&password)
+        .await
+        .map_err(|e| crate::server::context::internal(format!("hash: {e}")))?;
+    let new = NewUser {
+        email,
+        display_name: name.trim().to_owned(),
+        password_hash: hash,
+    };
+    let store = g.state().store.clone();
+    let reseller = g.actor.id;
+    let user = g
+        .audited(async move {
+            store
+                .create_customer(reseller, new)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Duplicate(_) => crate::error::FieldErrors::single(
+                        "email",
+                        "An account with this e-mail address already exists.",
+                    ),
+                    other => other.into(),
+                })
+        })
+        .await?;
+    // The new customer starts with the default policy, written down so the reseller sees
+    // exactly what applies.
+    g.state()
+        .store
+        .put_customer_policy(user.id, &CustomerPolicy::default())
+        .await?;
+    Ok(user.id)
+}
+
+/// A single-use link that signs its user up as this reseller's customer.
+#[server(endpoint = "customers/invite")]
+pub async fn invite_customer() -> Result<NewInvite, AppError> {
+    use base64::Engine;
+    use rand::RngCore;
+
+    use crate::auth::token_hash;
+    use crate::server::authz::Target;
+    use crate::server::store::now_unix;
+    let g = ssr::reseller("customer/invite", Target::Account).await?;
+    let state = g.state().clone();
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let lifetime = i64::try_from(state.settings.invite_lifetime.as_secs()).unwrap_or(i64::MAX);
+    let expires_at = now_unix().saturating_add(lifetime);
+    let reseller = g.actor.id;
+    let invite = g
+        .audited(async {
+            Ok(state
+                .store
+                .create_customer_invite(reseller, &token_hash(&token), expires_at)
+                .await?)
+        })
+        .await?;
+    Ok(NewInvite {
+        id: invite.id,
+        link: format!("{}/sign-up?invite={token}", state.settings.public_origin),
+        expires_at,
+    })
+}
+
+/// One customer, their policy and what is assigned to them.
+#[server(endpoint = "customers/detail")]
+pub async fn get_customer(customer_id: i64) -> Result<CustomerDetail, AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("vm/list", Target::Customer(customer_id)).await?;
+    let user = ssr::own_customer(&g, customer_id).await?;
+    let store = &g.state().store;
+    let assignments = store.assignments(g.account, Some(customer_id)).await?;
+    let policy = store
+        .customer_policy(customer_id)
+        .await?
+        .unwrap_or_default();
+    Ok(CustomerDetail {
+        customer: ssr::summary(user, &assignments),
+        policy,
+        assignments,
+    })
+}
+
+/// Suspends a customer (their running VMs are stopped; they can sign in and look but not
+/// act) or resumes them. Returns how many VMs were stopped.
+#[server(endpoint = "customers/suspend")]
+pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize, AppError> {
+    use crate::server::authz::Target;
+    use crate::server::lunanode::actions as api;
+    let g = ssr::reseller("customer/suspend", Target::Customer(customer_id)).await?;
+    ssr::own_customer(&g, customer_id).await?;
+    let store = g.state().store.clone();
+    g.audited(async move { Ok(store.set_suspended(customer_id, suspended).await?) })
+        .await?;
+    if !suspended {
+        return Ok(0);
+    }
+    let theirs = g
+        .state()
+        .store
+        .assignments(g.account, Some(customer_id))
+        .await?;
+    let snapshot = g
+        .state()
+        .live
+        .snapshot(g.account, std::time::Duration::from_secs(20))
+        .await?;
+    let mut stopped = 0;
+    for a in theirs.iter().filter(|a| a.kind == "vm") {
+        let running = snapshot
+            .vms
+            .iter()
+            .any(|v| v.vm_id == a.resource_id && v.status.as_deref() != Some("Offline"));
+        if !running {
+            continue;
+        }
+        let stop = g.also("vm/stop", Target::Vm(a.resource_id.clone())).await?;
+        let vm = api::VmStop {
+            vm_id: a.resource_id.clone(),
+        };
+        match stop.call(&vm, "The virtual machine").await {
+            Ok(_) => stopped += 1,
+            Err(e) => tracing::warn!(error = %e, "could not stop a suspended customer's VM"),
+        }
+        g.state().live.kick(g.account, &[&a.resource_id]);
+    }
+    Ok(stopped)
+}
+
+/// Deletes a customer. Their resources are released to the reseller; nothing is deleted
+/// at Luna Node. `confirm` must be the customer's e-mail address.
+#[server(endpoint = "customers/delete")]
+pub async fn delete_customer(customer_id: i64, confirm: String) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("customer/delete", Target::Customer(customer_id)).await?;
+    let user = ssr::own_customer(&g, customer_id).await?;
+    if crate::validate::normalize_email(&confirm) != user.email {
+        return Err(crate::error::FieldErrors::single(
+            "confirm",
+            "Type the customer's e-mail address exactly to confirm.",
+        ));
+    }
+    let store = g.state().store.clone();
+    let reseller = g.actor.id;
+    g.audited(async move { Ok(store.delete_customer(reseller, customer_id).await?) })
+        .await
+}
+
+/// Assigns one of the account's resources to a customer (taking it from anyone else).
+#[server(endpoint = "customers/assign")]
+pub async fn assign_resource(
+    customer_id: i64,
+    kind: String,
+    resource_id: String,
+) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("customer/assign", Target::Customer(customer_id)).await?;
+    ssr::own_customer(&g, customer_id).await?;
+    let Some(kind) = KINDS.iter().find(|k| **k == kind.as_str()) else {
+        return Err(crate::error::FieldErrors::single(
+            "kind",
+            "Choose a kind of resource.",
+        ));
+    };
+    let id = resource_id.trim().to_owned();
+    if id.is_empty() || id.len() > 64 || id.chars().any(char::is_whitespace) {
+        return Err(crate::error::FieldErrors::single(
+            "resource_id",
+            "Choose a resource.",
+        ));
+    }
+    let store = g.state().store.clone();
+    let account = g.account;
+    g.audited(async move { Ok(store.assign(account, kind, &id, customer_id).await?) })
+        .await
+}
+
+/// Releases a resource back to the reseller.
+#[server(endpoint = "customers/unassign")]
+pub async fn unassign_resource(kind: String, resource_id: String) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("customer/unassign", Target::Account).await?;
+    let store = g.state().store.clone();
+    let account = g.account;
+    let released = g
+        .audited(async move { Ok(store.unassign(account, &kind, &resource_id).await?) })
+        .await?;
+    if !released {
+        return Err(AppError::NotFound("The assignment".into()));
+    }
+    Ok(())
+}
+
+/// The policy form as typed: limits and lists as text, checked by [`PolicyForm::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PolicyForm {
+    pub vms: String,
+    pub vcpu: String,
+    pub ram_mb: String,
+    pub disk_gb: String,
+    pub volumes: String,
+    pub volume_gb: String,
+    pub floating_ips: String,
+    pub plans: String,
+    pub regions: String,
+    pub images: String,
+    /// Keys of [`CAPABILITIES`] ticked.
+    pub enabled: Vec<String>,
+}
+
+impl PolicyForm {
+    /// The policy, or every problem against its field (`vms`, `plans`, `enabled`, …).
+    pub fn parse(&self) -> Result<CustomerPolicy, AppError> {
+        let mut errors = crate::error::FieldErrors::new();
+        let mut limit = |field: &'static str, text: &str| -> Option<u64> {
+            let t = text.trim();
+            if t.is_empty() {
+                return None;
+            }
+            match t.parse::<u64>() {
+                Ok(n) if n <= 1_000_000 => Some(n),
+                _ => {
+                    errors.add(
+                        field,
+                        "Enter a whole number, or leave it empty for no limit.",
+                    );
+                    None
+                }
+            }
+        };
+        let small = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let quotas = Quotas {
+            vms: small(limit("vms", &self.vms)),
+            vcpu: small(limit("vcpu", &self.vcpu)),
+            ram_mb: limit("ram_mb", &self.ram_mb),
+            disk_gb: limit("disk_gb", &self.disk_gb),
+            volumes: small(limit("volumes", &self.volumes)),
+            volume_gb: limit("volume_gb", &self.volume_gb),
+            floating_ips: small(limit("floating_ips", &self.floating_ips)),
+        };
+        let list = |text: &str| -> Vec<String> {
+            text.split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut on: Vec<String> = Vec::new();
+        for e in &self.enabled {
+            if !CAPABILITIES.iter().any(|c| c.key == e.as_str()) {
+                errors.add(
+                    "enabled",
+                    format!("{e:?} is not something customers can be allowed to do."),
+                );
+            } else if !on.contains(e) {
+                on.push(e.clone());
+            }
+        }
+        errors.into_result()?;
+        Ok(CustomerPolicy {
+            quotas,
+            plans: list(&self.plans),
+            regions: list(&self.regions),
+            images: list(&self.images),
+            enabled: on,
+        })
+    }
+}
+
+/// Replaces a customer's quotas, allow-lists and enabled actions. Empty limits are no
+/// limit; empty lists allow everything.
+#[server(endpoint = "customers/policy")]
+pub async fn set_customer_policy(customer_id: i64, form: PolicyForm) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("customer/policy", Target::Customer(customer_id)).await?;
+    ssr::own_customer(&g, customer_id).await?;
+    let policy = form.parse()?;
+    let store = g.state().store.clone();
+    g.audited(async move { Ok(store.put_customer_policy(customer_id, &policy).await?) })
+        .await
+}
+
+/// Starts viewing the panel as one of the reseller's customers (bannered and audited), or
+/// stops (`customer_id` 0).
+#[server(endpoint = "customers/view_as")]
+pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    use crate::server::context::{impersonating, session};
+    use crate::server::session::VIEW_AS_KEY;
+    let session = session()?;
+    if customer_id == 0 {
+        // Stopping is always allowed, for whoever is really signed in.
+        if impersonating().is_some() {
+            session
+                .remove::<i64>(VIEW_AS_KEY)
+                .await
+                .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
+        }
+        return Ok(());
+    }
+    let g = ssr::reseller("customer/view_as", Target::Customer(customer_id)).await?;
+    ssr::own_customer(&g, customer_id).await?;
+    g.audited(async {
+        session
+            .insert(VIEW_AS_KEY, customer_id)
+            .await
+            .map_err(|e| crate::server::context::internal(format!("session: {e}")))
+    })
+    .await
+}
+
+/// The reseller's branding for their customers.
+#[server(endpoint = "branding/get")]
+pub async fn get_branding() -> Result<Branding, AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("vm/list", Target::Account).await?;
+    Ok(g.state()
+        .store
+        .branding(g.actor.id)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Checks a branding form; every problem against its field.
+pub fn check_branding(b: &Branding) -> crate::error::FieldErrors {
+    let mut errors = crate::error::FieldErrors::new();
+    let name = b.panel_name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        errors.add("panel_name", "Give the panel a name of 1 to 40 characters.");
+    } else if name.to_lowercase().contains("luna node") || name.to_lowercase().contains("lunanode")
+    {
+        errors.add(
+            "panel_name",
+            "Customers never see the upstream provider's name; choose your own.",
+        );
+    }
+    let url_ok = |u: &str, schemes: &[&str]| {
+        u.is_empty()
+            || (u.len() <= 300
+                && !u
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+                && schemes.iter().any(|s| u.starts_with(s)))
+    };
+    if !url_ok(&b.logo_url, &["https://", "/"]) || b.logo_url.starts_with("//") {
+        errors.add(
+            "logo_url",
+            "Use an https:// address or a path on this panel.",
+        );
+    }
+    if !url_ok(&b.support_url, &["https://", "mailto:"]) {
+        errors.add("support_url", "Use an https:// or mailto: address.");
+    }
+    let colour = |c: &str| {
+        c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|c| c.is_ascii_hexdigit())
+    };
+    if !colour(&b.accent_light) {
+        errors.add("accent_light", "Use a colour such as #2563eb.");
+    }
+    if !colour(&b.accent_dark) {
+        errors.add("accent_dark", "Use a colour such as #60a5fa.");
+    }
+    errors
+}
+
+/// Saves the reseller's branding.
+#[server(endpoint = "branding/save")]
+pub async fn save_branding(
+    panel_name: String,
+    logo_url: String,
+    accent_light: String,
+    accent_dark: String,
+    support_url: String,
+) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller("branding/save", Target::Account).await?;
+    let branding = Branding {
+        panel_name,
+        logo_url: logo_url.trim().to_owned(),
+        accent_light: accent_light.trim().to_lowercase(),
+        accent_dark: accent_dark.trim().to_lowercase(),
+        support_url: support_url.trim().to_owned(),
+    };
+    check_branding(&branding).into_result()?;
+    let branding = Branding {
+        panel_name: branding.panel_name.trim().to_owned(),
+        ..branding
+    };
+    let store = g.state().store.clone();
+    let reseller = g.actor.id;
+    g.audited(async move { Ok(store.put_branding(reseller, &branding).await?) })
+        .await
+}

@@ -1,0 +1,279 @@
+//! What resellers set for their customers (shared by the browser and the server).
+
+use serde::{Deserialize, Serialize};
+
+/// A group of Luna Node actions a reseller turns on or off for a customer, as one checkbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capability {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The Luna Node actions (paths) it allows.
+    pub actions: &'static [&'static str],
+}
+
+/// What a customer may always do: look at what is theirs and the catalogue.
+pub const ALWAYS: Capability = Capability {
+    key: "view",
+    label: "See their servers, plans and regions",
+    actions: &[
+        "vm/list",
+        "vm/info",
+        "vm/iplist",
+        "vm/usage",
+        "plan/list",
+        "region/list",
+        "image/list",
+        "sshkey/list",
+        "floating/list",
+        "volume/list",
+        "network/list",
+        "securitygroup/list",
+        "script/list",
+    ],
+};
+
+/// Everything a reseller can enable. An action in none of these is never a customer's: the
+/// credential, billing, fair-share and every area without a customer page (deny by default).
+pub const CAPABILITIES: &[Capability] = &[
+    Capability {
+        key: "power",
+        label: "Start, stop, reboot, shelve and unshelve",
+        actions: &[
+            "vm/start",
+            "vm/stop",
+            "vm/reboot",
+            "vm/shelve",
+            "vm/unshelve",
+        ],
+    },
+    Capability {
+        key: "console",
+        label: "Open the console",
+        actions: &["vm/vnc"],
+    },
+    Capability {
+        key: "create",
+        label: "Create servers (within their quota)",
+        actions: &["vm/create"],
+    },
+    Capability {
+        key: "delete",
+        label: "Delete their servers",
+        actions: &["vm/delete"],
+    },
+    Capability {
+        key: "rebuild",
+        label: "Rename, reimage, resize and rescue",
+        actions: &[
+            "vm/rename",
+            "vm/reimage",
+            "vm/resize",
+            "vm/rescue",
+            "vm/diskswap",
+        ],
+    },
+    Capability {
+        key: "snapshot",
+        label: "Snapshot their servers",
+        actions: &["vm/snapshot"],
+    },
+    Capability {
+        key: "network",
+        label: "Floating IPs, extra addresses and security groups",
+        actions: &[
+            "vm/floatingip-add",
+            "vm/floatingip-delete",
+            "vm/ip-add",
+            "vm/ip-delete",
+            "vm/securitygroup-add",
+            "vm/securitygroup-remove",
+        ],
+    },
+    Capability {
+        key: "sshkeys",
+        label: "Add and remove SSH keys",
+        actions: &["sshkey/add", "sshkey/remove"],
+    },
+];
+
+/// Limits on what a customer may hold; `None` is no limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Quotas {
+    pub vms: Option<u32>,
+    pub vcpu: Option<u32>,
+    pub ram_mb: Option<u64>,
+    pub disk_gb: Option<u64>,
+    pub volumes: Option<u32>,
+    pub volume_gb: Option<u64>,
+    pub floating_ips: Option<u32>,
+}
+
+/// Everything a reseller decides for one customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerPolicy {
+    pub quotas: Quotas,
+    /// Plan ids the customer may use; empty means all.
+    pub plans: Vec<String>,
+    /// Region codes the customer may use; empty means all.
+    pub regions: Vec<String>,
+    /// Image ids (the reseller's) the customer may use besides their own; empty means all.
+    pub images: Vec<String>,
+    /// Keys of [`CAPABILITIES`] turned on.
+    pub enabled: Vec<String>,
+}
+
+impl Default for CustomerPolicy {
+    /// A new customer may run, power and reach the console of the servers they are given,
+    /// manage their SSH keys, and create up to two small servers.
+    fn default() -> Self {
+        Self {
+            quotas: Quotas {
+                vms: Some(2),
+                vcpu: Some(4),
+                ram_mb: Some(8192),
+                disk_gb: Some(160),
+                volumes: Some(2),
+                volume_gb: Some(100),
+                floating_ips: Some(1),
+            },
+            plans: Vec::new(),
+            regions: Vec::new(),
+            images: Vec::new(),
+            enabled: ["power", "console", "create", "sshkeys"]
+                .map(str::to_owned)
+                .to_vec(),
+        }
+    }
+}
+
+impl CustomerPolicy {
+    /// Whether the customer may perform Luna Node action `path`.
+    pub fn allows(&self, path: &str) -> bool {
+        ALWAYS.actions.contains(&path)
+            || CAPABILITIES
+                .iter()
+                .any(|c| self.enabled.iter().any(|e| e == c.key) && c.actions.contains(&path))
+    }
+
+    fn listed(list: &[String], id: &str) -> bool {
+        list.is_empty() || list.iter().any(|x| x == id)
+    }
+
+    pub fn allows_plan(&self, id: &str) -> bool {
+        Self::listed(&self.plans, id)
+    }
+
+    pub fn allows_region(&self, code: &str) -> bool {
+        Self::listed(&self.regions, code)
+    }
+
+    pub fn allows_image(&self, id: &str) -> bool {
+        Self::listed(&self.images, id)
+    }
+}
+
+/// How a reseller's customers see the panel. Customers never see "Luna Node".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Branding {
+    pub panel_name: String,
+    /// An https URL (or a path on this panel) of the logo; empty for none.
+    pub logo_url: String,
+    /// `#rrggbb` accent colours for the light and the dark theme.
+    pub accent_light: String,
+    pub accent_dark: String,
+    /// Where customers ask for help (https or mailto); empty for none.
+    pub support_url: String,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Self {
+            panel_name: "Cloud panel".into(),
+            logo_url: String::new(),
+            accent_light: "#2563eb".into(),
+            accent_dark: "#60a5fa".into(),
+            support_url: String::new(),
+        }
+    }
+}
+
+/// One customer as their reseller sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSummary {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub suspended: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+    /// How many resources of each kind are assigned (kind, count).
+    pub assigned: Vec<(String, i64)>,
+}
+
+/// One ledger entry: a resource of the reseller's account assigned to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub kind: String,
+    pub resource_id: String,
+    pub customer_id: i64,
+    pub assigned_at: i64,
+}
+
+/// Resource kinds the ledger knows.
+pub const KINDS: &[&str] = &[
+    "vm",
+    "sshkey",
+    "image",
+    "volume",
+    "network",
+    "securitygroup",
+    "script",
+    "floating",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_name_real_distinct_actions() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CAPABILITIES.iter().chain([&ALWAYS]) {
+            for a in c.actions {
+                assert!(seen.insert(*a), "{a} is in two capabilities");
+            }
+        }
+        #[cfg(feature = "ssr")]
+        {
+            let known: Vec<&str> = crate::server::lunanode::actions::all()
+                .iter()
+                .map(|a| a.path)
+                .collect();
+            for a in &seen {
+                assert!(known.contains(a), "{a} is not a Luna Node action");
+            }
+        }
+    }
+
+    #[test]
+    fn policies_deny_by_default() {
+        let p = CustomerPolicy::default();
+        assert!(p.allows("vm/list") && p.allows("vm/start") && p.allows("vm/create"));
+        assert!(!p.allows("vm/delete") && !p.allows("vm/set-fairshare"));
+        assert!(!p.allows("billing/credit") && !p.allows("credential/save"));
+        let none = CustomerPolicy {
+            enabled: vec![],
+            ..Default::default()
+        };
+        assert!(!none.allows("vm/start") && none.allows("vm/info"));
+        let listed = CustomerPolicy {
+            plans: vec!["1".into()],
+            ..Default::default()
+        };
+        assert!(listed.allows_plan("1") && !listed.allows_plan("2"));
+        assert!(listed.allows_region("toronto"));
+    }
+}

@@ -1,0 +1,435 @@
+//! Resellers and their customers through the panel's server functions against the emulator:
+//! customers see and act only on what is assigned to them (someone else's id is *not found*
+//! with no upstream call), quotas refuse before Luna Node is asked, suspension stops their
+//! VMs and their hands, viewing as a customer is bannered and audited.
+
+use std::time::{Duration, Instant};
+
+use app::error::AppError;
+use app::server::store::{AuditFilter, AuditScope};
+use app::tenancy::CustomerSummary;
+use app::types::PanelInfo;
+use app::vm::VmSnapshot;
+use reqwest::Client;
+
+use crate::both;
+use crate::harness::{Db, Panel, PASSWORD};
+use crate::upstream::{key, ID_A};
+use crate::vms::make_vm_elsewhere;
+
+/// A reseller (admin made them one) with the Luna Node key `ID_A`, and the admin.
+pub(crate) async fn reseller(panel: &Panel) -> (Client, Client, i64) {
+    let admin = panel.owner("admin@example.com").await;
+    let reseller = panel.client();
+    let me = panel
+        .sign_up(&reseller, "reseller@example.com", None)
+        .await
+        .unwrap();
+    let id = me.id.to_string();
+    let _: () = panel
+        .call(
+            &admin,
+            "admin/set_reseller",
+            &[("user_id", id.as_str()), ("reseller", "true")],
+        )
+        .await
+        .unwrap();
+    panel
+        .save_key(&reseller, ID_A, &key('A'), None)
+        .await
+        .unwrap();
+    (admin, reseller, me.id)
+}
+
+/// Creates a customer of the signed-in reseller and signs them in on a new client.
+pub(crate) async fn customer(panel: &Panel, reseller: &Client, email: &str) -> (Client, i64) {
+    let id: i64 = panel
+        .call(
+            reseller,
+            "customers/create",
+            &[
+                ("name", "A Customer"),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+        .unwrap();
+    let c = panel.client();
+    panel.sign_in(&c, email, PASSWORD).await.unwrap();
+    (c, id)
+}
+
+pub(crate) async fn assign(panel: &Panel, reseller: &Client, customer: i64, kind: &str, id: &str) {
+    let customer = customer.to_string();
+    let _: () = panel
+        .call(
+            reseller,
+            "customers/assign",
+            &[
+                ("customer_id", customer.as_str()),
+                ("kind", kind),
+                ("resource_id", id),
+            ],
+        )
+        .await
+        .unwrap();
+}
+
+/// Gives `customer` every capability and these limits.
+pub(crate) async fn policy(panel: &Panel, reseller: &Client, customer: i64, vms: &str) {
+    let customer = customer.to_string();
+    let mut form: Vec<(String, String)> = vec![
+        ("customer_id".into(), customer.clone()),
+        ("form[vms]".into(), vms.to_owned()),
+    ];
+    for (i, c) in app::tenancy::CAPABILITIES.iter().enumerate() {
+        form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let _: () = panel
+        .call(reseller, "customers/policy", &form)
+        .await
+        .unwrap();
+}
+
+async fn list(panel: &Panel, c: &Client) -> VmSnapshot {
+    panel.call(c, "vms/list", &[]).await.expect("vms/list")
+}
+
+/// Waits until `c`'s list satisfies `ok`.
+async fn wait_list(panel: &Panel, c: &Client, ok: impl Fn(&VmSnapshot) -> bool) -> VmSnapshot {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = list(panel, c).await;
+        if ok(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "never: {s:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn ids(s: &VmSnapshot) -> Vec<&str> {
+    let mut v: Vec<&str> = s.vms.iter().map(|v| v.vm_id.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
+    let (panel, emu) = Panel::with_emulator(db, |c| c.time_scale = 0.02).await;
+    let (_admin, reseller, reseller_id) = reseller(&panel).await;
+    let vm_a = make_vm_elsewhere(&panel, "vm-of-a", "87").await;
+    let vm_b = make_vm_elsewhere(&panel, "vm-of-b", "87").await;
+    let vm_r = make_vm_elsewhere(&panel, "vm-of-reseller", "87").await;
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let (cb, b) = customer(&panel, &reseller, "b@customer.example").await;
+    assign(&panel, &reseller, a, "vm", &vm_a).await;
+    assign(&panel, &reseller, b, "vm", &vm_b).await;
+    policy(&panel, &reseller, a, "2").await;
+
+    // Lists hold only what is theirs; the reseller sees everything.
+    let all = wait_list(&panel, &reseller, |s| s.vms.len() == 3).await;
+    assert!(ids(&all).contains(&vm_r.as_str()));
+    assert_eq!(ids(&list(&panel, &ca).await), [vm_a.as_str()]);
+    assert_eq!(ids(&list(&panel, &cb).await), [vm_b.as_str()]);
+
+    // Someone else's VM is not found, and nothing reaches Luna Node.
+    for (name, form) in [
+        ("vms/detail", vec![("vm_id", vm_b.as_str())]),
+        ("vms/power", vec![("vm_id", vm_b.as_str()), ("op", "Stop")]),
+        ("vms/vnc", vec![("vm_id", vm_r.as_str())]),
+        (
+            "vms/delete",
+            vec![("vm_id", vm_r.as_str()), ("confirm", "vm-of-reseller")],
+        ),
+    ] {
+        let before = emu.total_calls();
+        let r: Result<serde_json::Value, AppError> = panel.call(&ca, name, &form).await;
+        assert_eq!(
+            r.unwrap_err(),
+            AppError::NotFound("The virtual machine".into()),
+            "{name}"
+        );
+        assert_eq!(emu.total_calls(), before, "{name} reached Luna Node");
+    }
+    // So is another customer's image, used on their own VM.
+    assign(&panel, &reseller, b, "image", "555").await;
+    let before = emu.total_calls();
+    let r: Result<(), AppError> = panel
+        .call(
+            &ca,
+            "vms/reimage",
+            &[
+                ("vm_id", vm_a.as_str()),
+                ("image_id", "555"),
+                ("confirm", "vm-of-a"),
+            ],
+        )
+        .await;
+    assert_eq!(r.unwrap_err(), AppError::NotFound("The image".into()));
+    assert_eq!(emu.total_calls(), before);
+    // The credential and the reseller console are not a customer's.
+    let r: Result<serde_json::Value, AppError> = panel
+        .call(
+            &ca,
+            "credential/save",
+            &[("api_id", ID_A), ("api_key", &key('A'))],
+        )
+        .await;
+    assert_eq!(r.unwrap_err(), AppError::Forbidden);
+    let r: Result<Vec<CustomerSummary>, AppError> = panel.call(&ca, "customers/list", &[]).await;
+    assert_eq!(r.unwrap_err(), AppError::Forbidden);
+    // Their own VM works, and the account's credit is not shown to them.
+    let detail: app::vm::VmDetail = panel
+        .call(&ca, "vms/detail", &[("vm_id", vm_a.as_str())])
+        .await
+        .unwrap();
+    assert_eq!(detail.hostname, "vm-of-a");
+    let summary: app::vm::AccountSummary = panel.call(&ca, "overview/summary", &[]).await.unwrap();
+    assert_eq!((summary.credit, summary.vms), (None, 1));
+    let info: PanelInfo = panel.info(&ca).await;
+    assert!(info.branding.is_some() && info.has_credential);
+
+    // A VM they create is theirs from the first moment; past the quota, Luna Node is not
+    // even asked.
+    let made: String = panel
+        .call(
+            &ca,
+            "vms/create",
+            &[
+                ("vm[hostname]", "made-by-a"),
+                ("vm[region]", "toronto"),
+                ("vm[plan_id]", "87"),
+                ("vm[boot]", "image:1000"),
+            ],
+        )
+        .await
+        .unwrap();
+    let mine = wait_list(&panel, &ca, |s| s.vms.len() == 2).await;
+    assert_eq!(ids(&mine), {
+        let mut v = vec![vm_a.as_str(), made.as_str()];
+        v.sort_unstable();
+        v
+    });
+    assert_eq!(ids(&list(&panel, &cb).await), [vm_b.as_str()]);
+    let creates = emu.calls("vm/create");
+    let r: Result<String, AppError> = panel
+        .call(
+            &ca,
+            "vms/create",
+            &[
+                ("vm[hostname]", "one-too-many"),
+                ("vm[region]", "toronto"),
+                ("vm[plan_id]", "87"),
+                ("vm[boot]", "image:1000"),
+            ],
+        )
+        .await;
+    match r.unwrap_err() {
+        AppError::Quota(m) => assert!(m.contains("allows 2 servers"), "{m}"),
+        other => panic!("expected a quota refusal, got {other:?}"),
+    }
+    assert_eq!(
+        emu.calls("vm/create"),
+        creates,
+        "past the quota: no vm/create"
+    );
+
+    // Viewing as a customer: their view, bannered, and audited as the reseller.
+    let a_text = a.to_string();
+    let _: () = panel
+        .call(
+            &reseller,
+            "customers/view_as",
+            &[("customer_id", a_text.as_str())],
+        )
+        .await
+        .unwrap();
+    let info: PanelInfo = panel.info(&reseller).await;
+    assert_eq!(info.user.as_ref().map(|u| u.id), Some(a));
+    assert_eq!(info.viewing_as_by.as_ref().map(|u| u.id), Some(reseller_id));
+    wait_list(&panel, &reseller, |s| {
+        s.vms.len() == 2 && s.vms.iter().all(|v| v.status.as_deref() == Some("Online"))
+    })
+    .await;
+    let _: () = panel
+        .call(
+            &reseller,
+            "vms/power",
+            &[("vm_id", vm_a.as_str()), ("op", "Reboot")],
+        )
+        .await
+        .unwrap();
+    let _: () = panel
+        .call(&reseller, "customers/view_as", &[("customer_id", "0")])
+        .await
+        .unwrap();
+    assert_eq!(
+        panel.info(&reseller).await.user.map(|u| u.id),
+        Some(reseller_id)
+    );
+    let rows = panel
+        .state
+        .store
+        .search_audit(
+            &AuditFilter {
+                action: Some("vm/reboot".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let e = &rows[0].entry;
+    assert_eq!(
+        (e.actor_user_id, e.impersonator_user_id, e.account_user_id),
+        (Some(a), Some(reseller_id), Some(reseller_id))
+    );
+    assert_eq!(e.target, format!("vm:{vm_a}"));
+
+    // Suspension stops their VMs; they can still look but not act.
+    wait_list(&panel, &ca, |s| {
+        s.vms.len() == 2 && s.vms.iter().all(|v| v.status.as_deref() == Some("Online"))
+    })
+    .await;
+    let stopped: usize = panel
+        .call(
+            &reseller,
+            "customers/suspend",
+            &[("customer_id", a_text.as_str()), ("suspended", "true")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stopped, 2);
+    wait_list(&panel, &ca, |s| {
+        s.vms.len() == 2 && s.vms.iter().all(|v| v.status.as_deref() == Some("Offline"))
+    })
+    .await;
+    let before = emu.total_calls();
+    let r: Result<(), AppError> = panel
+        .call(
+            &ca,
+            "vms/power",
+            &[("vm_id", vm_a.as_str()), ("op", "Start")],
+        )
+        .await;
+    assert_eq!(r.unwrap_err(), AppError::Suspended);
+    assert_eq!(emu.total_calls(), before);
+
+    // The reseller's audit scope holds the customers' actions and the suspension.
+    let rows = panel
+        .state
+        .store
+        .search_audit(
+            &AuditFilter {
+                scope: Some(AuditScope::Account(reseller_id)),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.entry.action.as_str()).collect();
+    for want in [
+        "customer/suspend",
+        "vm/create",
+        "customer/view_as",
+        "customer/assign",
+    ] {
+        assert!(actions.contains(&want), "{want} missing from {actions:?}");
+    }
+
+    // Deleting a customer gives their VMs back to the reseller.
+    let b_text = b.to_string();
+    let r: Result<(), AppError> = panel
+        .call(
+            &reseller,
+            "customers/delete",
+            &[
+                ("customer_id", b_text.as_str()),
+                ("confirm", "nobody@example.com"),
+            ],
+        )
+        .await;
+    assert!(r.unwrap_err().field("confirm").is_some());
+    let _: () = panel
+        .call(
+            &reseller,
+            "customers/delete",
+            &[
+                ("customer_id", b_text.as_str()),
+                ("confirm", "b@customer.example"),
+            ],
+        )
+        .await
+        .unwrap();
+    let r: Result<VmSnapshot, AppError> = panel.call(&cb, "vms/list", &[]).await;
+    assert_eq!(r.unwrap_err(), AppError::Unauthenticated);
+    assert!(panel
+        .state
+        .store
+        .assignments(reseller_id, Some(b))
+        .await
+        .unwrap()
+        .is_empty());
+    panel.stop().await;
+}
+
+both!(customers_see_and_touch_only_what_is_theirs);
+
+/// A plain owner is not a reseller; one reseller cannot reach another's customers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reseller_console_is_for_resellers_and_their_own_customers() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let (admin, reseller, _) = reseller(&panel).await;
+    let (_ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let owner = panel.owner("owner@example.com").await;
+    let r: Result<Vec<CustomerSummary>, AppError> = panel.call(&owner, "customers/list", &[]).await;
+    assert_eq!(r.unwrap_err(), AppError::Forbidden);
+    // Another reseller: A is simply not found for them.
+    let other = panel.owner("other@example.com").await;
+    let other_id = panel.info(&other).await.user.unwrap().id.to_string();
+    let _: () = panel
+        .call(
+            &admin,
+            "admin/set_reseller",
+            &[("user_id", other_id.as_str()), ("reseller", "true")],
+        )
+        .await
+        .unwrap();
+    let a_text = a.to_string();
+    for name in ["customers/detail", "customers/view_as"] {
+        let r: Result<serde_json::Value, AppError> = panel
+            .call(&other, name, &[("customer_id", a_text.as_str())])
+            .await;
+        assert_eq!(
+            r.unwrap_err(),
+            AppError::NotFound("The customer".into()),
+            "{name}"
+        );
+    }
+    let mine: Vec<CustomerSummary> = panel.call(&reseller, "customers/list", &[]).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), [a]);
+    // Bad policy and branding input is reported beside the fields.
+    let r: Result<(), AppError> = panel
+        .call(
+            &reseller,
+            "branding/save",
+            &[
+                ("panel_name", "Luna Node Cloud"),
+                ("logo_url", "javascript:alert(1)"),
+                ("accent_light", "blue"),
+                ("accent_dark", "#000000"),
+                ("support_url", ""),
+            ],
+        )
+        .await;
+    let e = r.unwrap_err();
+    for f in ["panel_name", "logo_url", "accent_light"] {
+        assert!(e.field(f).is_some(), "{f}: {e:?}");
+    }
+    assert!(e.field("accent_dark").is_none());
+    panel.stop().await;
+}
