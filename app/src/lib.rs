@@ -9,6 +9,7 @@
 #![recursion_limit = "512"]
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod credential;
@@ -32,6 +33,7 @@ use crate::pages::{
     account::AccountPage,
     admin::AdminPage,
     api_key::ApiKeyPage,
+    audit::AuditPage,
     catalog::{PlansPage, RegionsPage},
     customers::{BrandingPage, CustomerPage, CustomersPage},
     not_found::NotFound,
@@ -156,6 +158,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=CustomersPage />
                     <Route path=path!("customers/:id") view=CustomerPage />
                     <Route path=path!("branding") view=BrandingPage />
+                    <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -280,6 +280,7 @@ pub fn router(prepared: &Prepared) -> Router {
     let routes = route_list();
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
+        .route("/audit.csv", get(app::audit::ssr::csv))
         .with_state(prepared.state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {

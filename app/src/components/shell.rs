@@ -293,6 +293,9 @@ fn Console(
                             }
                         })}
                     <li>
+                        <A href="/audit">"Audit log"</A>
+                    </li>
+                    <li>
                         <A href="/account">"Account"</A>
                     </li>
                     {is_admin

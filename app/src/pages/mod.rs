@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api_key;
+pub mod audit;
 pub mod catalog;
 pub mod customers;
 pub mod format;

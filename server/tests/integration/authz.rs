@@ -64,6 +64,7 @@ const SIGNED_IN: &[&str] = &[
     "sshkeys/list",
     "sshkeys/add",
     "sshkeys/remove",
+    "audit/list",
     "credential/delete",
 ];
 /// Of those, never a customer's: the key, and what no capability enables.
@@ -130,6 +131,7 @@ const ARGS: &[(&str, &str)] = &[
     ("current", "x"),
     ("new_password", "x"),
     ("vm[hostname]", "x"),
+    ("query[action]", ""),
     ("customer_id", "0"),
     ("suspended", "false"),
     ("kind", "x"),

@@ -433,3 +433,96 @@ async fn reseller_console_is_for_resellers_and_their_own_customers() {
     assert!(e.field("accent_dark").is_none());
     panel.stop().await;
 }
+
+/// The audit log: each role sees its part, filters narrow it, the CSV holds the same rows
+/// (quoting and formula defusing: `audit::tests`), and only for someone signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_log_is_scoped_filtered_and_exported() {
+    use app::audit::AuditPage;
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let (admin, reseller, _) = reseller(&panel).await;
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let (cb, _b) = customer(&panel, &reseller, "b@customer.example").await;
+    policy(&panel, &reseller, a, "").await;
+    // A customer's own change, one by the reseller, and an owner's elsewhere.
+    let _: String = panel
+        .call(
+            &ca,
+            "sshkeys/add",
+            &[
+                ("name", "laptop"),
+                ("value", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnq a@b"),
+            ],
+        )
+        .await
+        .unwrap();
+    let owner = panel.owner("owner@example.com").await;
+    panel
+        .save_key(&owner, crate::upstream::ID_B, &key('B'), None)
+        .await
+        .unwrap();
+    let page = |c: Client, form: Vec<(&'static str, &'static str)>| {
+        let panel = &panel;
+        async move {
+            let r: AuditPage = panel.call(&c, "audit/list", &form).await.unwrap();
+            r.entries
+                .into_iter()
+                .map(|e| (e.actor, e.action))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mine = page(ca.clone(), vec![("query[action]", "")]).await;
+    assert_eq!(
+        mine,
+        [("a@customer.example".to_owned(), "sshkey/add".to_owned())]
+    );
+    assert!(page(cb.clone(), vec![("query[action]", "")])
+        .await
+        .is_empty());
+    let resellers = page(reseller.clone(), vec![("query[action]", "")]).await;
+    assert!(resellers.iter().any(|(_, a)| a == "sshkey/add"));
+    assert!(resellers.iter().any(|(_, a)| a == "customer/create"));
+    assert!(!resellers.iter().any(|(who, _)| who == "owner@example.com"));
+    let owners = page(owner.clone(), vec![("query[action]", "")]).await;
+    assert_eq!(
+        owners,
+        [("owner@example.com".to_owned(), "credential/save".to_owned())]
+    );
+    let everything = page(admin.clone(), vec![("query[action]", "")]).await;
+    assert!(everything.len() > resellers.len());
+    // Filters: by actor, by action prefix; a bad date is reported beside its field.
+    let by_actor = page(admin.clone(), vec![("query[actor]", "A@Customer.example")]).await;
+    assert_eq!(by_actor.len(), 1);
+    let customers_made = page(reseller.clone(), vec![("query[action]", "customer/")]).await;
+    assert!(customers_made
+        .iter()
+        .all(|(_, a)| a.starts_with("customer/")));
+    assert!(customers_made.len() >= 3);
+    let r: Result<AuditPage, AppError> = panel
+        .call(&admin, "audit/list", &[("query[from]", "last week")])
+        .await;
+    assert!(r.unwrap_err().field("from").is_some());
+    // The CSV: the same rows as the page.
+    let csv = reseller
+        .get(format!("{}/audit.csv?action=sshkey/", panel.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = csv.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(lines[1].contains("\"a@customer.example\"") && lines[1].contains("\"sshkey/add\""));
+    let anonymous = panel
+        .client()
+        .get(format!("{}/audit.csv", panel.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    panel.stop().await;
+}
