@@ -9,9 +9,9 @@ use crate::components::form::{action_error, field_error, Field, FormAlert, Submi
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::components::table::DataTable;
 use crate::tenancy::{
-    get_branding, get_customer, list_customers, AssignResource, CreateCustomer, CustomerPolicy,
-    DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy, SuspendCustomer,
-    UnassignResource, ViewAs, CAPABILITIES,
+    get_branding, get_customer, ledger_drift, list_customers, AssignResource, CreateCustomer,
+    CustomerPolicy, DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy,
+    SuspendCustomer, UnassignResource, ViewAs, CAPABILITIES,
 };
 use crate::types::format_unix;
 use crate::vm::list_vms;
@@ -117,6 +117,7 @@ pub fn CustomersPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <LedgerCheck />
         {move || suspend.value().get().map(|r| match r {
             Ok(0) => view! { <p class="notice notice-info" id="suspend-result">"Done."</p> }.into_any(),
             Ok(n) => view! { <p class="notice notice-info" id="suspend-result">{format!("Suspended; {n} of their servers are stopping.")}</p> }.into_any(),
@@ -313,5 +314,105 @@ pub fn BrandingPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Where the ledger and the account disagree: resources nobody is assigned (adopt them for a
+/// customer) and entries whose resource is gone (release them).
+#[component]
+fn LedgerCheck() -> impl IntoView {
+    let assign = ServerAction::<AssignResource>::new();
+    let release = ServerAction::<UnassignResource>::new();
+    let checked = RwSignal::new(false);
+    let drift = Resource::new(
+        move || {
+            (
+                checked.get(),
+                assign.version().get(),
+                release.version().get(),
+            )
+        },
+        |(checked, _, _)| async move {
+            if checked {
+                Some((ledger_drift().await, list_customers().await))
+            } else {
+                None
+            }
+        },
+    );
+    view! {
+        <section class="card" id="ledger-check">
+            <h2>"Ledger check"</h2>
+            <p>
+                "Compares what is assigned to customers with what the account really holds. "
+                <button type="button" class="button subtle" id="check-ledger" on:click=move |_| checked.set(true)>
+                    "Check now"
+                </button>
+            </p>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match drift.await {
+                        None => ().into_any(),
+                        Some((Err(e), _)) | Some((_, Err(e))) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                        Some((Ok(d), Ok(customers))) => {
+                            let email_of = |id: i64| customers.iter().find(|c| c.id == id).map(|c| c.email.clone()).unwrap_or_default();
+                            let gone_rows: Vec<_> = d.gone.into_iter().map(|a| (email_of(a.customer_id), a)).collect();
+                            let choices: Vec<(String, String)> = customers.iter().map(|c| (c.id.to_string(), c.email.clone())).collect();
+                            let gone = (!gone_rows.is_empty()).then_some(view! {
+                                <h3>"Assigned, but gone from the account"</h3>
+                                <DataTable headers=&["Kind", "Resource", "Customer", ""]>
+                                    {gone_rows.into_iter().map(|(who, a)| {
+                                        let (kind, rid) = (a.kind.clone(), a.resource_id.clone());
+                                        view! {
+                                            <tr>
+                                                <td>{a.kind.clone()}</td>
+                                                <td><code>{a.resource_id.clone()}</code></td>
+                                                <td>{who}</td>
+                                                <td><button type="button" class="button subtle small"
+                                                    on:click=move |_| { release.dispatch(UnassignResource { kind: kind.clone(), resource_id: rid.clone() }); }>
+                                                    "Release"
+                                                </button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </DataTable>
+                            });
+                            let unassigned = if d.unassigned.is_empty() {
+                                view! { <p>"Every resource of the account is assigned."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <h3>"Not assigned to any customer (yours)"</h3>
+                                    <DataTable headers=&["Kind", "Name", "Assign to"]>
+                                        {d.unassigned.into_iter().map(|r| {
+                                            let options = choices.iter().map(|(id, email)| view! { <option value=id.clone()>{email.clone()}</option> }).collect_view();
+                                            view! {
+                                                <tr>
+                                                    <td>{r.kind.clone()}</td>
+                                                    <td>{r.name.clone()} " " <small><code>{r.resource_id.clone()}</code></small></td>
+                                                    <td>
+                                                        <ActionForm action=assign attr:class="inline-form">
+                                                            <input type="hidden" name="kind" value=r.kind.clone() />
+                                                            <input type="hidden" name="resource_id" value=r.resource_id.clone() />
+                                                            <select name="customer_id" aria-label=format!("Customer for {}", r.name)>{options}</select>
+                                                            <button type="submit" class="button subtle small">"Assign"</button>
+                                                        </ActionForm>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </DataTable>
+                                }.into_any()
+                            };
+                            let unchecked = (!d.unchecked.is_empty()).then(|| view! {
+                                <p class="notice notice-warning">{format!("Could not list: {}. Try again later.", d.unchecked.join(", "))}</p>
+                            });
+                            view! { {unchecked} {gone} {unassigned} }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            {move || action_error(assign.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+            {move || action_error(release.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+        </section>
     }
 }

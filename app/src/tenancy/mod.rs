@@ -504,3 +504,164 @@ pub async fn save_branding(
     g.audited(async move { Ok(store.put_branding(reseller, &branding).await?) })
         .await
 }
+
+/// One upstream resource as the ledger check shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LedgerResource {
+    pub kind: String,
+    pub resource_id: String,
+    pub name: String,
+}
+
+/// Where the ledger and the account disagree, or may: resources nobody is assigned (the
+/// reseller's own, or new ones made outside the panel) and entries whose resource is gone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Drift {
+    pub unassigned: Vec<LedgerResource>,
+    /// Ledger entries whose resource no longer exists at the cloud, with their customer.
+    pub gone: Vec<Assignment>,
+    /// Kinds that could not be listed right now (their entries are not judged).
+    pub unchecked: Vec<String>,
+}
+
+/// Compares the ledger with what the account really holds.
+#[server(endpoint = "customers/drift")]
+pub async fn ledger_drift() -> Result<Drift, AppError> {
+    use std::collections::HashSet;
+
+    use crate::server::authz::Target;
+    use crate::server::lunanode::actions as api;
+    let g = ssr::reseller("vm/list", Target::Account).await?;
+    let also = |action: &'static str| g.also(action, Target::Account);
+    let (keys, images, volumes, floating, networks, groups, scripts) = (
+        also("sshkey/list").await?,
+        also("image/list").await?,
+        also("volume/list").await?,
+        also("floating/list").await?,
+        also("network/list").await?,
+        also("securitygroup/list").await?,
+        also("script/list").await?,
+    );
+    let res = |kind: &str, id: String, name: String| LedgerResource {
+        kind: kind.to_owned(),
+        resource_id: id,
+        name,
+    };
+    let (vms, keys, images, volumes, floating, networks, groups, scripts) = futures::join!(
+        g.state()
+            .live
+            .snapshot(g.account, std::time::Duration::from_secs(20)),
+        keys.call(&api::SshKeyList {}, "The SSH key list"),
+        images.call(&api::ImageList { region: None }, "The image list"),
+        volumes.call(&api::VolumeList { region: None }, "The volume list"),
+        floating.call(&api::FloatingList {}, "The floating IP list"),
+        networks.call(&api::NetworkList { region: None }, "The network list"),
+        groups.call(&api::SecurityGroupList {}, "The security group list"),
+        scripts.call(&api::ScriptList {}, "The script list"),
+    );
+    let mut have: Vec<(&str, Option<Vec<LedgerResource>>)> = vec![
+        (
+            "vm",
+            vms.ok().filter(|s| s.listed_at.is_some()).map(|s| {
+                s.vms
+                    .iter()
+                    .map(|v| res("vm", v.vm_id.clone(), v.name.clone()))
+                    .collect()
+            }),
+        ),
+        (
+            "sshkey",
+            keys.ok().map(|l| {
+                l.keys
+                    .into_iter()
+                    .map(|k| res("sshkey", k.id, k.name))
+                    .collect()
+            }),
+        ),
+        (
+            "image",
+            images.ok().map(|l| {
+                l.images
+                    .into_iter()
+                    .filter(|i| !i.is_public())
+                    .map(|i| res("image", i.image_id, i.name))
+                    .collect()
+            }),
+        ),
+        (
+            "volume",
+            volumes.ok().map(|l| {
+                l.volumes
+                    .into_iter()
+                    .map(|v| res("volume", v.id, v.name))
+                    .collect()
+            }),
+        ),
+        (
+            "floating",
+            floating.ok().map(|l| {
+                l.ips
+                    .into_iter()
+                    .map(|f| res("floating", f.ip.clone(), f.ip))
+                    .collect()
+            }),
+        ),
+        (
+            "network",
+            networks.ok().map(|l| {
+                l.networks
+                    .into_iter()
+                    .map(|n| res("network", n.net_id, n.name))
+                    .collect()
+            }),
+        ),
+        (
+            "securitygroup",
+            groups.ok().map(|l| {
+                l.securitygroups
+                    .into_iter()
+                    .map(|s| res("securitygroup", s.securitygroup_id, s.name))
+                    .collect()
+            }),
+        ),
+        (
+            "script",
+            scripts.ok().map(|l| {
+                l.scripts
+                    .into_iter()
+                    .map(|s| res("script", s.id, s.name))
+                    .collect()
+            }),
+        ),
+    ];
+    let ledger = g.state().store.assignments(g.account, None).await?;
+    let known: HashSet<(&str, &str)> = ledger
+        .iter()
+        .map(|a| (a.kind.as_str(), a.resource_id.as_str()))
+        .collect();
+    let mut drift = Drift {
+        unassigned: Vec::new(),
+        gone: Vec::new(),
+        unchecked: Vec::new(),
+    };
+    for (kind, listed) in &mut have {
+        let Some(listed) = listed else {
+            drift.unchecked.push((*kind).to_owned());
+            continue;
+        };
+        let present: HashSet<&str> = listed.iter().map(|r| r.resource_id.as_str()).collect();
+        drift.gone.extend(
+            ledger
+                .iter()
+                .filter(|a| a.kind == *kind && !present.contains(a.resource_id.as_str()))
+                .cloned(),
+        );
+        drift.unassigned.extend(
+            listed
+                .iter()
+                .filter(|r| !known.contains(&(*kind, r.resource_id.as_str())))
+                .cloned(),
+        );
+    }
+    Ok(drift)
+}

@@ -29,6 +29,7 @@ const RESELLER: &[&str] = &[
     "customers/unassign",
     "customers/policy",
     "customers/view_as",
+    "customers/drift",
     "branding/get",
     "branding/save",
 ];

@@ -526,3 +526,77 @@ async fn audit_log_is_scoped_filtered_and_exported() {
     assert_eq!(anonymous.status(), 401);
     panel.stop().await;
 }
+
+/// The ledger check: a VM deleted outside the panel shows as gone (and can be released); a
+/// VM made outside the panel shows as nobody's (and can be adopted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_check_finds_gone_and_unassigned_resources() {
+    use app::server::lunanode::actions as api;
+    use app::tenancy::Drift;
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let (_admin, reseller, reseller_id) = reseller(&panel).await;
+    let (_ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let kept = make_vm_elsewhere(&panel, "kept", "87").await;
+    let doomed = make_vm_elsewhere(&panel, "doomed", "87").await;
+    assign(&panel, &reseller, a, "vm", &kept).await;
+    assign(&panel, &reseller, a, "vm", &doomed).await;
+    assign(&panel, &reseller, a, "sshkey", "no-such-key").await;
+    let upstream = app::server::lunanode::LunaNode::new(
+        panel.state.upstream.client.base_url(),
+        Default::default(),
+    )
+    .unwrap();
+    upstream
+        .vm_delete(
+            &crate::upstream::cred(ID_A, 'A'),
+            &api::VmDelete {
+                vm_id: doomed.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let stray = make_vm_elsewhere(&panel, "stray", "87").await;
+    wait_list(&panel, &reseller, |s| {
+        let ids = ids(s);
+        ids.contains(&stray.as_str()) && !ids.contains(&doomed.as_str())
+    })
+    .await;
+    let d: Drift = panel.call(&reseller, "customers/drift", &[]).await.unwrap();
+    assert!(d.unchecked.is_empty(), "{d:?}");
+    let gone: Vec<(&str, &str)> = d
+        .gone
+        .iter()
+        .map(|a| (a.kind.as_str(), a.resource_id.as_str()))
+        .collect();
+    assert_eq!(gone, [("vm", doomed.as_str()), ("sshkey", "no-such-key")]);
+    let unassigned_vms: Vec<&str> = d
+        .unassigned
+        .iter()
+        .filter(|r| r.kind == "vm")
+        .map(|r| r.resource_id.as_str())
+        .collect();
+    assert_eq!(unassigned_vms, [stray.as_str()]);
+    // Release the gone ones, adopt the stray one: the check is clean for VMs.
+    for (kind, id) in [("vm", doomed.as_str()), ("sshkey", "no-such-key")] {
+        let _: () = panel
+            .call(
+                &reseller,
+                "customers/unassign",
+                &[("kind", kind), ("resource_id", id)],
+            )
+            .await
+            .unwrap();
+    }
+    assign(&panel, &reseller, a, "vm", &stray).await;
+    let d: Drift = panel.call(&reseller, "customers/drift", &[]).await.unwrap();
+    assert!(d.gone.is_empty());
+    assert!(!d.unassigned.iter().any(|r| r.kind == "vm"));
+    let theirs = panel
+        .state
+        .store
+        .assignments(reseller_id, Some(a))
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 2);
+    panel.stop().await;
+}
