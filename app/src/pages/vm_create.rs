@@ -163,7 +163,7 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                             let (public, own): (Vec<_>, Vec<_>) = o.with_value(|o| o.images.iter().filter(|i| i.region == r).cloned().partition(|i| i.public));
                             let vols = regional(|o| &o.volumes);
                             view! {
-                                <optgroup label="Luna Node templates">
+                                <optgroup label="Templates">
                                     {public.into_iter().map(|i| view! { <option value=format!("image:{}", i.image_id)>{i.name}</option> }).collect_view()}
                                 </optgroup>
                                 <optgroup label="Your images and snapshots">

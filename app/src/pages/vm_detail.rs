@@ -140,7 +140,7 @@ fn VmView(
             <ConsoleButton vm_id=vm_id.clone() />
         </div>
         <p class="muted" aria-live="polite">
-            {move || busy().then_some("Sending the request to Luna Node…")}
+            {move || busy().then_some("Sending the request…")}
         </p>
         <ErrorOf error=power_error />
         <div class="cards">

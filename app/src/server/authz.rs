@@ -309,6 +309,14 @@ pub async fn authorize_as(
     })
 }
 
+/// A message about Luna Node, with the provider's name taken out (for customers).
+pub fn neutral_text(message: &str) -> String {
+    message
+        .replace("Luna Node's API", "The cloud")
+        .replace("Luna Node refused the request", "The request was refused")
+        .replace("Luna Node", "The cloud")
+}
+
 fn error_class(e: &AppError) -> &'static str {
     match e {
         AppError::NotFound(_) => "not_found",
@@ -402,6 +410,7 @@ impl Grant {
         let mut s = snapshot.clone();
         if self.customer().is_some() {
             s.vms.retain(|v| self.sees("vm", &v.vm_id));
+            s.problem = s.problem.map(|p| neutral_text(&p));
         }
         s
     }
@@ -429,12 +438,38 @@ impl Grant {
             )));
         }
         if A::READ {
-            return self.state.upstream.call(self.account, req, what).await;
+            let result = self.state.upstream.call(self.account, req, what).await;
+            return result.map_err(|e| self.neutral(e));
         }
         let row = self.begin().await?;
         let result = self.state.upstream.call(self.account, req, what).await;
         self.settle(row, &result).await;
-        result
+        result.map_err(|e| self.neutral(e))
+    }
+
+    /// An error as this grant's user should read it: a customer is never shown the name of
+    /// the provider behind their reseller's panel, nor told to fix a key that is not theirs.
+    pub fn neutral(&self, e: AppError) -> AppError {
+        if self.customer().is_none() {
+            return e;
+        }
+        match e {
+            AppError::NoCredential
+            | AppError::Upstream {
+                problem: UpstreamProblem::KeyRefused,
+                ..
+            } => AppError::Upstream {
+                problem: UpstreamProblem::Unavailable,
+                message: "The cloud is not available to this panel right now. Your provider \
+                              has been told; try again later."
+                    .into(),
+            },
+            AppError::Upstream { problem, message } => AppError::Upstream {
+                problem,
+                message: neutral_text(&message),
+            },
+            other => other,
+        }
     }
 
     /// Audits a panel-local mutation (no upstream call of its own) around `work`.

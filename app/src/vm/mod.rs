@@ -200,9 +200,10 @@ mod ssr {
 pub async fn list_vms() -> Result<VmSnapshot, AppError> {
     let g = ssr::on_account("vm/list").await?;
     if g.state().store.credential(g.account).await?.is_none() {
-        return Err(AppError::NoCredential);
+        return Err(g.neutral(AppError::NoCredential));
     }
-    Ok(g.filter_snapshot(&ssr::snapshot(&g).await?))
+    let snapshot = ssr::snapshot(&g).await.map_err(|e| g.neutral(e))?;
+    Ok(g.filter_snapshot(&snapshot))
 }
 
 /// Everything about one VM, except its login details.

@@ -236,6 +236,20 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
         "past the quota: no vm/create"
     );
 
+    // Luna Node's refusals reach them without the provider's name.
+    let r: Result<(), AppError> = panel
+        .call(
+            &ca,
+            "vms/resize",
+            &[("vm_id", vm_a.as_str()), ("plan_id", "99999")],
+        )
+        .await;
+    let text = r.unwrap_err().to_string();
+    assert!(
+        !text.contains("Luna Node") && text.contains("refused"),
+        "{text}"
+    );
+
     // Viewing as a customer: their view, bannered, and audited as the reseller.
     let a_text = a.to_string();
     let _: () = panel
