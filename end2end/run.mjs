@@ -7,6 +7,7 @@ import accounts from "./journeys/accounts.mjs";
 import security from "./journeys/security.mjs";
 import demo from "./journeys/demo.mjs";
 import vms from "./journeys/vms.mjs";
+import tenancy from "./journeys/tenancy.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -15,11 +16,13 @@ await waitForServer(base);
 await accounts(base);
 await security(base);
 if (process.env.E2E_UPSTREAM) {
-  await vms(base, {
+  const creds = {
     apiId: process.env.E2E_API_ID,
     apiKey: process.env.E2E_API_KEY,
     upstream: process.env.E2E_UPSTREAM,
-  });
+  };
+  await vms(base, creds);
+  await tenancy(base, creds);
 } else {
   console.log("note: E2E_UPSTREAM not set; VM journey skipped");
 }

@@ -6,7 +6,7 @@ import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs"
 import { ADMIN_FINAL } from "./accounts.mjs";
 
 /** Calls the emulator directly, signed as Luna Node clients sign (for setup only). */
-async function lunanode(upstream, apiId, apiKey, path, params) {
+export async function lunanode(upstream, apiId, apiKey, path, params) {
   const req = JSON.stringify({ api_id: apiId, api_partialkey: apiKey.slice(0, 64), ...params });
   const nonce = String(Math.floor(Date.now() / 1000));
   const handler = `${path}/`;
