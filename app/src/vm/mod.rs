@@ -114,9 +114,14 @@ mod ssr {
             .collect())
     }
 
-    /// Refuses a customer's new VM of `plan_id` when it would pass their quota (counted
-    /// from the live list of the VMs they own), before Luna Node is asked.
-    pub async fn check_vm_quota(g: &Grant, plan_id: &str) -> Result<(), AppError> {
+    /// Refuses a customer's new VM of `plan_id` (or VM `replacing` moved to that plan) when
+    /// it would pass their quota, counted from the live list of the VMs they own, before
+    /// Luna Node is asked.
+    pub async fn check_vm_quota(
+        g: &Grant,
+        plan_id: &str,
+        replacing: Option<&str>,
+    ) -> Result<(), AppError> {
         let Some(customer) = g.customer() else {
             return Ok(());
         };
@@ -126,12 +131,14 @@ mod ssr {
             .into_iter()
             .find(|p| p.plan_id == plan_id)
             .ok_or_else(|| AppError::NotFound("The plan".into()))?;
-        let mine = g.filter_snapshot(
+        let mut mine = g.filter_snapshot(
             &*g.state()
                 .live
                 .snapshot(g.account, Duration::from_secs(20))
                 .await?,
         );
+        // A resized VM counts with its new plan only.
+        mine.vms.retain(|v| Some(v.vm_id.as_str()) != replacing);
         let vms = mine.vms.len() as u64;
         let sum = |f: fn(&VmRow) -> Option<u32>| -> u64 {
             mine.vms.iter().filter_map(f).map(u64::from).sum()
@@ -139,7 +146,8 @@ mod ssr {
         let (vcpu, ram, disk) = (sum(|v| v.vcpu), sum(|v| v.ram_mb), sum(|v| v.disk_gb));
         let over =
             |limit: Option<u64>, used: u64, adds: u64| limit.is_some_and(|l| used + adds > l);
-        let message = if over(q.vms.map(u64::from), vms, 1) {
+        let adds_vm = u64::from(replacing.is_none());
+        let message = if over(q.vms.map(u64::from), vms, adds_vm) {
             format!(
                 "Your plan allows {} servers and you have {vms}.",
                 q.vms.unwrap_or_default()
@@ -564,7 +572,7 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     }
     errors.into_result()?;
     if g.customer().is_some() {
-        ssr::check_vm_quota(&g, vm.plan_id.trim()).await?;
+        ssr::check_vm_quota(&g, vm.plan_id.trim(), None).await?;
     }
     let created = g
         .call(
@@ -666,6 +674,9 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
     if plan_id.trim().is_empty() {
         return Err(ssr::field("plan_id", "Choose a plan."));
     }
+    if g.customer().is_some() {
+        ssr::check_vm_quota(&g, plan_id.trim(), Some(vm_id.trim())).await?;
+    }
     g.call(
         &api::VmResize {
             vm_id: vm_id.clone(),
@@ -738,6 +749,18 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
     let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
     let refs = ip.iter().cloned().map(Target::FloatingIp).collect();
     let g = ssr::on_vm_refs("vm/floatingip-add", &vm_id, refs).await?;
+    if let (Some(c), None) = (g.customer(), &ip) {
+        // A new address counts against the customer's floating IP quota.
+        if let Some(limit) = c.policy.quotas.floating_ips {
+            let held = c.owned("floating").count();
+            if held >= limit as usize {
+                return Err(AppError::Quota(format!(
+                    "Your plan allows {limit} floating IPs and you have {held}. Release one, \
+                     or ask your provider for more."
+                )));
+            }
+        }
+    }
     let attached = g
         .call(
             &api::VmFloatingipAdd {

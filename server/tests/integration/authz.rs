@@ -258,7 +258,7 @@ async fn idor_matrix_every_function_and_actor() {
     let (cs, s) = crate::tenancy::customer(&panel, &reseller, "s@customer.example").await;
     let (_cd, d) = crate::tenancy::customer(&panel, &reseller, "d@customer.example").await;
     for c in [a, b, s] {
-        crate::tenancy::policy(&panel, &reseller, c, "").await;
+        crate::tenancy::policy(&panel, &reseller, c, &[]).await;
     }
     crate::tenancy::assign(&panel, &reseller, b, "vm", &vm_b).await;
     let s_text = s.to_string();

@@ -76,13 +76,19 @@ pub(crate) async fn assign(panel: &Panel, reseller: &Client, customer: i64, kind
         .unwrap();
 }
 
-/// Gives `customer` every capability and these limits.
-pub(crate) async fn policy(panel: &Panel, reseller: &Client, customer: i64, vms: &str) {
+/// Gives `customer` every capability and these limits (`vms`, `vcpu`, … as the form names
+/// them; the rest unlimited).
+pub(crate) async fn policy(
+    panel: &Panel,
+    reseller: &Client,
+    customer: i64,
+    limits: &[(&str, &str)],
+) {
     let customer = customer.to_string();
-    let mut form: Vec<(String, String)> = vec![
-        ("customer_id".into(), customer.clone()),
-        ("form[vms]".into(), vms.to_owned()),
-    ];
+    let mut form: Vec<(String, String)> = vec![("customer_id".into(), customer.clone())];
+    for (k, v) in limits {
+        form.push((format!("form[{k}]"), (*v).to_owned()));
+    }
     for (i, c) in app::tenancy::CAPABILITIES.iter().enumerate() {
         form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
     }
@@ -126,7 +132,7 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
     let (cb, b) = customer(&panel, &reseller, "b@customer.example").await;
     assign(&panel, &reseller, a, "vm", &vm_a).await;
     assign(&panel, &reseller, b, "vm", &vm_b).await;
-    policy(&panel, &reseller, a, "2").await;
+    policy(&panel, &reseller, a, &[("vms", "2")]).await;
 
     // Lists hold only what is theirs; the reseller sees everything.
     let all = wait_list(&panel, &reseller, |s| s.vms.len() == 3).await;
@@ -240,8 +246,8 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
     let r: Result<(), AppError> = panel
         .call(
             &ca,
-            "vms/resize",
-            &[("vm_id", vm_a.as_str()), ("plan_id", "99999")],
+            "vms/power",
+            &[("vm_id", vm_a.as_str()), ("op", "Unshelve")],
         )
         .await;
     let text = r.unwrap_err().to_string();
@@ -457,7 +463,7 @@ async fn audit_log_is_scoped_filtered_and_exported() {
     let (admin, reseller, _) = reseller(&panel).await;
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     let (cb, _b) = customer(&panel, &reseller, "b@customer.example").await;
-    policy(&panel, &reseller, a, "").await;
+    policy(&panel, &reseller, a, &[]).await;
     // A customer's own change, one by the reseller, and an owner's elsewhere.
     let _: String = panel
         .call(
@@ -612,5 +618,61 @@ async fn ledger_check_finds_gone_and_unassigned_resources() {
         .await
         .unwrap();
     assert_eq!(theirs.len(), 2);
+    panel.stop().await;
+}
+
+/// Resizing counts against the vCPU quota with the new plan; a new floating IP against the
+/// floating IP quota. Both are refused before Luna Node is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resize_and_floating_ips_respect_the_quota() {
+    let (panel, emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let (_admin, reseller, _) = reseller(&panel).await;
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    policy(
+        &panel,
+        &reseller,
+        a,
+        &[("vcpu", "1"), ("floating_ips", "0")],
+    )
+    .await;
+    let vm = make_vm_elsewhere(&panel, "small", "87").await;
+    assign(&panel, &reseller, a, "vm", &vm).await;
+    wait_list(&panel, &ca, |s| s.vms.len() == 1).await;
+    let before = emu.total_calls();
+    // m.4 (88) has 2 vCPUs.
+    let r: Result<(), AppError> = panel
+        .call(
+            &ca,
+            "vms/resize",
+            &[("vm_id", vm.as_str()), ("plan_id", "88")],
+        )
+        .await;
+    match r.unwrap_err() {
+        AppError::Quota(m) => assert!(m.contains("2 vCPUs; you use 0 of your 1"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(emu.calls("vm/resize"), 0);
+    let r: Result<Option<String>, AppError> = panel
+        .call(
+            &ca,
+            "vms/floating_add",
+            &[("vm_id", vm.as_str()), ("ip", "")],
+        )
+        .await;
+    assert!(matches!(r.unwrap_err(), AppError::Quota(_)));
+    assert_eq!(emu.calls("vm/floatingip-add"), 0);
+    assert!(
+        emu.total_calls() - before <= 1,
+        "only the plan list was read"
+    );
+    // The same size is fine (the VM counts once, with its new plan).
+    let _: () = panel
+        .call(
+            &ca,
+            "vms/resize",
+            &[("vm_id", vm.as_str()), ("plan_id", "87")],
+        )
+        .await
+        .unwrap_or_else(|e| assert!(!matches!(e, AppError::Quota(_)), "{e:?}"));
     panel.stop().await;
 }
