@@ -398,17 +398,34 @@ pub async fn set_customer_policy(customer_id: i64, form: PolicyForm) -> Result<(
 #[server(endpoint = "customers/view_as")]
 pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    use crate::server::context::{impersonating, session};
+    use crate::server::context::{impersonating, session, signed_in};
     use crate::server::session::VIEW_AS_KEY;
+    use crate::server::store::{AuditEntry, Outcome};
     let session = session()?;
     if customer_id == 0 {
-        // Stopping is always allowed, for whoever is really signed in.
-        if impersonating().is_some() {
-            session
-                .remove::<i64>(VIEW_AS_KEY)
-                .await
-                .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
-        }
+        // Stopping is always allowed, for whoever is really signed in, and audited too.
+        let (Some(reseller), Some(customer)) = (impersonating(), signed_in()?) else {
+            return Ok(());
+        };
+        let store = crate::server::context::state()?.store;
+        session
+            .remove::<i64>(VIEW_AS_KEY)
+            .await
+            .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
+        store
+            .audit(AuditEntry {
+                request_id: None,
+                actor_user_id: Some(reseller.id),
+                actor_role: Some(reseller.role.as_str().to_owned()),
+                account_user_id: Some(reseller.id),
+                action: "customer/view_as_end".into(),
+                target: format!("customer:{}", customer.id),
+                outcome: Outcome::Ok,
+                error_class: None,
+                ip: None,
+                impersonator_user_id: None,
+            })
+            .await?;
         return Ok(());
     }
     let g = ssr::reseller("customer/view_as", Target::Customer(customer_id)).await?;

@@ -356,6 +356,7 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
         "customer/suspend",
         "vm/create",
         "customer/view_as",
+        "customer/view_as_end",
         "customer/assign",
     ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
