@@ -1,7 +1,8 @@
 //! Benchmark (not a test) of the panel's VM area against the in-process emulator, all over
 //! loopback HTTP: a proxied server function vs the same call made directly with the client
 //! (latency p50/p99 and throughput at concurrency 1 and 32), server rendering of `/vms` with
-//! 500 VMs, and upstream calls per minute with 1 vs 20 open VM pages. Run with
+//! 500 VMs, a customer's scoped list vs the reseller's, and upstream calls per minute with 1
+//! vs 20 open VM pages. Run with
 //! `server/scripts/bench.sh` (release build).
 
 use std::sync::Arc;
@@ -139,6 +140,7 @@ async fn main() {
     .unwrap();
     let prepared = lunapanel::prepare(config).await.unwrap();
     let live = prepared.state.live.clone();
+    let store = prepared.state.store.clone();
     let running = lunapanel::start_on(prepared, listener).await.unwrap();
     let panel = format!("http://{addr}");
     let mut headers = reqwest::header::HeaderMap::new();
@@ -146,13 +148,30 @@ async fn main() {
     headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
     let http = reqwest::Client::builder()
         .cookie_store(true)
-        .default_headers(headers)
+        .default_headers(headers.clone())
         .pool_max_idle_per_host(64)
         .build()
         .unwrap();
     let post = |name: &str, form: &[(&str, &str)]| {
         http.post(format!("{panel}/api/{name}")).form(form).send()
     };
+    // The first account is the admin; the bench user is the second, made a reseller.
+    let admin = reqwest::Client::builder()
+        .default_headers(headers.clone())
+        .build()
+        .unwrap();
+    let res = admin
+        .post(format!("{panel}/api/sign_up"))
+        .form(&[
+            ("name", "Admin"),
+            ("email", "admin@example.com"),
+            ("password", "admin password 1"),
+            ("confirm", "admin password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
     let res = post(
         "sign_up",
         &[
@@ -165,6 +184,12 @@ async fn main() {
     .await
     .unwrap();
     assert!(res.status().is_success());
+    let reseller = store
+        .user_by_email("bench@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    store.set_reseller(reseller.id, true).await.unwrap();
     let res = post(
         "credential/save",
         &[("api_id", API_ID), ("api_key", &api_key)],
@@ -255,6 +280,64 @@ async fn main() {
             proxied_plans.p50.as_secs_f64() / direct_plans.p50.as_secs_f64(),
             proxied_plans.per_sec / direct_plans.per_sec
         );
+    }
+
+    println!("\nCustomer scoping: vms/list as the reseller (500 VMs) vs as a customer (50 of them):");
+    let res = post(
+        "customers/create",
+        &[
+            ("name", "Customer"),
+            ("email", "customer@example.com"),
+            ("password", "customer password 1"),
+        ],
+    )
+    .await
+    .unwrap();
+    let customer_id: i64 = res.json().await.unwrap();
+    let body = post("vms/list", &[]).await.unwrap().text().await.unwrap();
+    let snapshot: app::vm::VmSnapshot = serde_json::from_str(&body).unwrap();
+    for v in snapshot.vms.iter().take(50) {
+        store
+            .assign(reseller.id, "vm", &v.vm_id, customer_id)
+            .await
+            .unwrap();
+    }
+    let customer = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers.clone())
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let res = customer
+        .post(format!("{panel}/api/sign_in"))
+        .form(&[
+            ("email", "customer@example.com"),
+            ("password", "customer password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    for c in [1usize, 32] {
+        let n = if c == 1 { 300 } else { 1500 };
+        let mut figures = Vec::new();
+        for who in [&http, &customer] {
+            let h = who.clone();
+            let p = panel.clone();
+            figures.push(
+                measure(n, c, move || {
+                    let (h, p) = (h.clone(), p.clone());
+                    async move {
+                        let r = h.post(format!("{p}/api/vms/list")).send().await.unwrap();
+                        assert!(r.status().is_success());
+                        r.bytes().await.unwrap();
+                    }
+                })
+                .await,
+            );
+        }
+        row("vms/list as the reseller (all 500)", c, &figures[0]);
+        row("vms/list as a customer (ledger + policy)", c, &figures[1]);
     }
 
     println!("\nServer rendering of /vms with 500 VMs:");
