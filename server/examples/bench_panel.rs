@@ -282,7 +282,9 @@ async fn main() {
         );
     }
 
-    println!("\nCustomer scoping: vms/list as the reseller (500 VMs) vs as a customer (50 of them):");
+    println!(
+        "\nCustomer scoping: vms/list as the reseller (500 VMs) vs as a customer (50 of them):"
+    );
     let res = post(
         "customers/create",
         &[
