@@ -162,7 +162,7 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
                 {CAPABILITIES.iter().enumerate().map(|(i, c)| {
                     let checked = enabled.iter().any(|e| e == c.key);
                     view! {
-                        <label class="checkbox">
+                        <label class="check">
                             <input type="checkbox" name=format!("form[enabled][{i}]") value=c.key checked=checked />
                             {c.label}
                         </label>
