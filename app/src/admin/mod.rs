@@ -62,30 +62,18 @@ pub async fn set_reseller(user_id: i64, reseller: bool) -> Result<(), AppError> 
 /// Makes a single-use invite link. The token exists only in the returned link.
 #[server(endpoint = "admin/create_invite")]
 pub async fn create_invite() -> Result<NewInvite, AppError> {
-    use base64::Engine;
-    use rand::RngCore;
-
-    use crate::auth::token_hash;
+    use crate::auth::FreshInvite;
     use crate::server::context::{require_admin, state};
-    use crate::server::store::now_unix;
 
     let admin = require_admin()?;
     let state = state()?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let lifetime = i64::try_from(state.settings.invite_lifetime.as_secs()).unwrap_or(i64::MAX);
-    let expires_at = now_unix().saturating_add(lifetime);
+    let fresh = FreshInvite::new(&state.settings);
     let invite = state
         .store
-        .create_invite(admin.id, &token_hash(&token), expires_at)
+        .create_invite(admin.id, &fresh.token_hash, fresh.expires_at)
         .await?;
     tracing::info!(admin_id = admin.id, invite_id = invite.id, "invite created");
-    Ok(NewInvite {
-        id: invite.id,
-        link: format!("{}/sign-up?invite={token}", state.settings.public_origin),
-        expires_at,
-    })
+    Ok(fresh.shown(&state.settings, invite.id))
 }
 
 #[server(endpoint = "admin/list_invites")]

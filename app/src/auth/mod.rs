@@ -10,7 +10,8 @@ use crate::types::{PanelInfo, SessionUser};
 mod ssr {
     use sha2::{Digest, Sha256};
 
-    use crate::server::store::User;
+    use crate::server::context::PanelSettings;
+    use crate::server::store::{now_unix, User};
     use crate::types::SessionUser;
 
     impl From<&User> for SessionUser {
@@ -31,9 +32,42 @@ mod ssr {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+
+    /// A new invite's secret: the token (only ever in the link), its hash (stored) and when
+    /// it expires under the panel's invite lifetime.
+    pub struct FreshInvite {
+        pub token: String,
+        pub token_hash: String,
+        pub expires_at: i64,
+    }
+
+    impl FreshInvite {
+        pub fn new(settings: &PanelSettings) -> Self {
+            use base64::Engine;
+            use rand::RngCore;
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            let lifetime = i64::try_from(settings.invite_lifetime.as_secs()).unwrap_or(i64::MAX);
+            Self {
+                token_hash: token_hash(&token),
+                token,
+                expires_at: now_unix().saturating_add(lifetime),
+            }
+        }
+
+        /// What the browser gets: the link carrying the token.
+        pub fn shown(&self, settings: &PanelSettings, id: i64) -> crate::types::NewInvite {
+            crate::types::NewInvite {
+                id,
+                link: format!("{}/sign-up?invite={}", settings.public_origin, self.token),
+                expires_at: self.expires_at,
+            }
+        }
+    }
 }
 #[cfg(feature = "ssr")]
-pub use ssr::token_hash;
+pub use ssr::{token_hash, FreshInvite};
 
 /// Who is signed in, and how the panel runs.
 #[server(endpoint = "panel_info")]

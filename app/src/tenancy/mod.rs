@@ -145,33 +145,21 @@ pub async fn create_customer(
 /// A single-use link that signs its user up as this reseller's customer.
 #[server(endpoint = "customers/invite")]
 pub async fn invite_customer() -> Result<NewInvite, AppError> {
-    use base64::Engine;
-    use rand::RngCore;
-
-    use crate::auth::token_hash;
+    use crate::auth::FreshInvite;
     use crate::server::authz::Target;
-    use crate::server::store::now_unix;
     let g = ssr::reseller("customer/invite", Target::Account).await?;
     let state = g.state().clone();
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let lifetime = i64::try_from(state.settings.invite_lifetime.as_secs()).unwrap_or(i64::MAX);
-    let expires_at = now_unix().saturating_add(lifetime);
+    let fresh = FreshInvite::new(&state.settings);
     let reseller = g.actor.id;
     let invite = g
         .audited(async {
             Ok(state
                 .store
-                .create_customer_invite(reseller, &token_hash(&token), expires_at)
+                .create_customer_invite(reseller, &fresh.token_hash, fresh.expires_at)
                 .await?)
         })
         .await?;
-    Ok(NewInvite {
-        id: invite.id,
-        link: format!("{}/sign-up?invite={token}", state.settings.public_origin),
-        expires_at,
-    })
+    Ok(fresh.shown(&state.settings, invite.id))
 }
 
 /// One customer, their policy and what is assigned to them.
