@@ -955,17 +955,7 @@ impl Store for SqlStore {
     }
 
     async fn customer_policy(&self, customer: UserId) -> StoreResult<Option<CustomerPolicy>> {
-        let text: Option<String> = with_pool!(self, |p| sqlx::query_scalar(
-            "SELECT policy FROM customer_policies WHERE customer_id = $1"
-        )
-        .bind(customer)
-        .fetch_optional(p)
-        .await)?;
-        text.map(|t| {
-            serde_json::from_str(&t)
-                .map_err(|e| StoreError::Corrupt(format!("policy of customer {customer}: {e}")))
-        })
-        .transpose()
+        self.json_row(&POLICY_ROWS, customer).await
     }
 
     async fn put_customer_policy(
@@ -973,50 +963,77 @@ impl Store for SqlStore {
         customer: UserId,
         policy: &CustomerPolicy,
     ) -> StoreResult<()> {
-        let text = serde_json::to_string(policy)
-            .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
-        with_pool!(self, |p| sqlx::query(
-            "INSERT INTO customer_policies (customer_id, policy, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (customer_id) DO UPDATE SET policy = excluded.policy, \
-             updated_at = excluded.updated_at"
-        )
-        .bind(customer)
-        .bind(text)
-        .bind(now_unix())
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        self.put_json_row(&POLICY_ROWS, customer, policy).await
     }
 
     async fn branding(&self, reseller: UserId) -> StoreResult<Option<Branding>> {
-        let text: Option<String> = with_pool!(self, |p| sqlx::query_scalar(
-            "SELECT branding FROM brandings WHERE reseller_id = $1"
-        )
-        .bind(reseller)
-        .fetch_optional(p)
-        .await)?;
+        self.json_row(&BRANDING_ROWS, reseller).await
+    }
+
+    async fn put_branding(&self, reseller: UserId, branding: &Branding) -> StoreResult<()> {
+        self.put_json_row(&BRANDING_ROWS, reseller, branding).await
+    }
+}
+
+/// A table holding one JSON document per user (a customer's policy, a reseller's branding).
+struct JsonRows {
+    table: &'static str,
+    key: &'static str,
+    column: &'static str,
+}
+
+const POLICY_ROWS: JsonRows = JsonRows {
+    table: "customer_policies",
+    key: "customer_id",
+    column: "policy",
+};
+
+const BRANDING_ROWS: JsonRows = JsonRows {
+    table: "brandings",
+    key: "reseller_id",
+    column: "branding",
+};
+
+impl SqlStore {
+    async fn json_row<T: serde::de::DeserializeOwned>(
+        &self,
+        rows: &JsonRows,
+        id: UserId,
+    ) -> StoreResult<Option<T>> {
+        let JsonRows { table, key, column } = rows;
+        let sql = format!("SELECT {column} FROM {table} WHERE {key} = $1");
+        let text: Option<String> = with_pool!(self, |p| sqlx::query_scalar(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?;
         text.map(|t| {
             serde_json::from_str(&t)
-                .map_err(|e| StoreError::Corrupt(format!("branding of {reseller}: {e}")))
+                .map_err(|e| StoreError::Corrupt(format!("{column} of user {id}: {e}")))
         })
         .transpose()
     }
 
-    async fn put_branding(&self, reseller: UserId, branding: &Branding) -> StoreResult<()> {
-        let text = serde_json::to_string(branding)
-            .map_err(|e| StoreError::Corrupt(format!("branding: {e}")))?;
-        with_pool!(self, |p| sqlx::query(
-            "INSERT INTO brandings (reseller_id, branding, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (reseller_id) DO UPDATE SET branding = excluded.branding, \
+    async fn put_json_row<T: serde::Serialize>(
+        &self,
+        rows: &JsonRows,
+        id: UserId,
+        value: &T,
+    ) -> StoreResult<()> {
+        let JsonRows { table, key, column } = rows;
+        let text = serde_json::to_string(value)
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))?;
+        let sql = format!(
+            "INSERT INTO {table} ({key}, {column}, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT ({key}) DO UPDATE SET {column} = excluded.{column}, \
              updated_at = excluded.updated_at"
-        )
-        .bind(reseller)
-        .bind(text)
-        .bind(now_unix())
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        );
+        with_pool!(self, |p| sqlx::query(&sql)
+            .bind(id)
+            .bind(&text)
+            .bind(now_unix())
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 }
