@@ -165,6 +165,8 @@ pub enum Scope {
 pub struct RequestMeta {
     request_id: Option<String>,
     ip: Option<String>,
+    /// The reseller viewing as the signed-in customer, if that is what this request is.
+    impersonator: Option<UserId>,
 }
 
 fn request_meta() -> RequestMeta {
@@ -186,6 +188,10 @@ impl RequestMeta {
                 .extensions
                 .get::<axum::extract::ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip().to_string()),
+            impersonator: parts
+                .extensions
+                .get::<super::session::Impersonating>()
+                .map(|i| i.0.id),
         }
     }
 }
@@ -197,8 +203,6 @@ pub struct Grant {
     /// Whose Luna Node account (and credential) the action uses.
     pub account: UserId,
     pub scope: Scope,
-    /// The reseller viewing as this customer, if any.
-    pub impersonator: Option<UserId>,
     action: &'static str,
     target: Target,
     meta: RequestMeta,
@@ -221,13 +225,7 @@ pub async fn authorize_refs(
     refs: Vec<Target>,
 ) -> Result<Grant, AppError> {
     let (actor, state, meta) = (require_user()?, state()?, request_meta());
-    let impersonator = super::context::impersonator();
-    authorize_as(actor, state, meta, action, target, refs)
-        .await
-        .map(|mut g| {
-            g.impersonator = impersonator;
-            g
-        })
+    authorize_as(actor, state, meta, action, target, refs).await
 }
 
 /// [`authorize`] for callers outside a server function (the live-status stream): the same
@@ -300,7 +298,6 @@ pub async fn authorize_as(
     Ok(Grant {
         account,
         scope,
-        impersonator: None,
         action,
         target,
         meta,
@@ -355,7 +352,7 @@ impl Grant {
         target: Target,
         refs: Vec<Target>,
     ) -> Result<Grant, AppError> {
-        let mut g = authorize_as(
+        authorize_as(
             self.actor.clone(),
             self.state.clone(),
             self.meta.clone(),
@@ -363,9 +360,7 @@ impl Grant {
             target,
             refs,
         )
-        .await?;
-        g.impersonator = self.impersonator;
-        Ok(g)
+        .await
     }
 
     /// The customer's view, if this grant is a customer's.
@@ -497,7 +492,7 @@ impl Grant {
                 outcome: Outcome::Pending,
                 error_class: None,
                 ip: self.meta.ip.clone(),
-                impersonator_user_id: self.impersonator,
+                impersonator_user_id: self.meta.impersonator,
             })
             .await?)
     }

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use super::live::LiveHub;
 use super::password::{Hasher, PasswordError};
 use super::session::Authenticated;
-use super::store::{Store, StoreError, User, UserId};
+use super::store::{Store, StoreError, User};
 use super::upstream::Upstream;
 use crate::error::{AppError, FieldErrors};
 use crate::types::{DemoSignIn, Role, SignUpPolicy};
@@ -119,11 +119,6 @@ pub fn signed_in() -> Result<Option<User>, AppError> {
         .extensions
         .get::<Authenticated>()
         .and_then(|a| a.0.clone()))
-}
-
-/// The reseller viewing as the signed-in customer, if that is what this request is.
-pub fn impersonator() -> Option<UserId> {
-    impersonating().map(|u| u.id)
 }
 
 /// The reseller (really signed in) while they view as a customer.
