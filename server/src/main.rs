@@ -51,9 +51,10 @@ struct EmulatorArgs {
     /// Multiplies lifecycle durations (0 = instant, 1 = realistic)
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
-    /// Also refuse nonces lower than the last accepted one
+    /// Accept nonces lower than the last accepted one (the service, and so the emulator
+    /// by default, refuses them)
     #[arg(long)]
-    strict_nonces: bool,
+    lenient_nonces: bool,
     /// Keep the emulated accounts in this JSON file, so a restart resumes them (created
     /// readable by its owner only: it holds the API keys). Without --account, the accounts
     /// already in the file are used.
@@ -134,7 +135,7 @@ fn run_emulator(args: EmulatorArgs, log_level: Option<&str>) -> ExitCode {
     let config = lunapanel::emulator::EmulatorConfig {
         accounts,
         time_scale: args.time_scale.max(0.0),
-        strict_nonces: args.strict_nonces,
+        strict_nonces: !args.lenient_nonces,
         state_file: args.state_file.clone(),
         ..Default::default()
     };

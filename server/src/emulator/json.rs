@@ -1,6 +1,7 @@
 //! Answers in the service's own dialect: a PHP `json_encode` object — every scalar a
 //! string, `/` escaped as `\/`, non-ASCII as `\uXXXX` (reference §2.1, CONFIRMED) — sent
-//! with HTTP 200 whether the call succeeded or not.
+//! with HTTP 200 whether the call succeeded or not, labelled `text/html` as PHP labels
+//! whatever a script prints unless told otherwise (so a client must not rely on the type).
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -25,8 +26,11 @@ pub fn php_json(value: &Value) -> String {
     out
 }
 
+/// The content type of every JSON answer (PHP's default header).
+pub const CONTENT_TYPE_HTML: &str = "text/html; charset=UTF-8";
+
 fn reply(value: &Value) -> Response {
-    ([(CONTENT_TYPE, "application/json")], php_json(value)).into_response()
+    ([(CONTENT_TYPE, CONTENT_TYPE_HTML)], php_json(value)).into_response()
 }
 
 /// `{"success":"yes", …fields}`.

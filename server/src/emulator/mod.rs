@@ -48,7 +48,10 @@ pub struct EmulatorConfig {
     pub time_scale: f64,
     /// Nonces further than this from the emulator's clock are refused.
     pub nonce_window: Duration,
-    /// Also refuse a nonce lower than the last one accepted for the account.
+    /// Refuse a nonce lower than the last one accepted for the account (equal ones pass).
+    /// On by default, as the service is taken to behave (reference §1.4, INFERRED: its
+    /// own launchers send equal nonces back to back, and a client fixed "strictly
+    /// increasing nonces"); turn it off only for a tool that cannot keep its nonces in order.
     pub strict_nonces: bool,
     /// Keep the state in this JSON file too (read by [`Emulator::open`], rewritten after
     /// every request that changes it); `None` keeps it in memory only. The file holds the
@@ -62,7 +65,7 @@ impl Default for EmulatorConfig {
             accounts: Vec::new(),
             time_scale: 1.0,
             nonce_window: Duration::from_secs(300),
-            strict_nonces: false,
+            strict_nonces: true,
             state_file: None,
         }
     }
@@ -208,11 +211,13 @@ impl Emulator {
         calls.values().sum()
     }
 
-    /// The HTTP API: `POST /api/{category}/{action}/`.
+    /// The HTTP API: `POST /api/{category}/{action}/`, with the trailing slash (the
+    /// handler path that is signed has it, CONFIRMED reference §1.1; a URL without it is not
+    /// served: INFERRED, the service's answer to one is UNKNOWN, here a 404 page).
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/{category}/{action}/", post(handle))
-            .route("/api/{category}/{action}", post(handle))
+            .fallback(not_found)
             .with_state(self.clone())
     }
 
@@ -230,7 +235,7 @@ impl Emulator {
 
     /// Checks a request like the service: a JSON object `req` naming a known `api_id` with
     /// the matching `api_partialkey`, a valid signature over `handler|req|nonce`, and a nonce
-    /// within the window (and, in strict mode, not below the last one). Returns the account
+    /// within the window and (strict by default) not below the last one. Returns the account
     /// id and the parameters.
     fn verify(
         &self,
@@ -296,6 +301,17 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
         .collect()
+}
+
+/// Anything but an API handler: a plain HTML 404 (what a PHP site answers; INFERRED).
+async fn not_found() -> Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        [(axum::http::header::CONTENT_TYPE, json::CONTENT_TYPE_HTML)],
+        "<html><body><h1>404 Not Found</h1></body></html>",
+    )
+        .into_response()
 }
 
 async fn handle(

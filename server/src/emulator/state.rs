@@ -269,6 +269,18 @@ impl Vm {
         }
     }
 
+    /// The VM's IPv6 address (every VM has one upstream: `ipv6` in `vm/info`, reference
+    /// §3). Derived from its private address, so it needs no state of its own, in the
+    /// documentation prefix `2001:db8::/32` (as the IPv4 ones are from documentation ranges).
+    pub fn ipv6(&self) -> String {
+        let v4 = self
+            .private_ip
+            .parse::<std::net::Ipv4Addr>()
+            .map_or(0, u32::from);
+        std::net::Ipv6Addr::new(0x2001, 0xdb8, 0x4c, 0, 0, 0, (v4 >> 16) as u16, v4 as u16)
+            .to_string()
+    }
+
     /// `(status_nohtml, status_raw, status_color)`; CONFIRMED labels: Online, Offline, BUILD,
     /// Powering off; the others are INFERRED (raw values are OpenStack vm states).
     pub fn status(&self) -> (&'static str, &'static str, &'static str) {

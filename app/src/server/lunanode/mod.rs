@@ -306,9 +306,11 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
         let handler = format!("{path}/");
-        let nonce = self.nonces.next(cred.api_id(), now_secs());
-        let form = sign::sign_request(cred, &handler, params, nonce);
-        let nonce = nonce.to_string();
+        // Held until the answer's head arrives (the service has then seen the request), so
+        // no call of a later second overtakes this one on the way (see [`NonceClock`]).
+        let ticket = self.nonces.acquire(cred.api_id(), now_secs).await;
+        let form = sign::sign_request(cred, &handler, params, ticket.nonce());
+        let nonce = ticket.nonce().to_string();
         let res = self
             .http
             .post(format!("{}/{handler}", self.base))
@@ -320,6 +322,7 @@ impl LunaNode {
             .send()
             .await
             .map_err(|e| transport_error(&e))?;
+        drop(ticket);
         let status = res.status();
         if status.is_redirection() {
             return Err(UpstreamError::Unavailable(format!(
@@ -358,8 +361,12 @@ impl LunaNode {
         let params = params(req)?;
         let (status, content_type, bytes) =
             self.post_signed(cred, "image/retrieve", &params).await?;
-        // A small JSON body is an error envelope (CS checks bodies under 1 KiB the same way).
-        if content_type.starts_with("application/json") || bytes.len() < 1024 {
+        // A small JSON body is an error envelope (CS checks bodies under 1 KiB the same way);
+        // the service labels its JSON `text/html` (PHP's default).
+        if content_type.starts_with("application/json")
+            || content_type.starts_with("text/html")
+            || bytes.len() < 1024
+        {
             if let Ok(body) = serde_json::from_slice::<Value>(&bytes) {
                 check_envelope(body)?;
                 return Err(UpstreamError::Malformed(format!(

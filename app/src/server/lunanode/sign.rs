@@ -172,19 +172,100 @@ pub fn sign_request(
     }
 }
 
-/// Hands out nonces that never decrease per API ID (reference §1.4: equal nonces are
-/// tolerated, INFERRED; a decreasing one may not be). Whole seconds, never milliseconds.
+/// Hands out nonces (Unix time in whole seconds, never milliseconds) so that the service never
+/// sees one go down for an API ID. Reference §1.4: equal nonces are tolerated and a
+/// decreasing one may be refused — both INFERRED (LunaNode's own launchers send equal
+/// nonces back to back; the strict emulator refuses a decreasing one).
+///
+/// Handing out non-decreasing numbers is not enough: calls in flight can overtake one
+/// another on the way, so a call signed at second N+1 could arrive before one signed at N.
+/// Hence a gate per API ID: calls with the current nonce go out together; a call that needs
+/// a higher one (a new second) waits until every call in flight with the lower nonce has
+/// had its answer, failed or been cancelled (its [`NonceTicket`] dropped). The wait is
+/// bounded by those calls' own timeouts.
 #[derive(Debug, Default)]
 pub struct NonceClock {
-    last: Mutex<HashMap<String, u64>>,
+    slots: Mutex<HashMap<String, NonceSlot>>,
+    /// Signalled whenever a nonce's last call in flight ends.
+    released: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct NonceSlot {
+    /// The highest nonce handed out for this API ID.
+    nonce: u64,
+    /// Calls holding a ticket for `nonce`.
+    in_flight: usize,
+}
+
+/// Permission to send one request signed with [`NonceTicket::nonce`]. Keep it until the
+/// answer has arrived (or the call failed); dropping it lets later nonces go out.
+#[derive(Debug)]
+pub struct NonceTicket<'a> {
+    clock: &'a NonceClock,
+    api_id: String,
+    nonce: u64,
+}
+
+impl NonceTicket<'_> {
+    pub fn nonce(&self) -> u64 {
+        self.nonce
+    }
+}
+
+impl Drop for NonceTicket<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.clock.lock();
+        if let Some(slot) = slots.get_mut(&self.api_id) {
+            if slot.nonce == self.nonce {
+                slot.in_flight = slot.in_flight.saturating_sub(1);
+                if slot.in_flight == 0 {
+                    self.clock.released.notify_waiters();
+                }
+            }
+        }
+    }
 }
 
 impl NonceClock {
-    pub fn next(&self, api_id: &str, now_secs: u64) -> u64 {
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = last.entry(api_id.to_owned()).or_insert(0);
-        *entry = (*entry).max(now_secs);
-        *entry
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, NonceSlot>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A ticket for a call made at `now_secs`, if it may go out at once: the current nonce
+    /// when `now_secs` is not past it (joining the calls in flight with it; a clock that
+    /// stepped back never lowers it), or `now_secs` when no call is in flight. `None`:
+    /// calls with a lower nonce are still in flight ([`NonceClock::acquire`] waits).
+    pub fn try_take(&self, api_id: &str, now_secs: u64) -> Option<NonceTicket<'_>> {
+        let mut slots = self.lock();
+        let slot = slots.entry(api_id.to_owned()).or_default();
+        if now_secs > slot.nonce {
+            if slot.in_flight > 0 {
+                return None;
+            }
+            slot.nonce = now_secs;
+        }
+        slot.in_flight += 1;
+        Some(NonceTicket {
+            clock: self,
+            api_id: api_id.to_owned(),
+            nonce: slot.nonce,
+        })
+    }
+
+    /// A ticket for a call now (`now` reads the clock in seconds), waiting while calls with
+    /// a lower nonce are in flight for this API ID.
+    pub async fn acquire(&self, api_id: &str, now: impl Fn() -> u64) -> NonceTicket<'_> {
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            // Registered before looking, so a release in between is not missed.
+            released.as_mut().enable();
+            if let Some(ticket) = self.try_take(api_id, now()) {
+                return ticket;
+            }
+            released.await;
+        }
     }
 }
 
@@ -271,11 +352,55 @@ mod tests {
     }
 
     #[test]
-    fn nonces_never_decrease_per_credential() {
+    fn nonces_never_decrease_and_a_new_second_waits_for_the_calls_in_flight() {
         let clock = NonceClock::default();
-        assert_eq!(clock.next("a", 100), 100);
-        assert_eq!(clock.next("a", 99), 100, "clock stepped back");
-        assert_eq!(clock.next("a", 101), 101);
-        assert_eq!(clock.next("b", 50), 50, "per credential");
+        let first = clock.try_take("a", 100).unwrap();
+        assert_eq!(first.nonce(), 100);
+        let same = clock.try_take("a", 100).unwrap();
+        assert_eq!(same.nonce(), 100, "calls of one second go out together");
+        assert!(
+            clock.try_take("a", 101).is_none(),
+            "a higher nonce waits while a lower one is in flight"
+        );
+        let behind = clock.try_take("a", 99).unwrap();
+        assert_eq!(behind.nonce(), 100, "clock stepped back: never lower");
+        assert_eq!(clock.try_take("b", 50).unwrap().nonce(), 50, "per API ID");
+        drop(first);
+        drop(same);
+        assert!(
+            clock.try_take("a", 101).is_none(),
+            "one call still in flight"
+        );
+        drop(behind);
+        let next = clock.try_take("a", 101).unwrap();
+        assert_eq!(next.nonce(), 101);
+        assert_eq!(clock.try_take("a", 100).unwrap().nonce(), 101, "never down");
+    }
+
+    #[tokio::test]
+    async fn acquire_waits_until_the_lower_nonce_is_answered_or_dropped() {
+        let clock = std::sync::Arc::new(NonceClock::default());
+        let old = clock.try_take("a", 100).unwrap();
+        let waiting = {
+            let clock = clock.clone();
+            tokio::spawn(async move { clock.acquire("a", || 101).await.nonce() })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "went out while 100 was in flight");
+        // Same second: no wait.
+        let joined = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            clock.acquire("a", || 100),
+        )
+        .await
+        .unwrap();
+        assert_eq!(joined.nonce(), 100);
+        drop(old);
+        drop(joined);
+        let nonce = tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .expect("released when the last call of 100 ended")
+            .unwrap();
+        assert_eq!(nonce, 101);
     }
 }

@@ -113,7 +113,12 @@ fn info(account: &mut Account, p: &Params) -> Outcome {
     let vm = &account.vms[&id];
     let (nohtml, raw, color) = vm.status();
     let html = format!("<font color=\"{color}\"><b>{nohtml}</b></font>");
-    let mut addresses = vec![json!({"addr": vm.private_ip, "version": "4", "external": ""})];
+    // The service's order (reference §3 sample, CONFIRMED): IPv6, private IPv4, public IPv4.
+    let ipv6 = vm.ipv6();
+    let mut addresses = vec![
+        json!({"addr": ipv6, "version": "6", "external": "1"}),
+        json!({"addr": vm.private_ip, "version": "4", "external": ""}),
+    ];
     for extra in &vm.extra_private_ips {
         addresses.push(json!({"addr": extra, "version": "4", "external": ""}));
     }
@@ -127,7 +132,7 @@ fn info(account: &mut Account, p: &Params) -> Outcome {
         .collect();
     let mut info = json!({
         "hostname": vm.hostname, "ip": vm.public_ip, "privateip": vm.private_ip,
-        "addresses": addresses, "additionalip": [], "additionalprivateip": vm.extra_private_ips, "ipv6": [],
+        "addresses": addresses, "additionalip": [], "additionalprivateip": vm.extra_private_ips, "ipv6": [ipv6],
         // HTML-escaped, as the service sends it (reference §3); clients must use status_nohtml.
         "status": html.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;"),
         "status_nohtml": nohtml, "status_raw": raw, "status_color": color, "task_state": "",

@@ -24,6 +24,7 @@ mod persistence;
 mod robustness;
 mod script;
 mod securitygroup;
+mod strict;
 mod vm;
 mod volume;
 
@@ -402,7 +403,8 @@ fn now() -> u64 {
 
 #[tokio::test]
 async fn emulator_rejects_like_the_service() {
-    let u = upstream_with(|c| c.strict_nonces = true).await;
+    // Strict nonces are the default (see `strict.rs`).
+    let u = upstream().await;
     // Wrong key (signature), unknown id, wrong partial key: the one auth text.
     let wrong_key = cred(ID_A, 'Z');
     assert_eq!(
@@ -457,7 +459,7 @@ async fn emulator_rejects_like_the_service() {
             "nonce {nonce}"
         );
     }
-    // Strict mode: a nonce below the last accepted one.
+    // A nonce below the last accepted one.
     u.client
         .billing_credit(&u.a, &BillingCredit {})
         .await
