@@ -89,22 +89,30 @@ impl Breaker {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// May a call go out at `now`? `Err` carries how long the circuit stays open.
-    pub fn admit(&self, now: Instant) -> Result<(), Duration> {
+    /// May a call go out at `now`? `Err` carries how long the circuit stays open. The call's
+    /// outcome goes to [`Admitted::record`]; a call dropped before that (cancelled, e.g. by a
+    /// caller's deadline) counts as nothing, and if it was the probe, the next call may
+    /// probe instead: a cancelled probe must not keep the circuit open for good.
+    pub fn admit(&self, now: Instant) -> Result<Admitted<'_>, Duration> {
         let mut s = self.lock();
-        match s.open_until {
-            None => Ok(()),
-            Some(until) if now < until => Err(until - now),
-            Some(_) if s.probing => Err(Duration::from_secs(1)),
+        let probe = match s.open_until {
+            None => false,
+            Some(until) if now < until => return Err(until - now),
+            Some(_) if s.probing => return Err(Duration::from_secs(1)),
             Some(_) => {
                 s.probing = true;
-                Ok(())
+                true
             }
-        }
+        };
+        Ok(Admitted {
+            breaker: self,
+            probe,
+            recorded: false,
+        })
     }
 
     /// Records a call's outcome: `transient` failures count towards opening the circuit.
-    pub fn record(&self, transient: bool, now: Instant) {
+    fn record(&self, transient: bool, now: Instant) {
         let mut s = self.lock();
         if transient {
             s.failures += 1;
@@ -120,6 +128,32 @@ impl Breaker {
     /// Whether calls are currently refused.
     pub fn is_open(&self) -> bool {
         self.lock().open_until.is_some()
+    }
+}
+
+/// A call let through by [`Breaker::admit`]: record its outcome, or drop it (the call was
+/// cancelled) to give back the probe slot it may hold.
+#[derive(Debug)]
+pub struct Admitted<'a> {
+    breaker: &'a Breaker,
+    probe: bool,
+    recorded: bool,
+}
+
+impl Admitted<'_> {
+    /// Records the call's outcome (see [`Breaker`]).
+    pub fn record(mut self, transient: bool, now: Instant) {
+        self.recorded = true;
+        self.breaker.record(transient, now);
+    }
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        if self.probe && !self.recorded {
+            // The circuit stays open (its time is up): the next call is the new probe.
+            self.breaker.lock().probing = false;
+        }
     }
 }
 
@@ -284,18 +318,17 @@ impl LunaNode {
         path: &str,
         params: &BTreeMap<String, String>,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
-        if let Err(wait) = self.breaker.admit(Instant::now()) {
-            return Err(UpstreamError::Unavailable(format!(
+        let admitted = self.breaker.admit(Instant::now()).map_err(|wait| {
+            UpstreamError::Unavailable(format!(
                 "not trying for another {}s after repeated failures",
                 wait.as_secs().max(1)
-            )));
-        }
+            ))
+        })?;
         let result = self.post_signed_once(cred, path, params).await;
-        let transient = matches!(
-            &result,
-            Err(UpstreamError::Timeout | UpstreamError::Unavailable(_))
+        admitted.record(
+            matches!(&result, Err(e) if e.is_transient()),
+            Instant::now(),
         );
-        self.breaker.record(transient, Instant::now());
         result
     }
 
@@ -409,30 +442,51 @@ mod tests {
         let b = Breaker::new(3, Duration::from_secs(30));
         let t0 = Instant::now();
         for _ in 0..2 {
-            assert!(b.admit(t0).is_ok());
-            b.record(true, t0);
+            b.admit(t0).unwrap().record(true, t0);
         }
         assert!(!b.is_open());
-        b.record(false, t0); // an answer resets the count
+        b.admit(t0).unwrap().record(false, t0); // an answer resets the count
         for _ in 0..3 {
-            assert!(b.admit(t0).is_ok());
-            b.record(true, t0);
+            b.admit(t0).unwrap().record(true, t0);
         }
         assert!(b.is_open());
         let wait = b.admit(t0 + Duration::from_secs(10)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(20));
         // After the cooldown, exactly one probe goes out.
         let later = t0 + Duration::from_secs(31);
-        assert!(b.admit(later).is_ok());
+        let probe = b.admit(later).unwrap();
         assert!(b.admit(later).is_err(), "one probe at a time");
         // A failed probe re-opens at once; a good one closes.
-        b.record(true, later);
+        probe.record(true, later);
         assert!(b.admit(later + Duration::from_secs(1)).is_err());
         let again = later + Duration::from_secs(31);
-        assert!(b.admit(again).is_ok());
-        b.record(false, again);
+        b.admit(again).unwrap().record(false, again);
         assert!(!b.is_open());
         assert!(b.admit(again).is_ok());
+    }
+
+    /// Issue 8, defect 10: a probe whose call is cancelled (dropped without an outcome)
+    /// gives its slot back, so the circuit does not stay open until restart.
+    #[test]
+    fn a_dropped_probe_lets_the_next_call_probe() {
+        let b = Breaker::new(1, Duration::from_secs(30));
+        let t0 = Instant::now();
+        b.admit(t0).unwrap().record(true, t0);
+        assert!(b.is_open());
+        let later = t0 + Duration::from_secs(31);
+        let probe = b.admit(later).unwrap();
+        assert!(b.admit(later).is_err(), "one probe at a time");
+        drop(probe); // cancelled mid-call: no outcome recorded
+        assert!(b.is_open(), "nothing was learnt about the host");
+        let next = b
+            .admit(later + Duration::from_secs(1))
+            .expect("the cancelled probe's slot was given back");
+        assert!(b.admit(later).is_err(), "still one probe at a time");
+        next.record(false, later);
+        assert!(!b.is_open());
+        // An ordinary (non-probe) call dropped changes nothing.
+        drop(b.admit(later).unwrap());
+        assert!(!b.is_open());
     }
 
     #[derive(Serialize)]

@@ -700,3 +700,62 @@ async fn the_circuit_opens_after_repeated_failures_and_fails_fast() {
         "the failed probe re-opened it"
     );
 }
+
+/// Issue 8, defect 10: a probe that is cancelled (its request timed out further up, mid-call)
+/// must give the probe slot back; otherwise the circuit stays open until restart.
+#[tokio::test]
+async fn a_cancelled_probe_does_not_keep_the_circuit_open() {
+    // Two failures, then one request that hangs (the probe), then answers.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            if n < 2 {
+                let mut res = axum::response::IntoResponse::into_response("upstream trouble");
+                *res.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                return res;
+            }
+            if n == 2 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+            axum::response::IntoResponse::into_response(r#"{"success":"yes","credit":"2.5"}"#)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = LunaNode::new(
+        &format!("http://{addr}/api"),
+        ClientOptions {
+            read_retries: 0,
+            breaker_threshold: 2,
+            breaker_cooldown: Duration::from_millis(200),
+            backoff: Duration::from_millis(5),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let a = cred(ID_A, 'A');
+    for _ in 0..2 {
+        assert!(client.billing_credit(&a, &BillingCredit {}).await.is_err());
+    }
+    assert!(client.degraded());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // The probe goes out and is cancelled by a deadline of the caller's.
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(200),
+        client.billing_credit(&a, &BillingCredit {}),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the probe was cancelled");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    // A later call is let through as the next probe, and closes the circuit.
+    let credit = client
+        .billing_credit(&a, &BillingCredit {})
+        .await
+        .expect("a cancelled probe left the circuit open for good");
+    assert!((credit.credit - 2.5).abs() < 1e-9);
+    assert!(!client.degraded());
+}
