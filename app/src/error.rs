@@ -127,6 +127,8 @@ pub enum UpstreamProblem {
     Unavailable,
     /// Luna Node did not answer in time.
     Timeout,
+    /// A change was sent but its answer never came: it may or may not have been made.
+    OutcomeUnknown,
 }
 
 impl UpstreamProblem {
@@ -162,6 +164,7 @@ impl AppError {
                 UpstreamProblem::KeyRefused => 502,
                 UpstreamProblem::Unavailable => 503,
                 UpstreamProblem::Timeout => 504,
+                UpstreamProblem::OutcomeUnknown => 502,
             },
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }

@@ -126,6 +126,7 @@ fn BannerText(banner: Banner) -> impl IntoView {
                 UpstreamProblem::Timeout => "Luna Node is not answering in time. ",
                 UpstreamProblem::Unavailable => "Luna Node cannot be reached. ",
                 UpstreamProblem::Rejected => "Luna Node refused a request. ",
+                UpstreamProblem::OutcomeUnknown => "Luna Node did not confirm a change. ",
             };
             let action = (h.problem == UpstreamProblem::KeyRefused)
                 .then(|| view! { " " <a href="/api-key">"Check the API key"</a> });

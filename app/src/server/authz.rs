@@ -324,6 +324,7 @@ fn error_class(e: &AppError) -> &'static str {
             UpstreamProblem::KeyRefused => "key_refused",
             UpstreamProblem::Unavailable => "unavailable",
             UpstreamProblem::Timeout => "timeout",
+            UpstreamProblem::OutcomeUnknown => "outcome_unknown",
         },
         _ => "internal",
     }
@@ -438,7 +439,14 @@ impl Grant {
         }
         let row = self.begin().await?;
         let result = self.state.upstream.call(self.account, req, what).await;
-        self.settle(row, &result).await;
+        if self.settle(row, &result).await == Outcome::Unknown {
+            // Luna Node may have made the change: have the live list look again at once.
+            let vm: Vec<&str> = match &self.target {
+                Target::Vm(id) => vec![id.as_str()],
+                _ => Vec::new(),
+            };
+            self.state.live.kick(self.account, &vm);
+        }
         result.map_err(|e| self.neutral(e))
     }
 
@@ -497,12 +505,13 @@ impl Grant {
             .await?)
     }
 
-    async fn settle<T>(&self, row: i64, result: &Result<T, AppError>) {
+    /// Settles audit row `row` with `result`'s outcome, which it returns.
+    async fn settle<T>(&self, row: i64, result: &Result<T, AppError>) -> Outcome {
         let (outcome, class) = match result {
             Ok(_) => (Outcome::Ok, None),
             Err(
                 e @ AppError::Upstream {
-                    problem: UpstreamProblem::Timeout,
+                    problem: UpstreamProblem::Timeout | UpstreamProblem::OutcomeUnknown,
                     ..
                 },
             ) => (Outcome::Unknown, Some(error_class(e))),
@@ -511,5 +520,6 @@ impl Grant {
         if let Err(e) = self.state.store.audit_settle(row, outcome, class).await {
             tracing::error!(row, error = %e, "could not settle an audit row");
         }
+        outcome
     }
 }

@@ -103,6 +103,12 @@ pub fn upstream_error(e: UpstreamError, what: &str) -> AppError {
              happened before trying again."
                 .to_owned(),
         ),
+        UpstreamError::OutcomeUnknown => (
+            UpstreamProblem::OutcomeUnknown,
+            "The connection to Luna Node broke before it answered, so Luna Node may or may not \
+             have done this. Check the list before trying again."
+                .to_owned(),
+        ),
         UpstreamError::Unavailable(_) => (
             UpstreamProblem::Unavailable,
             "Luna Node's API cannot be reached right now. Your panel data is safe; try again \
@@ -184,8 +190,13 @@ impl Upstream {
     fn note(&self, account: UserId, error: Option<&UpstreamError>) {
         let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
         match error.map(|e| upstream_error(e.clone(), "")) {
+            // A refusal or an unknown outcome is about one request (its caller is told),
+            // not a state of the service for the banner.
             Some(AppError::Upstream { problem, message })
-                if problem != UpstreamProblem::Rejected =>
+                if !matches!(
+                    problem,
+                    UpstreamProblem::Rejected | UpstreamProblem::OutcomeUnknown
+                ) =>
             {
                 let since = health
                     .get(&account)
@@ -281,6 +292,14 @@ mod tests {
         assert_eq!(
             upstream_error(UpstreamError::Unavailable("refused".into()), "x").status_code(),
             503
+        );
+        let unknown = upstream_error(UpstreamError::OutcomeUnknown, "x");
+        assert!(
+            unknown.to_string().contains("may or may not")
+                && unknown
+                    .to_string()
+                    .contains("Check the list before trying again"),
+            "{unknown}"
         );
     }
 }

@@ -23,6 +23,11 @@ pub enum UpstreamError {
     /// No answer within the deadline.
     #[error("Luna Node did not answer in time")]
     Timeout,
+    /// A mutation was sent (or may have been) but no answer came: the connection broke or
+    /// the deadline passed after connecting. Luna Node may or may not have done it; never
+    /// retried, and never to be reported as "failed, try again" (a duplicate `vm/create`).
+    #[error("Luna Node may or may not have done this: the connection ended before its answer")]
+    OutcomeUnknown,
     /// Could not connect, was redirected, or got a server error.
     #[error("Luna Node is unavailable: {0}")]
     Unavailable(String),
@@ -102,9 +107,14 @@ impl UpstreamError {
         UpstreamError::Rejected(text)
     }
 
-    /// Whether a read action may be tried again after this error.
+    /// Whether the host seems in trouble (the circuit breaker counts these), and so whether
+    /// a read action may be tried again after this error. ([`UpstreamError::OutcomeUnknown`]
+    /// only ever comes from a mutation, which is never retried.)
     pub fn is_transient(&self) -> bool {
-        matches!(self, UpstreamError::Timeout | UpstreamError::Unavailable(_))
+        matches!(
+            self,
+            UpstreamError::Timeout | UpstreamError::Unavailable(_) | UpstreamError::OutcomeUnknown
+        )
     }
 }
 

@@ -211,11 +211,21 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn transport_error(e: &reqwest::Error) -> UpstreamError {
-    if e.is_timeout() {
+/// What a transport failure means. Only a failure to connect proves nothing was sent. Past
+/// that (the connection broke, or no answer in time) a mutation (`read` false) may or may
+/// not have been carried out upstream: [`UpstreamError::OutcomeUnknown`], never "failed"
+/// (which would invite a duplicate `vm/create`). A read is safe to repeat either way.
+fn transport_error(e: &reqwest::Error, read: bool) -> UpstreamError {
+    if e.is_connect() {
+        if e.is_timeout() {
+            UpstreamError::Timeout
+        } else {
+            UpstreamError::Unavailable("could not connect".into())
+        }
+    } else if !read {
+        UpstreamError::OutcomeUnknown
+    } else if e.is_timeout() {
         UpstreamError::Timeout
-    } else if e.is_connect() {
-        UpstreamError::Unavailable("could not connect".into())
     } else {
         UpstreamError::Unavailable("the connection failed".into())
     }
@@ -274,7 +284,7 @@ impl LunaNode {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let result = self.attempt(cred, path, params).await;
+            let result = self.attempt(cred, path, params, read).await;
             let outcome = match &result {
                 Ok(_) => "ok",
                 Err(e) if e.is_transient() => "transient",
@@ -302,8 +312,9 @@ impl LunaNode {
         cred: &Credential,
         path: &str,
         params: &BTreeMap<String, String>,
+        read: bool,
     ) -> Result<Value, UpstreamError> {
-        let (status, _, bytes) = self.post_signed(cred, path, params).await?;
+        let (status, _, bytes) = self.post_signed(cred, path, params, read).await?;
         let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
             UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
         })?;
@@ -311,12 +322,14 @@ impl LunaNode {
     }
 
     /// Signs and POSTs one request; returns the status, content type and body of any
-    /// non-redirect, non-5xx answer.
+    /// non-redirect, non-5xx answer. `read`: the action is safe to repeat (this decides what
+    /// a broken connection means, see [`transport_error`]).
     async fn post_signed(
         &self,
         cred: &Credential,
         path: &str,
         params: &BTreeMap<String, String>,
+        read: bool,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
         let admitted = self.breaker.admit(Instant::now()).map_err(|wait| {
             UpstreamError::Unavailable(format!(
@@ -324,7 +337,7 @@ impl LunaNode {
                 wait.as_secs().max(1)
             ))
         })?;
-        let result = self.post_signed_once(cred, path, params).await;
+        let result = self.post_signed_once(cred, path, params, read).await;
         admitted.record(
             matches!(&result, Err(e) if e.is_transient()),
             Instant::now(),
@@ -337,6 +350,7 @@ impl LunaNode {
         cred: &Credential,
         path: &str,
         params: &BTreeMap<String, String>,
+        read: bool,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
         let handler = format!("{path}/");
         // Held until the answer's head arrives (the service has then seen the request), so
@@ -354,7 +368,7 @@ impl LunaNode {
             ])
             .send()
             .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|e| transport_error(&e, read))?;
         drop(ticket);
         let status = res.status();
         if status.is_redirection() {
@@ -378,7 +392,7 @@ impl LunaNode {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let bytes = res.bytes().await.map_err(|e| transport_error(&e))?;
+        let bytes = res.bytes().await.map_err(|e| transport_error(&e, read))?;
         if bytes.len() > MAX_BODY {
             return Err(UpstreamError::Malformed("response too large".into()));
         }
@@ -392,8 +406,14 @@ impl LunaNode {
         req: &actions::ImageRetrieve,
     ) -> Result<ImageDownload, UpstreamError> {
         let params = params(req)?;
-        let (status, content_type, bytes) =
-            self.post_signed(cred, "image/retrieve", &params).await?;
+        let (status, content_type, bytes) = self
+            .post_signed(
+                cred,
+                "image/retrieve",
+                &params,
+                actions::IMAGE_RETRIEVE.read,
+            )
+            .await?;
         // A small JSON body is an error envelope (CS checks bodies under 1 KiB the same way);
         // the service labels its JSON `text/html` (PHP's default).
         if content_type.starts_with("application/json")

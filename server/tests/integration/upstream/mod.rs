@@ -20,6 +20,7 @@ mod image;
 mod lb;
 mod monitor;
 mod network;
+mod outcome;
 mod persistence;
 mod robustness;
 mod script;
