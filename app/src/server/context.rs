@@ -63,10 +63,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("The record".into()),
-            StoreError::Duplicate("email") => FieldErrors::single(
-                "email",
-                "An account with this e-mail address already exists. Sign in instead.",
-            ),
+            StoreError::Duplicate("email") => FieldErrors::single("email", crate::auth::TAKEN),
             StoreError::SignUpClosed => FieldErrors::single(
                 "invite",
                 "Sign-up on this panel needs an invite link. Ask the administrator for one.",

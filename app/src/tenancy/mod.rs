@@ -125,9 +125,12 @@ pub async fn create_customer(
                 .create_customer(reseller, new)
                 .await
                 .map_err(|e| match e {
+                    // Not "already exists": whose accounts the panel holds is no
+                    // reseller's business.
                     StoreError::Duplicate(_) => crate::error::FieldErrors::single(
                         "email",
-                        "An account with this e-mail address already exists.",
+                        "This e-mail address cannot be used for a new customer. Use another \
+                         address, or send them an invite link.",
                     ),
                     other => other.into(),
                 })

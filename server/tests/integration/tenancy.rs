@@ -433,6 +433,26 @@ async fn reseller_console_is_for_resellers_and_their_own_customers() {
     }
     let mine: Vec<CustomerSummary> = panel.call(&reseller, "customers/list", &[]).await.unwrap();
     assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), [a]);
+    // An address in use (an owner's, another reseller's) is refused without saying that an
+    // account exists, and the same way whoever holds it.
+    let mut answers = Vec::new();
+    for email in ["owner@example.com", "other@example.com"] {
+        let (status, body) = panel
+            .call_raw(
+                &reseller,
+                "customers/create",
+                &[
+                    ("name", "Someone"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(!body.contains("exist"), "{body}");
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1]);
     // Bad policy and branding input is reported beside the fields.
     let r: Result<(), AppError> = panel
         .call(
