@@ -40,6 +40,8 @@ pub struct ServerState {
     pub upstream: Arc<Upstream>,
     /// Live VM status, one poller per account.
     pub live: Arc<LiveHub>,
+    /// Which images of each account are public templates (customers' image checks).
+    pub images: Arc<super::authz::ImageCatalog>,
 }
 
 impl std::fmt::Debug for ServerState {

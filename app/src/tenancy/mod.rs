@@ -372,7 +372,9 @@ impl PolicyForm {
 }
 
 /// Replaces a customer's quotas, allow-lists and enabled actions. Empty limits are no
-/// limit; empty lists allow everything.
+/// limit; empty plan and region lists allow every plan and region; an empty image list
+/// allows none of the reseller's own images (public templates and the customer's own
+/// images are always allowed).
 #[server(endpoint = "customers/policy")]
 pub async fn set_customer_policy(customer_id: i64, form: PolicyForm) -> Result<(), AppError> {
     use crate::server::authz::Target;

@@ -450,11 +450,10 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
     Ok(CreateOptions {
         regions,
         plans,
-        images: images?
-            .images
+        images: scope
+            .usable_images(images?.images)
             .into_iter()
             .filter(|i| i.status == "active" || i.status.is_empty())
-            .filter(|i| scope.may_use(&Target::Image(i.image_id.clone())))
             .map(|i| ImageChoice {
                 public: i.is_public(),
                 image_id: i.image_id,
