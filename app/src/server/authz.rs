@@ -18,7 +18,7 @@ use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::all as upstream_actions;
 use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
-use super::store::{AuditEntry, Outcome, User, UserId};
+use super::store::{AuditEntry, Outcome, QuotaGuard, User, UserId};
 use crate::error::{AppError, UpstreamProblem};
 use crate::tenancy::CustomerPolicy;
 use crate::types::Role;
@@ -264,6 +264,23 @@ impl ImageCatalog {
             .images
             .iter()
             .any(|i| i.image_id == id && i.is_public()))
+    }
+}
+
+/// A customer's quota lock (see [`Grant::quota_lock`]) with their ledger as read under it.
+#[derive(Debug)]
+pub struct QuotaLock {
+    held: Vec<crate::tenancy::Assignment>,
+    _guard: QuotaGuard,
+}
+
+impl QuotaLock {
+    /// Ids of `kind` the customer holds, as the ledger says under the lock.
+    pub fn held<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.held
+            .iter()
+            .filter(move |a| a.kind == kind)
+            .map(|a| a.resource_id.as_str())
     }
 }
 
@@ -538,6 +555,26 @@ impl Grant {
             Scope::Whole => true,
             Scope::Customer(c) => c.may_use(target),
         }
+    }
+
+    /// For a customer's grant: waits until no other quota decision of theirs is under way
+    /// (on any instance) and holds that until the returned lock is dropped, which must be
+    /// after the new resource is claimed. The lock also reads what they hold afresh.
+    /// `None` for everyone else (no quotas).
+    pub async fn quota_lock(&self) -> Result<Option<QuotaLock>, AppError> {
+        let Scope::Customer(c) = &self.scope else {
+            return Ok(None);
+        };
+        let guard = self.state.store.quota_lock(c.customer).await?;
+        let held = self
+            .state
+            .store
+            .assignments(self.account, Some(c.customer))
+            .await?;
+        Ok(Some(QuotaLock {
+            held,
+            _guard: guard,
+        }))
     }
 
     /// The entries of an image list this grant may boot from (all of them for everyone

@@ -75,6 +75,9 @@ impl From<StoreError> for AppError {
                 "This invite link has expired, was revoked or was already used. \
                  Ask the administrator for a new one.",
             ),
+            StoreError::Busy => AppError::Conflict(
+                "Another change of yours is still being made. Try again in a moment.".into(),
+            ),
             other @ (StoreError::Duplicate(_)
             | StoreError::Database(_)
             | StoreError::Migrate(_)
