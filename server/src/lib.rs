@@ -161,6 +161,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         settings: Arc::new(settings),
         upstream,
         live,
+        images: Default::default(),
     };
     Ok(Prepared {
         config,

@@ -105,6 +105,12 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
 
 /// Creates an account and signs it in. The first account becomes the administrator; later
 /// ones need an invite unless sign-up is open.
+///
+/// Who has an account is not told (SEC-2.4): the invite (or the invite-only policy) is
+/// checked first, before any password is hashed, so without a usable invite every address
+/// gets the same answer after the same work. With one, a taken address costs the same
+/// hashing as a new one, leaves the invite unused, and is answered with [`TAKEN`], which
+/// says nothing about whose the address is.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     name: String,
@@ -115,7 +121,7 @@ pub async fn sign_up(
 ) -> Result<SessionUser, AppError> {
     use crate::server::context::{session, state};
     use crate::server::session::start;
-    use crate::server::store::{NewUser, SignUpGate};
+    use crate::server::store::{now_unix, NewUser, SignUpGate, StoreError};
     use crate::types::SignUpPolicy;
     use crate::validate::{check_sign_up, normalize_email};
 
@@ -129,18 +135,47 @@ pub async fn sign_up(
         (None, SignUpPolicy::Open) => SignUpGate::Open,
         (None, SignUpPolicy::InviteOnly) => SignUpGate::FirstUserOnly,
     };
+    // The gate first (the store checks it again, atomically, when it inserts).
+    match &gate {
+        SignUpGate::Open => {}
+        SignUpGate::FirstUserOnly => {
+            if state.store.count_users().await? > 0 {
+                return Err(StoreError::SignUpClosed.into());
+            }
+        }
+        SignUpGate::Invite { token_hash } => {
+            let usable = state
+                .store
+                .invite_by_token_hash(token_hash)
+                .await?
+                .is_some_and(|i| i.is_usable(now_unix()));
+            if !usable {
+                return Err(StoreError::InviteInvalid.into());
+            }
+        }
+    }
+    let email = normalize_email(&email);
     let password_hash = state.hasher.hash(&password).await?;
-    let user = state
+    let created = state
         .store
         .create_user(
             NewUser {
-                email: normalize_email(&email),
+                email,
                 display_name: name.trim().to_owned(),
                 password_hash,
             },
             gate,
         )
-        .await?;
+        .await;
+    let user = match created {
+        Ok(user) => user,
+        // Rolled back: the invite stays unused for its rightful user.
+        Err(StoreError::Duplicate("email")) => {
+            tracing::info!("sign-up with an address already in use refused");
+            return Err(crate::error::FieldErrors::single("email", TAKEN));
+        }
+        Err(e) => return Err(e.into()),
+    };
     start(&session()?, &user).await?;
     tracing::info!(
         user_id = user.id,
@@ -149,6 +184,11 @@ pub async fn sign_up(
     );
     Ok(SessionUser::from(&user))
 }
+
+/// The answer to a sign-up (or a reseller's new customer) whose address is already in use:
+/// it neither confirms that an account exists nor says whose it is.
+pub const TAKEN: &str = "This e-mail address cannot be used for a new account. If it is \
+                         yours, sign in with it; otherwise use another address.";
 
 /// Signs in. An unknown e-mail, a wrong password and a disabled account all give the same
 /// answer after the same amount of work (SEC-2.4).

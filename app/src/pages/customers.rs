@@ -152,10 +152,10 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
                 <Field name="form[floating_ips]" label="Floating IPs" required=false value=limit(q.floating_ips) error=field_error(error, "floating_ips") />
             </fieldset>
             <fieldset>
-                <legend>"What they may use (empty: everything you have)"</legend>
+                <legend>"What they may use (plans and regions empty: all)"</legend>
                 <Field name="form[plans]" label="Plan ids" required=false value=policy.plans.join(", ") hint="Comma-separated, e.g. 1, 2, 3" error=field_error(error, "plans") />
                 <Field name="form[regions]" label="Regions" required=false value=policy.regions.join(", ") hint="e.g. toronto, montreal" error=field_error(error, "regions") />
-                <Field name="form[images]" label="Image ids" required=false value=policy.images.join(", ") error=field_error(error, "images") />
+                <Field name="form[images]" label="Your image ids" required=false value=policy.images.join(", ") hint="Your own images they may boot from, besides public templates and their own images; empty: none" error=field_error(error, "images") />
             </fieldset>
             <fieldset>
                 <legend>"What they may do (besides looking at what is theirs)"</legend>

@@ -9,14 +9,16 @@
 //! security groups, scripts, SSH keys, floating IP…) is checked here before anything else
 //! happens, and someone else's id answers *not found* with no upstream call (SEC-6.x).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::all as upstream_actions;
+use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
-use super::store::{AuditEntry, Outcome, User, UserId};
+use super::store::{AuditEntry, Outcome, QuotaGuard, User, UserId};
 use crate::error::{AppError, UpstreamProblem};
 use crate::tenancy::CustomerPolicy;
 use crate::types::Role;
@@ -123,23 +125,58 @@ pub struct CustomerScope {
     assigned: HashSet<(String, String)>,
 }
 
+/// What the ledger and the policy alone say about a customer using an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageUse {
+    /// Theirs, or one of the reseller's images the reseller allowed by id.
+    Yes,
+    /// Another customer's.
+    No,
+    /// Only if it is a public template or ISO (the reseller's unassigned images are not).
+    IfPublic,
+}
+
 impl CustomerScope {
-    /// Whether the customer may use `target`: their own resources; plans, regions and
-    /// images the reseller allows (an image another customer owns is never allowed).
+    /// Whether the customer may use `target`: their own resources; plans and regions the
+    /// reseller allows; images that are theirs or that the reseller allowed by id (an image
+    /// another customer owns is never allowed). Public templates are allowed too, but only
+    /// the image list tells them apart: see [`CustomerScope::may_use_image`] and
+    /// [`ImageCatalog`].
     pub fn may_use(&self, target: &Target) -> bool {
         match target {
             Target::Account => true,
             Target::Plan(id) => self.policy.allows_plan(id),
             Target::Region(code) => self.policy.allows_region(code),
-            Target::Image(id) => {
-                let key = ("image".to_owned(), id.clone());
-                self.owned.contains(&key)
-                    || (!self.assigned.contains(&key) && self.policy.allows_image(id))
-            }
+            Target::Image(id) => self.image_use(id) == ImageUse::Yes,
             other => match other.ledger() {
                 Some((kind, id)) => self.owned.contains(&(kind.to_owned(), id.to_owned())),
                 None => false,
             },
+        }
+    }
+
+    fn image_use(&self, id: &str) -> ImageUse {
+        let key = ("image".to_owned(), id.to_owned());
+        if self.owned.contains(&key) {
+            ImageUse::Yes
+        } else if self.assigned.contains(&key) {
+            ImageUse::No
+        } else if self.policy.allows_image(id) {
+            ImageUse::Yes
+        } else {
+            ImageUse::IfPublic
+        }
+    }
+
+    /// Whether the customer may boot from (or reimage to) `image`, an entry of the
+    /// account's image list: a public template or ISO, one of their own images, or one of
+    /// the reseller's the reseller allowed by id. Never the reseller's other images
+    /// (snapshots of the reseller's disks).
+    pub fn may_use_image(&self, image: &ImageSummary) -> bool {
+        match self.image_use(&image.image_id) {
+            ImageUse::Yes => true,
+            ImageUse::No => false,
+            ImageUse::IfPublic => image.is_public(),
         }
     }
 
@@ -149,6 +186,101 @@ impl CustomerScope {
             .iter()
             .filter(move |(k, _)| k == kind)
             .map(|(_, id)| id.as_str())
+    }
+}
+
+/// How long an account's listed images are trusted. An id not in a fresh list is not
+/// public (refused without an upstream call); a template Luna Node adds is usable by
+/// customers once the list is re-read (at most this long).
+const CATALOG_FRESH: Duration = Duration::from_secs(600);
+
+/// Which image ids of each account are public templates or ISOs, from its `image/list`
+/// (public images are recognised by their name's suffix: INFERRED, see
+/// [`ImageSummary::is_public`]). Customers' image checks use it, so that deciding on an id
+/// the ledger does not know costs no upstream call while the list is fresh (one
+/// `image/list` read otherwise, never a change).
+#[derive(Debug, Default)]
+pub struct ImageCatalog {
+    accounts: Mutex<HashMap<UserId, Listed>>,
+}
+
+#[derive(Debug)]
+struct Listed {
+    at: Instant,
+    public: HashSet<String>,
+}
+
+impl ImageCatalog {
+    /// Records an image list of `account` just read.
+    pub fn learn(&self, account: UserId, images: &[ImageSummary]) {
+        let listed = Listed {
+            at: Instant::now(),
+            public: images
+                .iter()
+                .filter(|i| i.is_public())
+                .map(|i| i.image_id.clone())
+                .collect(),
+        };
+        self.accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account, listed);
+    }
+
+    /// Forgets `account`'s images (its credential changed).
+    pub fn forget(&self, account: UserId) {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&account);
+    }
+
+    /// `Some(public?)` when the catalogue can answer for `id` without a new look.
+    fn known(&self, account: UserId, id: &str) -> Option<bool> {
+        let accounts = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
+        let listed = accounts.get(&account)?;
+        if listed.at.elapsed() > CATALOG_FRESH {
+            return None;
+        }
+        Some(listed.public.contains(id))
+    }
+
+    /// Whether image `id` of `account` is a public template or ISO (lists the account's
+    /// images when the catalogue cannot tell).
+    pub async fn is_public(
+        &self,
+        upstream: &super::upstream::Upstream,
+        account: UserId,
+        id: &str,
+    ) -> Result<bool, AppError> {
+        if let Some(public) = self.known(account, id) {
+            return Ok(public);
+        }
+        let list = upstream
+            .call(account, &ImageList { region: None }, "The image list")
+            .await?;
+        self.learn(account, &list.images);
+        Ok(list
+            .images
+            .iter()
+            .any(|i| i.image_id == id && i.is_public()))
+    }
+}
+
+/// A customer's quota lock (see [`Grant::quota_lock`]) with their ledger as read under it.
+#[derive(Debug)]
+pub struct QuotaLock {
+    held: Vec<crate::tenancy::Assignment>,
+    _guard: QuotaGuard,
+}
+
+impl QuotaLock {
+    /// Ids of `kind` the customer holds, as the ledger says under the lock.
+    pub fn held<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.held
+            .iter()
+            .filter(move |a| a.kind == kind)
+            .map(|a| a.resource_id.as_str())
     }
 }
 
@@ -285,12 +417,28 @@ pub async fn authorize_as(
                 scope.assigned.insert(key);
             }
             // Someone else's id (or one that does not exist) is simply not found: nothing
-            // reaches Luna Node.
-            if let Some(t) = std::iter::once(&target)
-                .chain(refs.iter())
-                .find(|t| !scope.may_use(t))
-            {
-                return Err(AppError::NotFound(t.what().into()));
+            // reaches Luna Node. An image that is neither theirs nor allowed by id must be
+            // a public template; that is asked of the account's image catalogue last, once
+            // everything else passed.
+            let mut if_public = Vec::new();
+            for t in std::iter::once(&target).chain(refs.iter()) {
+                match t {
+                    Target::Image(id) if scope.image_use(id) == ImageUse::IfPublic => {
+                        if_public.push(id);
+                    }
+                    t if !scope.may_use(t) => return Err(AppError::NotFound(t.what().into())),
+                    _ => {}
+                }
+            }
+            for id in if_public {
+                let public = state
+                    .images
+                    .is_public(&state.upstream, reseller, id)
+                    .await
+                    .map_err(neutral_error)?;
+                if !public {
+                    return Err(AppError::NotFound(Target::Image(id.clone()).what().into()));
+                }
             }
             (reseller, Scope::Customer(Arc::new(scope)))
         }
@@ -312,6 +460,28 @@ pub fn neutral_text(message: &str) -> String {
         .replace("Luna Node's API", "The cloud")
         .replace("Luna Node refused the request", "The request was refused")
         .replace("Luna Node", "The cloud")
+}
+
+/// An error as a customer should read it: never the name of the provider behind their
+/// reseller's panel, nor a request to fix a key that is not theirs.
+fn neutral_error(e: AppError) -> AppError {
+    match e {
+        AppError::NoCredential
+        | AppError::Upstream {
+            problem: UpstreamProblem::KeyRefused,
+            ..
+        } => AppError::Upstream {
+            problem: UpstreamProblem::Unavailable,
+            message: "The cloud is not available to this panel right now. Your provider \
+                          has been told; try again later."
+                .into(),
+        },
+        AppError::Upstream { problem, message } => AppError::Upstream {
+            problem,
+            message: neutral_text(&message),
+        },
+        other => other,
+    }
 }
 
 fn error_class(e: &AppError) -> &'static str {
@@ -388,6 +558,37 @@ impl Grant {
         }
     }
 
+    /// For a customer's grant: waits until no other quota decision of theirs is under way
+    /// (on any instance) and holds that until the returned lock is dropped, which must be
+    /// after the new resource is claimed. The lock also reads what they hold afresh.
+    /// `None` for everyone else (no quotas).
+    pub async fn quota_lock(&self) -> Result<Option<QuotaLock>, AppError> {
+        let Scope::Customer(c) = &self.scope else {
+            return Ok(None);
+        };
+        let guard = self.state.store.quota_lock(c.customer).await?;
+        let held = self
+            .state
+            .store
+            .assignments(self.account, Some(c.customer))
+            .await?;
+        Ok(Some(QuotaLock {
+            held,
+            _guard: guard,
+        }))
+    }
+
+    /// The entries of an image list this grant may boot from (all of them for everyone
+    /// but a customer: see [`CustomerScope::may_use_image`]). Remembers the list in the
+    /// account's [`ImageCatalog`].
+    pub fn usable_images(&self, images: Vec<ImageSummary>) -> Vec<ImageSummary> {
+        self.state.images.learn(self.account, &images);
+        match &self.scope {
+            Scope::Whole => images,
+            Scope::Customer(c) => images.into_iter().filter(|i| c.may_use_image(i)).collect(),
+        }
+    }
+
     /// Forgets a resource this grant just deleted from the ledger (whoever owned it). A
     /// failure is logged: the drift view shows the stale entry.
     pub async fn release(&self, kind: &str, resource_id: &str) {
@@ -456,23 +657,7 @@ impl Grant {
         if self.customer().is_none() {
             return e;
         }
-        match e {
-            AppError::NoCredential
-            | AppError::Upstream {
-                problem: UpstreamProblem::KeyRefused,
-                ..
-            } => AppError::Upstream {
-                problem: UpstreamProblem::Unavailable,
-                message: "The cloud is not available to this panel right now. Your provider \
-                              has been told; try again later."
-                    .into(),
-            },
-            AppError::Upstream { problem, message } => AppError::Upstream {
-                problem,
-                message: neutral_text(&message),
-            },
-            other => other,
-        }
+        neutral_error(e)
     }
 
     /// Audits a panel-local mutation (no upstream call of its own) around `work`.

@@ -40,6 +40,8 @@ pub struct ServerState {
     pub upstream: Arc<Upstream>,
     /// Live VM status, one poller per account.
     pub live: Arc<LiveHub>,
+    /// Which images of each account are public templates (customers' image checks).
+    pub images: Arc<super::authz::ImageCatalog>,
 }
 
 impl std::fmt::Debug for ServerState {
@@ -63,10 +65,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("The record".into()),
-            StoreError::Duplicate("email") => FieldErrors::single(
-                "email",
-                "An account with this e-mail address already exists. Sign in instead.",
-            ),
+            StoreError::Duplicate("email") => FieldErrors::single("email", crate::auth::TAKEN),
             StoreError::SignUpClosed => FieldErrors::single(
                 "invite",
                 "Sign-up on this panel needs an invite link. Ask the administrator for one.",
@@ -75,6 +74,9 @@ impl From<StoreError> for AppError {
                 "invite",
                 "This invite link has expired, was revoked or was already used. \
                  Ask the administrator for a new one.",
+            ),
+            StoreError::Busy => AppError::Conflict(
+                "Another change of yours is still being made. Try again in a moment.".into(),
             ),
             other @ (StoreError::Duplicate(_)
             | StoreError::Database(_)

@@ -1,6 +1,7 @@
 //! Password hashing: argon2id m=19456 KiB, t=2, p=1 (OWASP's second setting, SEC-2.1), run on
 //! the blocking pool behind a semaphore so logins cannot starve the async executor (SEC-2.3).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
@@ -38,6 +39,8 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// How many hashes and verifications were started (tests check when work is done).
+    runs: Arc<AtomicU64>,
     /// Verified against when the e-mail is unknown, so that case costs the same as a wrong
     /// password (SEC-2.4).
     dummy: Arc<str>,
@@ -97,11 +100,18 @@ impl Hasher {
         let dummy = hash_blocking(b"lunapanel dummy password for unknown accounts")?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(parallel.max(1))),
+            runs: Arc::default(),
             dummy: dummy.into(),
         })
     }
 
+    /// How many hashes and verifications this hasher has started.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: &str) -> Result<PasswordHash, PasswordError> {
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let _permit = self
             .permits
             .acquire()
@@ -119,6 +129,7 @@ impl Hasher {
         password: &str,
         stored: Option<&PasswordHash>,
     ) -> Result<Verified, PasswordError> {
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let _permit = self
             .permits
             .acquire()

@@ -125,9 +125,12 @@ pub async fn create_customer(
                 .create_customer(reseller, new)
                 .await
                 .map_err(|e| match e {
+                    // Not "already exists": whose accounts the panel holds is no
+                    // reseller's business.
                     StoreError::Duplicate(_) => crate::error::FieldErrors::single(
                         "email",
-                        "An account with this e-mail address already exists.",
+                        "This e-mail address cannot be used for a new customer. Use another \
+                         address, or send them an invite link.",
                     ),
                     other => other.into(),
                 })
@@ -369,7 +372,9 @@ impl PolicyForm {
 }
 
 /// Replaces a customer's quotas, allow-lists and enabled actions. Empty limits are no
-/// limit; empty lists allow everything.
+/// limit; empty plan and region lists allow every plan and region; an empty image list
+/// allows none of the reseller's own images (public templates and the customer's own
+/// images are always allowed).
 #[server(endpoint = "customers/policy")]
 pub async fn set_customer_policy(customer_id: i64, form: PolicyForm) -> Result<(), AppError> {
     use crate::server::authz::Target;

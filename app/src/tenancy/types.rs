@@ -118,7 +118,10 @@ pub struct CustomerPolicy {
     pub plans: Vec<String>,
     /// Region codes the customer may use; empty means all.
     pub regions: Vec<String>,
-    /// Image ids (the reseller's) the customer may use besides their own; empty means all.
+    /// Ids of the reseller's own images (snapshots, uploads) the customer may boot from,
+    /// besides their own images and the public templates; empty means none. Unlike plans
+    /// and regions, an empty list never means "all": the reseller's images are copies of
+    /// the reseller's disks.
     pub images: Vec<String>,
     /// Keys of [`CAPABILITIES`] turned on.
     pub enabled: Vec<String>,
@@ -169,8 +172,10 @@ impl CustomerPolicy {
         Self::listed(&self.regions, code)
     }
 
+    /// Whether the reseller allowed their image `id` by id (public templates and the
+    /// customer's own images are allowed without being listed).
     pub fn allows_image(&self, id: &str) -> bool {
-        Self::listed(&self.images, id)
+        self.images.iter().any(|x| x == id)
     }
 }
 
@@ -275,5 +280,12 @@ mod tests {
         };
         assert!(listed.allows_plan("1") && !listed.allows_plan("2"));
         assert!(listed.allows_region("toronto"));
+        // The reseller's images: only those listed, never "all" by default.
+        assert!(!p.allows_image("555"));
+        let images = CustomerPolicy {
+            images: vec!["555".into()],
+            ..Default::default()
+        };
+        assert!(images.allows_image("555") && !images.allows_image("556"));
     }
 }

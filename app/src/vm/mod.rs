@@ -15,7 +15,7 @@ mod ssr {
     use std::time::Duration;
 
     use crate::error::{AppError, FieldErrors};
-    use crate::server::authz::{authorize, Grant, Target};
+    use crate::server::authz::{authorize, Grant, QuotaLock, Target};
     use crate::server::lunanode::actions as api;
 
     use super::*;
@@ -115,10 +115,13 @@ mod ssr {
     }
 
     /// Refuses a customer's new VM of `plan_id` (or VM `replacing` moved to that plan) when
-    /// it would pass their quota, counted from the live list of the VMs they own, before
-    /// Luna Node is asked.
+    /// it would pass their quota, before Luna Node is asked. Counted under their quota lock
+    /// (held by the caller until the new VM is claimed) from the ledger as read under it:
+    /// sizes from the live list, or for a VM it does not show yet (made a moment ago) from
+    /// `vm/info`.
     pub async fn check_vm_quota(
         g: &Grant,
+        lock: &QuotaLock,
         plan_id: &str,
         replacing: Option<&str>,
     ) -> Result<(), AppError> {
@@ -126,24 +129,51 @@ mod ssr {
             return Ok(());
         };
         let q = customer.policy.quotas.clone();
-        let plan = plans(g)
-            .await?
-            .into_iter()
+        let plans = plans(g).await?;
+        let plan = plans
+            .iter()
             .find(|p| p.plan_id == plan_id)
-            .ok_or_else(|| AppError::NotFound("The plan".into()))?;
-        let mut mine = g.filter_snapshot(
-            &*g.state()
-                .live
-                .snapshot(g.account, Duration::from_secs(20))
-                .await?,
-        );
-        // A resized VM counts with its new plan only.
-        mine.vms.retain(|v| Some(v.vm_id.as_str()) != replacing);
-        let vms = mine.vms.len() as u64;
-        let sum = |f: fn(&VmRow) -> Option<u32>| -> u64 {
-            mine.vms.iter().filter_map(f).map(u64::from).sum()
+            .ok_or_else(|| AppError::NotFound("The plan".into()))?
+            .clone();
+        let listed = g
+            .state()
+            .live
+            .snapshot(g.account, Duration::from_secs(20))
+            .await?;
+        let size = |plan_id: &str| {
+            plans
+                .iter()
+                .find(|p| p.plan_id == plan_id)
+                .map(|p| (u64::from(p.vcpu), u64::from(p.ram_mb), u64::from(p.disk_gb)))
         };
-        let (vcpu, ram, disk) = (sum(|v| v.vcpu), sum(|v| v.ram_mb), sum(|v| v.disk_gb));
+        // A resized VM counts with its new plan only.
+        let (mut vms, mut vcpu, mut ram, mut disk) = (0u64, 0u64, 0u64, 0u64);
+        for id in lock.held("vm").filter(|id| Some(*id) != replacing) {
+            let sized = match listed.vms.iter().find(|v| v.vm_id == id) {
+                Some(v) => Some((
+                    v.vcpu.map_or(0, u64::from),
+                    v.ram_mb.map_or(0, u64::from),
+                    v.disk_gb.map_or(0, u64::from),
+                )),
+                None => {
+                    let info = g.also("vm/info", Target::Vm(id.to_owned())).await?;
+                    let vm = api::VmInfo {
+                        vm_id: id.to_owned(),
+                    };
+                    match info.call(&vm, VM).await {
+                        // Gone (deleted outside the panel): not theirs any more.
+                        Err(AppError::NotFound(_)) => continue,
+                        Ok(i) => i.extra.and_then(|e| size(&e.plan_id)),
+                        Err(_) => None,
+                    }
+                }
+            };
+            let (c, r, d) = sized.unwrap_or_default();
+            vms += 1;
+            vcpu += c;
+            ram += r;
+            disk += d;
+        }
         let over =
             |limit: Option<u64>, used: u64, adds: u64| limit.is_some_and(|l| used + adds > l);
         let adds_vm = u64::from(replacing.is_none());
@@ -450,11 +480,10 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
     Ok(CreateOptions {
         regions,
         plans,
-        images: images?
-            .images
+        images: scope
+            .usable_images(images?.images)
             .into_iter()
             .filter(|i| i.status == "active" || i.status.is_empty())
-            .filter(|i| scope.may_use(&Target::Image(i.image_id.clone())))
             .map(|i| ImageChoice {
                 public: i.is_public(),
                 image_id: i.image_id,
@@ -571,8 +600,10 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
         errors.add("affinity_group", "At most 64 characters.");
     }
     errors.into_result()?;
-    if g.customer().is_some() {
-        ssr::check_vm_quota(&g, vm.plan_id.trim(), None).await?;
+    // Held until the new VM is claimed: parallel creates are counted one after another.
+    let quota = g.quota_lock().await?;
+    if let Some(lock) = &quota {
+        ssr::check_vm_quota(&g, lock, vm.plan_id.trim(), None).await?;
     }
     let created = g
         .call(
@@ -596,6 +627,7 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
         .await?;
     // Recorded in the same step: a customer's new VM is theirs from the first moment.
     g.claim("vm", &created.vm_id).await?;
+    drop(quota);
     ssr::kick(&g, &created.vm_id);
     Ok(created.vm_id)
 }
@@ -674,8 +706,9 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
     if plan_id.trim().is_empty() {
         return Err(ssr::field("plan_id", "Choose a plan."));
     }
-    if g.customer().is_some() {
-        ssr::check_vm_quota(&g, plan_id.trim(), Some(vm_id.trim())).await?;
+    let quota = g.quota_lock().await?;
+    if let Some(lock) = &quota {
+        ssr::check_vm_quota(&g, lock, plan_id.trim(), Some(vm_id.trim())).await?;
     }
     g.call(
         &api::VmResize {
@@ -749,10 +782,16 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
     let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
     let refs = ip.iter().cloned().map(Target::FloatingIp).collect();
     let g = ssr::on_vm_refs("vm/floatingip-add", &vm_id, refs).await?;
-    if let (Some(c), None) = (g.customer(), &ip) {
-        // A new address counts against the customer's floating IP quota.
+    // A new address counts against the customer's floating IP quota, decided under their
+    // quota lock (held until the address is claimed).
+    let quota = if ip.is_none() {
+        g.quota_lock().await?
+    } else {
+        None
+    };
+    if let (Some(c), Some(lock)) = (g.customer(), &quota) {
         if let Some(limit) = c.policy.quotas.floating_ips {
-            let held = c.owned("floating").count();
+            let held = lock.held("floating").count();
             if held >= limit as usize {
                 return Err(AppError::Quota(format!(
                     "Your plan allows {limit} floating IPs and you have {held}. Release one, \
@@ -775,6 +814,7 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
     if let Some(ip) = &attached.ip {
         g.claim("floating", ip).await?;
     }
+    drop(quota);
     Ok(attached.ip)
 }
 

@@ -153,10 +153,88 @@ async fn open_sign_up_and_duplicates(db: Db) {
         .sign_up(&panel.client(), "BOB@example.com", None)
         .await
         .unwrap_err();
+    // Refused, without saying that (or whose) an account exists.
+    let text = err.field("email").unwrap();
     assert!(
-        err.field("email").unwrap().contains("already exists"),
+        text.contains("cannot be used") && !text.contains("exist"),
         "{err:?}"
     );
+    panel.stop().await;
+}
+
+/// A new invite's token, made by `admin`.
+async fn new_invite(panel: &Panel, admin: &reqwest::Client) -> String {
+    let made: NewInvite = panel.call(admin, "admin/create_invite", &[]).await.unwrap();
+    made.link.split("invite=").nth(1).unwrap().to_owned()
+}
+
+/// A sign-up attempt on a fresh client (so that no two attempts differ by their cookies).
+async fn sign_up_raw(panel: &Panel, email: &str, invite: Option<&str>) -> (StatusCode, String) {
+    let mut form = vec![
+        ("name", "Test User"),
+        ("email", email),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    if let Some(token) = invite {
+        form.push(("invite", token));
+    }
+    panel.call_raw(&panel.client(), "sign_up", &form).await
+}
+
+/// An invite-only panel does not tell who has an account: without a usable invite a taken
+/// address gets the same answer as a new one, and no password is hashed before the invite
+/// is checked; with one, a taken address costs the same hashing, leaves the invite unused
+/// and is not said to exist.
+async fn sign_up_does_not_tell_who_has_an_account(db: Db) {
+    let panel = Panel::start(db).await;
+    let admin = panel.admin().await;
+    let used = new_invite(&panel, &admin).await;
+    panel
+        .sign_up(&panel.client(), "bob@example.com", Some(&used))
+        .await
+        .unwrap();
+    for token in [None, Some("no-such-invite"), Some(used.as_str())] {
+        let runs = panel.state.hasher.runs();
+        let taken = sign_up_raw(&panel, "bob@example.com", token).await;
+        let new = sign_up_raw(&panel, "nobody@example.com", token).await;
+        assert_eq!(
+            taken, new,
+            "invite {token:?}: taken and new addresses differ"
+        );
+        assert!(taken.1.contains("invite"), "{taken:?}");
+        assert_eq!(
+            panel.state.hasher.runs(),
+            runs,
+            "invite {token:?}: a password was hashed before the invite was checked"
+        );
+    }
+    assert!(panel
+        .state
+        .store
+        .user_by_email("nobody@example.com")
+        .await
+        .unwrap()
+        .is_none());
+
+    let fresh = new_invite(&panel, &admin).await;
+    let runs = panel.state.hasher.runs();
+    let (status, body) = sign_up_raw(&panel, "BOB@example.com", Some(&fresh)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("cannot be used") && !body.contains("exist"),
+        "{body}"
+    );
+    assert_eq!(
+        panel.state.hasher.runs(),
+        runs + 1,
+        "a taken address costs the same hashing as a new one"
+    );
+    let carol = panel
+        .sign_up(&panel.client(), "carol@example.com", Some(&fresh))
+        .await
+        .expect("the invite was left unused");
+    assert_eq!(carol.role, Role::Owner);
     panel.stop().await;
 }
 
@@ -443,6 +521,7 @@ crate::both!(
     first_user_is_admin_and_signed_in,
     sign_up_rules_and_invites,
     open_sign_up_and_duplicates,
+    sign_up_does_not_tell_who_has_an_account,
     sign_in_failures_are_indistinguishable,
     weak_hash_is_upgraded_at_sign_in,
     change_password_ends_other_sessions,

@@ -398,7 +398,10 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
     panel.stop().await;
 }
 
-both!(customers_see_and_touch_only_what_is_theirs);
+both!(
+    customers_see_and_touch_only_what_is_theirs,
+    parallel_requests_cannot_pass_the_quota
+);
 
 /// A plain owner is not a reseller; one reseller cannot reach another's customers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,6 +436,26 @@ async fn reseller_console_is_for_resellers_and_their_own_customers() {
     }
     let mine: Vec<CustomerSummary> = panel.call(&reseller, "customers/list", &[]).await.unwrap();
     assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), [a]);
+    // An address in use (an owner's, another reseller's) is refused without saying that an
+    // account exists, and the same way whoever holds it.
+    let mut answers = Vec::new();
+    for email in ["owner@example.com", "other@example.com"] {
+        let (status, body) = panel
+            .call_raw(
+                &reseller,
+                "customers/create",
+                &[
+                    ("name", "Someone"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(!body.contains("exist"), "{body}");
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1]);
     // Bad policy and branding input is reported beside the fields.
     let r: Result<(), AppError> = panel
         .call(
@@ -675,5 +698,96 @@ async fn resize_and_floating_ips_respect_the_quota() {
         )
         .await
         .unwrap_or_else(|e| assert!(!matches!(e, AppError::Quota(_)), "{e:?}"));
+    panel.stop().await;
+}
+
+/// Quotas hold against parallel requests: six creates at once with room for two make
+/// exactly two VMs at Luna Node; four new floating IPs at once with room for one make one.
+async fn parallel_requests_cannot_pass_the_quota(db: Db) {
+    let (panel, emu) = Panel::with_emulator(db, |c| c.time_scale = 0.0).await;
+    let (_admin, reseller, _) = reseller(&panel).await;
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    policy(&panel, &reseller, a, &[("vms", "2"), ("floating_ips", "1")]).await;
+    wait_list(&panel, &ca, |s| s.vms.is_empty()).await;
+    let creates = (0..6).map(|i| {
+        let (panel, ca) = (&panel, ca.clone());
+        async move {
+            let hostname = format!("parallel-{i}");
+            let r: Result<String, AppError> = panel
+                .call(
+                    &ca,
+                    "vms/create",
+                    &[
+                        ("vm[hostname]", hostname.as_str()),
+                        ("vm[region]", "toronto"),
+                        ("vm[plan_id]", "87"),
+                        ("vm[boot]", "image:1000"),
+                    ],
+                )
+                .await;
+            r
+        }
+    });
+    let results = futures::future::join_all(creates).await;
+    let made: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    for r in &results {
+        if let Err(e) = r {
+            match e {
+                AppError::Quota(m) => assert!(m.contains("allows 2 servers"), "{m}"),
+                other => panic!("expected a quota refusal, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(
+        (made.len(), emu.calls("vm/create")),
+        (2, 2),
+        "6 parallel creates with a quota of 2: {results:?}"
+    );
+    let mine = wait_list(&panel, &ca, |s| s.vms.len() == 2).await;
+    assert_eq!(mine.vms.len(), 2);
+
+    // Floating IPs: one each for four of their VMs at once, with room for one.
+    let mut vms: Vec<String> = made.iter().map(|s| (*s).clone()).collect();
+    for i in 0..2 {
+        let vm = make_vm_elsewhere(&panel, &format!("given-{i}"), "87").await;
+        assign(&panel, &reseller, a, "vm", &vm).await;
+        vms.push(vm);
+    }
+    // Their VMs come with an address; give those back so that each VM can take one.
+    for vm in &vms {
+        let _: () = panel
+            .call(
+                &reseller,
+                "vms/floating_delete",
+                &[("vm_id", vm.as_str()), ("keep", "false")],
+            )
+            .await
+            .unwrap();
+    }
+    let adds = vms.iter().map(|vm| {
+        let (panel, ca) = (&panel, ca.clone());
+        async move {
+            let r: Result<Option<String>, AppError> = panel
+                .call(
+                    &ca,
+                    "vms/floating_add",
+                    &[("vm_id", vm.as_str()), ("ip", "")],
+                )
+                .await;
+            r
+        }
+    });
+    let results = futures::future::join_all(adds).await;
+    let attached = results.iter().filter(|r| r.is_ok()).count();
+    for r in &results {
+        if let Err(e) = r {
+            assert!(matches!(e, AppError::Quota(_)), "{e:?}");
+        }
+    }
+    assert_eq!(
+        (attached, emu.calls("vm/floatingip-add")),
+        (1, 1),
+        "4 parallel floating IPs with a quota of 1: {results:?}"
+    );
     panel.stop().await;
 }

@@ -597,6 +597,65 @@ async fn case_audit_search_filters(store: SqlStore) {
     .is_empty());
 }
 
+/// Whether `lock` is still waiting after a moment.
+async fn waits<F: std::future::Future>(lock: &mut std::pin::Pin<Box<F>>) -> bool {
+    tokio::time::timeout(std::time::Duration::from_millis(300), lock.as_mut())
+        .await
+        .is_err()
+}
+
+async fn case_quota_lock_serializes_one_customer(store: SqlStore) {
+    let held = store.quota_lock(7).await.unwrap();
+    // Another customer is not held up.
+    let other = tokio::time::timeout(std::time::Duration::from_secs(5), store.quota_lock(8))
+        .await
+        .expect("customer 8 waits for customer 7")
+        .unwrap();
+    drop(other);
+    // The same customer waits, on this instance and, on PostgreSQL, on another one.
+    let mut here = Box::pin(store.quota_lock(7));
+    assert!(
+        waits(&mut here).await,
+        "a second lock for 7 on this instance"
+    );
+    let elsewhere = store.as_another_instance();
+    let mut there = Box::pin(elsewhere.quota_lock(7));
+    if store.backend() == Backend::Postgres {
+        assert!(
+            waits(&mut there).await,
+            "a lock for 7 on another instance sharing PostgreSQL"
+        );
+    }
+    drop(held);
+    // Released: the waiters get it in turn, never both at once.
+    let hold = |g: QuotaGuard| async move {
+        let from = std::time::Instant::now();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let until = std::time::Instant::now();
+        drop(g);
+        (from, until)
+    };
+    let (a, b) = tokio::join!(async { hold(here.await.unwrap()).await }, async {
+        if store.backend() == Backend::Postgres {
+            Some(hold(there.await.unwrap()).await)
+        } else {
+            drop(there);
+            None
+        }
+    });
+    if let Some(b) = b {
+        assert!(
+            a.1 <= b.0 || b.1 <= a.0,
+            "two instances held one customer's quota lock at once"
+        );
+    }
+    // Free again afterwards.
+    tokio::time::timeout(std::time::Duration::from_secs(5), store.quota_lock(7))
+        .await
+        .expect("released")
+        .unwrap();
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -643,4 +702,5 @@ contract!(
     case_audit_is_append_only,
     case_customers_belong_to_one_reseller,
     case_audit_search_filters,
+    case_quota_lock_serializes_one_customer,
 );

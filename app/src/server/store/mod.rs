@@ -211,6 +211,9 @@ pub enum StoreError {
     SignUpClosed,
     #[error("the invite is unknown, used, revoked or expired")]
     InviteInvalid,
+    /// A lock (a customer's quota lock) was not free in time.
+    #[error("busy: waited too long for a lock")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -221,6 +224,27 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How long a quota decision waits for another one of the same customer.
+pub const QUOTA_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Held while one customer's quota is checked, the resource made upstream and claimed in
+/// the ledger, so that no other decision for that customer (on this instance or, on
+/// PostgreSQL, any other) counts in between. Released when dropped.
+pub struct QuotaGuard {
+    /// PostgreSQL: the transaction holding the advisory lock (dropped first: its rollback
+    /// releases the lock).
+    _shared: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+    _local: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::fmt::Debug for QuotaGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuotaGuard")
+            .field("shared", &self._shared.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which database this is.
@@ -229,6 +253,9 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
     /// Closes the pool (at shutdown); later calls fail.
     async fn close(&self);
+    /// Waits (up to [`QUOTA_WAIT`], then `Busy`) until no other quota decision for
+    /// `customer` is under way, here or on another instance sharing the database.
+    async fn quota_lock(&self, customer: UserId) -> StoreResult<QuotaGuard>;
 
     /// Creates a user under `gate`. The first user ever becomes the admin; everyone else an
     /// owner. Gate check, invite redemption and insert happen in one transaction.

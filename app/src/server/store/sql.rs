@@ -4,7 +4,9 @@
 //! functions); [`with_pool!`] runs the same body against whichever pool is open. Migrations
 //! live in `app/migrations/{sqlite,postgres}` with the same version numbers.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,8 +16,8 @@ use sqlx::FromRow;
 
 use super::{
     now_unix, AuditEntry, AuditFilter, AuditRecord, AuditScope, Invite, NewCredential, NewUser,
-    Outcome, PasswordHash, SignUpGate, Store, StoreError, StoreResult, StoredCredential, User,
-    UserId,
+    Outcome, PasswordHash, QuotaGuard, SignUpGate, Store, StoreError, StoreResult,
+    StoredCredential, User, UserId, QUOTA_WAIT,
 };
 use crate::server::vault::Sealed;
 use crate::tenancy::{Assignment, Branding, CustomerPolicy};
@@ -37,7 +39,12 @@ pub enum Pool {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: Pool,
+    /// This instance's quota locks, one per customer (see [`Store::quota_lock`]).
+    quota_locks: Arc<Mutex<HashMap<UserId, Arc<tokio::sync::Mutex<()>>>>>,
 }
+
+/// The first key of the PostgreSQL advisory locks that serialize quota decisions ("LP").
+const QUOTA_LOCK_SPACE: i32 = 0x4c50;
 
 /// Runs `$body` with `$p` bound to the open pool, whichever backend it is.
 macro_rules! with_pool {
@@ -72,9 +79,7 @@ pub async fn connect(url: &str) -> StoreResult<SqlStore> {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        SqlStore {
-            pool: Pool::Sqlite(pool),
-        }
+        SqlStore::new(Pool::Sqlite(pool))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
@@ -82,9 +87,7 @@ pub async fn connect(url: &str) -> StoreResult<SqlStore> {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        SqlStore {
-            pool: Pool::Postgres(pool),
-        }
+        SqlStore::new(Pool::Postgres(pool))
     } else {
         return Err(StoreError::Corrupt(
             "the database URL must start with sqlite: or postgres://".into(),
@@ -95,6 +98,20 @@ pub async fn connect(url: &str) -> StoreResult<SqlStore> {
 }
 
 impl SqlStore {
+    fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            quota_locks: Arc::default(),
+        }
+    }
+
+    /// The same database seen by another panel instance (its own in-process locks), for
+    /// tests of what instances share.
+    #[cfg(test)]
+    pub(super) fn as_another_instance(&self) -> SqlStore {
+        SqlStore::new(self.pool.clone())
+    }
+
     /// Applies pending migrations (checksummed by sqlx; a changed applied migration fails).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.pool {
@@ -394,6 +411,47 @@ impl Store for SqlStore {
 
     async fn close(&self) {
         with_pool!(self, |p| p.close().await)
+    }
+
+    async fn quota_lock(&self, customer: UserId) -> StoreResult<QuotaGuard> {
+        let mutex = self
+            .quota_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(customer)
+            .or_default()
+            .clone();
+        let local = tokio::time::timeout(QUOTA_WAIT, mutex.lock_owned())
+            .await
+            .map_err(|_| StoreError::Busy)?;
+        let shared = match &self.pool {
+            // SQLite serves one instance: the in-process lock is all there is.
+            Pool::Sqlite(_) => None,
+            // Instances sharing PostgreSQL: a transaction-scoped advisory lock, released
+            // when the guard's transaction ends (dropped: rolled back).
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let wait = format!("SET LOCAL lock_timeout = '{}s'", QUOTA_WAIT.as_secs());
+                sqlx::query(&wait).execute(&mut *tx).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                    .bind(QUOTA_LOCK_SPACE)
+                    // Ids past 2^31 share a lock with another customer: only slower.
+                    .bind(customer as i32)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03") => {
+                            StoreError::Busy
+                        }
+                        _ => StoreError::Database(e),
+                    })?;
+                Some(tx)
+            }
+        };
+        Ok(QuotaGuard {
+            _shared: shared,
+            _local: local,
+        })
     }
 
     async fn create_user(&self, new: NewUser, gate: SignUpGate) -> StoreResult<User> {
