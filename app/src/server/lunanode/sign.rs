@@ -179,10 +179,19 @@ pub fn sign_request(
 ///
 /// Handing out non-decreasing numbers is not enough: calls in flight can overtake one
 /// another on the way, so a call signed at second N+1 could arrive before one signed at N.
-/// Hence a gate per API ID: calls with the current nonce go out together; a call that needs
-/// a higher one (a new second) waits until every call in flight with the lower nonce has
-/// had its answer, failed or been cancelled (its [`NonceTicket`] dropped). The wait is
-/// bounded by those calls' own timeouts.
+/// Hence a gate per API ID: calls with the current nonce go out together, and a later call
+/// joins them while they are in flight (up to [`NONCE_LAG_SECS`] behind the clock); the
+/// nonce moves up only when no call with the old one is in flight, so a call that needs a
+/// higher one waits until every call with the lower nonce has had its answer, failed or
+/// been cancelled (its [`NonceTicket`] dropped). The wait is bounded by those calls' own
+/// timeouts.
+/// How far behind the clock a nonce may lag while calls with it are in flight. Later calls
+/// join those calls (equal nonces: tolerated, INFERRED) instead of waiting for them; past
+/// this lag they wait until the last one is answered. The service's tolerance for a nonce
+/// behind its clock is UNKNOWN (reference §1.4: "bad nonce (computer time off)"); a few
+/// seconds is far inside any clock-skew allowance a signing scheme by seconds can have.
+pub const NONCE_LAG_SECS: u64 = 5;
+
 #[derive(Debug, Default)]
 pub struct NonceClock {
     slots: Mutex<HashMap<String, NonceSlot>>,
@@ -240,10 +249,13 @@ impl NonceClock {
         let mut slots = self.lock();
         let slot = slots.entry(api_id.to_owned()).or_default();
         if now_secs > slot.nonce {
-            if slot.in_flight > 0 {
+            if slot.in_flight == 0 {
+                slot.nonce = now_secs;
+            } else if now_secs - slot.nonce > NONCE_LAG_SECS {
                 return None;
             }
-            slot.nonce = now_secs;
+            // Else: join the calls in flight with their (slightly old) nonce rather than
+            // wait for a slow one (a `vm/create` can take seconds) to be answered.
         }
         slot.in_flight += 1;
         Some(NonceTicket {
@@ -358,17 +370,20 @@ mod tests {
         assert_eq!(first.nonce(), 100);
         let same = clock.try_take("a", 100).unwrap();
         assert_eq!(same.nonce(), 100, "calls of one second go out together");
+        let lagging = clock.try_take("a", 101).unwrap();
+        assert_eq!(lagging.nonce(), 100, "a new second joins the calls in flight");
         assert!(
-            clock.try_take("a", 101).is_none(),
-            "a higher nonce waits while a lower one is in flight"
+            clock.try_take("a", 100 + NONCE_LAG_SECS + 1).is_none(),
+            "past the lag, a higher nonce waits while a lower one is in flight"
         );
+        drop(lagging);
         let behind = clock.try_take("a", 99).unwrap();
         assert_eq!(behind.nonce(), 100, "clock stepped back: never lower");
         assert_eq!(clock.try_take("b", 50).unwrap().nonce(), 50, "per API ID");
         drop(first);
         drop(same);
         assert!(
-            clock.try_take("a", 101).is_none(),
+            clock.try_take("a", 100 + NONCE_LAG_SECS + 1).is_none(),
             "one call still in flight"
         );
         drop(behind);
@@ -383,7 +398,7 @@ mod tests {
         let old = clock.try_take("a", 100).unwrap();
         let waiting = {
             let clock = clock.clone();
-            tokio::spawn(async move { clock.acquire("a", || 101).await.nonce() })
+            tokio::spawn(async move { clock.acquire("a", || 100 + NONCE_LAG_SECS + 1).await.nonce() })
         };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "went out while 100 was in flight");
@@ -401,6 +416,6 @@ mod tests {
             .await
             .expect("released when the last call of 100 ended")
             .unwrap();
-        assert_eq!(nonce, 101);
+        assert_eq!(nonce, 100 + NONCE_LAG_SECS + 1);
     }
 }
