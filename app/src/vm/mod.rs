@@ -438,10 +438,26 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
     let (plans, regions) = futures::join!(ssr::plans(&images), ssr::regions(&images));
     let (plans, regions) = (plans?, regions?);
     let scope = images.clone();
+    // Network entries carry no region (reference §7: UNKNOWN, absent in the CONFIRMED
+    // sample), so each region the caller may use is listed on its own.
+    let networks = futures::future::join_all(regions.iter().map(|r| {
+        let (g, region) = (&networks, r.code.clone());
+        async move {
+            let listed = g
+                .call(
+                    &api::NetworkList {
+                        region: Some(region.clone()),
+                    },
+                    "The network list",
+                )
+                .await?;
+            Ok::<_, AppError>((region, listed.networks))
+        }
+    }));
     let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
         images.call(&api::ImageList { region: None }, "The image list"),
         volumes.call(&api::VolumeList { region: None }, "The volume list"),
-        networks.call(&api::NetworkList { region: None }, "The network list"),
+        networks,
         groups.call(&api::SecurityGroupList {}, "The security group list"),
         scripts.call(&api::ScriptList {}, "The script list"),
         keys.call(&api::SshKeyList {}, "The SSH key list"),
@@ -465,22 +481,25 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         volumes: volumes?
             .volumes
             .into_iter()
-            .filter(|v| v.status == "available" && scope.sees("volume", &v.id))
+            .filter(|v| v.is_usable() && scope.sees("volume", &v.id))
             .map(|v| RegionalChoice {
                 id: v.id,
                 name: v.name,
                 region: v.region,
             })
             .collect(),
-        networks: networks?
-            .networks
+        networks: networks
             .into_iter()
-            .filter(|n| scope.sees("network", &n.net_id))
-            .map(|n| RegionalChoice {
-                id: n.net_id,
-                name: format!("{} ({})", n.name, n.subnet),
-                region: n.region,
+            .collect::<Result<Vec<_>, AppError>>()?
+            .into_iter()
+            .flat_map(|(region, list)| {
+                list.into_iter().map(move |n| RegionalChoice {
+                    id: n.net_id,
+                    name: format!("{} ({})", n.name, n.subnet),
+                    region: region.clone(),
+                })
             })
+            .filter(|n| scope.sees("network", &n.id))
             .collect(),
         security_groups: groups?
             .securitygroups

@@ -61,6 +61,25 @@ pub struct VolumeSummary {
     pub time_created: String,
 }
 
+/// The words the reference names for a ready, unattached volume: `available` (`volume/info`,
+/// CONFIRMED) and `active` (the documented `volume/list` example; the list uses other words
+/// than info, INFERRED).
+pub const VOLUME_USABLE: &[&str] = &["available", "active"];
+
+/// Whether a volume `status` means ready and unattached, in either vocabulary, in any case.
+pub fn volume_usable(status: &str) -> bool {
+    VOLUME_USABLE
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(status.trim()))
+}
+
+impl VolumeSummary {
+    /// Ready and unattached (see [`volume_usable`]).
+    pub fn is_usable(&self) -> bool {
+        volume_usable(&self.status)
+    }
+}
+
 macro_rules! volume_id_request {
     ($($name:ident),*) => {
         $(
@@ -240,6 +259,16 @@ mod tests {
             serde_json::from_str(r#"{"success":"yes","snapshots":{"7":{"id":"7","name":"s"}}}"#)
                 .unwrap();
         assert_eq!(snaps.snapshots[0].id, "7");
+    }
+
+    #[test]
+    fn both_vocabularies_name_a_usable_volume() {
+        for yes in ["available", "active", "ACTIVE", "Available", " active "] {
+            assert!(volume_usable(yes), "{yes:?}");
+        }
+        for no in ["in-use", "pending", "creating", "downloading", "error", ""] {
+            assert!(!volume_usable(no), "{no:?}");
+        }
     }
 
     #[test]
