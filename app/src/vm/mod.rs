@@ -392,18 +392,18 @@ pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
             .find(|p| p.plan_id == plan || p.name == plan)
             .map_or(0.0, PlanView::monthly)
     };
-    let count = |s: &str| {
+    let count = |phases: &[VmPhase]| {
         snapshot
             .vms
             .iter()
-            .filter(|v| v.status.as_deref() == Some(s))
+            .filter(|v| v.phase().is_some_and(|p| phases.contains(&p)))
             .count()
     };
     Ok(AccountSummary {
         credit,
         vms: snapshot.vms.len(),
-        online: count("Online"),
-        offline: count("Offline") + count("Shelved"),
+        online: count(&[VmPhase::Running]),
+        offline: count(&[VmPhase::Stopped, VmPhase::Shelved]),
         changing: snapshot.vms.iter().filter(|v| v.in_transition()).count(),
         monthly: snapshot.vms.iter().map(|v| price(&v.plan_id)).sum(),
     })

@@ -1,5 +1,5 @@
-//! The VM area against the real Luna Node dialect (issue 8): networks listed per region
-//! and the list's own words for a usable volume.
+//! The VM area against the real Luna Node dialect (issue 8): networks listed per region,
+//! the list's own words for a usable volume, and status words the panel does not know.
 
 use app::server::lunanode::actions as api;
 use app::server::lunanode::LunaNode;
@@ -111,6 +111,116 @@ async fn a_usable_volume_is_offered_for_booting() {
             .any(|v| v.id == made && v.region == "toronto"),
         "ready volume {made} (listed as active) is not offered: {:?}",
         o.volumes
+    );
+    panel.stop().await;
+}
+
+type Answer = serde_json::Map<String, serde_json::Value>;
+
+/// Serves a proxy in front of the Luna Node at `upstream` that passes every call on and
+/// lets `edit` change the answers to `action` (a JSON object). Returns the proxy's base.
+async fn rewriting_proxy(
+    upstream: String,
+    action: &'static str,
+    edit: impl Fn(&mut Answer) + Clone + Send + Sync + 'static,
+) -> String {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let client = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (client, upstream, edit) = (client.clone(), upstream.clone(), edit.clone());
+        async move {
+            // `upstream` ends in `/api`, as the path the panel asks for starts with it.
+            let origin = upstream.trim_end_matches("/api");
+            let mut req = client.post(format!("{origin}{}", uri.path())).body(body);
+            if let Some(ct) = headers.get("content-type").and_then(|v| v.to_str().ok()) {
+                req = req.header("content-type", ct);
+            }
+            let res = req.send().await.expect("the emulator answers");
+            let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+            let mut text = res.text().await.unwrap();
+            if uri.path().trim_end_matches('/').ends_with(action) {
+                if let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&text) {
+                    edit(&mut answer);
+                    text = serde_json::Value::Object(answer).to_string();
+                }
+            }
+            (status, [("content-type", "application/json")], text)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/api")
+}
+
+/// A VM in a state the panel has no word for is settled-but-unknown: polled slowly, not
+/// fast for ever; after a user's change it is followed fast for a bounded time only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_state_is_polled_slowly() {
+    use std::time::Duration;
+    let emulator = lunapanel::emulator::Emulator::new(crate::upstream::default_config());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = emulator.spawn(listener).unwrap();
+    // Every VM answers in words the panel does not know.
+    let proxy = rewriting_proxy(base, "vm/info", |a| {
+        if let Some(serde_json::Value::Object(info)) = a.get_mut("info") {
+            info.insert("status_nohtml".into(), "Frobnicating".into());
+            info.insert("status_raw".into(), "".into());
+            info.insert("task_state".into(), "".into());
+        }
+    })
+    .await;
+    let panel = Panel::start_with(
+        Db::Sqlite,
+        &[("upstream_url", &proxy), ("sign_up", "open")],
+        |_| {},
+    )
+    .await;
+    panel.state.live.set_timing(app::server::live::LiveTiming {
+        fast: Duration::from_millis(100),
+        slow: Duration::from_secs(5),
+        follow_for: Duration::from_millis(1500),
+        ..Default::default()
+    });
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    let vm = crate::vms::make_vm_elsewhere(&panel, "odd-1", "s.1").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let s: app::vm::VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+        if let Some(row) = s.vms.iter().find(|v| v.vm_id == vm && v.status.is_some()) {
+            assert_eq!(row.status.as_deref(), Some("Frobnicating"), "shown as said");
+            assert!(!row.in_transition());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read: {s:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Settled: a 5 s rhythm, so at most a round or two in 2 s (fast would be ~20).
+    let before = emulator.calls("vm/list");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let slow = emulator.calls("vm/list") - before;
+    assert!(slow <= 2, "an unknown state was polled {slow} times in 2 s");
+    // A user's change: followed fast for a while (1.5 s), then slow again.
+    let _: () = panel
+        .call(&c, "vms/power", &[("vm_id", &vm), ("op", "Reboot")])
+        .await
+        .unwrap();
+    let before = emulator.calls("vm/list");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let followed = emulator.calls("vm/list") - before;
+    assert!(
+        followed >= 4,
+        "after a change, only {followed} rounds in 1.2 s"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let before = emulator.calls("vm/list");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = emulator.calls("vm/list") - before;
+    assert!(
+        after <= 2,
+        "still fast after the follow window: {after} in 2 s"
     );
     panel.stop().await;
 }
