@@ -181,7 +181,10 @@ async fn volume_lifecycle_attach_extend_snapshot() {
         .await
         .unwrap()
         .volumes;
-    assert_eq!((listed[0].name.as_str(), listed[0].size), ("pgdata", 80));
+    assert_eq!(
+        (listed[0].name.as_str(), listed[0].size),
+        ("pgdata", Some(80))
+    );
     assert!(u
         .client
         .volume_list(

@@ -34,7 +34,8 @@ pub struct VolumeList {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Volumes {
-    #[serde(deserialize_with = "decode::collection")]
+    /// Row by row: a row without an id is left out (logged once), the rest kept.
+    #[serde(deserialize_with = "decode::rows")]
     pub volumes: Vec<VolumeSummary>,
 }
 
@@ -50,9 +51,9 @@ pub struct VolumeSummary {
     pub name: String,
     #[serde(default, deserialize_with = "decode::text")]
     pub region: String,
-    /// GB.
-    #[serde(deserialize_with = "decode::num")]
-    pub size: u32,
+    /// GB; `None` when the answer's size is empty or not a number (shown as unknown).
+    #[serde(default, deserialize_with = "decode::lenient_num")]
+    pub size: Option<u32>,
     /// `creating`, `downloading`, `available`, `in-use` (CONFIRMED); list answers have also
     /// shown `pending`/`active` (INFERRED: another vocabulary).
     #[serde(default, deserialize_with = "decode::text")]
@@ -233,6 +234,21 @@ super::actions! {
 mod tests {
     use super::*;
     use crate::server::lunanode::params;
+    #[test]
+    fn an_odd_volume_row_does_not_blank_the_list() {
+        let list: Volumes = serde_json::from_str(
+            r#"{"success":"yes","volumes":[
+                {"id":"1","name":"a","region":"toronto","size":"10","status":"active"},
+                {"id":"2","name":"b","region":"toronto","size":"","status":"active"},
+                {"id":"3","name":"c","region":"toronto","size":null,"status":"active"},
+                {"id":null,"name":"no id"}]}"#,
+        )
+        .expect("one odd volume must not fail the whole volume/list");
+        let ids: Vec<&str> = list.volumes.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"], "volumes of unknown size are kept");
+        let sizes: Vec<Option<u32>> = list.volumes.iter().map(|v| v.size).collect();
+        assert_eq!(sizes, [Some(10), None, None]);
+    }
 
     #[test]
     fn decodes_reference_samples() {
@@ -243,7 +259,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (list.volumes[0].id.as_str(), list.volumes[0].size),
-            ("4682", 100)
+            ("4682", Some(100))
         );
         let info: VolumeInfoResponse = serde_json::from_str(
             r#"{"success":"yes","volume":{"id":"4682","identification":"8b48723c","name":"myvolume","size":"100","attached":"",
