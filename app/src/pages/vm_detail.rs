@@ -693,7 +693,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                             <input prop:value=move || snap_name.get() on:input=move |ev| snap_name.set(event_target_value(&ev)) />
                                         </label>
                                         <button type="submit" class="button" disabled=move || snapshot.pending().get()>"Take snapshot"</button>
-                                        {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{format!("Snapshot image {id} is being saved.")}</p> })}
+                                        {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{if id.is_empty() { "The snapshot image is being saved.".to_owned() } else { format!("Snapshot image {id} is being saved.") }}</p> })}
                                         <ErrorOf error=action_error(snapshot.value()) />
                                     </form>
                                     <div class="inline-form">

@@ -178,6 +178,145 @@ mod ssr {
         )))
     }
 
+    /// The newest of `ids`: the largest where they are numbers (keys, images and floating
+    /// IPs have growing numeric ids, CONFIRMED), else the last listed.
+    pub fn newest<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
+        ids.max_by(|a, b| id_order(a, b)).map(str::to_owned)
+    }
+
+    /// Numeric ids by value; anything else counts as equal (so `max_by` keeps the last).
+    fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+        match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+
+    /// Logs a write that succeeded upstream but whose new resource could not be found.
+    fn unfound(kind: &str, name: &str, why: &str) {
+        tracing::warn!(
+            kind,
+            name,
+            why,
+            "Luna Node made a resource without naming its id, and a re-list did not find it"
+        );
+    }
+
+    /// A write said `success` without the new resource's id (reference §2.1: the envelope
+    /// decides): the SSH key is the newest one listed under this label and key line.
+    pub async fn made_key(g: &Grant, label: &str, line: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("sshkey/list", Target::Account).await?;
+            list.call(&api::SshKeyList {}, "The SSH key list").await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = newest(
+                    l.keys
+                        .iter()
+                        .filter(|k| {
+                            k.name == label && (k.value.trim() == line || k.value.is_empty())
+                        })
+                        .map(|k| k.id.as_str()),
+                );
+                if found.is_none() {
+                    unfound("sshkey", label, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("sshkey", label, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// As [`made_key`], for a VM: the last one listed with this hostname that was not
+    /// listed before the create (`known`; VM ids are UUIDs, so there is no "largest").
+    pub async fn made_vm(g: &Grant, hostname: &str, known: &[String]) -> Option<String> {
+        let listed = async {
+            let list = g.also("vm/list", Target::Account).await?;
+            list.call(&api::VmList {}, "The VM list").await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = l
+                    .vms
+                    .iter()
+                    .filter(|v| {
+                        (v.hostname == hostname || v.name == hostname) && !known.contains(&v.vm_id)
+                    })
+                    .map(|v| v.vm_id.clone())
+                    .next_back();
+                if found.is_none() {
+                    unfound("vm", hostname, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("vm", hostname, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// As [`made_key`], for a snapshot image: the newest of the account's own images with
+    /// this name.
+    pub async fn made_image(g: &Grant, name: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("image/list", Target::Account).await?;
+            list.call(&api::ImageList { region: None }, "The image list")
+                .await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = newest(
+                    l.images
+                        .iter()
+                        .filter(|i| i.name == name && !i.is_public())
+                        .map(|i| i.image_id.as_str()),
+                );
+                if found.is_none() {
+                    unfound("image", name, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("image", name, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// The floating IP `vm/floatingip-add` just gave VM `vm_id` (its answer's payload is
+    /// UNKNOWN): the newest one attached to the VM that this grant does not hold yet.
+    pub async fn made_floating(g: &Grant, vm_id: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("floating/list", Target::Account).await?;
+            list.call(&api::FloatingList {}, "The floating IP list")
+                .await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = l
+                    .ips
+                    .iter()
+                    .filter(|f| f.attached_id == vm_id)
+                    .filter(|f| g.customer().is_none_or(|_| !g.sees("floating", &f.ip)))
+                    .max_by(|a, b| id_order(&a.id, &b.id))
+                    .map(|f| f.ip.clone());
+                if found.is_none() {
+                    unfound("floating", vm_id, "no new address attached to the VM");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("floating", vm_id, &e.to_string());
+                None
+            }
+        }
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         FieldErrors::single(field, message)
     }
@@ -593,10 +732,22 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     if g.customer().is_some() {
         ssr::check_vm_quota(&g, vm.plan_id.trim(), None).await?;
     }
+    // The VMs known before (no upstream call): should the answer lack the new VM's id,
+    // it is the one that was not there.
+    let known: Vec<String> = g
+        .state()
+        .live
+        .subscribe(g.account)
+        .borrow()
+        .vms
+        .iter()
+        .map(|v| v.vm_id.clone())
+        .collect();
+    let hostname = vm.hostname.trim().to_owned();
     let created = g
         .call(
             &api::VmCreate {
-                hostname: vm.hostname.trim().to_owned(),
+                hostname: hostname.clone(),
                 plan_id: vm.plan_id.trim().to_owned(),
                 image_id,
                 volume_id,
@@ -613,10 +764,21 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
             "The chosen image, plan or region",
         )
         .await?;
+    // `success` means made, even without the id (then found by hostname).
+    let vm_id = match created.vm_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_vm(&g, &hostname, &known).await,
+    };
+    let Some(vm_id) = vm_id else {
+        // Made, but not found yet: the list shows it once Luna Node lists it ("" tells
+        // the page to go to the list).
+        g.state().live.kick(g.account, &[]);
+        return Ok(String::new());
+    };
     // Recorded in the same step: a customer's new VM is theirs from the first moment.
-    g.claim("vm", &created.vm_id).await?;
-    ssr::kick(&g, &created.vm_id);
-    Ok(created.vm_id)
+    g.claim("vm", &vm_id).await?;
+    ssr::kick(&g, &vm_id);
+    Ok(vm_id)
 }
 
 /// Start, stop, reboot, shelve, unshelve, rescue or disk swap.
@@ -731,7 +893,8 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
     Ok(())
 }
 
-/// Takes a snapshot image of the VM; returns the image id.
+/// Takes a snapshot image of the VM; returns the image id (`""` when Luna Node made it but
+/// it could not be found yet).
 #[server(endpoint = "vms/snapshot")]
 pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
@@ -743,9 +906,26 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
             "Give the snapshot a name of 1 to 64 characters.",
         ));
     }
-    let image = g.call(&api::VmSnapshot { vm_id, name }, ssr::VM).await?;
-    g.claim("image", &image.image_id).await?;
-    Ok(image.image_id)
+    let image = g
+        .call(
+            &api::VmSnapshot {
+                vm_id,
+                name: name.clone(),
+            },
+            ssr::VM,
+        )
+        .await?;
+    let image_id = match image.image_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_image(&g, &name).await,
+    };
+    match image_id {
+        Some(id) => {
+            g.claim("image", &id).await?;
+            Ok(id)
+        }
+        None => Ok(String::new()),
+    }
 }
 
 /// A console URL for the VM (opened in a new tab).
@@ -780,6 +960,7 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
             }
         }
     }
+    let given = ip.is_some();
     let attached = g
         .call(
             &api::VmFloatingipAdd {
@@ -791,10 +972,17 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
         )
         .await?;
     ssr::kick(&g, &vm_id);
-    if let Some(ip) = &attached.ip {
+    // The answer's payload is UNKNOWN: without the address, a new one is found attached
+    // to the VM (a given one is already the caller's).
+    let ip = match attached.ip {
+        Some(ip) => Some(ip),
+        None if given => None,
+        None => ssr::made_floating(&g, &vm_id).await,
+    };
+    if let Some(ip) = &ip {
         g.claim("floating", ip).await?;
     }
-    Ok(attached.ip)
+    Ok(ip)
 }
 
 /// Detaches the VM's floating IP; `keep` leaves it on the account.
@@ -963,7 +1151,8 @@ pub fn check_ssh_key(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Adds an SSH key; returns its id.
+/// Adds an SSH key; returns its id (`""` when Luna Node made it but it could not be found
+/// yet).
 #[server(endpoint = "sshkeys/add")]
 pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
     use crate::error::FieldErrors;
@@ -982,14 +1171,24 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
     let added = g
         .call(
             &api::SshKeyAdd {
-                label: name,
-                sshkey: value,
+                label: name.clone(),
+                sshkey: value.clone(),
             },
             "The SSH key",
         )
         .await?;
-    g.claim("sshkey", &added.key_id).await?;
-    Ok(added.key_id)
+    // `success` means made, even without the id (then found by label and key line).
+    let key_id = match added.key_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_key(&g, &name, &value).await,
+    };
+    match key_id {
+        Some(id) => {
+            g.claim("sshkey", &id).await?;
+            Ok(id)
+        }
+        None => Ok(String::new()),
+    }
 }
 
 /// Removes an SSH key.

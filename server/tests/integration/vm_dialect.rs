@@ -1,10 +1,12 @@
 //! The VM area against the real Luna Node dialect (issue 8): networks listed per region,
-//! the list's own words for a usable volume, and status words the panel does not know.
+//! the list's own words for a usable volume, status words the panel does not know, and
+//! writes whose answer lacks the id.
 
 use app::server::lunanode::actions as api;
 use app::server::lunanode::LunaNode;
 use app::vm::CreateOptions;
 
+use crate::both;
 use crate::harness::{Db, Panel};
 use crate::upstream::{cred, key, ID_A};
 
@@ -153,6 +155,84 @@ async fn rewriting_proxy(
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}/api")
 }
+
+/// A panel whose Luna Node answers `action` without `field`.
+async fn panel_without_id(
+    db: Db,
+    action: &'static str,
+    field: &'static str,
+) -> (Panel, lunapanel::emulator::Emulator) {
+    let emulator = lunapanel::emulator::Emulator::new(crate::upstream::default_config());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = emulator.spawn(listener).unwrap();
+    // A service that says `success: yes` without the id the client expects.
+    let proxy = rewriting_proxy(base, action, move |a| {
+        a.remove(field);
+    })
+    .await;
+    let panel =
+        Panel::start_with(db, &[("upstream_url", &proxy), ("sign_up", "open")], |_| {}).await;
+    panel.state.live.set_timing(app::server::live::LiveTiming {
+        fast: std::time::Duration::from_millis(150),
+        slow: std::time::Duration::from_millis(400),
+        ..Default::default()
+    });
+    (panel, emulator)
+}
+
+/// `sshkey/add` says `success: yes` without `key_id`: the key is made upstream, so the
+/// panel reports success, finds the key by name and records it as the customer's.
+async fn a_key_added_without_its_id_is_done_and_owned(db: Db) {
+    use app::vm::SshKeyView;
+    let (panel, _emu) = panel_without_id(db, "sshkey/add", "key_id").await;
+    let (_admin, reseller, _) = crate::tenancy::reseller(&panel).await;
+    let (customer, cid) = crate::tenancy::customer(&panel, &reseller, "c@example.com").await;
+    crate::tenancy::policy(&panel, &reseller, cid, &[]).await;
+
+    let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnqCustomerKey c@host";
+    let id: String = panel
+        .call(
+            &customer,
+            "sshkeys/add",
+            &[("name", "laptop"), ("value", line)],
+        )
+        .await
+        .expect("sshkey/add succeeded upstream: the panel must say so");
+    let mine: Vec<SshKeyView> = panel.call(&customer, "sshkeys/list", &[]).await.unwrap();
+    assert!(
+        mine.iter().any(|k| k.id == id && k.name == "laptop"),
+        "the customer's new key {id:?} is theirs and in their list: {mine:?}"
+    );
+
+    // The reseller (the account's owner) adds one the same way.
+    let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnqResellerKey r@host";
+    let rid: String = panel
+        .call(
+            &reseller,
+            "sshkeys/add",
+            &[("name", "ops"), ("value", line)],
+        )
+        .await
+        .expect("the reseller's key is made too");
+    let all: Vec<SshKeyView> = panel.call(&reseller, "sshkeys/list", &[]).await.unwrap();
+    assert!(
+        all.iter().any(|k| k.id == rid && k.name == "ops"),
+        "{rid:?} in {all:?}"
+    );
+    assert!(
+        all.iter().any(|k| k.id == id),
+        "the reseller sees every key"
+    );
+    let mine: Vec<SshKeyView> = panel.call(&customer, "sshkeys/list", &[]).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["laptop"],
+        "the reseller's key is not the customer's"
+    );
+    panel.stop().await;
+}
+
+both!(a_key_added_without_its_id_is_done_and_owned);
 
 /// A VM in a state the panel has no word for is settled-but-unknown: polled slowly, not
 /// fast for ever; after a user's change it is followed fast for a bounded time only.

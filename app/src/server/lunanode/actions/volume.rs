@@ -22,7 +22,9 @@ pub struct VolumeCreate {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct VolumeCreated {
-    #[serde(deserialize_with = "decode::id")]
+    /// CONFIRMED in the answer, yet a write whose envelope says `success` is done even when
+    /// the id is missing: `""` then (the panel finds the volume by label, as LOBSTER had to in 2015).
+    #[serde(default, deserialize_with = "decode::text")]
     pub volume_id: String,
 }
 
@@ -156,11 +158,11 @@ pub struct VolumeSnapshotCreate {
     pub region: Option<String>,
 }
 
-/// The new snapshot's id (UNKNOWN upstream; INFERRED `snapshot_id`).
+/// The new snapshot's id (UNKNOWN upstream; INFERRED `snapshot_id`): `None` when not sent.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SnapshotCreated {
-    #[serde(deserialize_with = "decode::id")]
-    pub snapshot_id: String,
+    #[serde(default, deserialize_with = "decode::opt_id")]
+    pub snapshot_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -271,6 +273,13 @@ mod tests {
         let created: VolumeCreated =
             serde_json::from_str(r#"{"success":"yes","volume_id":"4682"}"#).unwrap();
         assert_eq!(created.volume_id, "4682");
+        let created: VolumeCreated = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        assert_eq!(
+            created.volume_id, "",
+            "done, though the answer lacks the id"
+        );
+        let snap: SnapshotCreated = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        assert_eq!(snap.snapshot_id, None);
         let snaps: Snapshots =
             serde_json::from_str(r#"{"success":"yes","snapshots":{"7":{"id":"7","name":"s"}}}"#)
                 .unwrap();
