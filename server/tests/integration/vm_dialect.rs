@@ -304,3 +304,49 @@ async fn an_unknown_state_is_polled_slowly() {
     );
     panel.stop().await;
 }
+
+/// `vm/create` says `success: yes` without `vm_id`: a customer's new VM is still reported,
+/// found by its hostname, and theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_created_without_its_id_is_done_and_owned() {
+    let (panel, _emu) = panel_without_id(Db::Sqlite, "vm/create", "vm_id").await;
+    let (_admin, reseller, _) = crate::tenancy::reseller(&panel).await;
+    let (customer, cid) = crate::tenancy::customer(&panel, &reseller, "c@example.com").await;
+    crate::tenancy::policy(&panel, &reseller, cid, &[]).await;
+    let o = options(&panel, &customer).await;
+    let image = o
+        .images
+        .iter()
+        .find(|i| i.region == "toronto" && i.public)
+        .expect("a public image in toronto");
+    let plan = o.plans.first().expect("a plan");
+    let boot = format!("image:{}", image.image_id);
+    let id: String = panel
+        .call(
+            &customer,
+            "vms/create",
+            &[
+                ("vm[hostname]", "made-1"),
+                ("vm[region]", "toronto"),
+                ("vm[plan_id]", plan.plan_id.as_str()),
+                ("vm[boot]", boot.as_str()),
+            ],
+        )
+        .await
+        .expect("vm/create succeeded upstream: the panel must say so");
+    assert!(!id.is_empty(), "the new VM was found by its hostname");
+    // The live list shows it at its next round (kicked by the create).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let mine: app::vm::VmSnapshot = panel.call(&customer, "vms/list", &[]).await.unwrap();
+        if mine.vms.iter().any(|v| v.vm_id == id) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the customer's new VM {id} is not theirs: {mine:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panel.stop().await;
+}
