@@ -47,6 +47,13 @@ pub fn SshKeysPage() -> impl IntoView {
                 }
             }}
         </section>
+        <p class="notice notice-success" role="status" id="ssh-key-added"
+            hidden=move || !matches!(add.value().get(), Some(Ok(_)))>
+            {move || match add.value().get() {
+                Some(Ok(id)) if id.is_empty() => "Key added, but it is not in the list yet. If it does not appear after a reload, ask for help.",
+                _ => "Key added.",
+            }}
+        </p>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match keys.await {

@@ -58,8 +58,11 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
     let create = ServerAction::<CreateVm>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/vms/{id}"), Default::default());
+        match create.value().get() {
+            // Made, but Luna Node did not say which VM it is yet: the list shows it soon.
+            Some(Ok(id)) if id.is_empty() => navigate("/vms", Default::default()),
+            Some(Ok(id)) => navigate(&format!("/vms/{id}"), Default::default()),
+            _ => {}
         }
     });
     let server_error = move |field: &'static str| {

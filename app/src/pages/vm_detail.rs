@@ -15,7 +15,7 @@ use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
     get_create_options, get_vm, vm_usage, DeleteVm, FloatingAdd, FloatingDelete, IpAdd, IpDelete,
     PowerOp, ReimageVm, RenameVm, ResizeVm, SnapshotVm, UsageKey, UsagePoint, VmDetail,
-    VmFairshare, VmLogin, VmPower, VmSecurityGroup, VmVnc,
+    VmFairshare, VmLogin, VmPhase, VmPower, VmSecurityGroup, VmVnc,
 };
 
 const POWER_OPS: &[PowerOp] = &[
@@ -28,6 +28,9 @@ const POWER_OPS: &[PowerOp] = &[
     PowerOp::Diskswap,
 ];
 
+/// What the live row says of this VM: status, name, task state, raw state.
+type LiveStatus = (Option<String>, String, String, String);
+
 #[component]
 pub fn VmDetailPage() -> impl IntoView {
     let params = use_params_map();
@@ -39,24 +42,26 @@ pub fn VmDetailPage() -> impl IntoView {
     let live_status = Memo::new(move |_| {
         live.with(|s| {
             s.as_ref().and_then(|s| {
-                s.vms
-                    .iter()
-                    .find(|v| v.vm_id == vm_id.get())
-                    .map(|v| (v.status.clone(), v.name.clone(), v.task_state.clone()))
+                s.vms.iter().find(|v| v.vm_id == vm_id.get()).map(|v| {
+                    (
+                        v.status.clone(),
+                        v.name.clone(),
+                        v.task_state.clone(),
+                        v.status_raw.clone(),
+                    )
+                })
             })
         })
     });
-    Effect::new(
-        move |prev: Option<Option<(Option<String>, String, String)>>| {
-            let now = live_status.get();
-            if let Some(Some(_)) = &prev {
-                if prev.as_ref() != Some(&now) {
-                    version.update(|v| *v += 1);
-                }
+    Effect::new(move |prev: Option<Option<LiveStatus>>| {
+        let now = live_status.get();
+        if let Some(Some(_)) = &prev {
+            if prev.as_ref() != Some(&now) {
+                version.update(|v| *v += 1);
             }
-            now
-        },
-    );
+        }
+        now
+    });
     let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
     view! {
         <Title text="Virtual machine" />
@@ -67,14 +72,19 @@ pub fn VmDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => {
-                        let fallback = d.status.clone();
-                        let status = Signal::derive(move || {
+                        let fallback = (d.status.clone(), d.status_raw.clone(), d.task_state.clone());
+                        // The live row's status when it has one, else the details'.
+                        let now = Signal::derive(move || {
                             live_status
                                 .get()
-                                .and_then(|(s, _, _)| s)
-                                .or_else(|| Some(fallback.clone()))
+                                .and_then(|(s, _, task, raw)| s.map(|s| (s, raw, task)))
+                                .unwrap_or_else(|| fallback.clone())
                         });
-                        view! { <VmView d status refresh /> }.into_any()
+                        let status = Signal::derive(move || Some(now.get().0));
+                        let phase = Signal::derive(move || {
+                            now.with(|(s, raw, task)| VmPhase::of(s, raw, task))
+                        });
+                        view! { <VmView d status phase refresh /> }.into_any()
                     }
                     Err(AppError::NotFound(_)) => view! {
                         <ErrorNotice message="This VM does not exist (any more). It may have been deleted.".to_owned() />
@@ -91,6 +101,9 @@ pub fn VmDetailPage() -> impl IntoView {
 fn VmView(
     d: VmDetail,
     #[prop(into)] status: Signal<Option<String>>,
+    /// What the status means (buttons follow it; the badge shows Luna Node's words).
+    #[prop(into)]
+    phase: Signal<VmPhase>,
     refresh: Callback<()>,
 ) -> impl IntoView {
     let vm_id = d.vm_id.clone();
@@ -98,7 +111,6 @@ fn VmView(
     let power = ServerAction::<VmPower>::new();
     let power_error = action_error(power.value());
     let busy = move || power.pending().get();
-    let settled_status = move || status.get().unwrap_or_default();
     Effect::new(move |_| {
         if let Some(Ok(())) = power.value().get() {
             refresh.run(());
@@ -117,7 +129,7 @@ fn VmView(
                         type="button"
                         class="button"
                         data-op=op.label()
-                        disabled=move || busy() || !op.allowed_in(&settled_status())
+                        disabled=move || busy() || !op.allowed_in(Some(phase.get()))
                         on:click=move |_| {
                             power.dispatch(VmPower { vm_id: vm_id.clone(), op });
                         }
@@ -681,7 +693,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                             <input prop:value=move || snap_name.get() on:input=move |ev| snap_name.set(event_target_value(&ev)) />
                                         </label>
                                         <button type="submit" class="button" disabled=move || snapshot.pending().get()>"Take snapshot"</button>
-                                        {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{format!("Snapshot image {id} is being saved.")}</p> })}
+                                        {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{if id.is_empty() { "The snapshot image is being saved.".to_owned() } else { format!("Snapshot image {id} is being saved.") }}</p> })}
                                         <ErrorOf error=action_error(snapshot.value()) />
                                     </form>
                                     <div class="inline-form">

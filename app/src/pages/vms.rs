@@ -9,7 +9,20 @@ use crate::components::live::{use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram};
-use crate::vm::{list_vms, VmRow, VmSnapshot};
+use crate::vm::{list_vms, VmPhase, VmRow, VmSnapshot};
+
+/// The status filter's value for a phase.
+fn phase_key(p: VmPhase) -> &'static str {
+    match p {
+        VmPhase::Running => "running",
+        VmPhase::Stopped => "stopped",
+        VmPhase::Shelved => "shelved",
+        VmPhase::Rescue => "rescue",
+        VmPhase::Error => "error",
+        VmPhase::Changing => "busy",
+        VmPhase::Unknown => "other",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SortKey {
@@ -34,8 +47,8 @@ impl SortKey {
     }
 }
 
-/// The rows to show: `search` matches name, id and addresses; `status` is `""` (all),
-/// `busy` (in transition) or an exact status.
+/// The rows to show: `search` matches name, id and addresses; `status` is `""` (all) or a
+/// [`VmPhase`] as `phase_key` names it (the status words themselves vary upstream).
 fn visible(
     vms: &[VmRow],
     search: &str,
@@ -57,8 +70,7 @@ fn visible(
         .filter(|v| region.is_empty() || v.region == region)
         .filter(|v| match status {
             "" => true,
-            "busy" => v.in_transition(),
-            s => v.status.as_deref() == Some(s),
+            s => v.phase().map(phase_key) == Some(s),
         })
         .cloned()
         .collect();
@@ -220,11 +232,13 @@ fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl Into
                 <span>"Status"</span>
                 <select id="vm-status" on:change=move |ev| status.set(event_target_value(&ev))>
                     <option value="">"Any status"</option>
-                    <option value="Online">"Online"</option>
-                    <option value="Offline">"Offline"</option>
-                    <option value="Shelved">"Shelved"</option>
-                    <option value="Rescue">"Rescue"</option>
+                    <option value="running">"Online"</option>
+                    <option value="stopped">"Offline"</option>
+                    <option value="shelved">"Shelved"</option>
+                    <option value="rescue">"Rescue"</option>
+                    <option value="error">"Error"</option>
                     <option value="busy">"Changing"</option>
+                    <option value="other">"Other"</option>
                 </select>
             </label>
             <label class="inline-field">
@@ -335,6 +349,7 @@ mod tests {
             ram_mb: Some(ram),
             disk_gb: Some(10),
             status: Some(status.into()),
+            status_raw: String::new(),
             task_state: String::new(),
             checked_at: None,
         }
@@ -369,8 +384,21 @@ mod tests {
             ["Web-a"]
         );
         assert_eq!(
-            names(visible(&vms, "", "", "Offline", SortKey::Name, false)),
+            names(visible(&vms, "", "", "stopped", SortKey::Name, false)),
             ["Web-a"]
+        );
+        // By what the status means, not by its exact spelling.
+        let odd = vec![
+            row("4", "lower", "toronto", "online", 1),
+            row("5", "odd", "toronto", "Frobnicating", 1),
+        ];
+        assert_eq!(
+            names(visible(&odd, "", "", "running", SortKey::Name, false)),
+            ["lower"]
+        );
+        assert_eq!(
+            names(visible(&odd, "", "", "other", SortKey::Name, false)),
+            ["odd"]
         );
     }
 }

@@ -37,6 +37,9 @@ pub struct LiveTiming {
     /// A page load finding the list older than this asks for a new round first (so a VM
     /// made elsewhere shows up on opening the page); at most one such round per this long.
     pub fresh_for: Duration,
+    /// After a user's change, that VM is polled fast for this long whatever its state
+    /// (bounded: an unknown state is never polled fast for ever).
+    pub follow_for: Duration,
 }
 
 impl Default for LiveTiming {
@@ -48,6 +51,7 @@ impl Default for LiveTiming {
             stale_after: Duration::from_secs(300),
             info_per_round: 25,
             fresh_for: Duration::from_secs(10),
+            follow_for: Duration::from_secs(60),
         }
     }
 }
@@ -60,6 +64,10 @@ struct Poller {
     kick: Notify,
     /// VMs to re-read at the next round whatever their state.
     dirty: Mutex<Vec<String>>,
+    /// VMs a user just changed, followed closely (re-read every fast round) until the
+    /// instant given: the states a change passes through may have words the panel does
+    /// not know, and an unknown state is otherwise polled slowly.
+    following: Mutex<HashMap<String, Instant>>,
     done: Mutex<bool>,
     /// Counts finished rounds (a page load waits for the next one when the list is stale).
     rounds: watch::Sender<u64>,
@@ -117,6 +125,7 @@ impl LiveHub {
             demand: Mutex::new(Instant::now()),
             kick: Notify::new(),
             dirty: Mutex::default(),
+            following: Mutex::default(),
             done: Mutex::new(false),
             rounds: watch::channel(0).0,
             plan_names: Mutex::default(),
@@ -174,6 +183,11 @@ impl LiveHub {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(vm_ids.iter().map(|s| (*s).to_owned()));
+        let until = Instant::now() + self.timing().follow_for;
+        p.following
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(vm_ids.iter().map(|s| ((*s).to_owned(), until)));
         p.kick.notify_one();
     }
 
@@ -258,6 +272,12 @@ impl LiveHub {
         };
         let dirty: Vec<String> =
             std::mem::take(&mut *p.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+        let following: Vec<String> = {
+            let mut f = p.following.lock().unwrap_or_else(|e| e.into_inner());
+            let at = Instant::now();
+            f.retain(|_, until| *until > at);
+            f.keys().cloned().collect()
+        };
         let known: HashMap<&str, &VmRow> =
             previous.vms.iter().map(|v| (v.vm_id.as_str(), v)).collect();
         let now = now_unix();
@@ -270,6 +290,7 @@ impl LiveHub {
                 let old = known.get(v.vm_id.as_str());
                 VmRow {
                     status: old.and_then(|o| o.status.clone()),
+                    status_raw: old.map(|o| o.status_raw.clone()).unwrap_or_default(),
                     task_state: old.map(|o| o.task_state.clone()).unwrap_or_default(),
                     checked_at: old.and_then(|o| o.checked_at),
                     vm_id: v.vm_id,
@@ -299,7 +320,7 @@ impl LiveHub {
             .filter_map(|(i, r)| {
                 let priority = if dirty.contains(&r.vm_id) {
                     0
-                } else if r.in_transition() {
+                } else if r.in_transition() || following.contains(&r.vm_id) {
                     1
                 } else if r.checked_at.is_none() {
                     2
@@ -328,6 +349,7 @@ impl LiveHub {
             if let Ok(info) = info {
                 let row = &mut rows[i];
                 row.status = Some(info.info.status_nohtml);
+                row.status_raw = info.info.status_raw;
                 row.task_state = info.info.task_state;
                 row.checked_at = Some(now);
                 if row.ip.is_empty() {
@@ -335,7 +357,11 @@ impl LiveHub {
                 }
             }
         }
-        let busy = rows.iter().any(VmRow::in_transition) || rows.iter().any(|r| r.status.is_none());
+        // Fast while something is on its way somewhere known, unread, or just changed by a
+        // user; an unknown state alone is settled (slow).
+        let busy = rows.iter().any(VmRow::in_transition)
+            || rows.iter().any(|r| r.status.is_none())
+            || !following.is_empty();
         let next = VmSnapshot {
             vms: rows,
             listed_at: Some(now),

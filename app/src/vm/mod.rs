@@ -208,6 +208,145 @@ mod ssr {
         )))
     }
 
+    /// The newest of `ids`: the largest where they are numbers (keys, images and floating
+    /// IPs have growing numeric ids, CONFIRMED), else the last listed.
+    pub fn newest<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
+        ids.max_by(|a, b| id_order(a, b)).map(str::to_owned)
+    }
+
+    /// Numeric ids by value; anything else counts as equal (so `max_by` keeps the last).
+    fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+        match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+
+    /// Logs a write that succeeded upstream but whose new resource could not be found.
+    fn unfound(kind: &str, name: &str, why: &str) {
+        tracing::warn!(
+            kind,
+            name,
+            why,
+            "Luna Node made a resource without naming its id, and a re-list did not find it"
+        );
+    }
+
+    /// A write said `success` without the new resource's id (reference §2.1: the envelope
+    /// decides): the SSH key is the newest one listed under this label and key line.
+    pub async fn made_key(g: &Grant, label: &str, line: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("sshkey/list", Target::Account).await?;
+            list.call(&api::SshKeyList {}, "The SSH key list").await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = newest(
+                    l.keys
+                        .iter()
+                        .filter(|k| {
+                            k.name == label && (k.value.trim() == line || k.value.is_empty())
+                        })
+                        .map(|k| k.id.as_str()),
+                );
+                if found.is_none() {
+                    unfound("sshkey", label, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("sshkey", label, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// As [`made_key`], for a VM: the last one listed with this hostname that was not
+    /// listed before the create (`known`; VM ids are UUIDs, so there is no "largest").
+    pub async fn made_vm(g: &Grant, hostname: &str, known: &[String]) -> Option<String> {
+        let listed = async {
+            let list = g.also("vm/list", Target::Account).await?;
+            list.call(&api::VmList {}, "The VM list").await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = l
+                    .vms
+                    .iter()
+                    .filter(|v| {
+                        (v.hostname == hostname || v.name == hostname) && !known.contains(&v.vm_id)
+                    })
+                    .map(|v| v.vm_id.clone())
+                    .next_back();
+                if found.is_none() {
+                    unfound("vm", hostname, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("vm", hostname, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// As [`made_key`], for a snapshot image: the newest of the account's own images with
+    /// this name.
+    pub async fn made_image(g: &Grant, name: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("image/list", Target::Account).await?;
+            list.call(&api::ImageList { region: None }, "The image list")
+                .await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = newest(
+                    l.images
+                        .iter()
+                        .filter(|i| i.name == name && !i.is_public())
+                        .map(|i| i.image_id.as_str()),
+                );
+                if found.is_none() {
+                    unfound("image", name, "not in the list");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("image", name, &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// The floating IP `vm/floatingip-add` just gave VM `vm_id` (its answer's payload is
+    /// UNKNOWN): the newest one attached to the VM that this grant does not hold yet.
+    pub async fn made_floating(g: &Grant, vm_id: &str) -> Option<String> {
+        let listed = async {
+            let list = g.also("floating/list", Target::Account).await?;
+            list.call(&api::FloatingList {}, "The floating IP list")
+                .await
+        };
+        match listed.await {
+            Ok(l) => {
+                let found = l
+                    .ips
+                    .iter()
+                    .filter(|f| f.attached_id == vm_id)
+                    .filter(|f| g.customer().is_none_or(|_| !g.sees("floating", &f.ip)))
+                    .max_by(|a, b| id_order(&a.id, &b.id))
+                    .map(|f| f.ip.clone());
+                if found.is_none() {
+                    unfound("floating", vm_id, "no new address attached to the VM");
+                }
+                found
+            }
+            Err(e) => {
+                unfound("floating", vm_id, &e.to_string());
+                None
+            }
+        }
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         FieldErrors::single(field, message)
     }
@@ -422,18 +561,18 @@ pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
             .find(|p| p.plan_id == plan || p.name == plan)
             .map_or(0.0, PlanView::monthly)
     };
-    let count = |s: &str| {
+    let count = |phases: &[VmPhase]| {
         snapshot
             .vms
             .iter()
-            .filter(|v| v.status.as_deref() == Some(s))
+            .filter(|v| v.phase().is_some_and(|p| phases.contains(&p)))
             .count()
     };
     Ok(AccountSummary {
         credit,
         vms: snapshot.vms.len(),
-        online: count("Online"),
-        offline: count("Offline") + count("Shelved"),
+        online: count(&[VmPhase::Running]),
+        offline: count(&[VmPhase::Stopped, VmPhase::Shelved]),
         changing: snapshot.vms.iter().filter(|v| v.in_transition()).count(),
         monthly: snapshot.vms.iter().map(|v| price(&v.plan_id)).sum(),
     })
@@ -468,10 +607,26 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
     let (plans, regions) = futures::join!(ssr::plans(&images), ssr::regions(&images));
     let (plans, regions) = (plans?, regions?);
     let scope = images.clone();
+    // Network entries carry no region (reference §7: UNKNOWN, absent in the CONFIRMED
+    // sample), so each region the caller may use is listed on its own.
+    let networks = futures::future::join_all(regions.iter().map(|r| {
+        let (g, region) = (&networks, r.code.clone());
+        async move {
+            let listed = g
+                .call(
+                    &api::NetworkList {
+                        region: Some(region.clone()),
+                    },
+                    "The network list",
+                )
+                .await?;
+            Ok::<_, AppError>((region, listed.networks))
+        }
+    }));
     let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
         images.call(&api::ImageList { region: None }, "The image list"),
         volumes.call(&api::VolumeList { region: None }, "The volume list"),
-        networks.call(&api::NetworkList { region: None }, "The network list"),
+        networks,
         groups.call(&api::SecurityGroupList {}, "The security group list"),
         scripts.call(&api::ScriptList {}, "The script list"),
         keys.call(&api::SshKeyList {}, "The SSH key list"),
@@ -494,22 +649,25 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
         volumes: volumes?
             .volumes
             .into_iter()
-            .filter(|v| v.status == "available" && scope.sees("volume", &v.id))
+            .filter(|v| v.is_usable() && scope.sees("volume", &v.id))
             .map(|v| RegionalChoice {
                 id: v.id,
                 name: v.name,
                 region: v.region,
             })
             .collect(),
-        networks: networks?
-            .networks
+        networks: networks
             .into_iter()
-            .filter(|n| scope.sees("network", &n.net_id))
-            .map(|n| RegionalChoice {
-                id: n.net_id,
-                name: format!("{} ({})", n.name, n.subnet),
-                region: n.region,
+            .collect::<Result<Vec<_>, AppError>>()?
+            .into_iter()
+            .flat_map(|(region, list)| {
+                list.into_iter().map(move |n| RegionalChoice {
+                    id: n.net_id,
+                    name: format!("{} ({})", n.name, n.subnet),
+                    region: region.clone(),
+                })
             })
+            .filter(|n| scope.sees("network", &n.id))
             .collect(),
         security_groups: groups?
             .securitygroups
@@ -605,10 +763,22 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     if let Some(lock) = &quota {
         ssr::check_vm_quota(&g, lock, vm.plan_id.trim(), None).await?;
     }
+    // The VMs known before (no upstream call): should the answer lack the new VM's id,
+    // it is the one that was not there.
+    let known: Vec<String> = g
+        .state()
+        .live
+        .subscribe(g.account)
+        .borrow()
+        .vms
+        .iter()
+        .map(|v| v.vm_id.clone())
+        .collect();
+    let hostname = vm.hostname.trim().to_owned();
     let created = g
         .call(
             &api::VmCreate {
-                hostname: vm.hostname.trim().to_owned(),
+                hostname: hostname.clone(),
                 plan_id: vm.plan_id.trim().to_owned(),
                 image_id,
                 volume_id,
@@ -625,11 +795,22 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
             "The chosen image, plan or region",
         )
         .await?;
+    // `success` means made, even without the id (then found by hostname).
+    let vm_id = match created.vm_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_vm(&g, &hostname, &known).await,
+    };
+    let Some(vm_id) = vm_id else {
+        // Made, but not found yet: the list shows it once Luna Node lists it ("" tells
+        // the page to go to the list).
+        g.state().live.kick(g.account, &[]);
+        return Ok(String::new());
+    };
     // Recorded in the same step: a customer's new VM is theirs from the first moment.
-    g.claim("vm", &created.vm_id).await?;
+    g.claim("vm", &vm_id).await?;
     drop(quota);
-    ssr::kick(&g, &created.vm_id);
-    Ok(created.vm_id)
+    ssr::kick(&g, &vm_id);
+    Ok(vm_id)
 }
 
 /// Start, stop, reboot, shelve, unshelve, rescue or disk swap.
@@ -745,7 +926,8 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
     Ok(())
 }
 
-/// Takes a snapshot image of the VM; returns the image id.
+/// Takes a snapshot image of the VM; returns the image id (`""` when Luna Node made it but
+/// it could not be found yet).
 #[server(endpoint = "vms/snapshot")]
 pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
@@ -757,9 +939,26 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
             "Give the snapshot a name of 1 to 64 characters.",
         ));
     }
-    let image = g.call(&api::VmSnapshot { vm_id, name }, ssr::VM).await?;
-    g.claim("image", &image.image_id).await?;
-    Ok(image.image_id)
+    let image = g
+        .call(
+            &api::VmSnapshot {
+                vm_id,
+                name: name.clone(),
+            },
+            ssr::VM,
+        )
+        .await?;
+    let image_id = match image.image_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_image(&g, &name).await,
+    };
+    match image_id {
+        Some(id) => {
+            g.claim("image", &id).await?;
+            Ok(id)
+        }
+        None => Ok(String::new()),
+    }
 }
 
 /// A console URL for the VM (opened in a new tab).
@@ -800,6 +999,7 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
             }
         }
     }
+    let given = ip.is_some();
     let attached = g
         .call(
             &api::VmFloatingipAdd {
@@ -811,11 +1011,18 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
         )
         .await?;
     ssr::kick(&g, &vm_id);
-    if let Some(ip) = &attached.ip {
+    // The answer's payload is UNKNOWN: without the address, a new one is found attached
+    // to the VM (a given one is already the caller's).
+    let ip = match attached.ip {
+        Some(ip) => Some(ip),
+        None if given => None,
+        None => ssr::made_floating(&g, &vm_id).await,
+    };
+    if let Some(ip) = &ip {
         g.claim("floating", ip).await?;
     }
     drop(quota);
-    Ok(attached.ip)
+    Ok(ip)
 }
 
 /// Detaches the VM's floating IP; `keep` leaves it on the account.
@@ -984,7 +1191,8 @@ pub fn check_ssh_key(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Adds an SSH key; returns its id.
+/// Adds an SSH key; returns its id (`""` when Luna Node made it but it could not be found
+/// yet).
 #[server(endpoint = "sshkeys/add")]
 pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
     use crate::error::FieldErrors;
@@ -1003,14 +1211,24 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
     let added = g
         .call(
             &api::SshKeyAdd {
-                label: name,
-                sshkey: value,
+                label: name.clone(),
+                sshkey: value.clone(),
             },
             "The SSH key",
         )
         .await?;
-    g.claim("sshkey", &added.key_id).await?;
-    Ok(added.key_id)
+    // `success` means made, even without the id (then found by label and key line).
+    let key_id = match added.key_id {
+        id if !id.is_empty() => Some(id),
+        _ => ssr::made_key(&g, &name, &value).await,
+    };
+    match key_id {
+        Some(id) => {
+            g.claim("sshkey", &id).await?;
+            Ok(id)
+        }
+        None => Ok(String::new()),
+    }
 }
 
 /// Removes an SSH key.

@@ -20,39 +20,96 @@ pub struct VmRow {
     /// GB.
     pub disk_gb: Option<u32>,
     /// `status_nohtml` from `vm/info` (`Online`, `Offline`, `BUILD`, …); `None` until known.
+    /// Shown as Luna Node words it; decisions use [`VmRow::phase`].
     pub status: Option<String>,
+    /// `status_raw` from `vm/info` (INFERRED: OpenStack's vm_state, e.g. `active`).
+    #[serde(default)]
+    pub status_raw: String,
     pub task_state: String,
     /// Unix seconds when the status was read.
     pub checked_at: Option<i64>,
 }
 
-/// Statuses a VM rests in; anything else (BUILD, Powering off, Rebooting…) is a transition.
-pub const SETTLED_STATUSES: &[&str] = &["Online", "Offline", "Rescue", "Shelved", "Error"];
-
 impl VmRow {
-    /// Whether the VM is on its way somewhere (polled fast until it arrives).
+    /// What the panel makes of the VM's status; `None` until it has been read.
+    pub fn phase(&self) -> Option<VmPhase> {
+        let status = self.status.as_deref()?;
+        Some(VmPhase::of(status, &self.status_raw, &self.task_state))
+    }
+
+    /// Whether the VM is on its way somewhere known (polled fast until it arrives). A
+    /// status the panel does not know is settled-but-unknown, not a transition.
     pub fn in_transition(&self) -> bool {
-        match &self.status {
-            None => false,
-            Some(s) => !self.task_state.is_empty() || !SETTLED_STATUSES.contains(&s.as_str()),
-        }
+        self.phase() == Some(VmPhase::Changing)
     }
 
     /// The badge class for the status.
     pub fn status_class(&self) -> &'static str {
-        status_class(self.status.as_deref())
+        VmPhase::class(self.phase())
     }
 }
 
-/// The badge class for a status text.
-pub fn status_class(status: Option<&str>) -> &'static str {
-    match status {
-        Some("Online") => "ok",
-        Some("Offline") | Some("Shelved") => "off",
-        Some("Error") => "bad",
-        None => "unknown",
-        Some(_) => "busy",
+/// What the panel makes of a VM's status. Only four `status_nohtml` texts are CONFIRMED
+/// (`Online`, `Offline`, `BUILD`, `Powering off`; reference §3); `status_raw` is INFERRED to
+/// be OpenStack's vm_state and `task_state` OpenStack's task (values UNKNOWN). Every other
+/// combination is [`VmPhase::Unknown`]: settled as far as polling goes, with only the
+/// actions that are safe in any state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VmPhase {
+    Running,
+    Stopped,
+    Shelved,
+    Rescue,
+    Error,
+    /// On its way somewhere (building, powering off, a task under way).
+    Changing,
+    /// A state the panel has no word for.
+    Unknown,
+}
+
+impl VmPhase {
+    /// Classifies `status_nohtml`, `status_raw` and `task_state`, case-insensitively.
+    pub fn of(status: &str, status_raw: &str, task_state: &str) -> Self {
+        let norm = |s: &str| s.trim().to_ascii_lowercase();
+        let (status, raw, task) = (norm(status), norm(status_raw), norm(task_state));
+        // OpenStack's task_state is set while a task runs (INFERRED; "none" as text too).
+        if !matches!(task.as_str(), "" | "none" | "null" | "-") {
+            return VmPhase::Changing;
+        }
+        // The CONFIRMED texts (CLOUG tests, BTCPAY) decide when present.
+        match status.as_str() {
+            "online" => return VmPhase::Running,
+            "offline" => return VmPhase::Stopped,
+            "build" | "powering off" => return VmPhase::Changing,
+            _ => {}
+        }
+        // Otherwise the vm_state, where it says something definite (INFERRED values).
+        // `active` under a text that is not `Online` says nothing certain: unknown.
+        match raw.as_str() {
+            "building" => VmPhase::Changing,
+            "stopped" => VmPhase::Stopped,
+            "shelved" | "shelved_offloaded" => VmPhase::Shelved,
+            "rescued" => VmPhase::Rescue,
+            "error" => VmPhase::Error,
+            _ => VmPhase::Unknown,
+        }
     }
+
+    /// The badge class (`unknown` also while the status has not been read).
+    pub fn class(phase: Option<VmPhase>) -> &'static str {
+        match phase {
+            Some(VmPhase::Running) => "ok",
+            Some(VmPhase::Stopped | VmPhase::Shelved) => "off",
+            Some(VmPhase::Error) => "bad",
+            Some(VmPhase::Changing | VmPhase::Rescue) => "busy",
+            Some(VmPhase::Unknown) | None => "unknown",
+        }
+    }
+}
+
+/// The badge class for a status text alone (no `status_raw` at hand).
+pub fn status_class(status: Option<&str>) -> &'static str {
+    VmPhase::class(status.map(|s| VmPhase::of(s, "", "")))
 }
 
 /// The account's VMs as the shared poller last saw them.
@@ -284,16 +341,24 @@ impl PowerOp {
         }
     }
 
-    /// Whether the operation makes sense in `status` (buttons are disabled otherwise).
-    pub fn allowed_in(self, status: &str) -> bool {
+    /// Whether the operation makes sense in `phase` (buttons are disabled otherwise). In
+    /// an unknown state (or an error) only start, stop and reboot stay: none of them loses
+    /// anything, each can be undone, and Luna Node refuses the ones that do not fit its
+    /// state with its own reason. The state-specific ones (shelve, unshelve, rescue, disk
+    /// swap) wait for a state the panel knows. Nothing while the VM is changing or unread.
+    pub fn allowed_in(self, phase: Option<VmPhase>) -> bool {
+        use VmPhase::*;
+        let Some(phase) = phase else {
+            return false;
+        };
         match self {
-            PowerOp::Start => status == "Offline",
-            PowerOp::Stop => matches!(status, "Online" | "Rescue"),
-            PowerOp::Reboot => matches!(status, "Online" | "Rescue"),
-            PowerOp::Shelve => matches!(status, "Online" | "Offline"),
-            PowerOp::Unshelve => status == "Shelved",
-            PowerOp::Rescue => matches!(status, "Online" | "Offline"),
-            PowerOp::Diskswap => matches!(status, "Online" | "Offline"),
+            PowerOp::Start => matches!(phase, Stopped | Unknown | Error),
+            PowerOp::Stop => matches!(phase, Running | Rescue | Unknown | Error),
+            PowerOp::Reboot => matches!(phase, Running | Rescue | Unknown | Error),
+            PowerOp::Shelve => matches!(phase, Running | Stopped),
+            PowerOp::Unshelve => phase == Shelved,
+            PowerOp::Rescue => matches!(phase, Running | Stopped),
+            PowerOp::Diskswap => matches!(phase, Running | Stopped),
         }
     }
 }
@@ -340,19 +405,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn power_ops_follow_the_state() {
-        assert!(PowerOp::Start.allowed_in("Offline"));
-        assert!(!PowerOp::Start.allowed_in("Online"));
-        assert!(PowerOp::Stop.allowed_in("Online"));
-        assert!(!PowerOp::Stop.allowed_in("BUILD"));
-        assert!(PowerOp::Unshelve.allowed_in("Shelved"));
-        assert!(!PowerOp::Reboot.allowed_in("Shelved"));
-    }
-
-    #[test]
-    fn transitions_and_badges() {
-        let mut row = VmRow {
+    fn row(status: &str, raw: &str, task: &str) -> VmRow {
+        VmRow {
             vm_id: "1".into(),
             name: "a".into(),
             plan_id: "m.1".into(),
@@ -363,16 +417,100 @@ mod tests {
             vcpu: None,
             ram_mb: None,
             disk_gb: None,
-            status: Some("BUILD".into()),
-            task_state: String::new(),
+            status: Some(status.into()),
+            status_raw: raw.into(),
+            task_state: task.into(),
             checked_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn power_ops_follow_the_state() {
+        let p = |s: &str, raw: &str| Some(VmPhase::of(s, raw, ""));
+        assert!(PowerOp::Start.allowed_in(p("Offline", "stopped")));
+        assert!(!PowerOp::Start.allowed_in(p("Online", "active")));
+        assert!(PowerOp::Stop.allowed_in(p("Online", "active")));
+        assert!(!PowerOp::Stop.allowed_in(p("BUILD", "building")));
+        assert!(PowerOp::Unshelve.allowed_in(p("Shelved", "shelved_offloaded")));
+        assert!(!PowerOp::Reboot.allowed_in(p("Shelved", "shelved_offloaded")));
+        assert!(
+            !PowerOp::Start.allowed_in(None),
+            "nothing before the status is read"
+        );
+        // Case does not matter.
+        for online in ["online", "ONLINE", " Online "] {
+            assert!(PowerOp::Stop.allowed_in(p(online, "")), "{online:?}");
+            assert!(!PowerOp::Start.allowed_in(p(online, "")), "{online:?}");
+        }
+        assert!(PowerOp::Start.allowed_in(p("OFFLINE", "")));
+    }
+
+    #[test]
+    fn an_unknown_state_is_settled_and_keeps_the_safe_actions() {
+        let r = row("Frobnicating", "", "");
+        assert_eq!(r.phase(), Some(VmPhase::Unknown));
+        assert!(
+            !r.in_transition(),
+            "an unknown state must not be polled fast"
+        );
+        assert_eq!(r.status_class(), "unknown");
+        for op in [PowerOp::Start, PowerOp::Stop, PowerOp::Reboot] {
+            assert!(op.allowed_in(r.phase()), "{op:?} stays enabled");
+        }
+        for op in [
+            PowerOp::Shelve,
+            PowerOp::Unshelve,
+            PowerOp::Rescue,
+            PowerOp::Diskswap,
+        ] {
+            assert!(!op.allowed_in(r.phase()), "{op:?} waits for a known state");
+        }
+        // An unconfirmed label over an `active` vm_state is not taken for Online.
+        assert_eq!(
+            row("Rebooting", "active", "").phase(),
+            Some(VmPhase::Unknown)
+        );
+    }
+
+    #[test]
+    fn status_raw_and_task_state_decide_where_the_text_is_unknown() {
+        assert_eq!(
+            row("Shelved", "shelved_offloaded", "").phase(),
+            Some(VmPhase::Shelved)
+        );
+        assert_eq!(
+            row("whatever", "SHELVED", "").phase(),
+            Some(VmPhase::Shelved)
+        );
+        assert_eq!(row("Rescue", "rescued", "").phase(), Some(VmPhase::Rescue));
+        assert_eq!(row("", "error", "").phase(), Some(VmPhase::Error));
+        assert_eq!(row("x", "building", "").phase(), Some(VmPhase::Changing));
+        assert_eq!(row("x", "stopped", "").phase(), Some(VmPhase::Stopped));
+        // A task under way is a transition whatever the text says.
+        assert!(row("Online", "active", "rebooting").in_transition());
+        assert!(!row("Online", "active", "None").in_transition());
+        // The CONFIRMED texts win over a raw state that disagrees.
+        assert_eq!(row("Online", "stopped", "").phase(), Some(VmPhase::Running));
+    }
+
+    #[test]
+    fn transitions_and_badges() {
+        let mut row = row("BUILD", "", "");
         assert!(row.in_transition());
         assert_eq!(row.status_class(), "busy");
         row.status = Some("Online".into());
         assert!(!row.in_transition());
+        row.status = Some("powering OFF".into());
+        assert!(row.in_transition(), "case-insensitive");
+        row.status = Some("Online".into());
         row.task_state = "rebooting".into();
         assert!(row.in_transition());
+        row.status = None;
+        assert_eq!(row.phase(), None);
+        assert!(!row.in_transition());
         assert_eq!(status_class(Some("Offline")), "off");
+        assert_eq!(status_class(Some("online")), "ok");
+        assert_eq!(status_class(Some("Frobnicating")), "unknown");
+        assert_eq!(status_class(None), "unknown");
     }
 }

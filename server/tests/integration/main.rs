@@ -11,4 +11,5 @@ mod sessions;
 mod tenancy;
 mod upstream;
 mod vault;
+mod vm_dialect;
 mod vms;

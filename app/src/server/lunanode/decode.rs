@@ -135,6 +135,70 @@ where
         .collect()
 }
 
+/// Like [`collection`], but read row by row: a row that cannot be read (a required number
+/// that came as `""` or `null`, a missing id) is left out and logged once, and the other
+/// rows are kept. For lists where one odd row must not blank a whole page.
+pub fn rows<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = Option::<Value>::deserialize(d)?.unwrap_or(Value::Null);
+    Ok(items(value)
+        .into_iter()
+        .filter_map(|v| match serde_json::from_value(v) {
+            Ok(row) => Some(row),
+            Err(e) => {
+                odd(std::any::type_name::<T>(), &e.to_string());
+                None
+            }
+        })
+        .collect())
+}
+
+/// Like [`opt_num`], but a value that is not a number either is `None` too (logged once):
+/// for numbers a row can be shown without.
+pub fn lenient_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    let parsed = match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| (s.clone(), e.to_string())),
+        Some(Value::Number(n)) => n
+            .to_string()
+            .parse()
+            .map_err(|e: T::Err| (n.to_string(), e.to_string())),
+        Some(other) => Err((other.to_string(), "not a number".to_owned())),
+    };
+    Ok(parsed
+        .map_err(|(value, e)| odd("a number", &format!("{value:?}: {e}")))
+        .ok())
+}
+
+/// Logs something odd in an answer, once per distinct text for the life of the process
+/// (lists are read again and again; the log should say it once, not at every poll).
+pub fn odd(what: &str, detail: &str) {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let line = format!("{what}: {detail}");
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    // Bounded: past this many distinct oddities, further ones are not logged.
+    if seen.len() < 256 && seen.insert(line.clone()) {
+        tracing::warn!(target: "lunapanel::upstream", "Luna Node sent something odd, left out or shown as unknown: {line}");
+    }
+}
+
 /// A map of `T` keyed by string (e.g. `region/list`'s code → name); `[]` is empty.
 pub fn keyed<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
 where
@@ -297,6 +361,43 @@ mod tests {
         );
         let none: Vec<Item> = numbered_top_level(&serde_json::json!({"success":"yes"})).unwrap();
         assert!(none.is_empty());
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Sized {
+        #[serde(deserialize_with = "id")]
+        id: String,
+        #[serde(deserialize_with = "num")]
+        ram: u32,
+        #[serde(default, deserialize_with = "lenient_num")]
+        size: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Rows {
+        #[serde(default, deserialize_with = "rows")]
+        items: Vec<Sized>,
+    }
+
+    #[test]
+    fn an_odd_row_is_left_out_and_the_rest_kept() {
+        let r: Rows = serde_json::from_str(
+            r#"{"items":[{"id":"1","ram":"512","size":"10"},{"id":"2","ram":""},{"id":"3","ram":null},
+                {"ram":"1"},{"id":"5","ram":"2048","size":""},{"id":"6","ram":"1","size":"lots"},{"id":"7","ram":"1","size":null}]}"#,
+        )
+        .unwrap();
+        let got: Vec<(&str, Option<u32>)> =
+            r.items.iter().map(|i| (i.id.as_str(), i.size)).collect();
+        assert_eq!(
+            got,
+            [("1", Some(10)), ("5", None), ("6", None), ("7", None)]
+        );
+        let keyed: Rows =
+            serde_json::from_str(r#"{"items":{"9":{"id":"9","ram":"1"},"8":{"id":"8","ram":[]}}}"#)
+                .unwrap();
+        assert_eq!(keyed.items.len(), 1);
+        let none: Rows = serde_json::from_str(r#"{"items":[]}"#).unwrap();
+        assert!(none.items.is_empty());
     }
 
     #[test]

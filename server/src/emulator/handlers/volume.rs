@@ -1,5 +1,6 @@
 //! `volume/*` (reference §5): block volumes `creating` (or `downloading` when filled from an
-//! image) → `available` ⇄ `in-use`, and their snapshots. `region` is required only where the
+//! image) → `available` ⇄ `in-use`, and their snapshots; `volume/list` words the status as
+//! the real list does (`pending`, `active`; see [`list_status`]). `region` is required only where the
 //! current documentation requires it (the 2018 wiki's "region everywhere" is stale), and is
 //! checked against the volume's region when given.
 
@@ -101,6 +102,18 @@ fn status(phase: Phase) -> &'static str {
         Phase::Creating => "creating",
         Phase::Downloading => "downloading",
         Phase::Available => "available",
+        Phase::InUse => "in-use",
+    }
+}
+
+/// The word `volume/list` uses, which is not `volume/info`'s (reference §5): the documented
+/// list example shows `active` for a usable volume and the 2015 CS list sample `pending`,
+/// while info says `available`/`creating` (CONFIRMED). INFERRED: `pending` while the volume is
+/// being made; an attached volume's list word is UNKNOWN, so it keeps info's `in-use`.
+fn list_status(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Creating | Phase::Downloading => "pending",
+        Phase::Available => "active",
         Phase::InUse => "in-use",
     }
 }
@@ -240,7 +253,7 @@ fn list(ctx: &mut Ctx<'_>) -> Outcome {
         .map(|v| {
             json!({
                 "id": s(v.id), "identification": v.identification, "name": v.name,
-                "region": v.region, "size": s(v.size), "status": status(v.phase),
+                "region": v.region, "size": s(v.size), "status": list_status(v.phase),
                 "time_created": timestamp(v.created), "user_id": "36",
             })
         })

@@ -160,7 +160,7 @@ async fn monitor_checks_lifecycle() {
             c.check_interval,
             c.delay
         ),
-        ("ping-1.2.3.4", "icmp", 60, 1)
+        ("ping-1.2.3.4", "icmp", Some(60), Some(1))
     );
     // The reference sample's exact data / data_nice / data_summary.
     assert_eq!(c.data, r#"{"target":"1.2.3.4"}"#);

@@ -316,7 +316,7 @@ async fn assert_all_there(u: &Upstream, made: &Made) {
         .volumes;
     assert!(volumes
         .iter()
-        .any(|v| v.id == made.volume && v.name == "data" && v.size == 20));
+        .any(|v| v.id == made.volume && v.name == "data" && v.size == Some(20)));
     assert!(image_status(u, &made.image).await.is_some(), "the snapshot");
     let zones = u
         .client

@@ -181,7 +181,10 @@ async fn volume_lifecycle_attach_extend_snapshot() {
         .await
         .unwrap()
         .volumes;
-    assert_eq!((listed[0].name.as_str(), listed[0].size), ("pgdata", 80));
+    assert_eq!(
+        (listed[0].name.as_str(), listed[0].size),
+        ("pgdata", Some(80))
+    );
     assert!(u
         .client
         .volume_list(
@@ -226,7 +229,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
             snaps[0].status.as_str(),
             snaps[0].size
         ),
-        (snap.snapshot_id.as_str(), "available", Some(80))
+        (snap.snapshot_id.as_deref().unwrap(), "available", Some(80))
     );
     let err = u
         .client
@@ -237,7 +240,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
                 label: "small".into(),
                 size: 10,
                 image: None,
-                snapshot_id: Some(snap.snapshot_id.clone()),
+                snapshot_id: snap.snapshot_id.clone(),
             },
         )
         .await
@@ -251,7 +254,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
                 label: "restored".into(),
                 size: 80,
                 image: None,
-                snapshot_id: Some(snap.snapshot_id.clone()),
+                snapshot_id: snap.snapshot_id.clone(),
             },
         )
         .await
@@ -262,7 +265,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
             &u.a,
             &VolumeSnapshotReplicate {
                 region: "toronto".into(),
-                snapshot_id: snap.snapshot_id.clone(),
+                snapshot_id: snap.snapshot_id.clone().unwrap(),
                 image_name: "from-snap".into(),
                 dst_region: "montreal".into(),
             },
@@ -289,7 +292,7 @@ async fn volume_lifecycle_attach_extend_snapshot() {
             &u.a,
             &VolumeSnapshotDelete {
                 region: "toronto".into(),
-                snapshot_id: snap.snapshot_id.clone(),
+                snapshot_id: snap.snapshot_id.clone().unwrap(),
             },
         )
         .await

@@ -31,7 +31,9 @@ pub struct PlanList {}
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Plans {
-    #[serde(deserialize_with = "decode::collection")]
+    /// Read row by row: a plan whose size or price is not a number cannot be priced or held
+    /// against a quota, so it is left out (logged once) and the others are offered.
+    #[serde(deserialize_with = "decode::rows")]
     pub plans: Vec<Plan>,
 }
 
@@ -75,6 +77,21 @@ super::actions! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn an_odd_plan_row_does_not_blank_the_list() {
+        let plans: Plans = serde_json::from_str(
+            r#"{"success":"yes","plans":[
+                {"plan_id":"1","name":"s.1","vcpu":"1","ram":"1024","storage":"20","price":"0.01"},
+                {"plan_id":"2","name":"odd-ram","vcpu":"1","ram":"","storage":"20","price":"0.01"},
+                {"plan_id":"3","name":"odd-price","vcpu":"1","ram":"2048","storage":"20","price":null},
+                {"plan_id":"4","name":"m.2","vcpu":"2","ram":"2048","storage":"40","price":"0.02"}]}"#,
+        )
+        .expect("one odd plan must not fail the whole plan/list");
+        let names: Vec<&str> = plans.plans.iter().map(|p| p.name.as_str()).collect();
+        // A plan of unknown size or price cannot be priced or held against a quota: it is
+        // left out (and logged once); the others are offered.
+        assert_eq!(names, ["s.1", "m.2"]);
+    }
 
     #[test]
     fn decodes_reference_samples() {

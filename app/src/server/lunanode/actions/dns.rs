@@ -27,7 +27,8 @@ pub struct DnsList {}
 /// The reverse-DNS table of the account's addresses (CONFIRMED, CS sample).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ReverseDnsTable {
-    #[serde(default, deserialize_with = "decode::collection")]
+    /// Row by row: a row without an address is left out (logged once), the rest kept.
+    #[serde(default, deserialize_with = "decode::rows")]
     pub dns: Vec<ReverseDns>,
 }
 
@@ -305,6 +306,18 @@ super::actions! {
 mod tests {
     use super::*;
     use crate::server::lunanode::params;
+    #[test]
+    fn an_odd_reverse_dns_row_does_not_blank_the_table() {
+        let t: ReverseDnsTable = serde_json::from_str(
+            r#"{"success":"yes","dns":[
+                {"vm_name":"a","vm_id":"1","ip":"203.0.113.5","hostname":"a.example."},
+                {"vm_name":"b","vm_id":"2","ip":null,"hostname":"b.example."},
+                {"vm_name":null,"vm_id":null,"ip":"203.0.113.7","hostname":null}]}"#,
+        )
+        .expect("one odd rDNS row must not fail the whole dns/list");
+        let ips: Vec<&str> = t.dns.iter().map(|r| r.ip.as_str()).collect();
+        assert_eq!(ips, ["203.0.113.5", "203.0.113.7"]);
+    }
 
     #[test]
     fn decodes_reference_samples() {

@@ -12,14 +12,16 @@ pub struct FloatingList {}
 /// `{"ips":[…]}` — the key is `ips`, not `floatings` (CONFIRMED, CS sample).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct FloatingIps {
-    #[serde(default, deserialize_with = "decode::collection")]
+    /// Row by row: a row without an address is left out (logged once), the rest kept.
+    #[serde(default, deserialize_with = "decode::rows")]
     pub ips: Vec<FloatingIp>,
 }
 
 /// One floating IP (fields CONFIRMED).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct FloatingIp {
-    #[serde(deserialize_with = "decode::id")]
+    /// `""` when missing: the panel knows a floating IP by its address.
+    #[serde(default, deserialize_with = "decode::text")]
     pub id: String,
     pub ip: String,
     #[serde(default, deserialize_with = "decode::text")]
@@ -75,6 +77,20 @@ super::actions! {
 mod tests {
     use super::*;
     use crate::server::lunanode::params;
+    #[test]
+    fn an_odd_floating_row_does_not_blank_the_list() {
+        let list: FloatingIps = serde_json::from_str(
+            r#"{"success":"yes","ips":[
+                {"id":"1","ip":"203.0.113.5","region":"toronto","attached_type":"unattached","attached_id":""},
+                {"id":"2","ip":null,"region":"toronto"},
+                {"id":null,"ip":"203.0.113.7","region":"toronto","attached_type":"vm","attached_id":null},
+                {"id":"4","ip":"203.0.113.8","region":"montreal","attached_type":"unattached"}]}"#,
+        )
+        .expect("one odd floating IP must not fail the whole floating/list");
+        let ips: Vec<&str> = list.ips.iter().map(|f| f.ip.as_str()).collect();
+        // An address is what identifies a floating IP: a row without one is left out.
+        assert_eq!(ips, ["203.0.113.5", "203.0.113.7", "203.0.113.8"]);
+    }
 
     #[test]
     fn decodes_the_reference_samples() {

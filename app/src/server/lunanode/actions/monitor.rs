@@ -28,7 +28,8 @@ pub struct MonitorCheckList {}
 /// `[]` when there are none (INFERRED PHP artefact); an array is accepted too.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct MonitorChecks {
-    #[serde(default, deserialize_with = "decode::collection")]
+    /// Row by row: a row without an id is left out (logged once), the rest kept.
+    #[serde(default, deserialize_with = "decode::rows")]
     pub checks: Vec<MonitorCheck>,
 }
 
@@ -51,12 +52,13 @@ pub struct MonitorCheck {
     /// One line for display, e.g. `target: 1.2.3.4`.
     #[serde(default, deserialize_with = "decode::text")]
     pub data_summary: String,
-    /// Seconds between two runs.
-    #[serde(deserialize_with = "decode::num")]
-    pub check_interval: u32,
-    /// Consecutive intervals with the new result before the status flips.
-    #[serde(deserialize_with = "decode::num")]
-    pub delay: u32,
+    /// Seconds between two runs; `None` when empty or not a number (unknown).
+    #[serde(default, deserialize_with = "decode::lenient_num")]
+    pub check_interval: Option<u32>,
+    /// Consecutive intervals with the new result before the status flips; `None` when
+    /// empty or not a number (unknown).
+    #[serde(default, deserialize_with = "decode::lenient_num")]
+    pub delay: Option<u32>,
     #[serde(default, deserialize_with = "decode::flag")]
     pub enabled: bool,
     /// `online` or `offline` (GOBEARMON enum).
@@ -484,6 +486,32 @@ super::actions! {
 mod tests {
     use super::*;
     use crate::server::lunanode::params;
+    #[test]
+    fn an_odd_check_row_does_not_blank_the_list() {
+        let c: MonitorChecks = serde_json::from_str(
+            r#"{"success":"yes","checks":{
+                "1":{"id":"1","name":"ok","type":"icmp","check_interval":"60","delay":"1","status":"online"},
+                "2":{"id":"2","name":"odd interval","type":"icmp","check_interval":"","delay":"1"},
+                "3":{"id":"3","name":"odd delay","type":"icmp","check_interval":"60","delay":null},
+                "4":{"name":"no id","type":"icmp","check_interval":"60","delay":"1"}}}"#,
+        )
+        .expect("one odd check must not fail the whole check-list");
+        let ids: Vec<&str> = c.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["1", "2", "3"],
+            "checks with an unknown number are kept"
+        );
+        let numbers: Vec<(Option<u32>, Option<u32>)> = c
+            .checks
+            .iter()
+            .map(|c| (c.check_interval, c.delay))
+            .collect();
+        assert_eq!(
+            numbers,
+            [(Some(60), Some(1)), (None, Some(1)), (Some(60), None)]
+        );
+    }
 
     #[test]
     fn decodes_the_reference_check_list() {
@@ -513,7 +541,7 @@ mod tests {
             (c.id.as_str(), c.name.as_str(), c.check_type.as_str()),
             ("1261", "ping-1.2.3.4", "icmp")
         );
-        assert_eq!((c.check_interval, c.delay), (60, 1));
+        assert_eq!((c.check_interval, c.delay), (Some(60), Some(1)));
         assert!(c.enabled && c.is_online());
         assert_eq!(c.params()["target"], "1.2.3.4");
         assert_eq!(c.data_nice["target"], "1.2.3.4");

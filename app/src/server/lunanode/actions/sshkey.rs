@@ -47,7 +47,9 @@ pub struct SshKeyAdd {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SshKeyAdded {
-    #[serde(deserialize_with = "decode::id")]
+    /// CONFIRMED in the answer, yet a write whose envelope says `success` is done even when
+    /// the id is missing: `""` then (the panel finds the new resource by name).
+    #[serde(default, deserialize_with = "decode::text")]
     pub key_id: String,
 }
 
@@ -81,5 +83,8 @@ mod tests {
         let added: SshKeyAdded =
             serde_json::from_str(r#"{"key_id":"1862","success":"yes"}"#).unwrap();
         assert_eq!(added.key_id, "1862");
+        // Made, but the answer does not say which: still a success.
+        let added: SshKeyAdded = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        assert_eq!(added.key_id, "");
     }
 }

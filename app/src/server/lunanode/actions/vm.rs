@@ -163,7 +163,9 @@ pub struct VmCreate {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct VmCreated {
-    #[serde(deserialize_with = "decode::id")]
+    /// CONFIRMED in the answer, yet a write whose envelope says `success` is done even when
+    /// the id is missing: `""` then (the panel finds the new resource by name).
+    #[serde(default, deserialize_with = "decode::text")]
     pub vm_id: String,
 }
 
@@ -290,7 +292,9 @@ pub struct VmSnapshot {
 /// The snapshot's image (`{"image_id":"3236"}`, CONFIRMED); it starts `queued`/`saving`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SnapshotImage {
-    #[serde(deserialize_with = "decode::id")]
+    /// CONFIRMED in the answer, yet a write whose envelope says `success` is done even when
+    /// the id is missing: `""` then (the panel finds the new resource by name).
+    #[serde(default, deserialize_with = "decode::text")]
     pub image_id: String,
 }
 

@@ -22,7 +22,9 @@ pub struct VolumeCreate {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct VolumeCreated {
-    #[serde(deserialize_with = "decode::id")]
+    /// CONFIRMED in the answer, yet a write whose envelope says `success` is done even when
+    /// the id is missing: `""` then (the panel finds the volume by label, as LOBSTER had to in 2015).
+    #[serde(default, deserialize_with = "decode::text")]
     pub volume_id: String,
 }
 
@@ -34,7 +36,8 @@ pub struct VolumeList {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Volumes {
-    #[serde(deserialize_with = "decode::collection")]
+    /// Row by row: a row without an id is left out (logged once), the rest kept.
+    #[serde(deserialize_with = "decode::rows")]
     pub volumes: Vec<VolumeSummary>,
 }
 
@@ -50,15 +53,34 @@ pub struct VolumeSummary {
     pub name: String,
     #[serde(default, deserialize_with = "decode::text")]
     pub region: String,
-    /// GB.
-    #[serde(deserialize_with = "decode::num")]
-    pub size: u32,
+    /// GB; `None` when the answer's size is empty or not a number (shown as unknown).
+    #[serde(default, deserialize_with = "decode::lenient_num")]
+    pub size: Option<u32>,
     /// `creating`, `downloading`, `available`, `in-use` (CONFIRMED); list answers have also
     /// shown `pending`/`active` (INFERRED: another vocabulary).
     #[serde(default, deserialize_with = "decode::text")]
     pub status: String,
     #[serde(default, deserialize_with = "decode::text")]
     pub time_created: String,
+}
+
+/// The words the reference names for a ready, unattached volume: `available` (`volume/info`,
+/// CONFIRMED) and `active` (the documented `volume/list` example; the list uses other words
+/// than info, INFERRED).
+pub const VOLUME_USABLE: &[&str] = &["available", "active"];
+
+/// Whether a volume `status` means ready and unattached, in either vocabulary, in any case.
+pub fn volume_usable(status: &str) -> bool {
+    VOLUME_USABLE
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(status.trim()))
+}
+
+impl VolumeSummary {
+    /// Ready and unattached (see [`volume_usable`]).
+    pub fn is_usable(&self) -> bool {
+        volume_usable(&self.status)
+    }
 }
 
 macro_rules! volume_id_request {
@@ -136,11 +158,11 @@ pub struct VolumeSnapshotCreate {
     pub region: Option<String>,
 }
 
-/// The new snapshot's id (UNKNOWN upstream; INFERRED `snapshot_id`).
+/// The new snapshot's id (UNKNOWN upstream; INFERRED `snapshot_id`): `None` when not sent.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SnapshotCreated {
-    #[serde(deserialize_with = "decode::id")]
-    pub snapshot_id: String,
+    #[serde(default, deserialize_with = "decode::opt_id")]
+    pub snapshot_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,6 +236,21 @@ super::actions! {
 mod tests {
     use super::*;
     use crate::server::lunanode::params;
+    #[test]
+    fn an_odd_volume_row_does_not_blank_the_list() {
+        let list: Volumes = serde_json::from_str(
+            r#"{"success":"yes","volumes":[
+                {"id":"1","name":"a","region":"toronto","size":"10","status":"active"},
+                {"id":"2","name":"b","region":"toronto","size":"","status":"active"},
+                {"id":"3","name":"c","region":"toronto","size":null,"status":"active"},
+                {"id":null,"name":"no id"}]}"#,
+        )
+        .expect("one odd volume must not fail the whole volume/list");
+        let ids: Vec<&str> = list.volumes.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"], "volumes of unknown size are kept");
+        let sizes: Vec<Option<u32>> = list.volumes.iter().map(|v| v.size).collect();
+        assert_eq!(sizes, [Some(10), None, None]);
+    }
 
     #[test]
     fn decodes_reference_samples() {
@@ -224,7 +261,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (list.volumes[0].id.as_str(), list.volumes[0].size),
-            ("4682", 100)
+            ("4682", Some(100))
         );
         let info: VolumeInfoResponse = serde_json::from_str(
             r#"{"success":"yes","volume":{"id":"4682","identification":"8b48723c","name":"myvolume","size":"100","attached":"",
@@ -236,10 +273,27 @@ mod tests {
         let created: VolumeCreated =
             serde_json::from_str(r#"{"success":"yes","volume_id":"4682"}"#).unwrap();
         assert_eq!(created.volume_id, "4682");
+        let created: VolumeCreated = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        assert_eq!(
+            created.volume_id, "",
+            "done, though the answer lacks the id"
+        );
+        let snap: SnapshotCreated = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        assert_eq!(snap.snapshot_id, None);
         let snaps: Snapshots =
             serde_json::from_str(r#"{"success":"yes","snapshots":{"7":{"id":"7","name":"s"}}}"#)
                 .unwrap();
         assert_eq!(snaps.snapshots[0].id, "7");
+    }
+
+    #[test]
+    fn both_vocabularies_name_a_usable_volume() {
+        for yes in ["available", "active", "ACTIVE", "Available", " active "] {
+            assert!(volume_usable(yes), "{yes:?}");
+        }
+        for no in ["in-use", "pending", "creating", "downloading", "error", ""] {
+            assert!(!volume_usable(no), "{no:?}");
+        }
     }
 
     #[test]
