@@ -213,7 +213,12 @@ pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize
         let running = snapshot
             .vms
             .iter()
-            .any(|v| v.vm_id == a.resource_id && v.status.as_deref() != Some("Offline"));
+            .any(|v| {
+                // Case and words of the status vary (issue 8): stop whatever may be running.
+                use crate::vm::VmPhase;
+                v.vm_id == a.resource_id
+                    && !matches!(v.phase(), Some(VmPhase::Stopped | VmPhase::Shelved))
+            });
         if !running {
             continue;
         }
