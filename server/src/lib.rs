@@ -281,6 +281,9 @@ pub fn router(prepared: &Prepared) -> Router {
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
         .route("/audit.csv", get(app::audit::ssr::csv))
+        .layer(axum::Extension(app::server::session::StreamSlots::new(
+            app::server::session::STREAMS_PER_USER,
+        )))
         .with_state(prepared.state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {
