@@ -91,7 +91,7 @@ pub struct PanelInfo {
     /// Demo mode: an emulated Luna Node with sample data; nothing is real or billed.
     pub demo: bool,
     pub sign_up: SignUpPolicy,
-    /// No account exists yet: the next sign-up becomes the administrator.
+    /// No administrator exists yet: the next sign-up becomes the administrator.
     pub first_user: bool,
     /// Demo mode only: the demo account's sign-in, shown on the sign-in page.
     pub demo_sign_in: Option<DemoSignIn>,

@@ -122,6 +122,10 @@ export default async function accounts(base) {
     assert((await bob.page.locator("img[src=x]").count()) === 0, "no injected <img>");
     assert(!(await bob.page.locator("nav#sidebar").innerText()).includes("Administration"), "no admin nav for owners");
     await shot(bob.page, "07-invited-user");
+    // Not a reseller: /customers says what it is for instead of offering forms that fail.
+    await visit(bob.page, `${base}/customers`);
+    await expectText(bob.page.locator("#customers-not-reseller"), "This page is for resellers", "explained");
+    assert((await bob.page.locator("#create-customer").count()) === 0, "no add-customer form");
   });
 
   await check("a disabled account is signed out and cannot sign in", async () => {

@@ -1,5 +1,6 @@
 // Demo mode: the sign-in page tells how to sign in, the console says plainly it is a demo,
-// the phone menu works, and unknown pages get the 404 page.
+// the demo account is a reseller (not the administrator) whose sample customers can be
+// viewed as, the phone menu works, and unknown pages get the 404 page.
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 
 export default async function demo(base) {
@@ -52,6 +53,30 @@ export default async function demo(base) {
       await expectText(page.locator("main"), text, path);
       await shot(page, name);
     }
+  });
+
+  await check("demo: the demo account is a reseller with sample customers to view as", async () => {
+    const nav = await page.locator("nav#sidebar").innerText();
+    assert(!nav.includes("Administration"), "the demo account is not the administrator");
+    await visit(page, `${base}/customers`);
+    const rows = page.locator("tr[data-customer]");
+    await rows.first().waitFor({ state: "visible" });
+    assert((await rows.count()) === 2, `two sample customers: ${await rows.allInnerTexts()}`);
+    const bakery = page.locator('tr[data-customer="bakery@customers.lunapanel.test"]');
+    await expectText(bakery, "2 vm", "sample VMs assigned");
+    await shot(page, "19c-demo-customers");
+    await bakery.locator(".view-as").click();
+    await page.waitForURL(`${base}/`);
+    await expectText(page.locator("#impersonation-banner"), "Viewing as Harbour Bakery", "banner");
+    await expectText(page.locator("#brand-name"), "Northwind Cloud", "the reseller's brand");
+    await visit(page, `${base}/vms`);
+    await page.locator("#vm-table a.vm-name").first().waitFor({ state: "visible" });
+    const theirs = await page.locator("#vm-table a.vm-name").allInnerTexts();
+    assert(theirs.length === 2 && theirs.every((n) => n.startsWith("web-")), `their VMs only: ${theirs}`);
+    await shot(page, "19d-demo-view-as");
+    await page.click("#stop-viewing");
+    await page.waitForURL(`${base}/customers`);
+    await page.locator("#impersonation-banner").waitFor({ state: "detached" });
   });
 
   await check("phone layout: the menu button opens the navigation", async () => {

@@ -109,6 +109,9 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub upstream_url: Url,
     pub demo: bool,
+    /// `demo` was asked for (file, environment or flag) rather than on by default. Only an
+    /// explicit demo may listen beyond loopback: the demo account's password is published.
+    pub demo_explicit: bool,
     pub master_key_file: PathBuf,
     /// Master keys given directly (`LUNAPANEL_MASTER_KEY`); wins over the file.
     pub master_key: Option<MasterKeyText>,
@@ -278,6 +281,23 @@ impl Layers {
             v.parse()
                 .map_err(|_| "expected an address like 127.0.0.1:3000".to_owned())
         })?;
+        let demo = self.parse("demo", "true", parse_bool)?;
+        let demo_explicit = self.get("demo").is_some();
+        if demo && !demo_explicit && !listen.ip().is_loopback() {
+            let origin = self
+                .get("listen")
+                .map_or(Source::Default, |(_, source)| source.clone());
+            return Err(ConfigError::Invalid {
+                key: "listen".into(),
+                origin,
+                problem: format!(
+                    "{listen} is not a loopback address, and demo mode is on (by default), \
+                     whose demo account has a published password. For a real panel set \
+                     demo = false (LUNAPANEL_DEMO=false or --demo false); to show the demo \
+                     on the network, ask for it explicitly (LUNAPANEL_DEMO=true or --demo true)"
+                ),
+            });
+        }
         let default_public = format!("http://{listen}");
         let public_url = self.parse("public_url", &default_public, |v| {
             let url = Url::parse(v).map_err(|e| format!("not a URL ({e})"))?;
@@ -303,7 +323,6 @@ impl Layers {
                 Err("must start with sqlite: or postgres://".into())
             }
         })?;
-        let demo = self.parse("demo", "true", parse_bool)?;
         let upstream_url = self.parse("upstream_url", DEFAULT_UPSTREAM_URL, |v| {
             let url = Url::parse(v).map_err(|e| format!("not a URL ({e})"))?;
             let loopback = url
@@ -372,6 +391,7 @@ impl Layers {
             database_url,
             upstream_url,
             demo,
+            demo_explicit,
             master_key_file,
             master_key,
             demo_time_scale,
@@ -463,6 +483,43 @@ mod tests {
         assert_eq!(c.sign_up, SignUpPolicy::InviteOnly);
         assert_eq!(c.idle_timeout, Duration::from_secs(1800));
         assert_eq!(c.absolute_timeout, Duration::from_secs(12 * 3600));
+    }
+
+    #[test]
+    fn a_default_demo_listens_on_loopback_only() {
+        // Issue 8: demo on by default + a network address → refused, naming both settings.
+        for listen in ["0.0.0.0:3000", "192.0.2.10:3000", "[::]:3000"] {
+            let err = load(None, env(&[("LUNAPANEL_LISTEN", listen)]), &[]).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("`listen` (from environment variable LUNAPANEL_LISTEN)")
+                    && text.contains("demo = false")
+                    && text.contains("LUNAPANEL_DEMO=true"),
+                "{listen}: {text}"
+            );
+        }
+        let c = load(None, env(&[]), &[("listen", "[::1]:3000".into())]).unwrap();
+        assert!(c.demo && !c.demo_explicit);
+        // Asked for explicitly (flag, environment or file): allowed anywhere.
+        let public = ("public_url", "http://panel.example.com:3000".to_owned());
+        let c = load(
+            None,
+            env(&[("LUNAPANEL_DEMO", "true")]),
+            &[("listen", "0.0.0.0:3000".into()), public.clone()],
+        )
+        .unwrap();
+        assert!(c.demo && c.demo_explicit);
+        let c = load(
+            None,
+            env(&[]),
+            &[
+                ("listen", "0.0.0.0:3000".into()),
+                ("demo", "false".into()),
+                public,
+            ],
+        )
+        .unwrap();
+        assert!(!c.demo);
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! sample content (VMs in several states and regions, an SSH key, a startup script, a
 //! volume, a network, a security group, a DNS zone) so every page has something to show.
 //!
+//! The demo account (whose password is published) is never the administrator: it is a
+//! reseller with a brand and two sample customers, each assigned some of the sample
+//! resources, so "view as customer" can be tried at once. The customers have random
+//! passwords nobody knows; the reseller views as them.
+//!
 //! The emulator keeps its state in `demo-emulator.json` beside the master key file, so a
 //! restart resumes the same demo account.
 
@@ -11,7 +16,8 @@ use std::time::Duration;
 
 use app::server::lunanode::actions as api;
 use app::server::lunanode::{Credential, LunaNode};
-use app::server::store::{Store, UserId};
+use app::server::password::Hasher;
+use app::server::store::{NewUser, Store, UserId};
 use app::server::upstream::sealed_credential;
 use app::server::vault::{credential_owner, Keyring, Purpose};
 use secrecy::SecretString;
@@ -41,14 +47,196 @@ fn random_alnum(n: usize) -> String {
     out
 }
 
+/// One sample customer of the demo reseller, and what of the sample content is theirs.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleCustomer {
+    pub email: &'static str,
+    pub name: &'static str,
+    /// VM hostnames.
+    pub vms: &'static [&'static str],
+    /// Volume names.
+    pub volumes: &'static [&'static str],
+    /// Security group names.
+    pub security_groups: &'static [&'static str],
+    /// Startup script names.
+    pub scripts: &'static [&'static str],
+}
+
+/// The demo reseller's two customers. The rest of the sample content stays the reseller's.
+pub const SAMPLE_CUSTOMERS: [SampleCustomer; 2] = [
+    SampleCustomer {
+        email: "bakery@customers.lunapanel.test",
+        name: "Harbour Bakery",
+        vms: &["web-1.example-demo.com", "web-2.example-demo.com"],
+        volumes: &["data-volume"],
+        security_groups: &["web"],
+        scripts: &[],
+    },
+    SampleCustomer {
+        email: "studio@customers.lunapanel.test",
+        name: "Pixel Studio",
+        vms: &["staging", "build-runner"],
+        volumes: &[],
+        security_groups: &[],
+        scripts: &["install-nginx"],
+    },
+];
+
+/// The demo reseller's brand, shown to their customers.
+pub fn sample_branding() -> app::tenancy::Branding {
+    app::tenancy::Branding {
+        panel_name: "Northwind Cloud".into(),
+        logo_url: String::new(),
+        accent_light: "#0f766e".into(),
+        accent_dark: "#2dd4bf".into(),
+        support_url: "mailto:support@northwind.example".into(),
+    }
+}
+
+/// The sample customers of the demo reseller `reseller` (created with random passwords
+/// when absent) and its brand (when none is saved). Returns the customers' ids and whether
+/// they were created now (then the sample resources are assigned to them).
+async fn ensure_tenancy(
+    store: &dyn Store,
+    hasher: &Hasher,
+    reseller: UserId,
+) -> Result<(Vec<(UserId, SampleCustomer)>, bool), StartupError> {
+    if store
+        .branding(reseller)
+        .await
+        .map_err(StartupError::Demo)?
+        .is_none()
+    {
+        store
+            .put_branding(reseller, &sample_branding())
+            .await
+            .map_err(StartupError::Demo)?;
+    }
+    let mut customers = Vec::new();
+    let mut created = false;
+    for sample in SAMPLE_CUSTOMERS {
+        match store
+            .user_by_email(sample.email)
+            .await
+            .map_err(StartupError::Demo)?
+        {
+            Some(u) if u.reseller_id == Some(reseller) => customers.push((u.id, sample)),
+            // Someone else's account with this address: the sample is left out.
+            Some(_) => {}
+            None => {
+                // Nobody knows this password: the reseller views the panel as the customer.
+                let password_hash = hasher.hash(&random_alnum(40)).await?;
+                let user = store
+                    .create_customer(
+                        reseller,
+                        NewUser {
+                            email: sample.email.into(),
+                            display_name: sample.name.into(),
+                            password_hash,
+                        },
+                    )
+                    .await
+                    .map_err(StartupError::Demo)?;
+                customers.push((user.id, sample));
+                created = true;
+            }
+        }
+    }
+    Ok((customers, created))
+}
+
+/// Assigns the sample resources (found by name) to the sample customers in the ledger.
+/// Resources already in the ledger are left as they are.
+async fn assign_samples(
+    client: &LunaNode,
+    cred: &Credential,
+    store: &dyn Store,
+    account: UserId,
+    customers: &[(UserId, SampleCustomer)],
+) {
+    let ledger = match store.assignments(account, None).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "demo: cannot read the ledger; samples not assigned");
+            return;
+        }
+    };
+    let mut wanted: Vec<(&str, String, UserId)> = Vec::new();
+    let owner = |pick: fn(&SampleCustomer) -> &'static [&'static str], name: &str| {
+        customers
+            .iter()
+            .find(|(_, c)| pick(c).contains(&name))
+            .map(|(id, _)| *id)
+    };
+    if let Some(l) = step("vm list", client.vm_list(cred, &api::VmList {})).await {
+        for vm in l.vms {
+            let found = owner(|c| c.vms, &vm.hostname).or_else(|| owner(|c| c.vms, &vm.name));
+            if let Some(id) = found {
+                wanted.push(("vm", vm.vm_id, id));
+            }
+        }
+    }
+    if let Some(l) = step(
+        "volume list",
+        client.volume_list(cred, &api::VolumeList { region: None }),
+    )
+    .await
+    {
+        for v in l.volumes {
+            if let Some(id) = owner(|c| c.volumes, &v.name) {
+                wanted.push(("volume", v.id, id));
+            }
+        }
+    }
+    if let Some(l) = step(
+        "security group list",
+        client.securitygroup_list(cred, &api::SecurityGroupList {}),
+    )
+    .await
+    {
+        for g in l.securitygroups {
+            if let Some(id) = owner(|c| c.security_groups, &g.name) {
+                wanted.push(("securitygroup", g.securitygroup_id, id));
+            }
+        }
+    }
+    if let Some(l) = step("script list", client.script_list(cred, &api::ScriptList {})).await {
+        for s in l.scripts {
+            if let Some(id) = owner(|c| c.scripts, &s.name) {
+                wanted.push(("script", s.id, id));
+            }
+        }
+    }
+    let mut assigned = 0;
+    for (kind, resource_id, customer) in wanted {
+        if ledger
+            .iter()
+            .any(|a| a.kind == kind && a.resource_id == resource_id)
+        {
+            continue;
+        }
+        match store.assign(account, kind, &resource_id, customer).await {
+            Ok(()) => assigned += 1,
+            Err(e) => tracing::warn!(kind, error = %e, "demo: a sample was not assigned"),
+        }
+    }
+    tracing::info!(
+        assigned,
+        "demo: sample resources assigned to the sample customers"
+    );
+}
+
 /// Starts the in-process emulator for `user` and makes sure their stored credential
-/// matches the emulated account.
+/// matches the emulated account, their brand and sample customers exist, and (once the
+/// sample content is there) the customers hold their part of it.
 pub async fn start(
     config: &Config,
-    store: &dyn Store,
+    store: Arc<dyn Store>,
+    hasher: &Hasher,
     keyring: &Keyring,
     user: UserId,
 ) -> Result<Demo, StartupError> {
+    let (customers, customers_created) = ensure_tenancy(store.as_ref(), hasher, user).await?;
     let state_file = config
         .master_key_file
         .parent()
@@ -112,7 +300,29 @@ pub async fn start(
         .await
         .map(|l| l.vms.is_empty())
         .unwrap_or(false);
-    let seeding = empty.then(|| tokio::spawn(seed(client, cred)));
+    let samples = customers_created.then(|| Samples {
+        store: store.clone(),
+        account: user,
+        customers,
+    });
+    let seeding = if empty {
+        Some(tokio::spawn(seed(client, cred, samples)))
+    } else {
+        // An account from before the sample customers existed: give them their part now.
+        if let Some(samples) = samples {
+            tokio::spawn(async move {
+                assign_samples(
+                    &client,
+                    &cred,
+                    samples.store.as_ref(),
+                    samples.account,
+                    &samples.customers,
+                )
+                .await;
+            });
+        }
+        None
+    };
     Ok(Demo {
         emulator,
         base_url,
@@ -121,9 +331,16 @@ pub async fn start(
     })
 }
 
+/// Where the sample resources go once they exist.
+struct Samples {
+    store: Arc<dyn Store>,
+    account: UserId,
+    customers: Vec<(UserId, SampleCustomer)>,
+}
+
 /// Fills a fresh demo account. Each step that fails is logged and skipped: the panel works
 /// without samples, and one missing sample must not cost the others.
-async fn seed(client: Arc<LunaNode>, cred: Credential) -> Vec<String> {
+async fn seed(client: Arc<LunaNode>, cred: Credential, samples: Option<Samples>) -> Vec<String> {
     let client = client.as_ref();
     let cred = &cred;
     let key = step(
@@ -286,6 +503,16 @@ async fn seed(client: Arc<LunaNode>, cred: Credential) -> Vec<String> {
         if let Some(created) = step("vm", client.vm_create(cred, &request)).await {
             ids.push((hostname, created.vm_id));
         }
+    }
+    if let Some(samples) = &samples {
+        assign_samples(
+            client,
+            cred,
+            samples.store.as_ref(),
+            samples.account,
+            &samples.customers,
+        )
+        .await;
     }
     // Once built, put some VMs into other states: db-1 and staging stopped, archive-box
     // shelved.

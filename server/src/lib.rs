@@ -92,6 +92,8 @@ pub struct Prepared {
     pub sessions: SessionBackend,
     /// False once shutdown has begun (`/readyz` answers 503 from then on).
     pub ready: Arc<AtomicBool>,
+    /// What start-up decided that the operator must hear (printed by [`serve`]).
+    pub notes: Vec<String>,
 }
 
 /// Opens the database (creating a SQLite file if absent), applies migrations, prepares the
@@ -110,17 +112,30 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
     let parallel = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = Hasher::new(parallel)?;
     let keyring = Arc::new(open_keyring(&config, store.as_ref()).await?);
+    let mut notes = Vec::new();
     let (demo_sign_in, demo) = if config.demo {
-        let user = ensure_demo_account(store.as_ref(), &hasher).await?;
-        let demo = demo::start(&config, store.as_ref(), &keyring, user).await?;
+        let user = ensure_demo_account(store.as_ref(), &hasher, &mut notes).await?;
+        let demo = demo::start(&config, store.clone(), &hasher, &keyring, user).await?;
         let sign_in = DemoSignIn {
             email: DEMO_EMAIL.into(),
             password: DEMO_PASSWORD.into(),
         };
+        notes.push(demo_listen_note(&config));
+        if !store.has_admin().await.map_err(StartupError::Demo)? {
+            notes.push(format!(
+                "The demo account is a reseller, not the administrator: the first account \
+                 signed up at {}/sign-up becomes the administrator.",
+                config.public_origin()
+            ));
+        }
         (Some(sign_in), Some(demo))
     } else {
+        disable_demo_account(store.as_ref(), &mut notes).await?;
         (None, None)
     };
+    for note in &notes {
+        tracing::warn!("{note}");
+    }
     let upstream_url = demo
         .as_ref()
         .map_or_else(|| config.upstream_url.to_string(), |d| d.base_url.clone());
@@ -171,7 +186,62 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         state,
         sessions,
         ready: Arc::new(AtomicBool::new(true)),
+        notes,
     })
+}
+
+/// What demo mode means for who can reach the panel (config refuses a default demo on a
+/// non-loopback address, so a default demo here is on loopback).
+fn demo_listen_note(config: &Config) -> String {
+    let listen = config.listen;
+    match (config.demo_explicit, listen.ip().is_loopback()) {
+        (false, _) => format!(
+            "Demo mode is on by default, so the panel listens on loopback only ({listen}). \
+             For a real panel set demo = false (LUNAPANEL_DEMO=false); the demo account is \
+             then disabled."
+        ),
+        (true, true) => format!("Demo mode (asked for); listening on {listen} (loopback only)."),
+        (true, false) => format!(
+            "Warning: demo mode was asked for and the panel listens on {listen}, beyond \
+             loopback: anyone who can reach it can sign in to the demo account, whose \
+             password is published."
+        ),
+    }
+}
+
+/// With demo mode off, the demo account (if a demo ever ran here) cannot sign in: it is
+/// disabled, which also ends its sessions; and it holds no administrator's place.
+async fn disable_demo_account(
+    store: &dyn Store,
+    notes: &mut Vec<String>,
+) -> Result<(), StartupError> {
+    let Some(user) = store
+        .user_by_email(DEMO_EMAIL)
+        .await
+        .map_err(StartupError::Demo)?
+    else {
+        return Ok(());
+    };
+    if user.role == app::types::Role::Admin {
+        store
+            .demote_admin(user.id)
+            .await
+            .map_err(StartupError::Demo)?;
+        notes.push(format!(
+            "The demo account {DEMO_EMAIL} was the administrator; it no longer is. The next \
+             account signed up becomes the administrator."
+        ));
+    }
+    if !user.disabled {
+        store
+            .set_user_disabled(user.id, true)
+            .await
+            .map_err(StartupError::Demo)?;
+        notes.push(format!(
+            "Demo mode is off: the demo account {DEMO_EMAIL} is disabled and cannot sign in."
+        ));
+    }
+    Ok(())
 }
 
 /// `lunapanel rotate-master-key`: re-seals every stored credential (see `vault::rotate`).
@@ -232,24 +302,55 @@ pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring,
     Ok(keyring)
 }
 
-async fn ensure_demo_account(store: &dyn Store, hasher: &Hasher) -> Result<i64, StartupError> {
-    if let Some(user) = store
+/// The demo account: created when absent, enabled, never the administrator (its password is
+/// published), and a reseller, so the demo shows customers and branding too.
+async fn ensure_demo_account(
+    store: &dyn Store,
+    hasher: &Hasher,
+    notes: &mut Vec<String>,
+) -> Result<i64, StartupError> {
+    use app::types::Role;
+    let (user, created) = match store
         .user_by_email(DEMO_EMAIL)
         .await
         .map_err(StartupError::Demo)?
     {
-        return Ok(user.id);
-    }
-    let password_hash = hasher.hash(DEMO_PASSWORD).await?;
-    let new = NewUser {
-        email: DEMO_EMAIL.into(),
-        display_name: "Demo User".into(),
-        password_hash,
+        Some(user) => (user, false),
+        None => {
+            let password_hash = hasher.hash(DEMO_PASSWORD).await?;
+            let new = NewUser {
+                email: DEMO_EMAIL.into(),
+                display_name: "Demo User".into(),
+                password_hash,
+            };
+            let user = store
+                .create_user(new, SignUpGate::Open)
+                .await
+                .map_err(StartupError::Demo)?;
+            (user, true)
+        }
     };
-    let user = store
-        .create_user(new, SignUpGate::Open)
-        .await
-        .map_err(StartupError::Demo)?;
+    let demo = StartupError::Demo;
+    if user.role == Role::Admin {
+        // The first account of a fresh panel becomes the administrator; the demo account
+        // gives that place up, so the first real sign-up takes it. (A demo account made
+        // administrator by an earlier version is demoted the same way.)
+        store.demote_admin(user.id).await.map_err(demo)?;
+        if !created {
+            notes.push(format!(
+                "The demo account {DEMO_EMAIL} was the administrator; it no longer is."
+            ));
+        }
+    }
+    if matches!(user.role, Role::Admin | Role::Owner) {
+        store.set_reseller(user.id, true).await.map_err(demo)?;
+    }
+    if user.disabled {
+        store
+            .set_user_disabled(user.id, false)
+            .await
+            .map_err(demo)?;
+    }
     Ok(user.id)
 }
 
@@ -282,6 +383,9 @@ pub fn router(prepared: &Prepared) -> Router {
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
         .route("/audit.csv", get(app::audit::ssr::csv))
+        .layer(axum::Extension(app::server::session::StreamSlots::new(
+            app::server::session::STREAMS_PER_USER,
+        )))
         .with_state(prepared.state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {
@@ -393,11 +497,15 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     let demo = config.demo;
     let public = config.public_origin();
     let prepared = prepare(config).await?;
+    let notes = prepared.notes.clone();
     let running = start(prepared).await?;
     tracing::info!(addr = %running.addr, "lunapanel is listening");
     println!("lunapanel is running at {public}");
     if demo {
         println!("Demo mode: sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}");
+    }
+    for note in notes {
+        println!("{note}");
     }
     telemetry::shutdown_signal().await;
     running.stop().await

@@ -76,7 +76,9 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
     let state = state()?;
     let user = signed_in()?;
     let reseller = impersonating();
-    let first_user = user.is_none() && state.store.count_users().await? == 0;
+    // The next account signed up becomes the administrator while there is none (a demo
+    // panel has its demo accounts, none of them the administrator).
+    let first_user = user.is_none() && !state.store.has_admin().await?;
     // A customer works through their reseller's account and sees the reseller's branding.
     let account = user.as_ref().map(|u| u.reseller_id.unwrap_or(u.id));
     let (has_credential, upstream) = match account {

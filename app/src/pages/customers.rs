@@ -13,11 +13,79 @@ use crate::tenancy::{
     CustomerPolicy, DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy,
     SuspendCustomer, UnassignResource, ViewAs, CAPABILITIES,
 };
-use crate::types::format_unix;
+use crate::types::{format_unix, Role};
 use crate::vm::list_vms;
+use crate::PanelContext;
 
+/// `/customers`: the reseller's console, or (for anyone else) what the page is for and who
+/// may use it, instead of forms that would only fail.
 #[component]
 pub fn CustomersPage() -> impl IntoView {
+    // The console frame renders pages only once `panel_info` has arrived, on the server and
+    // in the browser alike, so the role is known here and both draw the same page.
+    let role = expect_context::<PanelContext>()
+        .info
+        .get_untracked()
+        .and_then(Result::ok)
+        .and_then(|i| i.user)
+        .map(|u| u.role);
+    match role {
+        Some(Role::Reseller) | None => view! { <ResellerCustomers /> }.into_any(),
+        Some(role) => view! { <NotAReseller role /> }.into_any(),
+    }
+}
+
+/// `/customers` for an admin, an owner or a customer.
+#[component]
+fn NotAReseller(role: Role) -> impl IntoView {
+    let (who, next) = match role {
+        Role::Admin => (
+            "You are the administrator, not a reseller.",
+            view! {
+                <p>
+                    "To let an account owner serve customers, open "
+                    <a href="/admin">"Administration"</a>
+                    " and choose “Make reseller” beside them; they then find this page in their menu."
+                </p>
+            }
+            .into_any(),
+        ),
+        Role::Customer => (
+            "Your account belongs to your provider's customer list, so there is nothing for you to manage here.",
+            view! { <p>"Ask your provider if you need another account or more resources."</p> }
+                .into_any(),
+        ),
+        Role::Owner | Role::Reseller => (
+            "Your account is not a reseller's yet.",
+            view! {
+                <p>
+                    "The panel's administrator can make your account a reseller (Administration → Make reseller). \
+                     Everything you run now stays as it is."
+                </p>
+            }
+            .into_any(),
+        ),
+    };
+    view! {
+        <Title text="Customers" />
+        <h1>"Customers"</h1>
+        <section class="card" id="customers-not-reseller">
+            <h2>"This page is for resellers"</h2>
+            <p>
+                "A reseller runs this panel as a branded portal for customers of their own: \
+                 the customers sign in here, see only the servers and other resources the reseller \
+                 assigned to them, under the reseller's name and colours, within limits the reseller sets. \
+                 The reseller adds customers, assigns resources, suspends them and can view the panel as them."
+            </p>
+            <p><strong>{who}</strong></p>
+            {next}
+        </section>
+    }
+}
+
+/// The reseller's customer list, with the forms to add and invite customers.
+#[component]
+fn ResellerCustomers() -> impl IntoView {
     let create = ServerAction::<CreateCustomer>::new();
     let invite = ServerAction::<InviteCustomer>::new();
     let suspend = ServerAction::<SuspendCustomer>::new();

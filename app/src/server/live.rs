@@ -378,7 +378,9 @@ impl LiveHub {
 }
 
 /// `GET /api/live/vms`: server-sent events, one `snapshot` event (JSON [`VmSnapshot`]) now
-/// and one per change. Authorized like `vm/list` at the one authorization point.
+/// and one per change. Authorized like `vm/list` at the one authorization point. The session
+/// is re-checked on every event and every few seconds: signing out, a password change or
+/// being disabled ends the stream. At most [`super::session::STREAMS_PER_USER`] per user.
 pub async fn vm_events(
     axum::extract::State(state): axum::extract::State<super::ServerState>,
     request: axum::extract::Request,
@@ -413,37 +415,72 @@ pub async fn vm_events(
             return status.into_response();
         }
     };
+    // Re-checked on every event and every tick: the stream ends with its session.
+    let live = match super::session::LiveSession::open(&parts, &actor) {
+        Ok(live) => Arc::new(live),
+        Err(refusal) => return refusal.into_response(),
+    };
     let rx = state.live.subscribe(grant.account);
     let customer = grant.customer().is_some();
-    let stream = tokio_stream::wrappers::WatchStream::new(rx)
+    enum Item {
+        Snapshot(Arc<VmSnapshot>),
+        Tick,
+        End,
+    }
+    let snapshots = tokio_stream::wrappers::WatchStream::new(rx)
         .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
-        .then(move |snapshot| {
-            let (actor, state, meta) = (actor.clone(), state.clone(), meta.clone());
+        .map(Item::Snapshot)
+        .chain(futures::stream::once(std::future::ready(Item::End)));
+    let recheck = super::session::STREAM_RECHECK;
+    let ticks = futures::stream::unfold(
+        tokio::time::interval_at(tokio::time::Instant::now() + recheck, recheck),
+        |mut interval| async move {
+            interval.tick().await;
+            Some((Item::Tick, interval))
+        },
+    );
+    let stream = futures::stream::select(snapshots, ticks)
+        .then(move |item| {
+            let (actor, state, meta, live) =
+                (actor.clone(), state.clone(), meta.clone(), live.clone());
             async move {
-                if !customer {
-                    return Ok((*snapshot).clone());
+                if matches!(item, Item::End) || !live.is_current(&state).await {
+                    return None;
                 }
-                // A customer's view is decided afresh for every change: a VM assigned or
-                // released meanwhile appears or disappears, a suspension shows at once.
-                let grant = super::authz::authorize_as(
-                    actor,
-                    state,
-                    meta,
-                    "vm/list",
-                    super::authz::Target::Account,
-                    Vec::new(),
+                let Item::Snapshot(snapshot) = item else {
+                    // A comment line: also notices a browser that went away.
+                    return Some(Ok(Event::default().comment("")));
+                };
+                let snapshot = if customer {
+                    // A customer's view is decided afresh for every change: a VM assigned or
+                    // released meanwhile appears or disappears, a suspension shows at once.
+                    super::authz::authorize_as(
+                        actor,
+                        state,
+                        meta,
+                        "vm/list",
+                        super::authz::Target::Account,
+                        Vec::new(),
+                    )
+                    .await
+                    .map(|grant| grant.filter_snapshot(&snapshot))
+                } else {
+                    Ok((*snapshot).clone())
+                };
+                Some(
+                    snapshot
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                        .and_then(|snapshot| {
+                            Event::default()
+                                .event("snapshot")
+                                .json_data(&snapshot)
+                                .map_err(|e| std::io::Error::other(e.to_string()))
+                        }),
                 )
-                .await?;
-                Ok(grant.filter_snapshot(&snapshot))
             }
         })
-        .map(|snapshot: Result<VmSnapshot, crate::error::AppError>| {
-            let snapshot = snapshot.map_err(|e| std::io::Error::other(e.to_string()))?;
-            Event::default()
-                .event("snapshot")
-                .json_data(&snapshot)
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        });
+        .take_while(|event| std::future::ready(event.is_some()))
+        .filter_map(std::future::ready);
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -279,6 +279,174 @@ pub async fn authenticate(
     }
 }
 
+/// At most this many live event streams (`/api/live/*`) per signed-in user at a time: each
+/// holds a connection and a database check every [`STREAM_RECHECK`]; the next one is
+/// answered 429. (A browser over HTTP/1.1 opens at most six connections per site anyway.)
+pub const STREAMS_PER_USER: usize = 8;
+
+/// How often an open live stream re-checks its session when no event comes (a stream with
+/// nothing to say must still end when its session does).
+pub const STREAM_RECHECK: Duration = Duration::from_secs(3);
+
+/// The live streams open per user on this panel instance (a request extension on the
+/// `/api/live/*` routes).
+#[derive(Debug)]
+pub struct StreamSlots {
+    cap: usize,
+    open: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+}
+
+/// One open stream of a user; the count goes down when it is dropped (the stream ended or
+/// the browser went away).
+#[derive(Debug)]
+pub struct StreamSlot {
+    slots: std::sync::Arc<StreamSlots>,
+    user: i64,
+}
+
+impl StreamSlots {
+    pub fn new(cap: usize) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            cap,
+            open: std::sync::Mutex::default(),
+        })
+    }
+
+    /// A slot for `user`, or `None` when they already have `cap` streams open.
+    pub fn take(self: &std::sync::Arc<Self>, user: i64) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(user).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            slots: self.clone(),
+            user,
+        })
+    }
+
+    /// Streams `user` has open now.
+    pub fn open(&self, user: i64) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
+/// The session behind an open live stream: re-read from the store on every event and
+/// every [`STREAM_RECHECK`], so signing out, a password change, disabling, the timeouts or
+/// the end of "view as" end the stream (the request's own check ran only once, at its
+/// start).
+#[derive(Debug)]
+pub struct LiveSession {
+    session: Session,
+    /// Whom the stream shows (the customer while a reseller views as them).
+    actor: i64,
+    _slot: StreamSlot,
+}
+
+impl LiveSession {
+    /// For a request the [`authenticate`] middleware let through as `actor`: takes one of the
+    /// user's stream slots, or gives the answer instead: 429 (too many open) or 500 (a
+    /// routing mistake: no session layer or no slots on this route).
+    pub fn open(
+        parts: &http::request::Parts,
+        actor: &User,
+    ) -> Result<Self, (http::StatusCode, String)> {
+        let (Some(session), Some(slots)) = (
+            parts.extensions.get::<Session>().cloned(),
+            parts.extensions.get::<std::sync::Arc<StreamSlots>>(),
+        ) else {
+            let e = internal("live stream route without the session layer or stream slots");
+            return Err((http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
+        };
+        // Counted against whoever really signed in (the reseller while viewing as).
+        let user = parts
+            .extensions
+            .get::<Impersonating>()
+            .map_or(actor.id, |i| i.0.id);
+        let Some(slot) = slots.take(user) else {
+            return Err((
+                http::StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many live pages are open for this account (at most \
+                     {STREAMS_PER_USER}). Close some of the panel's tabs, then reload this page."
+                ),
+            ));
+        };
+        Ok(Self {
+            session,
+            actor: actor.id,
+            _slot: slot,
+        })
+    }
+
+    /// Whether the session still exists and is still good for the same user (and the same
+    /// customer view). A database that does not answer counts as no: the browser reconnects.
+    pub async fn is_current(&self, state: &ServerState) -> bool {
+        match self.current_user(state).await {
+            Ok(user) => user == Some(self.actor),
+            Err(e) => {
+                tracing::warn!(error = %e, "live stream: session re-check failed; ending it");
+                false
+            }
+        }
+    }
+
+    /// Mirrors [`resolve`] without writing anything (the response has long been sent).
+    async fn current_user(
+        &self,
+        state: &ServerState,
+    ) -> Result<Option<i64>, crate::error::AppError> {
+        self.session.load().await?;
+        let Some(auth) = self.session.get::<SessionAuth>(AUTH_KEY).await? else {
+            return Ok(None);
+        };
+        let Some(user) = state.store.user_by_id(auth.uid).await? else {
+            return Ok(None);
+        };
+        let settings = &state.settings;
+        if !still_valid(
+            &auth,
+            &user,
+            now_unix(),
+            settings.idle_timeout,
+            settings.absolute_timeout,
+        ) {
+            return Ok(None);
+        }
+        let Some(customer_id) = self.session.get::<i64>(VIEW_AS_KEY).await? else {
+            return Ok(Some(user.id));
+        };
+        Ok(match state.store.user_by_id(customer_id).await? {
+            Some(customer)
+                if user.role == crate::types::Role::Reseller
+                    && customer.role == crate::types::Role::Customer
+                    && customer.reseller_id == Some(user.id) =>
+            {
+                Some(customer.id)
+            }
+            _ => Some(user.id),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +505,18 @@ mod tests {
             !still_valid(&other, &user(3, false), 1001, idle, abs),
             "other user"
         );
+    }
+
+    #[test]
+    fn stream_slots_cap_each_user_and_free_on_drop() {
+        let slots = StreamSlots::new(2);
+        let a1 = slots.take(1).unwrap();
+        let _a2 = slots.take(1).unwrap();
+        assert!(slots.take(1).is_none(), "third stream of user 1 refused");
+        let _b1 = slots.take(2).expect("another user is counted apart");
+        drop(a1);
+        assert_eq!(slots.open(1), 1);
+        assert!(slots.take(1).is_some(), "a closed stream frees its slot");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! every version opens, and an old version can be retired once no row uses it.
 //!
 //! The key file holds one `VERSION:BASE64` line per key (32 random bytes each; `#` starts a
-//! comment). It is created with mode 0600 when absent, and refused when others can read it.
+//! comment). It is created with mode 0600 when absent at start-up (never later: a running
+//! panel that finds it gone reports the file and keeps the keys it has), and refused when
+//! others can read it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +53,12 @@ pub enum VaultError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the master key file {} is missing; the panel keeps using the keys it loaded, but \
+         restore the file (from a backup or another panel) before the next restart",
+        path.display()
+    )]
+    Missing { path: PathBuf },
     #[error("cannot create the master key file {}: {source}", path.display())]
     Create {
         path: PathBuf,
@@ -153,9 +161,9 @@ impl MasterKeys {
         Zeroizing::new(out)
     }
 
-    /// Reads the key file, or creates it (mode 0600) with one new key when it is absent.
+    /// Reads the key file; a missing file is [`VaultError::Missing`] (nothing is created).
     /// A file that group or others may read is refused.
-    pub fn load_or_create(path: &Path) -> Result<Self, VaultError> {
+    pub fn load(path: &Path) -> Result<Self, VaultError> {
         match std::fs::metadata(path) {
             Ok(meta) => {
                 check_private(path, &meta)?;
@@ -167,7 +175,21 @@ impl MasterKeys {
                 })?);
                 Self::parse(&text)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(VaultError::Missing {
+                path: path.to_owned(),
+            }),
+            Err(source) => Err(VaultError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with one new key when it is absent.
+    /// Start-up only (see [`Keyring::from_file`]); a running panel uses [`Self::load`].
+    pub fn load_or_create(path: &Path) -> Result<Self, VaultError> {
+        match Self::load(path) {
+            Err(VaultError::Missing { .. }) => {
                 let keys = Self::generate();
                 write_private(path, keys.to_file_text().as_bytes()).map_err(|source| {
                     VaultError::Create {
@@ -177,10 +199,7 @@ impl MasterKeys {
                 })?;
                 Ok(keys)
             }
-            Err(source) => Err(VaultError::Read {
-                path: path.to_owned(),
-                source,
-            }),
+            other => other,
         }
     }
 
@@ -290,7 +309,8 @@ fn stamp_of(path: &Path) -> Option<FileStamp> {
 }
 
 impl Keyring {
-    /// Keys from `path`, created (mode 0600) with one new key when absent.
+    /// Keys from `path`, created (mode 0600) with one new key when absent. Start-up only:
+    /// afterwards the file is only ever read ([`Self::refresh`]).
     pub fn from_file(path: &Path) -> Result<Self, VaultError> {
         let keys = MasterKeys::load_or_create(path)?;
         Ok(Self {
@@ -328,7 +348,9 @@ impl Keyring {
     }
 
     /// Re-reads the key file if it changed since it was last read. A file that became
-    /// unreadable or invalid keeps the keys already loaded (and the error is returned).
+    /// missing, unreadable or invalid keeps the keys already loaded (and the error, naming
+    /// the file, is returned); a missing file is never re-created here, since new keys would
+    /// not open any stored value.
     pub fn refresh(&self) -> Result<bool, VaultError> {
         let KeySource::File(path) = &self.source else {
             return Ok(false);
@@ -341,7 +363,7 @@ impl Keyring {
         if now == *stamp {
             return Ok(false);
         }
-        let keys = MasterKeys::load_or_create(path)?;
+        let keys = MasterKeys::load(path)?;
         *self
             .keys
             .write()
@@ -353,7 +375,7 @@ impl Keyring {
     /// Seals under the newest key (after checking the file for a newer one).
     pub fn seal(&self, purpose: Purpose, owner: &str, plaintext: &[u8]) -> Sealed {
         if let Err(e) = self.refresh() {
-            tracing::warn!(error = %e, "master key file could not be re-read; using the loaded keys");
+            tracing::error!(error = %e, "master key file could not be re-read; using the loaded keys");
         }
         self.current().seal(purpose, owner, plaintext)
     }

@@ -55,6 +55,18 @@ async fn demo_mode_starts_signs_in_and_stops_on_sigterm() {
         demo.contains(lunapanel::DEMO_EMAIL) && demo.contains(lunapanel::DEMO_PASSWORD),
         "{demo}"
     );
+    // Issue 8: start-up says that a default demo listens on loopback only, and who becomes
+    // the administrator.
+    let said = [lines.next(), lines.next()]
+        .into_iter()
+        .map(|l| l.unwrap().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        said.contains("on by default") && said.contains("loopback only"),
+        "{said}"
+    );
+    assert!(said.contains("becomes the administrator"), "{said}");
 
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
@@ -218,4 +230,69 @@ async fn the_emulator_runs_on_its_own() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Runs `cmd` for at most `limit`; `None` (after killing it) if it was still running.
+fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Issue 8, defect 8: demo mode that is on only by default never listens beyond loopback
+/// (start-up stops, saying what to set); asked for explicitly it may, with a warning.
+#[test]
+fn a_default_demo_refuses_a_network_address_and_an_explicit_one_warns() {
+    let db = TestDb::sqlite();
+    let port = free_port();
+    let mut cmd = lunapanel();
+    cmd.env("LUNAPANEL_DATABASE_URL", &db.url)
+        .env("LUNAPANEL_LISTEN", format!("0.0.0.0:{port}"))
+        .env("LUNAPANEL_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
+    let out = output_within(cmd, Duration::from_secs(30))
+        .expect("a default demo on 0.0.0.0 must not start");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`listen` (from environment variable LUNAPANEL_LISTEN)")
+            && err.contains("demo = false")
+            && err.contains("LUNAPANEL_DEMO=true"),
+        "{err}"
+    );
+
+    let mut child = lunapanel()
+        .env("LUNAPANEL_DATABASE_URL", &db.url)
+        .env("LUNAPANEL_DEMO", "true")
+        .env("LUNAPANEL_LISTEN", format!("0.0.0.0:{port}"))
+        .env("LUNAPANEL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The reader stays open until the process has exited (it prints more lines).
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let said: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    drop(lines);
+    let said = said.join("\n");
+    assert!(
+        said.contains("Warning") && said.contains(&format!("0.0.0.0:{port}")),
+        "{said}"
+    );
 }

@@ -60,3 +60,199 @@ async fn demo_mode_starts_with_sample_content_behind_the_vault() {
     assert!(panel.keydir.join("demo-emulator.json").exists());
     panel.stop().await;
 }
+
+/// Issue 8, defect 8: the demo account (published password) is never the administrator; it
+/// is a reseller with a brand and two sample customers who hold some of the sample
+/// resources, and "view as customer" works at once. The first real sign-up becomes the
+/// administrator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_account_is_a_branded_reseller_and_never_the_admin() {
+    use app::error::AppError;
+    use app::tenancy::{Branding, CustomerSummary};
+    use app::types::Role;
+    let panel = Panel::start_with(
+        Db::Sqlite,
+        &[("demo", "true"), ("demo_time_scale", "0")],
+        |_| {},
+    )
+    .await;
+    let anonymous = panel.info(&panel.client()).await;
+    assert!(
+        anonymous.first_user,
+        "no administrator yet: the next sign-up becomes it"
+    );
+    let c = panel.client();
+    let me = panel
+        .sign_in(&c, lunapanel::DEMO_EMAIL, lunapanel::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(me.role, Role::Reseller, "the demo account is a reseller");
+    let e = panel
+        .call::<serde_json::Value>(&c, "admin/list_users", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e, AppError::Forbidden, "the demo account is not the admin");
+    // The operator's first sign-up (no invite needed) becomes the administrator.
+    let operator = panel.client();
+    let admin = panel
+        .sign_up(&operator, "operator@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    assert!(!panel.info(&panel.client()).await.first_user);
+    // /customers for someone who is not a reseller explains itself; no form that would fail.
+    let page = operator
+        .get(format!("{}/customers", panel.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap().replace("<!>", "");
+    assert!(
+        html.contains("customers-not-reseller") && html.contains("This page is for resellers"),
+        "{html}"
+    );
+    assert!(!html.contains("create-customer"), "{html}");
+    // The reseller gets the console.
+    let html = c
+        .get(format!("{}/customers", panel.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("create-customer") && !html.contains("customers-not-reseller"),
+        "{html}"
+    );
+
+    let branding: Branding = panel.call(&c, "branding/get", &[]).await.unwrap();
+    assert_ne!(
+        branding,
+        Branding::default(),
+        "the demo reseller has a brand"
+    );
+    // Two customers, each holding some of the sample VMs (assigned once they exist).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let customers = loop {
+        let list: Vec<CustomerSummary> = panel.call(&c, "customers/list", &[]).await.unwrap();
+        let vms = |c: &CustomerSummary| {
+            c.assigned
+                .iter()
+                .find(|(k, _)| k == "vm")
+                .map_or(0, |(_, n)| *n)
+        };
+        if list.len() == 2 && list.iter().all(|c| vms(c) >= 2) {
+            break list;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sample customers never got their VMs: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    // The reseller keeps some VMs of their own.
+    let all: VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+    assert!(all.vms.len() > 4, "{all:?}");
+    // View as the first customer: only their VMs, under the reseller's brand.
+    let first = &customers[0];
+    panel
+        .call::<()>(
+            &c,
+            "customers/view_as",
+            &[("customer_id", &first.id.to_string())],
+        )
+        .await
+        .unwrap();
+    let info = panel.info(&c).await;
+    assert_eq!(info.user.as_ref().unwrap().id, first.id);
+    assert_eq!(
+        info.viewing_as_by.as_ref().map(|u| u.email.as_str()),
+        Some(lunapanel::DEMO_EMAIL)
+    );
+    assert_eq!(info.branding.as_ref(), Some(&branding));
+    let theirs: VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+    assert!(
+        !theirs.vms.is_empty() && theirs.vms.len() < all.vms.len(),
+        "the customer sees their part only: {theirs:?}"
+    );
+    panel.stop().await;
+}
+
+/// Issue 8, defect 8: with demo mode turned off, start-up disables the demo account (its
+/// sessions end, it cannot sign in) and says so; a demo account that an earlier version
+/// made the administrator gives that place up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_off_disables_the_demo_account_at_start_up() {
+    use app::error::AppError;
+    use app::server::store::{NewUser, SignUpGate, Store as _};
+    // An earlier version's demo: the demo account was the first account, so the admin.
+    let panel = Panel::start_with(Db::Sqlite, &[("demo", "false")], |_| {}).await;
+    let store = panel.state.store.clone();
+    let hash = panel
+        .state
+        .hasher
+        .hash(lunapanel::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let old = store
+        .create_user(
+            NewUser {
+                email: lunapanel::DEMO_EMAIL.into(),
+                display_name: "Demo User".into(),
+                password_hash: hash,
+            },
+            SignUpGate::Open,
+        )
+        .await
+        .unwrap();
+    assert_eq!(old.role, app::types::Role::Admin);
+    let c = panel.client();
+    panel
+        .sign_in(&c, lunapanel::DEMO_EMAIL, lunapanel::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    // The panel starts again with demo off (a second instance on the same database).
+    let config = lunapanel::config::load(
+        None,
+        Vec::new(),
+        &[
+            ("database_url", panel.db.url.clone()),
+            ("demo", "false".into()),
+            (
+                "master_key_file",
+                panel.keydir.join("master.key").display().to_string(),
+            ),
+        ],
+    )
+    .unwrap();
+    let prepared = lunapanel::prepare(config).await.unwrap();
+    let notes = prepared.notes.join("\n");
+    assert!(
+        notes.contains("demo account") && notes.contains("disabled"),
+        "start-up says so: {notes}"
+    );
+    let demo = store
+        .user_by_email(lunapanel::DEMO_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(demo.disabled);
+    assert_ne!(demo.role, app::types::Role::Admin, "no longer the admin");
+    assert!(panel.info(&c).await.user.is_none(), "its session has ended");
+    let e = panel
+        .sign_in(
+            &panel.client(),
+            lunapanel::DEMO_EMAIL,
+            lunapanel::DEMO_PASSWORD,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e, AppError::InvalidCredentials);
+    // The administrator's place is free again: the next sign-up takes it.
+    let admin = panel.admin().await;
+    assert!(panel.info(&admin).await.user.unwrap().is_admin());
+    prepared.store.close().await;
+    panel.stop().await;
+}

@@ -233,3 +233,166 @@ crate::both!(
     expired_sessions_are_deleted,
     console_pages_need_a_session,
 );
+
+/// Opens the live VM stream for `c` (the response, not yet read).
+async fn open_stream(panel: &Panel, c: &reqwest::Client) -> reqwest::Response {
+    c.get(format!("{}/api/live/vms", panel.base))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Reads `res` until its first snapshot event has arrived.
+async fn first_snapshot(res: &mut reqwest::Response) {
+    let mut seen = String::new();
+    while !seen.contains("event: snapshot") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("a first snapshot within 10 s")
+            .unwrap()
+            .expect("the stream is open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// Whether the stream in `res` ends (the server closes it) within `limit`.
+async fn ends_within(mut res: reqwest::Response, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, res.chunk()).await {
+            Err(_) => return false,
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None)) | Ok(Err(_)) => return true,
+        }
+    }
+}
+
+/// Issue 8, defect 13: an open `/api/live/*` stream ends with its session — sign-out, a
+/// password change elsewhere, being disabled — even when no event comes; and each user may
+/// hold only so many streams open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_streams_end_with_their_session() {
+    use crate::upstream::{key, ID_A, ID_B};
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let admin = panel.owner("admin@example.com").await;
+    panel.save_key(&admin, ID_A, &key('A'), None).await.unwrap();
+    let limit = Duration::from_secs(10);
+
+    // Signing out ends the stream of that session.
+    let mut stream = open_stream(&panel, &admin).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    first_snapshot(&mut stream).await;
+    panel.call::<()>(&admin, "sign_out", &[]).await.unwrap();
+    assert!(
+        ends_within(stream, limit).await,
+        "the stream outlived sign-out"
+    );
+
+    // A password change in another session ends this session's stream.
+    let here = panel.client();
+    panel
+        .sign_in(&here, "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let elsewhere = panel.client();
+    panel
+        .sign_in(&elsewhere, "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let mut stream = open_stream(&panel, &elsewhere).await;
+    first_snapshot(&mut stream).await;
+    let mut own = open_stream(&panel, &here).await;
+    first_snapshot(&mut own).await;
+    panel
+        .call::<()>(
+            &here,
+            "change_password",
+            &[
+                ("current", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(
+        ends_within(stream, limit).await,
+        "the stream outlived a password change"
+    );
+    // The changing session gets a new id (its stream ends with the old one); the page's
+    // reconnection, carrying the new cookie, is served.
+    assert!(ends_within(own, limit).await);
+    let mut again = open_stream(&panel, &here).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    first_snapshot(&mut again).await;
+    drop(again);
+
+    // Disabling a user ends their stream.
+    let bob = panel.owner("bob@example.com").await;
+    panel.save_key(&bob, ID_B, &key('B'), None).await.unwrap();
+    let mut stream = open_stream(&panel, &bob).await;
+    first_snapshot(&mut stream).await;
+    let bob_id = panel
+        .state
+        .store
+        .user_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    panel
+        .call::<()>(
+            &here,
+            "admin/set_user_disabled",
+            &[("user_id", &bob_id.to_string()), ("disabled", "true")],
+        )
+        .await
+        .unwrap();
+    assert!(
+        ends_within(stream, limit).await,
+        "the stream outlived disabling"
+    );
+    panel.stop().await;
+}
+
+/// Issue 8, defect 13: at most `STREAMS_PER_USER` open streams per user; the next is refused
+/// with a clear 429, other users are not affected, and a closed stream frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_streams_are_capped_per_user() {
+    use crate::upstream::{key, ID_A, ID_B};
+    let cap = app::server::session::STREAMS_PER_USER;
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let a = panel.owner("a@example.com").await;
+    panel.save_key(&a, ID_A, &key('A'), None).await.unwrap();
+    let mut open = Vec::new();
+    for _ in 0..cap {
+        let res = open_stream(&panel, &a).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        open.push(res);
+    }
+    let refused = open_stream(&panel, &a).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("Too many live pages"), "{text}");
+    // Another user has their own allowance.
+    let b = panel.owner("b@example.com").await;
+    panel.save_key(&b, ID_B, &key('B'), None).await.unwrap();
+    assert_eq!(open_stream(&panel, &b).await.status(), StatusCode::OK);
+    // Closing one (the browser tab goes away) frees a place within a few re-checks.
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let res = open_stream(&panel, &a).await;
+        if res.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a closed stream never freed its place"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Open streams would hold the graceful shutdown.
+    drop(open);
+    panel.stop().await;
+}

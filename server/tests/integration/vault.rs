@@ -475,3 +475,57 @@ async fn start_up_refuses_the_wrong_or_missing_master_key() {
     let _ = std::fs::remove_dir_all(other);
     panel.stop().await;
 }
+
+/// Issue 8, defect 12: a key file deleted while the panel runs is never replaced by a new
+/// one (which would orphan every stored key); the re-read fails naming the file, and the
+/// keys already loaded keep opening and sealing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_file_is_an_error_and_never_recreated_while_running() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |_| {}).await;
+    let a = panel.owner("a@example.com").await;
+    panel.save_key(&a, ID_A, &key('A'), None).await.unwrap();
+    let keyfile = panel.keydir.join("master.key");
+    let saved = std::fs::read(&keyfile).unwrap();
+    std::fs::remove_file(&keyfile).unwrap();
+    let keyring = panel.state.upstream.keyring.clone();
+    // The re-read path (what a rotation by another process triggers) reports the file.
+    let err = keyring
+        .refresh()
+        .expect_err("a missing key file is an error");
+    assert!(
+        err.to_string().contains(&keyfile.display().to_string()),
+        "the error names the file: {err}"
+    );
+    assert!(
+        !keyfile.exists(),
+        "no new key file was created by the re-read"
+    );
+    // A value naming a version not loaded triggers a re-read too: an error, nothing created.
+    let mut sealed = keyring.seal(Purpose::UpstreamCredential, "o", b"x");
+    sealed.version = 7;
+    assert!(keyring
+        .open(Purpose::UpstreamCredential, "o", &sealed)
+        .is_err());
+    assert!(!keyfile.exists(), "no new key file was created by an open");
+    // The stored key still opens with the keys in memory, and new keys are sealed with them.
+    let tested: app::credential::CredentialView =
+        panel.call(&a, "credential/test", &[]).await.unwrap();
+    assert_eq!(tested.last_test_ok, Some(true));
+    let b = panel.owner("b@example.com").await;
+    panel.save_key(&b, ID_B, &key('B'), None).await.unwrap();
+    let tested: app::credential::CredentialView =
+        panel.call(&b, "credential/test", &[]).await.unwrap();
+    assert_eq!(tested.credit, Some(10.0));
+    assert!(!keyfile.exists(), "no new key file was created by a seal");
+    // Putting the file back makes the re-read work again, with the same keys.
+    std::fs::write(&keyfile, &saved).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&keyfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    keyring.refresh().unwrap();
+    let tested: app::credential::CredentialView =
+        panel.call(&a, "credential/test", &[]).await.unwrap();
+    assert_eq!(tested.last_test_ok, Some(true));
+    panel.stop().await;
+}

@@ -303,7 +303,9 @@ async fn many_open_pages_share_one_poller() {
         h.abort();
     }
 
-    let twenty = watch(&panel, &c, 20).await;
+    // Six pages: with the one above (its stream may not be closed on the server yet) this
+    // stays under the per-user cap on open streams (`STREAMS_PER_USER`, 8).
+    let twenty = watch(&panel, &c, 6).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = emu.calls("vm/list");
     tokio::time::sleep(window).await;
@@ -316,11 +318,11 @@ async fn many_open_pages_share_one_poller() {
     for h in twenty {
         h.abort();
     }
-    eprintln!("vm/list calls in {window:?}: 1 page {calls_one}, 20 pages {calls_twenty}");
+    eprintln!("vm/list calls in {window:?}: 1 page {calls_one}, 6 pages {calls_twenty}");
     assert!(calls_one >= 2, "the poller polls ({calls_one})");
     assert!(
         calls_twenty <= calls_one + 2,
-        "20 pages made {calls_twenty} calls, 1 page {calls_one}"
+        "6 pages made {calls_twenty} calls, 1 page {calls_one}"
     );
     assert!(
         after_reads <= calls_twenty + 2,

@@ -225,6 +225,40 @@ async fn case_concurrent_first_sign_ups_make_one_admin(store: SqlStore) {
     assert_eq!(admins, 1);
 }
 
+/// Issue 8: a demoted admin (the demo account) frees the admin's place for the next sign-up.
+async fn case_a_demoted_admin_frees_the_place(store: SqlStore) {
+    assert!(!store.has_admin().await.unwrap());
+    let demo = store
+        .create_user(new_user("demo@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    assert_eq!(demo.role, Role::Admin);
+    assert!(store.has_admin().await.unwrap());
+    store.demote_admin(demo.id).await.unwrap();
+    let demoted = store.user_by_id(demo.id).await.unwrap().unwrap();
+    assert_eq!(demoted.role, Role::Owner);
+    assert_eq!(
+        demoted.session_epoch,
+        demo.session_epoch + 1,
+        "sessions end"
+    );
+    assert!(!store.has_admin().await.unwrap());
+    assert!(matches!(
+        store.demote_admin(demo.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let operator = store
+        .create_user(new_user("op@example.com"), SignUpGate::FirstUserOnly)
+        .await
+        .unwrap();
+    assert_eq!(operator.role, Role::Admin, "the next sign-up is the admin");
+    let third = store
+        .create_user(new_user("c@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    assert_eq!(third.role, Role::Owner);
+}
+
 async fn case_migrations_are_idempotent(store: SqlStore) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -697,6 +731,7 @@ contract!(
     case_lookup_and_password_epochs,
     case_disable_ends_sessions,
     case_concurrent_first_sign_ups_make_one_admin,
+    case_a_demoted_admin_frees_the_place,
     case_migrations_are_idempotent,
     case_credentials_round_trip_and_rotate,
     case_audit_is_append_only,

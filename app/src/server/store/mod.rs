@@ -257,14 +257,21 @@ pub trait Store: Send + Sync + 'static {
     /// `customer` is under way, here or on another instance sharing the database.
     async fn quota_lock(&self, customer: UserId) -> StoreResult<QuotaGuard>;
 
-    /// Creates a user under `gate`. The first user ever becomes the admin; everyone else an
-    /// owner. Gate check, invite redemption and insert happen in one transaction.
+    /// Creates a user under `gate`. The first user while there is no admin becomes the admin
+    /// (see [`Store::demote_admin`]); everyone else an owner. Gate check, invite redemption
+    /// and insert happen in one transaction.
     async fn create_user(&self, new: NewUser, gate: SignUpGate) -> StoreResult<User>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
     /// `email` must already be normalised.
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
+    /// Whether an administrator exists (while none does, the next sign-up becomes one).
+    async fn has_admin(&self) -> StoreResult<bool>;
+    /// Makes the admin `id` an owner and frees the admin's place, so the next account
+    /// signed up becomes the administrator; their sessions end. Used for the demo account,
+    /// which must never be the administrator. `NotFound` if `id` is not the admin.
+    async fn demote_admin(&self, id: UserId) -> StoreResult<()>;
     /// Replaces the password hash. With `end_sessions`, also bumps the session epoch so every
     /// existing session of the user ends; returns the (possibly new) epoch.
     async fn set_password_hash(

@@ -322,15 +322,16 @@ impl SqlStore {
     async fn try_create_user(&self, new: &NewUser, gate: &SignUpGate) -> StoreResult<User> {
         let now = now_unix();
         // The INSERT comes first so SQLite takes its write lock at once. `bootstrap` is TRUE
-        // only for the very first user and is UNIQUE, so two concurrent "first" sign-ups on
+        // only for the admin (the first user while there is none: other accounts, such as the
+        // demo's, may exist before) and is UNIQUE, so two concurrent "first" sign-ups on
         // PostgreSQL cannot both become admin.
         let insert = format!(
             "INSERT INTO users (email, display_name, role, disabled, session_epoch, password_hash, \
              created_at, updated_at, bootstrap) \
              SELECT $1, $2, \
-               CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'owner' ELSE 'admin' END, \
+               CASE WHEN EXISTS (SELECT 1 FROM users WHERE bootstrap) THEN 'owner' ELSE 'admin' END, \
                FALSE, 0, $3, $4, $4, \
-               CASE WHEN EXISTS (SELECT 1 FROM users) THEN NULL ELSE TRUE END \
+               CASE WHEN EXISTS (SELECT 1 FROM users WHERE bootstrap) THEN NULL ELSE TRUE END \
              RETURNING {USER_COLUMNS}"
         );
         with_pool!(self, |p| {
@@ -492,6 +493,28 @@ impl Store for SqlStore {
                 .await
         })?;
         Ok(count)
+    }
+
+    async fn has_admin(&self) -> StoreResult<bool> {
+        let admins: i64 = with_pool!(self, |p| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE bootstrap")
+                .fetch_one(p)
+                .await
+        })?;
+        Ok(admins > 0)
+    }
+
+    async fn demote_admin(&self, id: UserId) -> StoreResult<()> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE users SET role = 'owner', bootstrap = NULL, \
+             session_epoch = session_epoch + 1, updated_at = $1 WHERE id = $2 AND role = 'admin'"
+        )
+        .bind(now_unix())
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        one_row(done)
     }
 
     async fn set_password_hash(
