@@ -2,7 +2,7 @@
 //! loopback HTTP: a proxied server function vs the same call made directly with the client
 //! (latency p50/p99 and throughput at concurrency 1 and 32), server rendering of `/vms` with
 //! 500 VMs, a customer's scoped list vs the reseller's, and upstream calls per minute with 1
-//! vs 20 open VM pages. Run with
+//! vs 8 open VM pages (the most one user may hold open). Run with
 //! `server/scripts/bench.sh` (release build).
 
 use std::sync::Arc;
@@ -373,7 +373,7 @@ async fn main() {
     );
     live.set_timing(LiveTiming::default());
     let window = Duration::from_secs(60);
-    for pages in [1usize, 20] {
+    for pages in [1usize, app::server::session::STREAMS_PER_USER] {
         let mut streams = Vec::new();
         for _ in 0..pages {
             let r = http
@@ -381,6 +381,7 @@ async fn main() {
                 .send()
                 .await
                 .unwrap();
+            assert!(r.status().is_success(), "stream refused: {}", r.status());
             streams.push(tokio::spawn(async move {
                 use futures::StreamExt;
                 let mut s = r.bytes_stream();

@@ -2,7 +2,7 @@
 # Benchmarks (release build): the Luna Node client's per-call cost and round trips per
 # second against the emulator on loopback at concurrency 1 and 32; then the panel's VM
 # area: proxied server functions vs direct calls, a customer's scoped VM list vs the
-# reseller's, SSR of /vms with 500 VMs, and upstream calls per minute with 1 vs 20 open VM
+# reseller's, SSR of /vms with 500 VMs, and upstream calls per minute with 1 vs 8 open VM
 # pages (about ten minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

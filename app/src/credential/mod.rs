@@ -159,6 +159,7 @@ pub async fn save_credential(
         .audited(async { Ok(state.store.put_credential(new).await?) })
         .await?;
     state.upstream.forget(account);
+    state.images.forget(account);
     state.live.forget(account);
     let stored = state
         .store
@@ -209,6 +210,7 @@ pub async fn delete_credential() -> Result<(), AppError> {
         .audited(async { Ok(state.store.delete_credential(account).await?) })
         .await?;
     state.upstream.forget(account);
+    state.images.forget(account);
     state.live.forget(account);
     if !existed {
         return Err(AppError::NotFound("The stored API key".into()));
