@@ -210,15 +210,12 @@ pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize
         .await?;
     let mut stopped = 0;
     for a in theirs.iter().filter(|a| a.kind == "vm") {
-        let running = snapshot
-            .vms
-            .iter()
-            .any(|v| {
-                // Case and words of the status vary (issue 8): stop whatever may be running.
-                use crate::vm::VmPhase;
-                v.vm_id == a.resource_id
-                    && !matches!(v.phase(), Some(VmPhase::Stopped | VmPhase::Shelved))
-            });
+        let running = snapshot.vms.iter().any(|v| {
+            // Case and words of the status vary (issue 8): stop whatever may be running.
+            use crate::vm::VmPhase;
+            v.vm_id == a.resource_id
+                && !matches!(v.phase(), Some(VmPhase::Stopped | VmPhase::Shelved))
+        });
         if !running {
             continue;
         }

@@ -371,7 +371,11 @@ mod tests {
         let same = clock.try_take("a", 100).unwrap();
         assert_eq!(same.nonce(), 100, "calls of one second go out together");
         let lagging = clock.try_take("a", 101).unwrap();
-        assert_eq!(lagging.nonce(), 100, "a new second joins the calls in flight");
+        assert_eq!(
+            lagging.nonce(),
+            100,
+            "a new second joins the calls in flight"
+        );
         assert!(
             clock.try_take("a", 100 + NONCE_LAG_SECS + 1).is_none(),
             "past the lag, a higher nonce waits while a lower one is in flight"
@@ -398,7 +402,12 @@ mod tests {
         let old = clock.try_take("a", 100).unwrap();
         let waiting = {
             let clock = clock.clone();
-            tokio::spawn(async move { clock.acquire("a", || 100 + NONCE_LAG_SECS + 1).await.nonce() })
+            tokio::spawn(async move {
+                clock
+                    .acquire("a", || 100 + NONCE_LAG_SECS + 1)
+                    .await
+                    .nonce()
+            })
         };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "went out while 100 was in flight");
