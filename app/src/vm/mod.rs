@@ -17,6 +17,7 @@ mod ssr {
     use crate::error::{AppError, FieldErrors};
     use crate::server::authz::{authorize, Grant, QuotaLock, Target};
     use crate::server::lunanode::actions as api;
+    use crate::server::lunanode::Action;
 
     use super::*;
 
@@ -222,129 +223,108 @@ mod ssr {
         }
     }
 
-    /// Logs a write that succeeded upstream but whose new resource could not be found.
-    fn unfound(kind: &str, name: &str, why: &str) {
+    /// A write said `success` without the new resource's id (reference §2.1: the envelope
+    /// decides, so it is done): re-lists with `path`/`req` and `pick`s the new resource's id
+    /// from the answer. `None` (logged) when the list cannot be read or does not show it yet.
+    async fn find_made<A: Action>(
+        g: &Grant,
+        path: &'static str,
+        req: &A,
+        kind: &str,
+        name: &str,
+        pick: impl FnOnce(&A::Response) -> Option<String>,
+    ) -> Option<String> {
+        let listed = async {
+            let list = g.also(path, Target::Account).await?;
+            list.call(req, "The list").await
+        };
+        let why = match listed.await {
+            Ok(answer) => match pick(&answer) {
+                found @ Some(_) => return found,
+                None => "not in the list".to_owned(),
+            },
+            Err(e) => e.to_string(),
+        };
         tracing::warn!(
             kind,
             name,
             why,
             "Luna Node made a resource without naming its id, and a re-list did not find it"
         );
+        None
     }
 
-    /// A write said `success` without the new resource's id (reference §2.1: the envelope
-    /// decides): the SSH key is the newest one listed under this label and key line.
+    /// The SSH key `sshkey/add` made: the newest one listed under this label and key line.
     pub async fn made_key(g: &Grant, label: &str, line: &str) -> Option<String> {
-        let listed = async {
-            let list = g.also("sshkey/list", Target::Account).await?;
-            list.call(&api::SshKeyList {}, "The SSH key list").await
-        };
-        match listed.await {
-            Ok(l) => {
-                let found = newest(
+        find_made(
+            g,
+            "sshkey/list",
+            &api::SshKeyList {},
+            "sshkey",
+            label,
+            |l| {
+                newest(
                     l.keys
                         .iter()
                         .filter(|k| {
                             k.name == label && (k.value.trim() == line || k.value.is_empty())
                         })
                         .map(|k| k.id.as_str()),
-                );
-                if found.is_none() {
-                    unfound("sshkey", label, "not in the list");
-                }
-                found
-            }
-            Err(e) => {
-                unfound("sshkey", label, &e.to_string());
-                None
-            }
-        }
+                )
+            },
+        )
+        .await
     }
 
-    /// As [`made_key`], for a VM: the last one listed with this hostname that was not
-    /// listed before the create (`known`; VM ids are UUIDs, so there is no "largest").
+    /// The VM `vm/create` made: the last one listed with this hostname that was not listed
+    /// before the create (`known`; VM ids are UUIDs, so there is no "largest").
     pub async fn made_vm(g: &Grant, hostname: &str, known: &[String]) -> Option<String> {
-        let listed = async {
-            let list = g.also("vm/list", Target::Account).await?;
-            list.call(&api::VmList {}, "The VM list").await
-        };
-        match listed.await {
-            Ok(l) => {
-                let found = l
-                    .vms
-                    .iter()
-                    .filter(|v| {
-                        (v.hostname == hostname || v.name == hostname) && !known.contains(&v.vm_id)
-                    })
-                    .map(|v| v.vm_id.clone())
-                    .next_back();
-                if found.is_none() {
-                    unfound("vm", hostname, "not in the list");
-                }
-                found
-            }
-            Err(e) => {
-                unfound("vm", hostname, &e.to_string());
-                None
-            }
-        }
+        find_made(g, "vm/list", &api::VmList {}, "vm", hostname, |l| {
+            l.vms
+                .iter()
+                .filter(|v| {
+                    (v.hostname == hostname || v.name == hostname) && !known.contains(&v.vm_id)
+                })
+                .map(|v| v.vm_id.clone())
+                .next_back()
+        })
+        .await
     }
 
-    /// As [`made_key`], for a snapshot image: the newest of the account's own images with
+    /// The snapshot image `vm/snapshot` made: the newest of the account's own images with
     /// this name.
     pub async fn made_image(g: &Grant, name: &str) -> Option<String> {
-        let listed = async {
-            let list = g.also("image/list", Target::Account).await?;
-            list.call(&api::ImageList { region: None }, "The image list")
-                .await
-        };
-        match listed.await {
-            Ok(l) => {
-                let found = newest(
-                    l.images
-                        .iter()
-                        .filter(|i| i.name == name && !i.is_public())
-                        .map(|i| i.image_id.as_str()),
-                );
-                if found.is_none() {
-                    unfound("image", name, "not in the list");
-                }
-                found
-            }
-            Err(e) => {
-                unfound("image", name, &e.to_string());
-                None
-            }
-        }
+        let req = api::ImageList { region: None };
+        find_made(g, "image/list", &req, "image", name, |l| {
+            newest(
+                l.images
+                    .iter()
+                    .filter(|i| i.name == name && !i.is_public())
+                    .map(|i| i.image_id.as_str()),
+            )
+        })
+        .await
     }
 
     /// The floating IP `vm/floatingip-add` just gave VM `vm_id` (its answer's payload is
     /// UNKNOWN): the newest one attached to the VM that this grant does not hold yet.
     pub async fn made_floating(g: &Grant, vm_id: &str) -> Option<String> {
-        let listed = async {
-            let list = g.also("floating/list", Target::Account).await?;
-            list.call(&api::FloatingList {}, "The floating IP list")
-                .await
-        };
-        match listed.await {
-            Ok(l) => {
-                let found = l
-                    .ips
+        find_made(
+            g,
+            "floating/list",
+            &api::FloatingList {},
+            "floating",
+            vm_id,
+            |l| {
+                l.ips
                     .iter()
                     .filter(|f| f.attached_id == vm_id)
                     .filter(|f| g.customer().is_none_or(|_| !g.sees("floating", &f.ip)))
                     .max_by(|a, b| id_order(&a.id, &b.id))
-                    .map(|f| f.ip.clone());
-                if found.is_none() {
-                    unfound("floating", vm_id, "no new address attached to the VM");
-                }
-                found
-            }
-            Err(e) => {
-                unfound("floating", vm_id, &e.to_string());
-                None
-            }
-        }
+                    .map(|f| f.ip.clone())
+            },
+        )
+        .await
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
