@@ -140,8 +140,10 @@ pub async fn sign_up(
     // The gate first (the store checks it again, atomically, when it inserts).
     match &gate {
         SignUpGate::Open => {}
+        // The store's rule: the first account while there is no administrator (a demo
+        // account may exist before it) becomes the administrator.
         SignUpGate::FirstUserOnly => {
-            if state.store.count_users().await? > 0 {
+            if state.store.has_admin().await? {
                 return Err(StoreError::SignUpClosed.into());
             }
         }
