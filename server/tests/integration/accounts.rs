@@ -8,7 +8,7 @@ use app::types::{InviteSummary, NewInvite, Role, UserSummary};
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use reqwest::StatusCode;
 
-use crate::harness::{Db, Panel, PASSWORD};
+use crate::harness::{sign_up_form, Db, Panel, PASSWORD};
 
 async fn first_user_is_admin_and_signed_in(db: Db) {
     let panel = Panel::start(db).await;
@@ -170,16 +170,9 @@ async fn new_invite(panel: &Panel, admin: &reqwest::Client) -> String {
 
 /// A sign-up attempt on a fresh client (so that no two attempts differ by their cookies).
 async fn sign_up_raw(panel: &Panel, email: &str, invite: Option<&str>) -> (StatusCode, String) {
-    let mut form = vec![
-        ("name", "Test User"),
-        ("email", email),
-        ("password", PASSWORD),
-        ("confirm", PASSWORD),
-    ];
-    if let Some(token) = invite {
-        form.push(("invite", token));
-    }
-    panel.call_raw(&panel.client(), "sign_up", &form).await
+    panel
+        .call_raw(&panel.client(), "sign_up", &sign_up_form(email, invite))
+        .await
 }
 
 /// An invite-only panel does not tell who has an account: without a usable invite a taken

@@ -114,14 +114,7 @@ async fn the_demo_account_is_a_branded_reseller_and_never_the_admin() {
     );
     assert!(!html.contains("create-customer"), "{html}");
     // The reseller gets the console.
-    let html = c
-        .get(format!("{}/customers", panel.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = panel.page(&c, "/customers").await;
     assert!(
         html.contains("create-customer") && !html.contains("customers-not-reseller"),
         "{html}"

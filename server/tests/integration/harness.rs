@@ -203,16 +203,20 @@ impl Panel {
         email: &str,
         invite: Option<&str>,
     ) -> Result<app::types::SessionUser, AppError> {
-        let mut form = vec![
-            ("name", "Test User"),
-            ("email", email),
-            ("password", PASSWORD),
-            ("confirm", PASSWORD),
-        ];
-        if let Some(token) = invite {
-            form.push(("invite", token));
-        }
-        self.call(client, "sign_up", &form).await
+        self.call(client, "sign_up", &sign_up_form(email, invite))
+            .await
+    }
+
+    /// The server-rendered page at `path` (a GET by `client` that must answer), as text.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_in(
@@ -278,6 +282,20 @@ macro_rules! both {
 }
 
 /// The value of the session cookie in a `Set-Cookie` header list, if any.
+/// The fields of a sign-up form for `email` (with `invite`, when given).
+pub fn sign_up_form<'a>(email: &'a str, invite: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    let mut form = vec![
+        ("name", "Test User"),
+        ("email", email),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    if let Some(token) = invite {
+        form.push(("invite", token));
+    }
+    form
+}
+
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()
         .get_all("set-cookie")

@@ -442,14 +442,7 @@ async fn upstream_down_shows_a_banner_and_loses_nothing() {
     let banner = info.upstream.expect("banner");
     assert_eq!(banner.problem, UpstreamProblem::Unavailable);
     // The SSR page renders the banner and no panic text.
-    let html = c
-        .get(format!("{}/plans", panel.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = panel.page(&c, "/plans").await;
     assert!(html.contains("upstream-banner"), "banner on the page");
     assert!(!html.to_lowercase().contains("panicked"));
     // Repeated failures open the circuit: the panel stays ready and says Luna Node is degraded.
@@ -482,14 +475,7 @@ async fn hostile_hostnames_render_as_text() {
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     let evil = "<img src=x onerror=alert(1)>";
     make_vm_elsewhere(&panel, evil, "s.1").await;
-    let html = c
-        .get(format!("{}/vms", panel.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = panel.page(&c, "/vms").await;
     assert!(
         html.contains("&lt;img src=x onerror=alert(1)&gt;"),
         "escaped in the table"
@@ -520,14 +506,7 @@ async fn every_vm_page_renders_on_the_server() {
         // Several times each: a server function that lost its request context after an
         // `.await` failed only when the task resumed on another worker thread.
         for _ in 0..12 {
-            let html = c
-                .get(format!("{}{page}", panel.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = panel.page(&c, page).await;
             assert!(html.contains(expected), "{page} lacks {expected:?}");
             assert!(
                 !html.contains("Something went wrong"),
