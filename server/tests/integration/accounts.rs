@@ -272,13 +272,7 @@ async fn weak_hash_is_upgraded_at_sign_in(db: Db) {
     let panel = Panel::start(db).await;
     let admin = panel.admin().await;
     drop(admin);
-    let user = panel
-        .state
-        .store
-        .user_by_email("admin@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = panel.user("admin@example.com").await;
     let weak = argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,

@@ -207,6 +207,16 @@ impl Panel {
             .await
     }
 
+    /// The stored account with `email` (it must exist).
+    pub async fn user(&self, email: &str) -> app::server::store::User {
+        self.state
+            .store
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .expect("an account with this e-mail address")
+    }
+
     /// The server-rendered page at `path` (a GET by `client` that must answer), as text.
     pub async fn page(&self, client: &Client, path: &str) -> String {
         client

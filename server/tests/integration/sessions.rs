@@ -332,14 +332,7 @@ async fn live_streams_end_with_their_session() {
     panel.save_key(&bob, ID_B, &key('B'), None).await.unwrap();
     let mut stream = open_stream(&panel, &bob).await;
     first_snapshot(&mut stream).await;
-    let bob_id = panel
-        .state
-        .store
-        .user_by_email("bob@example.com")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let bob_id = panel.user("bob@example.com").await.id;
     panel
         .call::<()>(
             &here,

@@ -115,13 +115,7 @@ async fn a_good_key_is_stored_masked_and_replacing_it_needs_the_password(db: Db)
         .call::<()>(&c, "credential/delete", &[])
         .await
         .unwrap();
-    let user = panel
-        .state
-        .store
-        .user_by_email("a@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = panel.user("a@example.com").await;
     assert!(panel
         .state
         .store

@@ -175,13 +175,7 @@ async fn a_vm_lives_and_dies_through_the_panel(db: Db) {
     assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
 
     // One settled audit row per mutation, in order, with actor, account and client IP.
-    let user = panel
-        .state
-        .store
-        .user_by_email("a@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = panel.user("a@example.com").await;
     let audit = panel
         .state
         .store
@@ -405,13 +399,7 @@ async fn upstream_down_shows_a_banner_and_loses_nothing() {
         ),
         "{e:?}"
     );
-    let user = panel
-        .state
-        .store
-        .user_by_email("a@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = panel.user("a@example.com").await;
     assert!(panel
         .state
         .store

@@ -187,13 +187,7 @@ async fn a_create_with_unknown_outcome_says_check_the_list(db: Db) {
     );
     assert!(matches!(e, AppError::Upstream { .. }), "{e:?}");
 
-    let user = panel
-        .state
-        .store
-        .user_by_email("a@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = panel.user("a@example.com").await;
     let audit = panel
         .state
         .store
