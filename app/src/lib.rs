@@ -21,6 +21,7 @@ pub mod tenancy;
 pub mod types;
 pub mod validate;
 pub mod vm;
+pub mod volume;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

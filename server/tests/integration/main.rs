@@ -13,3 +13,4 @@ mod upstream;
 mod vault;
 mod vm_dialect;
 mod vms;
+mod volumes;
