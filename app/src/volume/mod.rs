@@ -312,6 +312,8 @@ mod ssr {
         if q.volumes.is_none() && q.volume_gb.is_none() {
             return Ok(());
         }
+        // What they made in a parallel request since this one began is theirs too.
+        let g = &g.under(lock);
         let listed = all_volumes(g).await?;
         let (replacing, adds, gb) = match &need {
             Need::New(gb) => (None, 1, *gb),
@@ -386,7 +388,7 @@ mod ssr {
 }
 
 /// The caller's volumes, with the VM each attached one is on.
-#[server(endpoint = "volumes/list")]
+#[server(name = VolumeListFn, endpoint = "volumes/list")]
 pub async fn volume_list() -> Result<VolumesView, AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
@@ -397,7 +399,7 @@ pub async fn volume_list() -> Result<VolumesView, AppError> {
 }
 
 /// One volume: its details, the VMs it can be attached to and its snapshots.
-#[server(endpoint = "volumes/detail")]
+#[server(name = VolumeDetailFn, endpoint = "volumes/detail")]
 pub async fn volume_detail(volume_id: String) -> Result<VolumeDetail, AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -438,7 +440,7 @@ pub async fn volume_detail(volume_id: String) -> Result<VolumeDetail, AppError> 
 
 /// What the create form offers: regions, images, ready snapshots, and (for a customer) how
 /// much of their volume quota they use.
-#[server(endpoint = "volumes/create_options")]
+#[server(name = VolumeCreateOptionsFn, endpoint = "volumes/create_options")]
 pub async fn volume_create_options() -> Result<VolumeCreateOptions, AppError> {
     use crate::kinds;
     use crate::server::authz::{authorize, Target};
@@ -493,7 +495,7 @@ pub async fn volume_create_options() -> Result<VolumeCreateOptions, AppError> {
 /// Creates a volume (empty, filled from an image, or from a snapshot); returns its id (`""`
 /// when Luna Node made it but it could not be found yet). Every field is checked, and a
 /// customer's quota decided, before Luna Node is asked.
-#[server(endpoint = "volumes/create")]
+#[server(name = VolumeCreateFn, endpoint = "volumes/create")]
 pub async fn volume_create(volume: NewVolume) -> Result<String, AppError> {
     use crate::error::FieldErrors;
     use crate::kinds;
@@ -582,12 +584,11 @@ pub async fn volume_create(volume: NewVolume) -> Result<String, AppError> {
     // Recorded in the same step: a customer's new volume is theirs from the first moment.
     g.claim(&kinds::VOLUME, &volume_id).await?;
     drop(quota);
-    g.kick();
     Ok(volume_id)
 }
 
 /// Renames a volume.
-#[server(endpoint = "volumes/rename")]
+#[server(name = VolumeRenameFn, endpoint = "volumes/rename")]
 pub async fn volume_rename(volume_id: String, name: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -602,13 +603,12 @@ pub async fn volume_rename(volume_id: String, name: String) -> Result<(), AppErr
         kinds::VOLUME.what,
     )
     .await?;
-    g.kick();
     Ok(())
 }
 
 /// Grows a volume to `size` GB (more than it has; a customer's volume storage quota is
 /// decided first).
-#[server(endpoint = "volumes/extend")]
+#[server(name = VolumeExtendFn, endpoint = "volumes/extend")]
 pub async fn volume_extend(volume_id: String, size: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -645,12 +645,11 @@ pub async fn volume_extend(volume_id: String, size: String) -> Result<(), AppErr
         )
     })?;
     drop(quota);
-    g.kick();
     Ok(())
 }
 
 /// Attaches a volume to one of the caller's VMs in the same region.
-#[server(endpoint = "volumes/attach")]
+#[server(name = VolumeAttachFn, endpoint = "volumes/attach")]
 pub async fn volume_attach(volume_id: String, vm_id: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::authorize_refs;
@@ -668,9 +667,10 @@ pub async fn volume_attach(volume_id: String, vm_id: String) -> Result<(), AppEr
     }
     let id = volume_id.trim().to_owned();
     let vm_info = g.also::<api::VmInfo>(ssr::target(&kinds::VM, &vm)?).await?;
+    let vm_req = api::VmInfo { vm_id: vm.clone() };
     let (info, vm_info) = futures::join!(
         ssr::info(&g, &id),
-        vm_info.call(&api::VmInfo { vm_id: vm.clone() }, kinds::VM.what),
+        vm_info.call(&vm_req, kinds::VM.what)
     );
     let (info, vm_info) = (info?, vm_info?);
     match VolumePhase::of(&info.status) {
@@ -714,12 +714,11 @@ pub async fn volume_attach(volume_id: String, vm_id: String) -> Result<(), AppEr
             "The volume and the VM must be in the same region.",
         )
     })?;
-    g.kick();
     Ok(())
 }
 
 /// Detaches a volume from its VM.
-#[server(endpoint = "volumes/detach")]
+#[server(name = VolumeDetachFn, endpoint = "volumes/detach")]
 pub async fn volume_detach(volume_id: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -740,13 +739,12 @@ pub async fn volume_detach(volume_id: String) -> Result<(), AppError> {
         kinds::VOLUME.what,
     )
     .await?;
-    g.kick();
     Ok(())
 }
 
 /// Deletes a volume; `confirm` must be its name. Refused while it is attached (checked here
 /// first, and Luna Node's own refusal says the same).
-#[server(endpoint = "volumes/delete")]
+#[server(name = VolumeDeleteFn, endpoint = "volumes/delete")]
 pub async fn volume_delete(volume_id: String, confirm: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -786,12 +784,11 @@ pub async fn volume_delete(volume_id: String, confirm: String) -> Result<(), App
         )
     })?;
     g.release(&kinds::VOLUME, &id).await;
-    g.kick();
     Ok(())
 }
 
 /// The caller's volume snapshots in every region they may use.
-#[server(endpoint = "snapshots/list")]
+#[server(name = SnapshotListFn, endpoint = "snapshots/list")]
 pub async fn snapshot_list() -> Result<SnapshotsView, AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
@@ -808,7 +805,7 @@ pub async fn snapshot_list() -> Result<SnapshotsView, AppError> {
 
 /// Takes a snapshot of a volume; returns its id (`""` when Luna Node made it but it could
 /// not be found yet).
-#[server(endpoint = "snapshots/create")]
+#[server(name = SnapshotCreateFn, endpoint = "snapshots/create")]
 pub async fn snapshot_create(volume_id: String, name: String) -> Result<String, AppError> {
     use crate::kinds;
     use crate::server::authz::authorize;
@@ -843,7 +840,6 @@ pub async fn snapshot_create(volume_id: String, name: String) -> Result<String, 
             ssr::found(&kinds::SNAPSHOT, &name, listed.await)
         }
     };
-    g.kick();
     match snapshot_id {
         Some(s) => {
             g.claim(&kinds::SNAPSHOT, &s).await?;
@@ -854,7 +850,7 @@ pub async fn snapshot_create(volume_id: String, name: String) -> Result<String, 
 }
 
 /// Deletes a volume snapshot of `region`.
-#[server(endpoint = "snapshots/delete")]
+#[server(name = SnapshotDeleteFn, endpoint = "snapshots/delete")]
 pub async fn snapshot_delete(snapshot_id: String, region: String) -> Result<(), AppError> {
     use crate::kinds;
     use crate::server::authz::{authorize_refs, Target};
@@ -878,14 +874,13 @@ pub async fn snapshot_delete(snapshot_id: String, region: String) -> Result<(), 
     )
     .await?;
     g.release(&kinds::SNAPSHOT, &id).await;
-    g.kick();
     Ok(())
 }
 
 /// Copies a snapshot of `region` to `dst_region` as an image named `image_name`; returns the
 /// image's id (`""` when Luna Node made it but it could not be found yet). A customer's new
 /// image is theirs.
-#[server(endpoint = "snapshots/replicate")]
+#[server(name = SnapshotReplicateFn, endpoint = "snapshots/replicate")]
 pub async fn snapshot_replicate(
     snapshot_id: String,
     region: String,
