@@ -65,6 +65,19 @@ const SIGNED_IN: &[&str] = &[
     "sshkeys/list",
     "sshkeys/add",
     "sshkeys/remove",
+    "volumes/list",
+    "volumes/detail",
+    "volumes/create_options",
+    "volumes/create",
+    "volumes/rename",
+    "volumes/extend",
+    "volumes/attach",
+    "volumes/detach",
+    "volumes/delete",
+    "snapshots/list",
+    "snapshots/create",
+    "snapshots/delete",
+    "snapshots/replicate",
     "audit/list",
     "credential/delete",
 ];
@@ -96,10 +109,19 @@ const ON_A_VM: &[&str] = &[
     "vms/fairshare",
 ];
 /// Of those, the ones that also name something no customer owns in either set of ids
-/// below: an SSH key, a floating IP, a security group, or the reseller's unassigned image
-/// (`vms/reimage`, and `vms/create` booting from it).
+/// below: an SSH key, a floating IP, a security group, a volume or snapshot, or the
+/// reseller's unassigned image (`vms/reimage`, and `vms/create` booting from it).
 const NAMES_ANOTHERS: &[&str] = &[
     "sshkeys/remove",
+    "volumes/detail",
+    "volumes/rename",
+    "volumes/extend",
+    "volumes/attach",
+    "volumes/detach",
+    "volumes/delete",
+    "snapshots/create",
+    "snapshots/delete",
+    "snapshots/replicate",
     "vms/floating_add",
     "vms/security_group",
     "vms/reimage",
@@ -123,7 +145,7 @@ const NAMES_A_CUSTOMER: &[&str] = &[
     "customers/view_as",
 ];
 /// Account-level changes: a suspended customer may not make them.
-const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add"];
+const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add", "volumes/create"];
 
 /// Every argument any server function takes, with a plausible value, so that a refusal is
 /// the authorization's and not the argument decoder's.
@@ -148,11 +170,18 @@ const ARGS: &[(&str, &str)] = &[
     ("no_lend", "true"),
     ("value", "x"),
     ("key_id", "x"),
+    ("volume_id", "x"),
+    ("snapshot_id", "x"),
+    ("region", "toronto"),
+    ("dst_region", "montreal"),
+    ("image_name", "x"),
+    ("size", "5"),
     ("api_id", "x"),
     ("api_key", "x"),
     ("current", "x"),
     ("new_password", "x"),
     ("vm[hostname]", "x"),
+    ("volume[name]", "x"),
     ("query[action]", ""),
     ("customer_id", "0"),
     ("suspended", "false"),
@@ -540,6 +569,7 @@ async fn idor_matrix_every_function_and_actor() {
                 ("vm_id", Ids::CustomerBsVm) => (*k, vm_b.as_str()),
                 ("vm_id", Ids::ResellersUnassigned) => (*k, own.vm.as_str()),
                 ("key_id", Ids::ResellersUnassigned) => (*k, own.sshkey.as_str()),
+                ("volume_id", Ids::ResellersUnassigned) => (*k, own.volume.as_str()),
                 ("ip", Ids::ResellersUnassigned) => (*k, own.floating.as_str()),
                 ("group_id", Ids::ResellersUnassigned) => (*k, own.securitygroup.as_str()),
                 _ => (*k, *v),
