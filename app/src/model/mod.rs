@@ -6,3 +6,4 @@
 pub mod kinds;
 pub mod tenancy;
 pub mod vm;
+pub mod volume;

@@ -5,11 +5,9 @@
 //! and their volume quotas (count and GB) are decided under their quota lock before Luna Node
 //! is asked.
 
-mod types;
-
 use leptos::prelude::*;
 
-pub use types::*;
+pub use crate::model::volume::*;
 
 use crate::error::AppError;
 
@@ -22,7 +20,9 @@ mod ssr {
     use crate::kinds::{self, Kind};
     use crate::server::authz::{Grant, Permission, QuotaLock, Target};
     use crate::server::lunanode::actions as api;
-    use crate::vm::{RegionView, VmRow};
+    pub use crate::catalog::ssr::regions;
+    pub use crate::server::made::{find_made, newest};
+    use crate::vm::VmRow;
 
     use super::*;
 
@@ -43,18 +43,6 @@ mod ssr {
 
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         FieldErrors::single(field, message)
-    }
-
-    /// The regions the caller may use.
-    pub async fn regions<P: Permission>(base: &Grant<P>) -> Result<Vec<RegionView>, AppError> {
-        let g = base.also::<api::RegionList>(Target::Account).await?;
-        let regions = g.call(&api::RegionList {}, "The region list").await?;
-        Ok(regions
-            .regions
-            .into_iter()
-            .filter(|(code, _)| g.may_use(&Target::Region(code.clone())))
-            .map(|(code, name)| RegionView { code, name })
-            .collect())
     }
 
     /// Every volume of the account (not filtered: quotas count what the ledger says).
@@ -358,33 +346,6 @@ mod ssr {
             _ => e,
         }
     }
-
-    /// The largest of numeric `ids` (Luna Node's volume, snapshot and image ids grow,
-    /// CONFIRMED for volumes and images), else the last.
-    pub fn newest<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
-        ids.max_by(|a, b| match (a.parse::<u64>(), b.parse::<u64>()) {
-            (Ok(x), Ok(y)) => x.cmp(&y),
-            _ => std::cmp::Ordering::Equal,
-        })
-        .map(str::to_owned)
-    }
-
-    /// A write said `success` without the new resource's id (reference §2.1: the envelope
-    /// decides, so it is done): what a re-list found, logged when nothing.
-    pub fn found(kind: &Kind, name: &str, found: Result<Option<String>, AppError>) -> Option<String> {
-        let why = match found {
-            Ok(Some(id)) => return Some(id),
-            Ok(None) => "not in the list".to_owned(),
-            Err(e) => e.to_string(),
-        };
-        tracing::warn!(
-            kind = kind.key,
-            name,
-            why,
-            "Luna Node made a resource without naming its id, and a re-list did not find it"
-        );
-        None
-    }
 }
 
 /// The caller's volumes, with the VM each attached one is on.
@@ -568,14 +529,16 @@ pub async fn volume_create(volume: NewVolume) -> Result<String, AppError> {
     let volume_id = match created.volume_id {
         id if !id.is_empty() => Some(id),
         _ => {
-            let listed = ssr::all_volumes(&g).await.map(|l| {
+            let req = api::VolumeList { region: None };
+            ssr::find_made(&g, &req, kinds::VOLUME.key, &name, |l| {
                 ssr::newest(
-                    l.iter()
+                    l.volumes
+                        .iter()
                         .filter(|v| v.name == name && v.region == region)
                         .map(|v| v.id.as_str()),
                 )
-            });
-            ssr::found(&kinds::VOLUME, &name, listed)
+            })
+            .await
         }
     };
     let Some(volume_id) = volume_id else {
@@ -827,18 +790,27 @@ pub async fn snapshot_create(volume_id: String, name: String) -> Result<String, 
     // The answer's id is UNKNOWN: without it, the newest snapshot of this volume and name.
     let snapshot_id = match made.snapshot_id {
         Some(s) if !s.is_empty() => Some(s),
-        _ => {
-            let listed = async {
-                let region = ssr::info(&g, &id).await?.region;
-                let list = ssr::snapshots_in(&g, &region).await?;
-                Ok(ssr::newest(
-                    list.iter()
-                        .filter(|s| s.name == name && s.volume_id == id)
-                        .map(|s| s.id.as_str()),
-                ))
-            };
-            ssr::found(&kinds::SNAPSHOT, &name, listed.await)
-        }
+        // The list needs the volume's region.
+        _ => match ssr::info(&g, &id).await {
+            Ok(info) => {
+                let req = api::VolumeSnapshotList {
+                    region: info.region,
+                };
+                ssr::find_made(&g, &req, kinds::SNAPSHOT.key, &name, |l| {
+                    ssr::newest(
+                        l.snapshots
+                            .iter()
+                            .filter(|s| s.name == name && s.volume_id == id)
+                            .map(|s| s.id.as_str()),
+                    )
+                })
+                .await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a snapshot was made without its id, and its volume could not be read");
+                None
+            }
+        },
     };
     match snapshot_id {
         Some(s) => {
@@ -936,25 +908,18 @@ pub async fn snapshot_replicate(
     let image_id = match made.image_id {
         id if !id.is_empty() => Some(id),
         _ => {
-            let listed = async {
-                let list = g.also::<api::ImageList>(Target::Account).await?;
-                let images = list
-                    .call(
-                        &api::ImageList {
-                            region: Some(dst.clone()),
-                        },
-                        "The image list",
-                    )
-                    .await?;
-                Ok(ssr::newest(
-                    images
-                        .images
+            let req = api::ImageList {
+                region: Some(dst.clone()),
+            };
+            ssr::find_made(&g, &req, kinds::IMAGE.key, &name, |l| {
+                ssr::newest(
+                    l.images
                         .iter()
                         .filter(|i| i.name == name && !i.is_public())
                         .map(|i| i.image_id.as_str()),
-                ))
-            };
-            ssr::found(&kinds::IMAGE, &name, listed.await)
+                )
+            })
+            .await
         }
     };
     match image_id {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vm::{ImageChoice, RegionView};
+use crate::model::vm::{ImageChoice, RegionView};
 
 /// What one GB of volume storage costs a month, in USD. INFERRED: neither the reference nor
 /// any API answer states a volume price (`plan/list` prices plans only, and the dashboard's
