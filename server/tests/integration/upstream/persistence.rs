@@ -423,8 +423,9 @@ async fn a_restarted_emulator_carries_on_from_its_state_file() {
     assert_eq!(saved["accounts"].as_array().unwrap().len(), 2);
 
     // The emulator is down a while; then a new one starts from the file on another port.
-    // The config changes B's key, asks another credit for A and adds account C.
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    // The config changes B's key, asks another credit for A and adds account C. (Short
+    // enough that the VM is still building after the restart on a busy machine too.)
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let id_c = "cccccccccccccccc";
     let mut config = with_file(&file, SCALE);
     config.accounts[0].credit = 999.0;
