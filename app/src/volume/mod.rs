@@ -138,35 +138,46 @@ mod ssr {
         }
     }
 
-    /// The caller's volumes, each attached one with its VM (read with `volume/info`: the list
-    /// does not say; an answer that fails leaves the row without it).
+    /// The caller's volumes, each attached one with its VM: from the list when it says
+    /// (INFERRED, the documented list does not), else read with `volume/info` for the
+    /// volumes that are not plainly available (an answer that fails leaves the row without
+    /// it).
     pub async fn volume_rows<P: Permission>(g: &Grant<P>) -> Result<Vec<VolumeRow>, AppError> {
         let listed: Vec<api::VolumeSummary> = all_volumes(g)
             .await?
             .into_iter()
             .filter(|v| g.sees(&kinds::VOLUME, &v.id))
             .collect();
-        let attached_ids: Vec<String> = listed
+        let unknown: Vec<String> = listed
             .iter()
-            .filter(|v| VolumePhase::of(&v.status) != VolumePhase::Available)
+            .filter(|v| {
+                v.attached.trim().is_empty()
+                    && VolumePhase::of(&v.status) != VolumePhase::Available
+            })
             .map(|v| v.id.clone())
             .collect();
-        let infos = futures::future::join_all(attached_ids.iter().map(|id| info(g, id))).await;
-        let vms = if attached_ids.is_empty() {
+        let infos = futures::future::join_all(unknown.iter().map(|id| info(g, id))).await;
+        let mut references: HashMap<String, String> = listed
+            .iter()
+            .filter(|v| !v.attached.trim().is_empty())
+            .map(|v| (v.id.clone(), v.attached.clone()))
+            .collect();
+        for (id, info) in unknown.into_iter().zip(infos) {
+            if let Ok(i) = info {
+                references.insert(id, i.attached);
+            }
+        }
+        let vms = if references.is_empty() {
             Vec::new()
         } else {
             known_vms(g).await
         };
-        let mut attached: HashMap<String, AttachedTo> = HashMap::new();
-        for (id, info) in attached_ids.into_iter().zip(infos) {
-            if let Some(to) = info.ok().and_then(|i| attached_to(g, &vms, &i.attached)) {
-                attached.insert(id, to);
-            }
-        }
         Ok(listed
             .into_iter()
             .map(|v| {
-                let to = attached.remove(&v.id);
+                let to = references
+                    .get(&v.id)
+                    .and_then(|r| attached_to(g, &vms, r));
                 row(v, to)
             })
             .collect())
@@ -675,6 +686,13 @@ pub async fn volume_attach(volume_id: String, vm_id: String) -> Result<(), AppEr
             e,
             &["region"],
             "The volume and the VM must be in the same region.",
+        )
+    })
+    .map_err(|e| {
+        ssr::refusal(
+            e,
+            &["being built", "building"],
+            "The VM is still being built: attach the volume once it is online.",
         )
     })?;
     Ok(())
