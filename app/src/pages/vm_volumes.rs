@@ -1,12 +1,13 @@
 //! The volumes card of a VM's page: the volumes attached to it (detach), and "attach a
 //! volume" from the available volumes of its region. Loaded in the browser (it sits inside
-//! the VM page's loading boundary) and re-read while a volume is attaching or detaching.
+//! the VM page's loading boundary) and re-read when the live stream shows a volume change.
 
 use leptos::prelude::*;
 
 use crate::components::kit::*;
 use crate::components::shell::Loading;
-use crate::pages::volumes::{gb, watch_unsettled, VolumeBadge, VOLUMES};
+use crate::kinds;
+use crate::pages::volumes::{gb, refetch_on_live, VolumeBadge, VOLUMES};
 use crate::volume::{volume_attach, volume_detach, volume_list, VolumePhase, VolumeRow};
 
 /// Whether `v` is (or is becoming, or was a moment ago) attached to `vm_id`.
@@ -34,10 +35,7 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
             .map(|v| v.volumes)
             .unwrap_or_default()
     });
-    watch_unsettled(
-        Signal::derive(move || rows.with(|r| r.iter().any(|v| !v.phase.settled()))),
-        refresh,
-    );
+    refetch_on_live(&kinds::VOLUME, refresh);
     let cannot = Viewer::current().cannot(VOLUMES);
     let done = refresh.callback();
     let chosen = RwSignal::new(String::new());

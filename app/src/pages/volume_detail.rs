@@ -1,8 +1,9 @@
 //! `/volumes/:id`: one volume — its details and estimated cost; attach it to a VM of its
 //! region (picked from a list), detach it; rename; extend it with the cost difference shown;
 //! take snapshots and replicate or delete them; delete it (its name typed; refused while
-//! attached). While the volume or a snapshot is changing the page re-reads it by itself;
-//! what the user is typing survives (the page is rendered once, its parts follow the data).
+//! attached). The page re-reads itself when the shared live stream shows the volume or a
+//! snapshot change; what the user is typing survives (the page is rendered once, its parts
+//! follow the data).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -10,9 +11,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::components::kit::*;
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
+use crate::kinds;
 use crate::pages::format::{usd, usd_delta};
 use crate::pages::volumes::{
-    gb, monthly, watch_unsettled, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES,
+    gb, monthly, refetch_on_live, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES,
 };
 use crate::volume::{
     parse_size, snapshot_create, volume_attach, volume_delete, volume_detach, volume_detail,
@@ -20,11 +22,6 @@ use crate::volume::{
 };
 
 const BACK: (&str, &str) = ("/volumes", "Volumes");
-
-/// Whether anything the page shows is still changing.
-fn unsettled(d: &VolumeDetail) -> bool {
-    !d.volume.phase.settled() || d.snapshots.iter().any(|s| !s.phase.settled())
-}
 
 #[component]
 pub fn VolumeDetailPage() -> impl IntoView {
@@ -78,7 +75,8 @@ fn keep_error<T>(
 
 #[component]
 fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
-    watch_unsettled(Signal::derive(move || d.with(unsettled)), refresh);
+    refetch_on_live(&kinds::VOLUME, refresh);
+    refetch_on_live(&kinds::SNAPSHOT, refresh);
     let viewer = Viewer::current();
     let cannot = viewer.cannot(VOLUMES);
     let cannot_snapshot = viewer.cannot(SNAPSHOTS);

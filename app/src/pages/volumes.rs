@@ -1,7 +1,7 @@
 //! `/volumes`: the caller's volumes (search, filter by region and status, sort), their
 //! snapshots (replicate to another region as an image, delete), and `/volumes/new`, the
 //! create form with the monthly cost before the button. Lists follow volumes that are being
-//! made, attached or detached without a reload ([`refetch_while_unsettled`]).
+//! made, attached or detached without a reload ([`refetch_on_live`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,8 +9,10 @@ use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::kit::*;
+use crate::components::live::use_live_kind;
 use crate::components::shell::Loading;
 use crate::error::AppError;
+use crate::kinds::{self, Kind};
 use crate::pages::format::usd;
 use crate::vm::RegionView;
 use crate::volume::{
@@ -23,46 +25,32 @@ use crate::volume::{
 pub const VOLUMES: &str = "volumes";
 pub const SNAPSHOTS: &str = "snapshots";
 
-/// How often a page re-reads while something it shows is changing.
-#[cfg(feature = "hydrate")]
-const SETTLE_POLL: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Re-reads `source` (through `refresh`) every few seconds while `unsettled` says what it
-/// shows is still changing (a volume being made, attached or detached; a snapshot being
-/// taken), and stops once everything has settled. Browser only.
-///
-/// Stand-in until the shared live-status stream covers every kind with transitions: swap
-/// the call for that hook and nothing else on the pages changes.
-pub fn refetch_while_unsettled<T>(
-    source: Resource<Result<T, AppError>>,
-    refresh: Refresh,
-    unsettled: fn(&T) -> bool,
-) where
-    T: Clone + Send + Sync + 'static,
-{
-    watch_unsettled(
-        Signal::derive(move || {
-            source.with(|v| matches!(v, Some(Ok(t)) if unsettled(t)))
-        }),
-        refresh,
-    );
-}
-
-/// [`refetch_while_unsettled`] for what the page already knows to be changing.
-pub fn watch_unsettled(changing: Signal<bool>, refresh: Refresh) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if changing.get() {
-            let handle = set_timeout_with_handle(move || refresh.bump(), SETTLE_POLL).ok();
-            on_cleanup(move || {
-                if let Some(h) = handle {
-                    h.clear();
-                }
-            });
-        }
+/// Refetches (through `refresh`) whenever the shared live stream of `kind` shows an id
+/// appear or go, or a status change (a volume made, attached, detached; a snapshot taken):
+/// the page follows Luna Node without a reload and without timers of its own.
+pub fn refetch_on_live(kind: &'static Kind, refresh: Refresh) {
+    let live = use_live_kind(kind);
+    let seen = Memo::new(move |_| {
+        live.with(|s| {
+            s.as_ref().map(|s| {
+                let mut rows: Vec<(String, String)> = s
+                    .rows
+                    .iter()
+                    .map(|r| (r.id.clone(), r.status.clone()))
+                    .collect();
+                rows.sort();
+                rows
+            })
+        })
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (changing, refresh);
+    Effect::new(move |before: Option<Option<Vec<(String, String)>>>| {
+        let now = seen.get();
+        // The first snapshot after the page loaded may already be newer than the page.
+        if now.is_some() && before.is_some() {
+            refresh.bump();
+        }
+        now
+    });
 }
 
 /// The status filter's value for a phase (it filters by what a status means: the words
@@ -317,14 +305,10 @@ pub fn SnapshotActions(
 pub fn VolumesPage() -> impl IntoView {
     let refresh = Refresh::new();
     let volumes = Resource::new(move || refresh.track(), |_| volume_list());
-    refetch_while_unsettled(volumes, refresh, |v: &VolumesView| {
-        v.volumes.iter().any(|r| !r.phase.settled())
-    });
+    refetch_on_live(&kinds::VOLUME, refresh);
     let snap_refresh = Refresh::new();
     let snapshots = Resource::new(move || snap_refresh.track(), |_| snapshot_list());
-    refetch_while_unsettled(snapshots, snap_refresh, |s: &SnapshotsView| {
-        s.snapshots.iter().any(|r| !r.phase.settled())
-    });
+    refetch_on_live(&kinds::SNAPSHOT, snap_refresh);
     let regions = Signal::derive(move || {
         snapshots
             .get()

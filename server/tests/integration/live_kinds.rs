@@ -14,7 +14,7 @@ use crate::tenancy::{assign, customer, reseller};
 use crate::upstream::{cred, ID_A};
 
 /// Opens `/api/live/<kind>` on `c`; the snapshots it receives are collected.
-async fn watch(
+pub(crate) async fn watch(
     panel: &Panel,
     c: &Client,
     kind: &str,
@@ -54,7 +54,7 @@ async fn watch(
     (task, seen)
 }
 
-fn latest(seen: &Arc<Mutex<Vec<KindSnapshot>>>) -> KindSnapshot {
+pub(crate) fn latest(seen: &Arc<Mutex<Vec<KindSnapshot>>>) -> KindSnapshot {
     seen.lock().unwrap().last().cloned().unwrap_or_default()
 }
 

@@ -480,7 +480,42 @@ async fn snapshots_are_made_replicated_and_deleted(db: Db) {
     panel.stop().await;
 }
 
+/// A volume made on the panel is seen changing, then ready, on the live stream the pages
+/// watch (`/api/live/volumes`), with no request from the page.
+async fn a_new_volume_settles_on_the_live_stream(db: Db) {
+    let (panel, _emu) = Panel::with_emulator(db, |c| c.time_scale = 0.1).await;
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    let (task, seen) = crate::live_kinds::watch(&panel, &c, "volumes").await;
+    let id = create(&panel, &c, "watched", "5").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = crate::live_kinds::latest(&seen);
+        let row = now.rows.iter().find(|r| r.id == id);
+        if row.is_some_and(|r| VolumePhase::of(&r.status) == VolumePhase::Available) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never ready on the stream: {now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let statuses: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.rows.iter().find(|r| r.id == id).map(|r| r.status.clone()))
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .any(|s| VolumePhase::of(s) == VolumePhase::Changing),
+        "the stream showed it being made first: {statuses:?}"
+    );
+    task.abort();
+    panel.stop().await;
+}
+
 both!(
+    a_new_volume_settles_on_the_live_stream,
     a_volume_lives_and_dies_through_the_panel,
     snapshots_are_made_replicated_and_deleted,
     customers_see_only_their_storage_within_their_quota,
