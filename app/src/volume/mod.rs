@@ -948,3 +948,48 @@ pub async fn snapshot_replicate(
         None => Ok(String::new()),
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::ssr::{refusal, target};
+    use crate::error::{AppError, UpstreamProblem};
+    use crate::kinds;
+
+    fn rejected(message: &str) -> AppError {
+        AppError::Upstream {
+            problem: UpstreamProblem::Rejected,
+            message: format!("Luna Node refused the request: {message}"),
+        }
+    }
+
+    #[test]
+    fn luna_nodes_refusals_say_what_to_do() {
+        let say = "Detach it first.";
+        let mapped = refusal(
+            rejected("the volume is attached to a VM; detach it first"),
+            &["attached"],
+            say,
+        );
+        assert_eq!(mapped, AppError::Conflict(say.into()));
+        // Other refusals, and other errors, pass as they are.
+        let other = rejected("invalid size");
+        assert_eq!(refusal(other.clone(), &["attached"], say), other);
+        let down = AppError::Upstream {
+            problem: UpstreamProblem::Unavailable,
+            message: "attached".into(),
+        };
+        assert_eq!(refusal(down.clone(), &["attached"], say), down);
+    }
+
+    #[test]
+    fn junk_ids_are_not_found_before_anything_is_asked() {
+        for junk in ["", " ", "../etc", "a b", &"9".repeat(65), "1;2"] {
+            assert_eq!(
+                target(&kinds::VOLUME, junk),
+                Err(AppError::NotFound("The volume".into())),
+                "{junk:?}"
+            );
+        }
+        assert!(target(&kinds::SNAPSHOT, " 4682 ").is_ok());
+    }
+}
