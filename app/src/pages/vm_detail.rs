@@ -301,7 +301,10 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                             class="button subtle small"
                             disabled=move || ip_delete.pending().get()
                             on:click=move |_| {
-                                ip_delete.dispatch(IpDelete { vm_id: vm_id.clone(), ip: ip.clone() });
+                                ip_delete.dispatch(IpDelete {
+                                    vm_id: vm_id.clone(),
+                                    address: ip.clone(),
+                                });
                             }
                         >
                             "Remove"
