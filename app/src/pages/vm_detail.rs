@@ -305,7 +305,10 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                             class="button subtle small"
                             disabled=move || vm_ip_delete.pending().get()
                             on:click=move |_| {
-                                vm_ip_delete.dispatch(VmIpDeleteFn { vm_id: vm_id.clone(), ip: ip.clone() });
+                                vm_ip_delete.dispatch(VmIpDeleteFn {
+                                    vm_id: vm_id.clone(),
+                                    address: ip.clone(),
+                                });
                             }
                         >
                             "Remove"

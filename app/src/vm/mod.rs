@@ -843,18 +843,20 @@ pub async fn vm_ip_add(vm_id: String) -> Result<Option<String>, AppError> {
     Ok(added.ip)
 }
 
-/// Removes one of the VM's private IPs.
+/// Removes one of the VM's private IPs. The argument is `address`, not `ip`: `ip` names a
+/// floating IP (`kinds::FLOATING.id_arg`), which the authorization matrix would then expect
+/// this function to check ownership of.
 #[server(name = VmIpDeleteFn, endpoint = "vms/ip_delete")]
-pub async fn vm_ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
+pub async fn vm_ip_delete(vm_id: String, address: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmIpDelete>(&vm_id).await?;
-    if ip.parse::<std::net::IpAddr>().is_err() {
-        return Err(ssr::field("ip", "That is not an IP address."));
+    if address.parse::<std::net::IpAddr>().is_err() {
+        return Err(ssr::field("address", "That is not an IP address."));
     }
     g.call(
         &api::VmIpDelete {
             vm_id: vm_id.clone(),
-            ip,
+            ip: address,
         },
         "The VM or address",
     )

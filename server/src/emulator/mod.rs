@@ -160,10 +160,11 @@ impl Emulator {
         let mut accounts: BTreeMap<String, Account> = config
             .accounts
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(nth, a)| {
                 (
                     a.api_id.clone(),
-                    Account::new(&a.api_id, &a.api_key, a.credit),
+                    Account::new(&a.api_id, &a.api_key, a.credit).nth(nth),
                 )
             })
             .collect();

@@ -369,6 +369,17 @@ impl Account {
         self.volumes.advance(now, d, scale);
     }
 
+    /// This account as the `nth` of an emulator: its ids and addresses are drawn from
+    /// their own range, so that no two accounts ever hand out the same id or address (Luna
+    /// Node's ids and addresses are unique across accounts; a per-account counter made two
+    /// accounts' volume 4005 look like one resource to anything keyed by id).
+    pub fn nth(mut self, nth: usize) -> Self {
+        let nth = nth as u64;
+        self.next_id += nth * 1_000_000;
+        self.next_ip += u32::try_from(nth * 2_500).unwrap_or(0);
+        self
+    }
+
     /// A fresh numeric id (numeric-string ids, as the API uses for most objects).
     pub fn next_id(&mut self) -> u64 {
         self.next_id += 1;
@@ -572,5 +583,19 @@ mod tests {
         assert_eq!(back.next_id(), id + 1, "the id counter carries on");
         assert_ne!(back.next_ips(), ips);
         assert_eq!(serde_json::to_string(&account).unwrap(), json);
+    }
+
+    #[test]
+    fn accounts_never_share_an_id_or_an_address() {
+        let mut a = Account::new("aaaaaaaaaaaaaaaa", &"k".repeat(128), 1.0).nth(0);
+        let mut b = Account::new("bbbbbbbbbbbbbbbb", &"k".repeat(128), 1.0).nth(1);
+        let ids_a: Vec<u64> = (0..3000).map(|_| a.next_id()).collect();
+        let ips_a: Vec<(String, String)> = (0..2000).map(|_| a.next_ips()).collect();
+        let first = b.next_id();
+        assert!(ids_a.iter().all(|id| *id < first), "{first}");
+        let ips_b = b.next_ips();
+        assert!(ips_a
+            .iter()
+            .all(|(public, private)| *public != ips_b.0 && *private != ips_b.1));
     }
 }
