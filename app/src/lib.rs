@@ -14,6 +14,7 @@ pub mod auth;
 pub mod components;
 pub mod credential;
 pub mod error;
+pub mod image;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

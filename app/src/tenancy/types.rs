@@ -23,6 +23,7 @@ pub const ALWAYS: Capability = Capability {
         "plan/list",
         "region/list",
         "image/list",
+        "image/details",
         "sshkey/list",
         "floating/list",
         "volume/list",
@@ -87,6 +88,17 @@ pub const CAPABILITIES: &[Capability] = &[
             "vm/ip-delete",
             "vm/securitygroup-add",
             "vm/securitygroup-remove",
+        ],
+    },
+    Capability {
+        key: "images",
+        label: "Fetch, rename, copy, download and delete their images",
+        actions: &[
+            "image/fetch",
+            "image/rename",
+            "image/replicate",
+            "image/retrieve",
+            "image/delete",
         ],
     },
     Capability {

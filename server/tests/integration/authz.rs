@@ -65,6 +65,12 @@ const SIGNED_IN: &[&str] = &[
     "sshkeys/list",
     "sshkeys/add",
     "sshkeys/remove",
+    "images/list",
+    "images/details",
+    "images/rename",
+    "images/delete",
+    "images/replicate",
+    "images/fetch",
     "audit/list",
     "credential/delete",
 ];
@@ -97,9 +103,13 @@ const ON_A_VM: &[&str] = &[
 ];
 /// Of those, the ones that also name something no customer owns in either set of ids
 /// below: an SSH key, a floating IP, a security group, or the reseller's unassigned image
-/// (`vms/reimage`, and `vms/create` booting from it).
+/// (`vms/reimage`, `vms/create` booting from it, and the image area's functions).
 const NAMES_ANOTHERS: &[&str] = &[
     "sshkeys/remove",
+    "images/details",
+    "images/rename",
+    "images/delete",
+    "images/replicate",
     "vms/floating_add",
     "vms/security_group",
     "vms/reimage",
@@ -123,7 +133,7 @@ const NAMES_A_CUSTOMER: &[&str] = &[
     "customers/view_as",
 ];
 /// Account-level changes: a suspended customer may not make them.
-const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add"];
+const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add", "images/fetch"];
 
 /// Every argument any server function takes, with a plausible value, so that a refusal is
 /// the authorization's and not the argument decoder's.
@@ -176,6 +186,10 @@ const ARGS: &[(&str, &str)] = &[
     ("accent_light", ""),
     ("accent_dark", ""),
     ("support_url", ""),
+    ("region", "montreal"),
+    ("location", "x"),
+    ("format", "x"),
+    ("virtio", "true"),
 ];
 
 fn registered() -> BTreeSet<String> {

@@ -7,6 +7,7 @@ mod authz;
 mod binary;
 mod demo;
 mod gates;
+mod images;
 mod sessions;
 mod tenancy;
 mod upstream;

@@ -1,0 +1,594 @@
+//! The image area (`image/*`, reference §4): the account's own images (snapshots, fetched
+//! ISOs and disks, replicas) apart from Luna Node's public templates and ISOs; details,
+//! rename, delete, replicate to another region, fetch from a URL, and the download
+//! (`image/retrieve`, streamed through the panel: [`ssr::download`]). Server functions and
+//! the types the pages share; the pages are `crate::pages::images` and `image_detail`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// One image as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRow {
+    pub image_id: String,
+    pub name: String,
+    pub region: String,
+    /// `active`, `queued`, `saving`, `killed`, `error` (CONFIRMED); anything else is shown
+    /// as it comes.
+    pub status: String,
+    /// Bytes, when the list says (INFERRED: often absent).
+    pub size: Option<u64>,
+    /// A Luna Node template or ISO (told apart by its name only: INFERRED).
+    pub public: bool,
+    /// The caller's to rename, delete, replicate and download: the account's own image, or
+    /// for a customer one of theirs (not one the reseller only lets them boot from).
+    pub mine: bool,
+}
+
+/// Everything about one image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageView {
+    pub image_id: String,
+    pub name: String,
+    pub region: String,
+    pub status: String,
+    pub size: Option<u64>,
+    pub checksum: String,
+    /// `iso`, `qcow2`, … (absent in the 2015 sample: then empty).
+    pub disk_format: String,
+    pub cache_mode: String,
+    pub read_only: bool,
+    /// `ide` or `virtio`.
+    pub disk_bus: String,
+    /// `e1000` or `virtio`.
+    pub nic_model: String,
+    pub video_model: String,
+    pub cpu_mode: String,
+    /// As Luna Node writes it (`2018-12-17T00:23:09.000000`, UTC: INFERRED).
+    pub created: String,
+    pub public: bool,
+    pub mine: bool,
+}
+
+/// What the panel makes of an image's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImagePhase {
+    Active,
+    /// `queued` or `saving`: on its way to `active`.
+    Saving,
+    /// `killed` or `error`.
+    Failed,
+    /// A status the panel has no word for: shown as it is, not watched.
+    Unknown,
+}
+
+impl ImagePhase {
+    pub fn of(status: &str) -> Self {
+        match status.trim().to_ascii_lowercase().as_str() {
+            "active" => Self::Active,
+            "queued" | "saving" => Self::Saving,
+            "killed" | "error" => Self::Failed,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Whether the image is still changing on its own (a page watches it until it is not).
+    pub fn in_transition(self) -> bool {
+        self == Self::Saving
+    }
+
+    /// The status filter's value and the badge's colour class.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Saving => "busy",
+            Self::Failed => "error",
+            Self::Unknown => "other",
+        }
+    }
+}
+
+/// The suffixes that mark Luna Node's public images (reference §4).
+const PUBLIC_SUFFIXES: [&str; 2] = [" (template)", " (ISO)"];
+
+/// Longest image name the panel sends (Luna Node's limit is UNKNOWN).
+pub const NAME_MAX: usize = 64;
+
+/// Checks a name for a new or renamed image.
+pub fn check_image_name(name: &str) -> Result<(), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Give the image a name.".into());
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(format!("At most {NAME_MAX} characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A name cannot contain line breaks or tabs.".into());
+    }
+    // The panel tells public images from the account's own by these suffixes alone.
+    if PUBLIC_SUFFIXES.iter().any(|s| name.ends_with(s.trim_start())) {
+        return Err(
+            "Names ending in \"(template)\" or \"(ISO)\" are kept for Luna Node's public images."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Longest URL the panel sends to `image/fetch`.
+pub const LOCATION_MAX: usize = 2048;
+
+/// Checks the address Luna Node is to fetch an image from: an `http://`, `https://` or
+/// `ftp://` URL with a host (reference §4: "HTTP/HTTPS/FTP URL").
+pub fn check_location(location: &str) -> Result<(), String> {
+    let url = location.trim();
+    if url.is_empty() {
+        return Err("Enter the address of the ISO or disk image.".into());
+    }
+    if url.len() > LOCATION_MAX {
+        return Err(format!("At most {LOCATION_MAX} characters."));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("An address cannot contain spaces; encode them as %20.".into());
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = ["http://", "https://", "ftp://"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+    else {
+        return Err("Use an address starting with http://, https:// or ftp://.".into());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:_".contains(c));
+    if !host_ok {
+        return Err("The address needs a host name, as in https://example.com/disk.iso.".into());
+    }
+    Ok(())
+}
+
+/// `image/fetch`'s formats.
+pub const FORMATS: [(&str, &str); 2] = [("iso", "ISO (installer disc)"), ("qcow2", "QCOW2 (disk image)")];
+
+/// A file name for a downloaded image: its name made safe for a `Content-Disposition`
+/// header (letters, digits, `-`, `_`, `.`; at most 80 characters), plus the format's
+/// extension.
+pub fn download_name(name: &str, disk_format: &str, image_id: &str) -> String {
+    let mut base: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    base = base.trim_matches(['.', '_']).to_owned();
+    if base.is_empty() {
+        base = format!("image-{image_id}");
+    }
+    let ext = match disk_format.trim().to_ascii_lowercase().as_str() {
+        "iso" => "iso",
+        "qcow2" => "qcow2",
+        "raw" => "img",
+        _ => "bin",
+    };
+    let ext_lower = format!(".{ext}");
+    if base.to_ascii_lowercase().ends_with(&ext_lower) {
+        base
+    } else {
+        format!("{base}.{ext}")
+    }
+}
+
+/// Where the browser downloads image `image_id` from.
+pub fn download_href(image_id: &str) -> String {
+    format!("/api/images/{image_id}/download")
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! Server-side pieces of the image area: the id check, the ownership rule for changes,
+    //! and the download route.
+
+    use crate::error::{AppError, FieldErrors};
+    use crate::server::authz::{Grant, Target};
+    use crate::server::lunanode::actions as api;
+
+    /// What "not found" names.
+    pub const IMAGE: &str = "The image";
+
+    /// Checks that `image_id` looks like an image id (numeric strings, CONFIRMED; kept
+    /// tolerant) before anything is asked of Luna Node.
+    pub fn image_target(image_id: &str) -> Result<Target, AppError> {
+        let id = image_id.trim();
+        if id.is_empty()
+            || id.len() > 64
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(AppError::NotFound(IMAGE.into()));
+        }
+        Ok(Target::Image(id.to_owned()))
+    }
+
+    /// Whether `g`'s user may change, copy or download image `id`: for a customer only
+    /// their own images, not the reseller's images they may boot from (allowed by id) nor
+    /// public templates. Authorization lets a customer *use* those; acting on them is the
+    /// owner's alone.
+    pub fn mine(g: &Grant, id: &str) -> bool {
+        g.customer().is_none() || g.sees("image", id)
+    }
+
+    /// [`mine`], or "not found".
+    pub fn require_mine(g: &Grant, id: &str) -> Result<(), AppError> {
+        if mine(g, id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(IMAGE.into()))
+        }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        FieldErrors::single(field, message)
+    }
+
+    /// Image `id`'s details, read with a grant for `image/details` taken from `base`.
+    pub async fn details(base: &Grant, id: &str) -> Result<api::ImageInfo, AppError> {
+        let g = base.also("image/details", image_target(id)?).await?;
+        let req = api::ImageDetails {
+            image_id: id.to_owned(),
+        };
+        Ok(g.call(&req, IMAGE).await?.details)
+    }
+
+    /// The image `image/fetch` or `image/replicate` made, when the answer did not name it
+    /// (CONFIRMED to name it; an empty id is tolerated): the newest of the account's own
+    /// images with this name in this region that `known` did not hold before the call.
+    pub async fn made_image(
+        g: &Grant,
+        name: &str,
+        region: &str,
+        known: &[String],
+    ) -> Option<String> {
+        let found = async {
+            let list = g.also("image/list", Target::Account).await?;
+            let req = api::ImageList {
+                region: Some(region.to_owned()),
+            };
+            list.call(&req, "The image list").await
+        };
+        match found.await {
+            Ok(l) => {
+                let id = l
+                    .images
+                    .iter()
+                    .filter(|i| i.name == name && !i.is_public() && !known.contains(&i.image_id))
+                    .max_by_key(|i| i.image_id.parse::<u64>().unwrap_or(0))
+                    .map(|i| i.image_id.clone());
+                if id.is_none() {
+                    tracing::warn!(name, region, "a new image is not listed yet");
+                }
+                id
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, name, "could not re-list images for a new image");
+                None
+            }
+        }
+    }
+
+    /// The ids of the account's images in `region` now (to tell a new one apart).
+    pub async fn known_images(g: &Grant, region: &str) -> Vec<String> {
+        let listed = async {
+            let list = g.also("image/list", Target::Account).await?;
+            let req = api::ImageList {
+                region: Some(region.to_owned()),
+            };
+            list.call(&req, "The image list").await
+        };
+        listed
+            .await
+            .map(|l| l.images.into_iter().map(|i| i.image_id).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The images the caller may see: the account's own and Luna Node's public templates and
+/// ISOs (a customer: their own, the public ones, and those their provider lets them boot
+/// from).
+#[server(name = ListImages, endpoint = "images/list")]
+pub async fn image_list() -> Result<Vec<ImageRow>, AppError> {
+    use crate::server::authz::{authorize, Target};
+    use crate::server::lunanode::actions as api;
+    let g = authorize("image/list", Target::Account).await?;
+    let listed = g
+        .call(&api::ImageList { region: None }, "The image list")
+        .await?;
+    Ok(g.usable_images(listed.images)
+        .into_iter()
+        .map(|i| {
+            let public = i.is_public();
+            ImageRow {
+                mine: !public && ssr::mine(&g, &i.image_id),
+                public,
+                image_id: i.image_id,
+                name: i.name,
+                region: i.region,
+                status: i.status,
+                size: i.size,
+            }
+        })
+        .collect())
+}
+
+/// One image's details.
+#[server(name = GetImage, endpoint = "images/details")]
+pub async fn image_details(image_id: String) -> Result<ImageView, AppError> {
+    use crate::server::authz::authorize;
+    use crate::server::lunanode::actions as api;
+    let g = authorize("image/details", ssr::image_target(&image_id)?).await?;
+    let id = image_id.trim().to_owned();
+    let d = g
+        .call(
+            &api::ImageDetails {
+                image_id: id.clone(),
+            },
+            ssr::IMAGE,
+        )
+        .await?
+        .details;
+    let public = PUBLIC_SUFFIXES.iter().any(|s| d.name.ends_with(s));
+    Ok(ImageView {
+        mine: !public && ssr::mine(&g, &id),
+        public,
+        image_id: id,
+        name: d.name,
+        region: d.region,
+        status: d.status,
+        size: d.size,
+        checksum: d.checksum,
+        disk_format: d.disk_format,
+        cache_mode: d.cache_mode,
+        read_only: d.is_read_only,
+        disk_bus: d.hw_disk_bus,
+        nic_model: d.hw_vif_model,
+        video_model: d.hw_video_model,
+        cpu_mode: d.libvirt_cpu_mode,
+        created: d.time_created,
+    })
+}
+
+/// Renames one of the caller's images.
+#[server(name = RenameImage, endpoint = "images/rename")]
+pub async fn image_rename(image_id: String, name: String) -> Result<(), AppError> {
+    use crate::server::authz::authorize;
+    use crate::server::lunanode::actions as api;
+    let g = authorize("image/rename", ssr::image_target(&image_id)?).await?;
+    let id = image_id.trim().to_owned();
+    ssr::require_mine(&g, &id)?;
+    check_image_name(&name).map_err(|e| ssr::field("name", e))?;
+    g.call(
+        &api::ImageRename {
+            image_id: id,
+            name: name.trim().to_owned(),
+        },
+        ssr::IMAGE,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes one of the caller's images; `confirm` must be its name (checked here, not only
+/// in the browser).
+#[server(name = DeleteImage, endpoint = "images/delete")]
+pub async fn image_delete(image_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::authz::authorize;
+    use crate::server::lunanode::actions as api;
+    let g = authorize("image/delete", ssr::image_target(&image_id)?).await?;
+    let id = image_id.trim().to_owned();
+    ssr::require_mine(&g, &id)?;
+    let image = ssr::details(&g, &id).await?;
+    if confirm.trim() != image.name.trim() {
+        return Err(ssr::field(
+            "confirm",
+            "Type the image's name exactly to confirm.",
+        ));
+    }
+    g.call(
+        &api::ImageDelete {
+            image_id: id.clone(),
+        },
+        ssr::IMAGE,
+    )
+    .await?;
+    g.release("image", &id).await;
+    Ok(())
+}
+
+/// Copies one of the caller's images to another region; returns the copy's id (`""` when
+/// Luna Node made it but it is not listed yet). A customer's copy is theirs at once.
+#[server(name = ReplicateImage, endpoint = "images/replicate")]
+pub async fn image_replicate(image_id: String, region: String) -> Result<String, AppError> {
+    use crate::server::authz::{authorize_refs, Target};
+    use crate::server::lunanode::actions as api;
+    let region = region.trim().to_owned();
+    let refs = if region.is_empty() {
+        Vec::new()
+    } else {
+        vec![Target::Region(region.clone())]
+    };
+    let g = authorize_refs("image/replicate", ssr::image_target(&image_id)?, refs).await?;
+    let id = image_id.trim().to_owned();
+    ssr::require_mine(&g, &id)?;
+    if region.is_empty() {
+        return Err(ssr::field("region", "Choose the region to copy the image to."));
+    }
+    let source = ssr::details(&g, &id).await?;
+    if source.region == region {
+        return Err(ssr::field(
+            "region",
+            format!("The image is already in {region}; choose another region."),
+        ));
+    }
+    if ImagePhase::of(&source.status) != ImagePhase::Active {
+        return Err(ssr::field(
+            "region",
+            "The image can be copied once it is active.",
+        ));
+    }
+    let known = ssr::known_images(&g, &region).await;
+    let made = g
+        .call(
+            &api::ImageReplicate {
+                image_id: id,
+                region: region.clone(),
+            },
+            "The image or region",
+        )
+        .await?;
+    let new_id = match made.image_id {
+        id if !id.trim().is_empty() => Some(id),
+        _ => ssr::made_image(&g, &source.name, &region, &known).await,
+    };
+    match new_id {
+        Some(new_id) => {
+            g.claim("image", &new_id).await?;
+            Ok(new_id)
+        }
+        None => Ok(String::new()),
+    }
+}
+
+/// Has Luna Node download an ISO or a disk image from `location` into `region`; returns
+/// the new image's id (`""` when made but not listed yet). It starts `queued`, then
+/// `saving`, then becomes `active`. A customer's image is theirs at once.
+#[server(name = FetchImage, endpoint = "images/fetch")]
+pub async fn image_fetch(
+    region: String,
+    name: String,
+    location: String,
+    format: String,
+    virtio: bool,
+) -> Result<String, AppError> {
+    use crate::server::authz::{authorize_refs, Target};
+    use crate::server::lunanode::actions as api;
+    let region = region.trim().to_owned();
+    let refs = if region.is_empty() {
+        Vec::new()
+    } else {
+        vec![Target::Region(region.clone())]
+    };
+    let g = authorize_refs("image/fetch", Target::Account, refs).await?;
+    let mut errors = crate::error::FieldErrors::new();
+    if region.is_empty() {
+        errors.add("region", "Choose a region.");
+    }
+    if let Err(e) = check_image_name(&name) {
+        errors.add("name", e);
+    }
+    if let Err(e) = check_location(&location) {
+        errors.add("location", e);
+    }
+    let format = format.trim().to_ascii_lowercase();
+    if !FORMATS.iter().any(|(f, _)| *f == format) {
+        errors.add("format", "Choose ISO or QCOW2.");
+    }
+    errors.into_result()?;
+    let name = name.trim().to_owned();
+    let known = ssr::known_images(&g, &region).await;
+    let made = g
+        .call(
+            &api::ImageFetch {
+                region: region.clone(),
+                name: name.clone(),
+                location: location.trim().to_owned(),
+                format,
+                virtio: virtio.then_some(true),
+            },
+            "The region",
+        )
+        .await?;
+    let new_id = match made.image_id {
+        id if !id.trim().is_empty() => Some(id),
+        _ => ssr::made_image(&g, &name, &region, &known).await,
+    };
+    match new_id {
+        Some(new_id) => {
+            g.claim("image", &new_id).await?;
+            Ok(new_id)
+        }
+        None => Ok(String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_image_name("debian-12 backup").is_ok());
+        assert!(check_image_name("  ").is_err());
+        assert!(check_image_name(&"x".repeat(NAME_MAX + 1)).is_err());
+        assert!(check_image_name("a\nb").is_err());
+        assert!(check_image_name("Ubuntu 22.04 (template)").is_err());
+        assert!(check_image_name("mine (ISO)").is_err());
+        assert!(check_image_name("mine(ISO)").is_err());
+    }
+
+    #[test]
+    fn locations_are_checked() {
+        for ok in [
+            "https://example.com/disk.iso",
+            "http://10.0.0.1:8080/a.qcow2",
+            "FTP://user:pw@mirror.example.org/pub/x.iso",
+            "https://[2001:db8::1]/x.iso",
+        ] {
+            assert!(check_location(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "example.com/disk.iso",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "https://",
+            "https:///path",
+            "https://exa mple.com/x.iso",
+            "https://ex<ample.com/",
+        ] {
+            assert!(check_location(bad).is_err(), "{bad}");
+        }
+        assert!(check_location(&format!("https://e.com/{}", "a".repeat(LOCATION_MAX))).is_err());
+    }
+
+    #[test]
+    fn download_names_are_safe() {
+        assert_eq!(download_name("my disk", "qcow2", "7"), "my_disk.qcow2");
+        assert_eq!(download_name("arch.iso", "iso", "7"), "arch.iso");
+        assert_eq!(download_name("\"; rm -rf /", "", "7"), "rm_-rf.bin");
+        assert_eq!(download_name("ééé", "raw", "7"), "image-7.img");
+    }
+
+    #[test]
+    fn phases() {
+        assert_eq!(ImagePhase::of("Active"), ImagePhase::Active);
+        assert!(ImagePhase::of("queued").in_transition());
+        assert!(ImagePhase::of("saving").in_transition());
+        assert_eq!(ImagePhase::of("killed"), ImagePhase::Failed);
+        assert!(!ImagePhase::of("deleted").in_transition());
+    }
+}
