@@ -15,6 +15,7 @@ pub mod components;
 pub mod credential;
 pub mod error;
 pub mod image;
+pub mod kinds;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -382,6 +382,7 @@ pub fn router(prepared: &Prepared) -> Router {
     let routes = route_list();
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
+        .route("/api/live/{kind}", get(app::server::lists::kind_events))
         .route("/audit.csv", get(app::audit::ssr::csv))
         .layer(axum::Extension(app::server::session::StreamSlots::new(
             app::server::session::STREAMS_PER_USER,

@@ -1,26 +1,42 @@
-//! Live VM status in the browser: one `EventSource` on `/api/live/vms` per page that needs
-//! it. The server multiplexes every such stream of an account onto one poller.
+//! Live status in the browser: one `EventSource` on `/api/live/vms` (or `/api/live/<kind>`)
+//! per page that needs it. The server multiplexes every such stream of an account onto one
+//! poller per kind.
 
 use leptos::prelude::*;
 
+use crate::kinds::KindSnapshot;
 use crate::vm::VmSnapshot;
 
 /// The latest snapshot pushed by the server, `None` until the first one arrives (and always
 /// during server rendering). The stream closes when the component goes away.
 pub fn use_live_vms() -> ReadSignal<Option<VmSnapshot>> {
-    let (snapshot, set_snapshot) = signal(None::<VmSnapshot>);
+    use_live_stream("/api/live/vms".to_owned())
+}
+
+/// Live status of one kind with transitions (an image saving, a volume attaching): the
+/// latest list the server's shared poller pushed for it, as the viewer may see it.
+pub fn use_live_kind(kind: &'static crate::kinds::Kind) -> ReadSignal<Option<KindSnapshot>> {
+    use_live_stream(format!("/api/live/{}", kind.api))
+}
+
+/// One `EventSource` on `url` whose `snapshot` events are JSON `T`.
+fn use_live_stream<T>(url: String) -> ReadSignal<Option<T>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    let (snapshot, set_snapshot) = signal(None::<T>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
-        let Ok(source) = web_sys::EventSource::new("/api/live/vms") else {
+        let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };
         let on_snapshot = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
                 if let Some(text) = event.data().as_string() {
-                    if let Ok(s) = serde_json::from_str::<VmSnapshot>(&text) {
+                    if let Ok(s) = serde_json::from_str::<T>(&text) {
                         set_snapshot.set(Some(s));
                     }
                 }
@@ -38,7 +54,7 @@ pub fn use_live_vms() -> ReadSignal<Option<VmSnapshot>> {
         });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = set_snapshot;
+    let _ = (set_snapshot, url);
     snapshot
 }
 

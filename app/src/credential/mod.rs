@@ -122,7 +122,7 @@ pub async fn save_credential(
     use crate::server::authz::{authorize, Target};
     use crate::server::upstream::sealed_credential;
 
-    let grant = authorize("credential/save", Target::Account).await?;
+    let grant = authorize::<crate::server::authz::panel::CredentialSave>(Target::Account).await?;
     check_credential(&api_id, &api_key).into_result()?;
     let state = grant.state().clone();
     let account = grant.account;
@@ -174,7 +174,7 @@ pub async fn save_credential(
 pub async fn test_credential() -> Result<CredentialView, AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::store::now_unix;
-    let grant = authorize("credential/test", Target::Account).await?;
+    let grant = authorize::<crate::server::authz::panel::CredentialTest>(Target::Account).await?;
     let state = grant.state().clone();
     let cred = state.upstream.credential(grant.account).await?;
     let result = ssr::test(&state.upstream, &cred).await;
@@ -203,7 +203,7 @@ pub async fn test_credential() -> Result<CredentialView, AppError> {
 #[server(endpoint = "credential/delete")]
 pub async fn delete_credential() -> Result<(), AppError> {
     use crate::server::authz::{authorize, Target};
-    let grant = authorize("credential/delete", Target::Account).await?;
+    let grant = authorize::<crate::server::authz::panel::CredentialDelete>(Target::Account).await?;
     let state = grant.state().clone();
     let account = grant.account;
     let existed = grant

@@ -206,11 +206,12 @@ pub mod ssr {
     //! and the download route.
 
     use crate::error::{AppError, FieldErrors};
-    use crate::server::authz::{Grant, Target};
+    use crate::kinds::IMAGE as KIND;
+    use crate::server::authz::{Grant, Permission, Target};
     use crate::server::lunanode::actions as api;
 
     /// What "not found" names.
-    pub const IMAGE: &str = "The image";
+    pub const IMAGE: &str = KIND.what;
 
     /// Checks that `image_id` looks like an image id (numeric strings, CONFIRMED; kept
     /// tolerant) before anything is asked of Luna Node.
@@ -222,19 +223,19 @@ pub mod ssr {
         {
             return Err(AppError::NotFound(IMAGE.into()));
         }
-        Ok(Target::Image(id.to_owned()))
+        Ok(Target::image(id))
     }
 
     /// Whether `g`'s user may change, copy or download image `id`: for a customer only
     /// their own images, not the reseller's images they may boot from (allowed by id) nor
     /// public templates. Authorization lets a customer *use* those; acting on them is the
     /// owner's alone.
-    pub fn mine(g: &Grant, id: &str) -> bool {
-        g.customer().is_none() || g.sees("image", id)
+    pub fn mine<P: Permission>(g: &Grant<P>, id: &str) -> bool {
+        g.customer().is_none() || g.sees(&KIND, id)
     }
 
     /// [`mine`], or "not found".
-    pub fn require_mine(g: &Grant, id: &str) -> Result<(), AppError> {
+    pub fn require_mine<P: Permission>(g: &Grant<P>, id: &str) -> Result<(), AppError> {
         if mine(g, id) {
             Ok(())
         } else {
@@ -247,8 +248,11 @@ pub mod ssr {
     }
 
     /// Image `id`'s details, read with a grant for `image/details` taken from `base`.
-    pub async fn details(base: &Grant, id: &str) -> Result<api::ImageInfo, AppError> {
-        let g = base.also("image/details", image_target(id)?).await?;
+    pub async fn details<P: Permission>(
+        base: &Grant<P>,
+        id: &str,
+    ) -> Result<api::ImageInfo, AppError> {
+        let g = base.also::<api::ImageDetails>(image_target(id)?).await?;
         let req = api::ImageDetails {
             image_id: id.to_owned(),
         };
@@ -258,14 +262,14 @@ pub mod ssr {
     /// The image `image/fetch` or `image/replicate` made, when the answer did not name it
     /// (CONFIRMED to name it; an empty id is tolerated): the newest of the account's own
     /// images with this name in this region that `known` did not hold before the call.
-    pub async fn made_image(
-        g: &Grant,
+    pub async fn made_image<P: Permission>(
+        g: &Grant<P>,
         name: &str,
         region: &str,
         known: &[String],
     ) -> Option<String> {
         let found = async {
-            let list = g.also("image/list", Target::Account).await?;
+            let list = g.also::<api::ImageList>(Target::Account).await?;
             let req = api::ImageList {
                 region: Some(region.to_owned()),
             };
@@ -292,9 +296,9 @@ pub mod ssr {
     }
 
     /// The ids of the account's images in `region` now (to tell a new one apart).
-    pub async fn known_images(g: &Grant, region: &str) -> Vec<String> {
+    pub async fn known_images<P: Permission>(g: &Grant<P>, region: &str) -> Vec<String> {
         let listed = async {
-            let list = g.also("image/list", Target::Account).await?;
+            let list = g.also::<api::ImageList>(Target::Account).await?;
             let req = api::ImageList {
                 region: Some(region.to_owned()),
             };
@@ -314,7 +318,7 @@ pub mod ssr {
 pub async fn image_list() -> Result<Vec<ImageRow>, AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
-    let g = authorize("image/list", Target::Account).await?;
+    let g = authorize::<api::ImageList>(Target::Account).await?;
     let listed = g
         .call(&api::ImageList { region: None }, "The image list")
         .await?;
@@ -340,7 +344,7 @@ pub async fn image_list() -> Result<Vec<ImageRow>, AppError> {
 pub async fn image_details(image_id: String) -> Result<ImageView, AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
-    let g = authorize("image/details", ssr::image_target(&image_id)?).await?;
+    let g = authorize::<api::ImageDetails>(ssr::image_target(&image_id)?).await?;
     let id = image_id.trim().to_owned();
     let d = g
         .call(
@@ -377,7 +381,7 @@ pub async fn image_details(image_id: String) -> Result<ImageView, AppError> {
 pub async fn image_rename(image_id: String, name: String) -> Result<(), AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
-    let g = authorize("image/rename", ssr::image_target(&image_id)?).await?;
+    let g = authorize::<api::ImageRename>(ssr::image_target(&image_id)?).await?;
     let id = image_id.trim().to_owned();
     ssr::require_mine(&g, &id)?;
     check_image_name(&name).map_err(|e| ssr::field("name", e))?;
@@ -398,7 +402,7 @@ pub async fn image_rename(image_id: String, name: String) -> Result<(), AppError
 pub async fn image_delete(image_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
-    let g = authorize("image/delete", ssr::image_target(&image_id)?).await?;
+    let g = authorize::<api::ImageDelete>(ssr::image_target(&image_id)?).await?;
     let id = image_id.trim().to_owned();
     ssr::require_mine(&g, &id)?;
     let image = ssr::details(&g, &id).await?;
@@ -415,7 +419,7 @@ pub async fn image_delete(image_id: String, confirm: String) -> Result<(), AppEr
         ssr::IMAGE,
     )
     .await?;
-    g.release("image", &id).await;
+    g.release(&crate::kinds::IMAGE, &id).await;
     Ok(())
 }
 
@@ -431,7 +435,7 @@ pub async fn image_replicate(image_id: String, region: String) -> Result<String,
     } else {
         vec![Target::Region(region.clone())]
     };
-    let g = authorize_refs("image/replicate", ssr::image_target(&image_id)?, refs).await?;
+    let g = authorize_refs::<api::ImageReplicate>(ssr::image_target(&image_id)?, refs).await?;
     let id = image_id.trim().to_owned();
     ssr::require_mine(&g, &id)?;
     if region.is_empty() {
@@ -466,7 +470,7 @@ pub async fn image_replicate(image_id: String, region: String) -> Result<String,
     };
     match new_id {
         Some(new_id) => {
-            g.claim("image", &new_id).await?;
+            g.claim(&crate::kinds::IMAGE, &new_id).await?;
             Ok(new_id)
         }
         None => Ok(String::new()),
@@ -492,7 +496,7 @@ pub async fn image_fetch(
     } else {
         vec![Target::Region(region.clone())]
     };
-    let g = authorize_refs("image/fetch", Target::Account, refs).await?;
+    let g = authorize_refs::<api::ImageFetch>(Target::Account, refs).await?;
     let mut errors = crate::error::FieldErrors::new();
     if region.is_empty() {
         errors.add("region", "Choose a region.");
@@ -528,7 +532,7 @@ pub async fn image_fetch(
     };
     match new_id {
         Some(new_id) => {
-            g.claim("image", &new_id).await?;
+            g.claim(&crate::kinds::IMAGE, &new_id).await?;
             Ok(new_id)
         }
         None => Ok(String::new()),

@@ -11,7 +11,7 @@ use crate::components::table::DataTable;
 use crate::tenancy::{
     get_branding, get_customer, ledger_drift, list_customers, AssignResource, CreateCustomer,
     CustomerPolicy, DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy,
-    SuspendCustomer, UnassignResource, ViewAs, CAPABILITIES,
+    SuspendCustomer, UnassignResource, ViewAs,
 };
 use crate::types::{format_unix, Role};
 use crate::vm::list_vms;
@@ -227,7 +227,7 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
             </fieldset>
             <fieldset>
                 <legend>"What they may do (besides looking at what is theirs)"</legend>
-                {CAPABILITIES.iter().enumerate().map(|(i, c)| {
+                {crate::kinds::capabilities().enumerate().map(|(i, c)| {
                     let checked = enabled.iter().any(|e| e == c.key);
                     view! {
                         <label class="check">

@@ -1,7 +1,10 @@
 //! The one authorization point (SEC-6.1): every server function that touches an account's
 //! Luna Node resources starts with [`authorize`], which is deny-by-default and returns the
-//! [`Grant`] through which alone an upstream call can be made. Mutations made through a grant
-//! are audited (one row: `pending` before the call, settled after).
+//! [`Grant`] through which alone an upstream call can be made. A grant is typed by the one
+//! action it allows (`Grant<api::VolumeDelete>` can only make a `volume/delete` call, checked
+//! by the compiler); further decisions in the same request ([`Grant::also`]) reuse the
+//! caller's scope, loaded once. Mutations made through a grant are audited (one row:
+//! `pending` before the call, settled after).
 //!
 //! Owners, resellers and the admin act on their own account. A customer acts on their
 //! reseller's account, and only on what the ledger says is theirs: every resource id a
@@ -10,88 +13,147 @@
 //! happens, and someone else's id answers *not found* with no upstream call (SEC-6.x).
 
 use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::context::{internal, require_user, state, ServerState};
-use super::lunanode::actions::all as upstream_actions;
 use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
 use super::store::{AuditEntry, Outcome, QuotaGuard, User, UserId};
 use crate::error::{AppError, UpstreamProblem};
+use crate::kinds::{self, Kind};
 use crate::tenancy::CustomerPolicy;
 use crate::types::Role;
 
-/// Panel actions that are not Luna Node API actions but are authorized and audited the same
-/// way.
-pub const PANEL_ACTIONS: &[&str] = &[
-    "credential/save",
-    "credential/delete",
-    "credential/test",
-    "customer/create",
-    "customer/invite",
-    "customer/suspend",
-    "customer/delete",
-    "customer/assign",
-    "customer/unassign",
-    "customer/policy",
-    "customer/view_as",
-    "branding/save",
-];
+/// What a grant allows: one Luna Node action (every [`Action`] is one) or one of the panel's
+/// own actions (the markers in [`panel`]), which are authorized and audited the same way.
+pub trait Permission: 'static {
+    /// The action's path (`volume/delete`, `customer/assign`).
+    const PATH: &'static str;
+    /// Safe to repeat and changes nothing (a suspended customer may still do it).
+    const READ: bool;
+    /// A Luna Node action (customers can only ever be granted those).
+    const UPSTREAM: bool;
+}
+
+impl<A: Action + 'static> Permission for A {
+    const PATH: &'static str = A::PATH;
+    const READ: bool = A::READ;
+    const UPSTREAM: bool = true;
+}
+
+/// The panel's own actions: not Luna Node API calls, but authorized and audited the same
+/// way. Never a customer's.
+pub mod panel {
+    macro_rules! panel_actions {
+        ($($name:ident = $path:literal),* $(,)?) => {
+            $(
+                #[doc = concat!("The panel action `", $path, "`.")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl super::Permission for $name {
+                    const PATH: &'static str = $path;
+                    const READ: bool = false;
+                    const UPSTREAM: bool = false;
+                }
+            )*
+            /// Every panel action's path.
+            pub const ALL: &[&str] = &[$($path),*];
+        };
+    }
+    panel_actions! {
+        CredentialSave = "credential/save",
+        CredentialDelete = "credential/delete",
+        CredentialTest = "credential/test",
+        CustomerCreate = "customer/create",
+        CustomerInvite = "customer/invite",
+        CustomerSuspend = "customer/suspend",
+        CustomerDelete = "customer/delete",
+        CustomerAssign = "customer/assign",
+        CustomerUnassign = "customer/unassign",
+        CustomerPolicy = "customer/policy",
+        CustomerViewAs = "customer/view_as",
+        BrandingSave = "branding/save",
+    }
+}
 
 /// What an action is about; becomes the audit row's target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// The account as a whole (lists, plans, credit, the credential).
     Account,
-    Vm(String),
-    SshKey(String),
-    Image(String),
+    /// One resource of a kind of the registry.
+    Res(&'static Kind, String),
     Plan(String),
     Region(String),
-    Volume(String),
-    Network(String),
-    SecurityGroup(String),
-    Script(String),
-    FloatingIp(String),
     /// One of a reseller's customers.
     Customer(UserId),
 }
 
 impl Target {
+    pub fn res(kind: &'static Kind, id: impl Into<String>) -> Self {
+        Target::Res(kind, id.into())
+    }
+
+    pub fn vm(id: impl Into<String>) -> Self {
+        Self::res(&kinds::VM, id)
+    }
+
+    pub fn sshkey(id: impl Into<String>) -> Self {
+        Self::res(&kinds::SSHKEY, id)
+    }
+
+    pub fn image(id: impl Into<String>) -> Self {
+        Self::res(&kinds::IMAGE, id)
+    }
+
+    pub fn volume(id: impl Into<String>) -> Self {
+        Self::res(&kinds::VOLUME, id)
+    }
+
+    pub fn snapshot(id: impl Into<String>) -> Self {
+        Self::res(&kinds::SNAPSHOT, id)
+    }
+
+    pub fn network(id: impl Into<String>) -> Self {
+        Self::res(&kinds::NETWORK, id)
+    }
+
+    pub fn securitygroup(id: impl Into<String>) -> Self {
+        Self::res(&kinds::SECURITYGROUP, id)
+    }
+
+    pub fn script(id: impl Into<String>) -> Self {
+        Self::res(&kinds::SCRIPT, id)
+    }
+
+    pub fn floating(id: impl Into<String>) -> Self {
+        Self::res(&kinds::FLOATING, id)
+    }
+
+    /// The kind and id, for a resource.
+    pub fn resource(&self) -> Option<(&'static Kind, &str)> {
+        match self {
+            Target::Res(kind, id) => Some((kind, id)),
+            _ => None,
+        }
+    }
+
     /// The ledger kind and id (`None` for the account, plans and regions, which are not
     /// owned but allowed).
     pub fn ledger(&self) -> Option<(&'static str, &str)> {
-        Some(match self {
-            Target::Account | Target::Plan(_) | Target::Region(_) | Target::Customer(_) => {
-                return None
-            }
-            Target::Vm(id) => ("vm", id),
-            Target::SshKey(id) => ("sshkey", id),
-            Target::Image(id) => ("image", id),
-            Target::Volume(id) => ("volume", id),
-            Target::Network(id) => ("network", id),
-            Target::SecurityGroup(id) => ("securitygroup", id),
-            Target::Script(id) => ("script", id),
-            Target::FloatingIp(id) => ("floating", id),
-        })
+        self.resource().map(|(k, id)| (k.key, id))
     }
 
     /// What "not found" names.
     pub fn what(&self) -> &'static str {
         match self {
             Target::Account => "The account",
-            Target::Vm(_) => "The virtual machine",
-            Target::SshKey(_) => "The SSH key",
-            Target::Image(_) => "The image",
+            Target::Res(kind, _) => kind.what,
             Target::Plan(_) => "The plan",
             Target::Region(_) => "The region",
-            Target::Volume(_) => "The volume",
-            Target::Network(_) => "The network",
-            Target::SecurityGroup(_) => "The security group",
-            Target::Script(_) => "The startup script",
-            Target::FloatingIp(_) => "The floating IP",
             Target::Customer(_) => "The customer",
         }
     }
@@ -104,10 +166,7 @@ impl Target {
             Target::Plan(id) => format!("plan:{}", clean(id)),
             Target::Region(id) => format!("region:{}", clean(id)),
             Target::Customer(id) => format!("customer:{id}"),
-            other => match other.ledger() {
-                Some((kind, id)) => format!("{kind}:{}", clean(id)),
-                None => String::new(),
-            },
+            Target::Res(kind, id) => format!("{}:{}", kind.key, clean(id)),
         }
     }
 }
@@ -147,11 +206,9 @@ impl CustomerScope {
             Target::Account => true,
             Target::Plan(id) => self.policy.allows_plan(id),
             Target::Region(code) => self.policy.allows_region(code),
-            Target::Image(id) => self.image_use(id) == ImageUse::Yes,
-            other => match other.ledger() {
-                Some((kind, id)) => self.owned.contains(&(kind.to_owned(), id.to_owned())),
-                None => false,
-            },
+            Target::Res(kind, id) if **kind == kinds::IMAGE => self.image_use(id) == ImageUse::Yes,
+            Target::Res(kind, id) => self.owned.contains(&(kind.key.to_owned(), id.to_owned())),
+            Target::Customer(_) => false,
         }
     }
 
@@ -284,6 +341,58 @@ impl QuotaLock {
     }
 }
 
+/// Who may look at one kind of an account's resources, and which of them: for live status
+/// streams, which push lists rather than make calls.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub account: UserId,
+    scope: Scope,
+}
+
+impl Viewer {
+    pub fn is_customer(&self) -> bool {
+        matches!(self.scope, Scope::Customer(_))
+    }
+
+    /// Whether the viewer may see the account's resource `(kind, id)`.
+    pub fn sees(&self, kind: &Kind, id: &str) -> bool {
+        match &self.scope {
+            Scope::Whole => true,
+            Scope::Customer(c) => c.owned.contains(&(kind.key.to_owned(), id.to_owned())),
+        }
+    }
+
+    /// A kind's list as this viewer may see it (a customer: theirs, and no provider name).
+    pub fn filter_kind(&self, snapshot: &kinds::KindSnapshot) -> kinds::KindSnapshot {
+        let mut s = snapshot.clone();
+        if let Some(kind) = kinds::by_key(&s.kind) {
+            s.rows.retain(|r| self.sees(kind, &r.id));
+        } else {
+            s.rows.clear();
+        }
+        if self.is_customer() {
+            s.problem = s.problem.map(|p| neutral_text(&p));
+        }
+        s
+    }
+}
+
+/// Decides whether `actor` may look at `kind`'s list (the same rule as a grant for the
+/// kind's list action): the account whose list it is and the viewer's scope.
+pub async fn viewer(
+    actor: &User,
+    state: &ServerState,
+    kind: &'static Kind,
+) -> Result<Viewer, AppError> {
+    let (account, scope) = load_scope(actor, state).await?;
+    if let Scope::Customer(c) = &scope {
+        if !c.policy.allows(kind.list) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(Viewer { account, scope })
+}
+
 /// Whose view a grant has of the account.
 #[derive(Debug, Clone)]
 pub enum Scope {
@@ -328,61 +437,93 @@ impl RequestMeta {
     }
 }
 
-/// Permission to perform one action on one target of one account.
-#[derive(Debug, Clone)]
-pub struct Grant {
+/// Permission to perform one action (`P`) on one target of one account. The caller's scope
+/// is shared by every grant of the same request.
+pub struct Grant<P> {
     pub actor: User,
     /// Whose Luna Node account (and credential) the action uses.
     pub account: UserId,
     pub scope: Scope,
-    action: &'static str,
     target: Target,
     meta: RequestMeta,
     state: ServerState,
+    _allows: PhantomData<fn() -> P>,
 }
 
-/// Decides whether the signed-in user may perform `action` on `target`. Deny by default:
-/// an action not declared anywhere, an unknown role or no session is refused. Call it before
-/// any `.await` of the server function (it reads the request context); further decisions in
-/// the same function go through [`Grant::also`].
-pub async fn authorize(action: &'static str, target: Target) -> Result<Grant, AppError> {
-    authorize_refs(action, target, Vec::new()).await
+impl<P> Clone for Grant<P> {
+    fn clone(&self) -> Self {
+        Self {
+            actor: self.actor.clone(),
+            account: self.account,
+            scope: self.scope.clone(),
+            target: self.target.clone(),
+            meta: self.meta.clone(),
+            state: self.state.clone(),
+            _allows: PhantomData,
+        }
+    }
+}
+
+impl<P: Permission> std::fmt::Debug for Grant<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("action", &P::PATH)
+            .field("actor", &self.actor.id)
+            .field("account", &self.account)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decides whether the signed-in user may perform `P` on `target`. Deny by default: an
+/// unknown role or no session is refused. Call it before any `.await` of the server
+/// function (it reads the request context); further decisions in the same function go
+/// through [`Grant::also`], which reuses the scope loaded here.
+pub async fn authorize<P: Permission>(target: Target) -> Result<Grant<P>, AppError> {
+    authorize_refs::<P>(target, Vec::new()).await
 }
 
 /// [`authorize`] for a function that also uses other resources (`refs`): the image of a
-/// reimage, the plan of a resize, everything a new VM is made with.
-pub async fn authorize_refs(
-    action: &'static str,
+/// reimage, the plan of a resize, the VM a volume is attached to, everything a new VM is
+/// made with.
+pub async fn authorize_refs<P: Permission>(
     target: Target,
     refs: Vec<Target>,
-) -> Result<Grant, AppError> {
+) -> Result<Grant<P>, AppError> {
     let (actor, state, meta) = (require_user()?, state()?, request_meta());
-    authorize_as(actor, state, meta, action, target, refs).await
+    authorize_as::<P>(actor, state, meta, target, refs).await
 }
 
-/// [`authorize`] for callers outside a server function (the live-status stream): the same
-/// decision from an explicit actor, state and request.
-pub async fn authorize_as(
+/// [`authorize`] for callers outside a server function (the live-status stream, the
+/// download route): the same decision from an explicit actor, state and request.
+pub async fn authorize_as<P: Permission>(
     actor: User,
     state: ServerState,
     meta: RequestMeta,
-    action: &'static str,
     target: Target,
     refs: Vec<Target>,
-) -> Result<Grant, AppError> {
-    let upstream = upstream_actions().into_iter().find(|a| a.path == action);
-    if upstream.is_none() && !PANEL_ACTIONS.contains(&action) {
-        return Err(internal(format!("authorize: undeclared action {action}")));
-    }
-    let (account, scope) = match actor.role {
-        Role::Admin | Role::Owner | Role::Reseller => (actor.id, Scope::Whole),
+) -> Result<Grant<P>, AppError> {
+    let (account, scope) = load_scope(&actor, &state).await?;
+    let grant = Grant {
+        actor,
+        account,
+        scope,
+        target,
+        meta,
+        state,
+        _allows: PhantomData,
+    };
+    grant.decide(&refs).await?;
+    Ok(grant)
+}
+
+/// Whose account the actor acts on, and what of it they may see: read once per request.
+async fn load_scope(actor: &User, state: &ServerState) -> Result<(UserId, Scope), AppError> {
+    match actor.role {
+        Role::Admin | Role::Owner | Role::Reseller => Ok((actor.id, Scope::Whole)),
         Role::Customer => {
             let Some(reseller) = actor.reseller_id else {
                 return Err(internal(format!("customer {} has no reseller", actor.id)));
-            };
-            let Some(upstream) = upstream else {
-                // The credential and other panel actions are the reseller's alone.
-                return Err(AppError::Forbidden);
             };
             // A reseller who was disabled or stopped being a reseller takes their
             // customers' access with them.
@@ -395,12 +536,6 @@ pub async fn authorize_as(
                 .customer_policy(actor.id)
                 .await?
                 .unwrap_or_default();
-            if !policy.allows(action) {
-                return Err(AppError::Forbidden);
-            }
-            if actor.suspended && !upstream.read {
-                return Err(AppError::Suspended);
-            }
             let ledger = state.store.assignments(reseller, None).await?;
             let mut scope = CustomerScope {
                 customer: actor.id,
@@ -416,42 +551,9 @@ pub async fn authorize_as(
                 }
                 scope.assigned.insert(key);
             }
-            // Someone else's id (or one that does not exist) is simply not found: nothing
-            // reaches Luna Node. An image that is neither theirs nor allowed by id must be
-            // a public template; that is asked of the account's image catalogue last, once
-            // everything else passed.
-            let mut if_public = Vec::new();
-            for t in std::iter::once(&target).chain(refs.iter()) {
-                match t {
-                    Target::Image(id) if scope.image_use(id) == ImageUse::IfPublic => {
-                        if_public.push(id);
-                    }
-                    t if !scope.may_use(t) => return Err(AppError::NotFound(t.what().into())),
-                    _ => {}
-                }
-            }
-            for id in if_public {
-                let public = state
-                    .images
-                    .is_public(&state.upstream, reseller, id)
-                    .await
-                    .map_err(neutral_error)?;
-                if !public {
-                    return Err(AppError::NotFound(Target::Image(id.clone()).what().into()));
-                }
-            }
-            (reseller, Scope::Customer(Arc::new(scope)))
+            Ok((reseller, Scope::Customer(Arc::new(scope))))
         }
-    };
-    Ok(Grant {
-        account,
-        scope,
-        action,
-        target,
-        meta,
-        state,
-        actor,
-    })
+    }
 }
 
 /// A message about Luna Node, with the provider's name taken out (for customers).
@@ -500,38 +602,120 @@ fn error_class(e: &AppError) -> &'static str {
     }
 }
 
-impl Grant {
+impl<P: Permission> Grant<P> {
     pub fn state(&self) -> &ServerState {
         &self.state
     }
 
     pub fn action(&self) -> &'static str {
-        self.action
+        P::PATH
     }
 
-    /// Another decision for the same caller and request: for server functions that touch
-    /// several things. Needs no request context, so it works after an `.await` (where, in
-    /// server rendering, the context is no longer reachable).
-    pub async fn also(&self, action: &'static str, target: Target) -> Result<Grant, AppError> {
-        self.also_refs(action, target, Vec::new()).await
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The decision itself, on this grant's scope: may its caller do `P` on its target
+    /// using `refs`?
+    async fn decide(&self, refs: &[Target]) -> Result<(), AppError> {
+        self.decide_path(P::PATH, P::READ, P::UPSTREAM, refs).await
+    }
+
+    async fn decide_path(
+        &self,
+        path: &str,
+        read: bool,
+        upstream: bool,
+        refs: &[Target],
+    ) -> Result<(), AppError> {
+        let Scope::Customer(scope) = &self.scope else {
+            return Ok(());
+        };
+        if !upstream {
+            // The credential and other panel actions are the reseller's alone.
+            return Err(AppError::Forbidden);
+        }
+        if !scope.policy.allows(path) {
+            return Err(AppError::Forbidden);
+        }
+        if scope.suspended && !read {
+            return Err(AppError::Suspended);
+        }
+        // Someone else's id (or one that does not exist) is simply not found: nothing
+        // reaches Luna Node. An image that is neither theirs nor allowed by id must be a
+        // public template; that is asked of the account's image catalogue last, once
+        // everything else passed.
+        let mut if_public = Vec::new();
+        for t in std::iter::once(&self.target).chain(refs.iter()) {
+            match t {
+                Target::Res(kind, id)
+                    if **kind == kinds::IMAGE && scope.image_use(id) == ImageUse::IfPublic =>
+                {
+                    if_public.push(id);
+                }
+                t if !scope.may_use(t) => return Err(AppError::NotFound(t.what().into())),
+                _ => {}
+            }
+        }
+        for id in if_public {
+            let public = self
+                .state
+                .images
+                .is_public(&self.state.upstream, self.account, id)
+                .await
+                .map_err(neutral_error)?;
+            if !public {
+                return Err(AppError::NotFound(kinds::IMAGE.what.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Another decision for the same caller and request, on the scope already loaded: for
+    /// server functions that touch several things. Needs no request context, so it works
+    /// after an `.await` (where, in server rendering, the context is no longer reachable).
+    pub async fn also<Q: Permission>(&self, target: Target) -> Result<Grant<Q>, AppError> {
+        self.also_refs::<Q>(target, Vec::new()).await
     }
 
     /// [`Grant::also`] with secondary references.
-    pub async fn also_refs(
+    pub async fn also_refs<Q: Permission>(
         &self,
-        action: &'static str,
         target: Target,
         refs: Vec<Target>,
-    ) -> Result<Grant, AppError> {
-        authorize_as(
-            self.actor.clone(),
-            self.state.clone(),
-            self.meta.clone(),
-            action,
+    ) -> Result<Grant<Q>, AppError> {
+        let grant = Grant {
+            actor: self.actor.clone(),
+            account: self.account,
+            scope: self.scope.clone(),
             target,
-            refs,
-        )
-        .await
+            meta: self.meta.clone(),
+            state: self.state.clone(),
+            _allows: PhantomData,
+        };
+        grant.decide(&refs).await?;
+        Ok(grant)
+    }
+
+    /// `kind`'s list as this grant's caller may see it (a customer: what is theirs), read
+    /// through the registry's lister. Decided like a grant for the kind's list action.
+    pub async fn list_kind(&self, kind: &'static Kind) -> Result<Vec<kinds::Listed>, AppError> {
+        let Some(lister) = kind.lister else {
+            return Err(internal(format!("kind {} has no lister", kind.key)));
+        };
+        let target = Target::Account;
+        let probe = Grant::<P> {
+            target,
+            ..self.clone()
+        };
+        probe.decide_path(kind.list, true, true, &[]).await?;
+        let rows = lister(self.state.upstream.clone(), self.account)
+            .await
+            .map_err(|e| self.neutral(e))?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| self.sees(kind, &r.id))
+            .collect())
     }
 
     /// The customer's view, if this grant is a customer's.
@@ -543,10 +727,10 @@ impl Grant {
     }
 
     /// Whether this grant may see the account's resource `(kind, id)`.
-    pub fn sees(&self, kind: &str, id: &str) -> bool {
+    pub fn sees(&self, kind: &Kind, id: &str) -> bool {
         match &self.scope {
             Scope::Whole => true,
-            Scope::Customer(c) => c.owned.contains(&(kind.to_owned(), id.to_owned())),
+            Scope::Customer(c) => c.owned.contains(&(kind.key.to_owned(), id.to_owned())),
         }
     }
 
@@ -578,6 +762,28 @@ impl Grant {
         }))
     }
 
+    /// This grant with the customer's holdings as read under their quota `lock` (what they
+    /// made in a parallel request since this request's scope was loaded is theirs too).
+    pub fn under(&self, lock: &QuotaLock) -> Grant<P> {
+        let mut g = self.clone();
+        if let Scope::Customer(c) = &self.scope {
+            let mut owned = c.owned.clone();
+            owned.extend(
+                lock.held
+                    .iter()
+                    .map(|a| (a.kind.clone(), a.resource_id.clone())),
+            );
+            g.scope = Scope::Customer(Arc::new(CustomerScope {
+                customer: c.customer,
+                policy: c.policy.clone(),
+                suspended: c.suspended,
+                owned,
+                assigned: c.assigned.clone(),
+            }));
+        }
+        g
+    }
+
     /// The entries of an image list this grant may boot from (all of them for everyone
     /// but a customer: see [`CustomerScope::may_use_image`]). Remembers the list in the
     /// account's [`ImageCatalog`].
@@ -591,7 +797,9 @@ impl Grant {
 
     /// Forgets a resource this grant just deleted from the ledger (whoever owned it). A
     /// failure is logged: the drift view shows the stale entry.
-    pub async fn release(&self, kind: &str, resource_id: &str) {
+    pub async fn release(&self, kind: &'static Kind, resource_id: &str) {
+        self.kick_res(kind, resource_id);
+        let kind = kind.key;
         if let Err(e) = self
             .state
             .store
@@ -606,7 +814,7 @@ impl Grant {
     pub fn filter_snapshot(&self, snapshot: &crate::vm::VmSnapshot) -> crate::vm::VmSnapshot {
         let mut s = snapshot.clone();
         if self.customer().is_some() {
-            s.vms.retain(|v| self.sees("vm", &v.vm_id));
+            s.vms.retain(|v| self.sees(&kinds::VM, &v.vm_id));
             s.problem = s.problem.map(|p| neutral_text(&p));
         }
         s
@@ -614,41 +822,15 @@ impl Grant {
 
     /// Records that a resource this grant just made is the acting customer's (nothing for
     /// everyone else: what they make is their account's own).
-    pub async fn claim(&self, kind: &str, resource_id: &str) -> Result<(), AppError> {
+    pub async fn claim(&self, kind: &'static Kind, resource_id: &str) -> Result<(), AppError> {
+        self.kick_res(kind, resource_id);
         if let Scope::Customer(c) = &self.scope {
             self.state
                 .store
-                .assign(self.account, kind, resource_id, c.customer)
+                .assign(self.account, kind.key, resource_id, c.customer)
                 .await?;
         }
         Ok(())
-    }
-
-    /// Makes the upstream call this grant is for. `what` names the target in "not found".
-    /// A mutation writes its audit row before the call and settles it after.
-    pub async fn call<A: Action>(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
-        if A::PATH != self.action {
-            return Err(internal(format!(
-                "grant for {} used for {}",
-                self.action,
-                A::PATH
-            )));
-        }
-        if A::READ {
-            let result = self.state.upstream.call(self.account, req, what).await;
-            return result.map_err(|e| self.neutral(e));
-        }
-        let row = self.begin().await?;
-        let result = self.state.upstream.call(self.account, req, what).await;
-        if self.settle(row, &result).await == Outcome::Unknown {
-            // Luna Node may have made the change: have the live list look again at once.
-            let vm: Vec<&str> = match &self.target {
-                Target::Vm(id) => vec![id.as_str()],
-                _ => Vec::new(),
-            };
-            self.state.live.kick(self.account, &vm);
-        }
-        result.map_err(|e| self.neutral(e))
     }
 
     /// An error as this grant's user should read it: a customer is never shown the name of
@@ -658,6 +840,23 @@ impl Grant {
             return e;
         }
         neutral_error(e)
+    }
+
+    /// Has live status look again at the target at once (after a change, or when a
+    /// change's outcome is unknown). Calls through the grant do it themselves.
+    pub fn kick(&self) {
+        if let Target::Res(kind, id) = &self.target {
+            self.kick_res(kind, id);
+        }
+    }
+
+    /// Has live status look again at `kind` (`id` in it) at once.
+    fn kick_res(&self, kind: &'static Kind, id: &str) {
+        if *kind == kinds::VM {
+            self.state.live.kick(self.account, &[id]);
+        } else if kind.transitions {
+            self.state.live.kick_kind(self.account, kind);
+        }
     }
 
     /// Audits a panel-local mutation (no upstream call of its own) around `work`.
@@ -680,7 +879,7 @@ impl Grant {
                 actor_user_id: Some(self.actor.id),
                 actor_role: Some(self.actor.role.as_str().to_owned()),
                 account_user_id: Some(self.account),
-                action: self.action.to_owned(),
+                action: P::PATH.to_owned(),
                 target: self.target.audit_text(),
                 outcome: Outcome::Pending,
                 error_class: None,
@@ -706,5 +905,26 @@ impl Grant {
             tracing::error!(row, error = %e, "could not settle an audit row");
         }
         outcome
+    }
+}
+
+impl<A: Action + 'static> Grant<A> {
+    /// Makes the upstream call this grant is for (the type allows no other). `what` names
+    /// the target in "not found". A mutation writes its audit row before the call and
+    /// settles it after.
+    pub async fn call(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
+        if A::READ {
+            let result = self.state.upstream.call(self.account, req, what).await;
+            return result.map_err(|e| self.neutral(e));
+        }
+        let row = self.begin().await?;
+        let result = self.state.upstream.call(self.account, req, what).await;
+        let outcome = self.settle(row, &result).await;
+        if outcome == Outcome::Ok || outcome == Outcome::Unknown {
+            // Changed, or Luna Node may have made the change: have live status look
+            // again at once (and follow the target closely for a while).
+            self.kick();
+        }
+        result.map_err(|e| self.neutral(e))
     }
 }

@@ -78,6 +78,8 @@ struct Poller {
 /// All pollers of this panel instance.
 pub struct LiveHub {
     upstream: Arc<Upstream>,
+    /// The other kinds with transitions (images, volumes, snapshots), on the same timing.
+    lists: Arc<super::lists::ListHub>,
     timing: std::sync::RwLock<LiveTiming>,
     pollers: Mutex<HashMap<UserId, Arc<Poller>>>,
 }
@@ -93,6 +95,7 @@ impl std::fmt::Debug for LiveHub {
 impl LiveHub {
     pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
         Self {
+            lists: Arc::new(super::lists::ListHub::new(upstream.clone())),
             upstream,
             timing: std::sync::RwLock::new(timing),
             pollers: Mutex::default(),
@@ -191,8 +194,25 @@ impl LiveHub {
         p.kick.notify_one();
     }
 
-    /// Stops and forgets the poller (the credential changed or was removed).
+    /// A stream of `kind`'s lists for `account` (a kind with transitions other than VMs).
+    pub fn subscribe_kind(
+        self: &Arc<Self>,
+        account: UserId,
+        kind: &'static crate::kinds::Kind,
+    ) -> Option<watch::Receiver<Arc<crate::kinds::KindSnapshot>>> {
+        let hub = self.clone();
+        self.lists.subscribe(account, kind, move || hub.timing())
+    }
+
+    /// Look at `kind`'s list again at once and follow it closely for a while.
+    pub fn kick_kind(self: &Arc<Self>, account: UserId, kind: &'static crate::kinds::Kind) {
+        let hub = self.clone();
+        self.lists.kick(account, kind, move || hub.timing())
+    }
+
+    /// Stops and forgets the pollers (the credential changed or was removed).
     pub fn forget(&self, account: UserId) {
+        self.lists.forget(account);
         if let Some(p) = self
             .pollers
             .lock()
@@ -398,11 +418,10 @@ pub async fn vm_events(
         return http::StatusCode::UNAUTHORIZED.into_response();
     };
     let meta = super::authz::RequestMeta::from_parts(&parts);
-    let grant = match super::authz::authorize_as(
+    let grant = match super::authz::authorize_as::<VmList>(
         actor.clone(),
         state.clone(),
         meta.clone(),
-        "vm/list",
         super::authz::Target::Account,
         Vec::new(),
     )
@@ -454,11 +473,10 @@ pub async fn vm_events(
                 let snapshot = if customer {
                     // A customer's view is decided afresh for every change: a VM assigned or
                     // released meanwhile appears or disappears, a suspension shows at once.
-                    super::authz::authorize_as(
+                    super::authz::authorize_as::<VmList>(
                         actor,
                         state,
                         meta,
-                        "vm/list",
                         super::authz::Target::Account,
                         Vec::new(),
                     )

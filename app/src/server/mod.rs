@@ -4,6 +4,7 @@
 
 pub mod authz;
 pub mod context;
+pub mod lists;
 pub mod live;
 pub mod lunanode;
 pub mod password;

@@ -22,7 +22,7 @@ pub struct CustomerDetail {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use crate::server::authz::{authorize, Grant, Target};
+    use crate::server::authz::{authorize, Grant, Permission, Target};
     use crate::server::store::User;
     use crate::types::Role;
 
@@ -30,8 +30,8 @@ mod ssr {
 
     /// Authorizes a reseller's console action. Owners are not resellers; customers (and
     /// resellers viewing as one) never pass.
-    pub async fn reseller(action: &'static str, target: Target) -> Result<Grant, AppError> {
-        let g = authorize(action, target).await?;
+    pub async fn reseller<P: Permission>(target: Target) -> Result<Grant<P>, AppError> {
+        let g = authorize::<P>(target).await?;
         if g.actor.role != Role::Reseller {
             return Err(AppError::Forbidden);
         }
@@ -39,7 +39,10 @@ mod ssr {
     }
 
     /// `customer_id` as one of this reseller's customers; anyone else is not found.
-    pub async fn own_customer(g: &Grant, customer_id: i64) -> Result<User, AppError> {
+    pub async fn own_customer<P: Permission>(
+        g: &Grant<P>,
+        customer_id: i64,
+    ) -> Result<User, AppError> {
         match g.state().store.user_by_id(customer_id).await? {
             Some(u) if u.role == Role::Customer && u.reseller_id == Some(g.actor.id) => Ok(u),
             _ => Err(AppError::NotFound("The customer".into())),
@@ -70,7 +73,7 @@ mod ssr {
 #[server(endpoint = "customers/list")]
 pub async fn list_customers() -> Result<Vec<CustomerSummary>, AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("vm/list", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::lunanode::actions::VmList>(Target::Account).await?;
     let store = &g.state().store;
     let (customers, ledger) = futures::join!(
         store.list_customers(g.actor.id),
@@ -93,7 +96,7 @@ pub async fn create_customer(
     use crate::server::authz::Target;
     use crate::server::store::{NewUser, StoreError};
     use crate::validate::{email_problem, name_problem, normalize_email, password_problem};
-    let g = ssr::reseller("customer/create", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerCreate>(Target::Account).await?;
     let email = normalize_email(&email);
     let mut errors = crate::error::FieldErrors::new();
     if let Some(p) = name_problem(&name) {
@@ -150,7 +153,7 @@ pub async fn create_customer(
 pub async fn invite_customer() -> Result<NewInvite, AppError> {
     use crate::auth::FreshInvite;
     use crate::server::authz::Target;
-    let g = ssr::reseller("customer/invite", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerInvite>(Target::Account).await?;
     let state = g.state().clone();
     let fresh = FreshInvite::new(&state.settings);
     let reseller = g.actor.id;
@@ -169,7 +172,9 @@ pub async fn invite_customer() -> Result<NewInvite, AppError> {
 #[server(endpoint = "customers/detail")]
 pub async fn get_customer(customer_id: i64) -> Result<CustomerDetail, AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("vm/list", Target::Customer(customer_id)).await?;
+    let g =
+        ssr::reseller::<crate::server::lunanode::actions::VmList>(Target::Customer(customer_id))
+            .await?;
     let user = ssr::own_customer(&g, customer_id).await?;
     let store = &g.state().store;
     let assignments = store.assignments(g.account, Some(customer_id)).await?;
@@ -190,7 +195,10 @@ pub async fn get_customer(customer_id: i64) -> Result<CustomerDetail, AppError> 
 pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::reseller("customer/suspend", Target::Customer(customer_id)).await?;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerSuspend>(Target::Customer(
+        customer_id,
+    ))
+    .await?;
     ssr::own_customer(&g, customer_id).await?;
     let store = g.state().store.clone();
     g.audited(async move { Ok(store.set_suspended(customer_id, suspended).await?) })
@@ -219,7 +227,9 @@ pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize
         if !running {
             continue;
         }
-        let stop = g.also("vm/stop", Target::Vm(a.resource_id.clone())).await?;
+        let stop = g
+            .also::<crate::server::lunanode::actions::VmStop>(Target::vm(a.resource_id.clone()))
+            .await?;
         let vm = api::VmStop {
             vm_id: a.resource_id.clone(),
         };
@@ -237,7 +247,9 @@ pub async fn suspend_customer(customer_id: i64, suspended: bool) -> Result<usize
 #[server(endpoint = "customers/delete")]
 pub async fn delete_customer(customer_id: i64, confirm: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("customer/delete", Target::Customer(customer_id)).await?;
+    let g =
+        ssr::reseller::<crate::server::authz::panel::CustomerDelete>(Target::Customer(customer_id))
+            .await?;
     let user = ssr::own_customer(&g, customer_id).await?;
     if crate::validate::normalize_email(&confirm) != user.email {
         return Err(crate::error::FieldErrors::single(
@@ -259,9 +271,11 @@ pub async fn assign_resource(
     resource_id: String,
 ) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("customer/assign", Target::Customer(customer_id)).await?;
+    let g =
+        ssr::reseller::<crate::server::authz::panel::CustomerAssign>(Target::Customer(customer_id))
+            .await?;
     ssr::own_customer(&g, customer_id).await?;
-    let Some(kind) = KINDS.iter().find(|k| **k == kind.as_str()) else {
+    let Some(kind) = crate::kinds::by_key(&kind) else {
         return Err(crate::error::FieldErrors::single(
             "kind",
             "Choose a kind of resource.",
@@ -276,7 +290,7 @@ pub async fn assign_resource(
     }
     let store = g.state().store.clone();
     let account = g.account;
-    g.audited(async move { Ok(store.assign(account, kind, &id, customer_id).await?) })
+    g.audited(async move { Ok(store.assign(account, kind.key, &id, customer_id).await?) })
         .await
 }
 
@@ -284,7 +298,7 @@ pub async fn assign_resource(
 #[server(endpoint = "customers/unassign")]
 pub async fn unassign_resource(kind: String, resource_id: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("customer/unassign", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerUnassign>(Target::Account).await?;
     let store = g.state().store.clone();
     let account = g.account;
     let released = g
@@ -310,7 +324,7 @@ pub struct PolicyForm {
     pub plans: String,
     pub regions: String,
     pub images: String,
-    /// Keys of [`CAPABILITIES`] ticked.
+    /// Keys of the [capability groups](crate::kinds::capabilities) ticked.
     pub enabled: Vec<String>,
 }
 
@@ -353,7 +367,7 @@ impl PolicyForm {
         };
         let mut on: Vec<String> = Vec::new();
         for e in &self.enabled {
-            if !CAPABILITIES.iter().any(|c| c.key == e.as_str()) {
+            if !capabilities().any(|c| c.key == e.as_str()) {
                 errors.add(
                     "enabled",
                     format!("{e:?} is not something customers can be allowed to do."),
@@ -380,7 +394,9 @@ impl PolicyForm {
 #[server(endpoint = "customers/policy")]
 pub async fn set_customer_policy(customer_id: i64, form: PolicyForm) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("customer/policy", Target::Customer(customer_id)).await?;
+    let g =
+        ssr::reseller::<crate::server::authz::panel::CustomerPolicy>(Target::Customer(customer_id))
+            .await?;
     ssr::own_customer(&g, customer_id).await?;
     let policy = form.parse()?;
     let store = g.state().store.clone();
@@ -423,7 +439,9 @@ pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
             .await?;
         return Ok(());
     }
-    let g = ssr::reseller("customer/view_as", Target::Customer(customer_id)).await?;
+    let g =
+        ssr::reseller::<crate::server::authz::panel::CustomerViewAs>(Target::Customer(customer_id))
+            .await?;
     ssr::own_customer(&g, customer_id).await?;
     g.audited(async {
         session
@@ -438,7 +456,7 @@ pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "branding/get")]
 pub async fn get_branding() -> Result<Branding, AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("vm/list", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::lunanode::actions::VmList>(Target::Account).await?;
     Ok(g.state()
         .store
         .branding(g.actor.id)
@@ -498,7 +516,7 @@ pub async fn save_branding(
     support_url: String,
 ) -> Result<(), AppError> {
     use crate::server::authz::Target;
-    let g = ssr::reseller("branding/save", Target::Account).await?;
+    let g = ssr::reseller::<crate::server::authz::panel::BrandingSave>(Target::Account).await?;
     let branding = Branding {
         panel_name,
         logo_url: logo_url.trim().to_owned(),
@@ -543,109 +561,30 @@ pub async fn ledger_drift() -> Result<Drift, AppError> {
 
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::reseller("vm/list", Target::Account).await?;
-    let also = |action: &'static str| g.also(action, Target::Account);
-    let (keys, images, volumes, floating, networks, groups, scripts) = (
-        also("sshkey/list").await?,
-        also("image/list").await?,
-        also("volume/list").await?,
-        also("floating/list").await?,
-        also("network/list").await?,
-        also("securitygroup/list").await?,
-        also("script/list").await?,
-    );
-    let res = |kind: &str, id: String, name: String| LedgerResource {
-        kind: kind.to_owned(),
-        resource_id: id,
-        name,
-    };
-    let (vms, keys, images, volumes, floating, networks, groups, scripts) = futures::join!(
-        g.state()
-            .live
-            .snapshot(g.account, std::time::Duration::from_secs(20)),
-        keys.call(&api::SshKeyList {}, "The SSH key list"),
-        images.call(&api::ImageList { region: None }, "The image list"),
-        volumes.call(&api::VolumeList { region: None }, "The volume list"),
-        floating.call(&api::FloatingList {}, "The floating IP list"),
-        networks.call(&api::NetworkList { region: None }, "The network list"),
-        groups.call(&api::SecurityGroupList {}, "The security group list"),
-        scripts.call(&api::ScriptList {}, "The script list"),
-    );
-    let mut have: Vec<(&str, Option<Vec<LedgerResource>>)> = vec![
-        (
-            "vm",
-            vms.ok().filter(|s| s.listed_at.is_some()).map(|s| {
-                s.vms
-                    .iter()
-                    .map(|v| res("vm", v.vm_id.clone(), v.name.clone()))
+    let g = ssr::reseller::<api::VmList>(Target::Account).await?;
+    // Every kind of the registry a customer can own, listed at once.
+    let lists = futures::future::join_all(
+        crate::kinds::KINDS
+            .iter()
+            .filter(|k| k.lister.is_some())
+            .map(|k| async { (*k, g.list_kind(k).await) }),
+    )
+    .await;
+    let mut have: Vec<(&str, Option<Vec<LedgerResource>>)> = lists
+        .into_iter()
+        .map(|(kind, listed)| {
+            let listed = listed.ok().map(|rows| {
+                rows.into_iter()
+                    .map(|r| LedgerResource {
+                        kind: kind.key.to_owned(),
+                        resource_id: r.id,
+                        name: r.name,
+                    })
                     .collect()
-            }),
-        ),
-        (
-            "sshkey",
-            keys.ok().map(|l| {
-                l.keys
-                    .into_iter()
-                    .map(|k| res("sshkey", k.id, k.name))
-                    .collect()
-            }),
-        ),
-        (
-            "image",
-            images.ok().map(|l| {
-                l.images
-                    .into_iter()
-                    .filter(|i| !i.is_public())
-                    .map(|i| res("image", i.image_id, i.name))
-                    .collect()
-            }),
-        ),
-        (
-            "volume",
-            volumes.ok().map(|l| {
-                l.volumes
-                    .into_iter()
-                    .map(|v| res("volume", v.id, v.name))
-                    .collect()
-            }),
-        ),
-        (
-            "floating",
-            floating.ok().map(|l| {
-                l.ips
-                    .into_iter()
-                    .map(|f| res("floating", f.ip.clone(), f.ip))
-                    .collect()
-            }),
-        ),
-        (
-            "network",
-            networks.ok().map(|l| {
-                l.networks
-                    .into_iter()
-                    .map(|n| res("network", n.net_id, n.name))
-                    .collect()
-            }),
-        ),
-        (
-            "securitygroup",
-            groups.ok().map(|l| {
-                l.securitygroups
-                    .into_iter()
-                    .map(|s| res("securitygroup", s.securitygroup_id, s.name))
-                    .collect()
-            }),
-        ),
-        (
-            "script",
-            scripts.ok().map(|l| {
-                l.scripts
-                    .into_iter()
-                    .map(|s| res("script", s.id, s.name))
-                    .collect()
-            }),
-        ),
-    ];
+            });
+            (kind.key, listed)
+        })
+        .collect();
     let ledger = g.state().store.assignments(g.account, None).await?;
     let known: HashSet<(&str, &str)> = ledger
         .iter()

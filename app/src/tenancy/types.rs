@@ -2,111 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A group of Luna Node actions a reseller turns on or off for a customer, as one checkbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capability {
-    pub key: &'static str,
-    pub label: &'static str,
-    /// The Luna Node actions (paths) it allows.
-    pub actions: &'static [&'static str],
-}
-
-/// What a customer may always do: look at what is theirs and the catalogue.
-pub const ALWAYS: Capability = Capability {
-    key: "view",
-    label: "See their servers, plans and regions",
-    actions: &[
-        "vm/list",
-        "vm/info",
-        "vm/iplist",
-        "vm/usage",
-        "plan/list",
-        "region/list",
-        "image/list",
-        "image/details",
-        "sshkey/list",
-        "floating/list",
-        "volume/list",
-        "network/list",
-        "securitygroup/list",
-        "script/list",
-    ],
-};
-
-/// Everything a reseller can enable. An action in none of these is never a customer's: the
-/// credential, billing, fair-share and every area without a customer page (deny by default).
-pub const CAPABILITIES: &[Capability] = &[
-    Capability {
-        key: "power",
-        label: "Start, stop, reboot, shelve and unshelve",
-        actions: &[
-            "vm/start",
-            "vm/stop",
-            "vm/reboot",
-            "vm/shelve",
-            "vm/unshelve",
-        ],
-    },
-    Capability {
-        key: "console",
-        label: "Open the console",
-        actions: &["vm/vnc"],
-    },
-    Capability {
-        key: "create",
-        label: "Create servers (within their quota)",
-        actions: &["vm/create"],
-    },
-    Capability {
-        key: "delete",
-        label: "Delete their servers",
-        actions: &["vm/delete"],
-    },
-    Capability {
-        key: "rebuild",
-        label: "Rename, reimage, resize and rescue",
-        actions: &[
-            "vm/rename",
-            "vm/reimage",
-            "vm/resize",
-            "vm/rescue",
-            "vm/diskswap",
-        ],
-    },
-    Capability {
-        key: "snapshot",
-        label: "Snapshot their servers",
-        actions: &["vm/snapshot"],
-    },
-    Capability {
-        key: "network",
-        label: "Floating IPs, extra addresses and security groups",
-        actions: &[
-            "vm/floatingip-add",
-            "vm/floatingip-delete",
-            "vm/ip-add",
-            "vm/ip-delete",
-            "vm/securitygroup-add",
-            "vm/securitygroup-remove",
-        ],
-    },
-    Capability {
-        key: "images",
-        label: "Fetch, rename, copy, download and delete their images",
-        actions: &[
-            "image/fetch",
-            "image/rename",
-            "image/replicate",
-            "image/retrieve",
-            "image/delete",
-        ],
-    },
-    Capability {
-        key: "sshkeys",
-        label: "Add and remove SSH keys",
-        actions: &["sshkey/add", "sshkey/remove"],
-    },
-];
+pub use crate::kinds::{capabilities, Capability};
 
 /// Limits on what a customer may hold; `None` is no limit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +31,7 @@ pub struct CustomerPolicy {
     /// and regions, an empty list never means "all": the reseller's images are copies of
     /// the reseller's disks.
     pub images: Vec<String>,
-    /// Keys of [`CAPABILITIES`] turned on.
+    /// Keys of the [capability groups](crate::kinds::capabilities) turned on.
     pub enabled: Vec<String>,
 }
 
@@ -166,9 +62,8 @@ impl Default for CustomerPolicy {
 impl CustomerPolicy {
     /// Whether the customer may perform Luna Node action `path`.
     pub fn allows(&self, path: &str) -> bool {
-        ALWAYS.actions.contains(&path)
-            || CAPABILITIES
-                .iter()
+        crate::kinds::always_allowed(path)
+            || capabilities()
                 .any(|c| self.enabled.iter().any(|e| e == c.key) && c.actions.contains(&path))
     }
 
@@ -239,41 +134,9 @@ pub struct Assignment {
     pub assigned_at: i64,
 }
 
-/// Resource kinds the ledger knows.
-pub const KINDS: &[&str] = &[
-    "vm",
-    "sshkey",
-    "image",
-    "volume",
-    "network",
-    "securitygroup",
-    "script",
-    "floating",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn capabilities_name_real_distinct_actions() {
-        let mut seen = std::collections::HashSet::new();
-        for c in CAPABILITIES.iter().chain([&ALWAYS]) {
-            for a in c.actions {
-                assert!(seen.insert(*a), "{a} is in two capabilities");
-            }
-        }
-        #[cfg(feature = "ssr")]
-        {
-            let known: Vec<&str> = crate::server::lunanode::actions::all()
-                .iter()
-                .map(|a| a.path)
-                .collect();
-            for a in &seen {
-                assert!(known.contains(a), "{a} is not a Luna Node action");
-            }
-        }
-    }
 
     #[test]
     fn policies_deny_by_default() {

@@ -9,13 +9,15 @@ use leptos::prelude::*;
 pub use types::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::lunanode::actions as api;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use std::time::Duration;
 
     use crate::error::{AppError, FieldErrors};
-    use crate::server::authz::{authorize, Grant, QuotaLock, Target};
+    use crate::server::authz::{authorize, Grant, Permission, QuotaLock, Target};
     use crate::server::lunanode::actions as api;
     use crate::server::lunanode::Action;
 
@@ -34,35 +36,48 @@ mod ssr {
         {
             return Err(AppError::NotFound(VM.into()));
         }
-        Ok(Target::Vm(id.to_owned()))
+        Ok(Target::vm(id))
     }
 
-    /// Authorizes `action` on VM `vm_id`.
-    pub async fn on_vm(action: &'static str, vm_id: &str) -> Result<Grant, AppError> {
+    /// Authorizes `P` on VM `vm_id`.
+    pub async fn on_vm<P: Permission>(vm_id: &str) -> Result<Grant<P>, AppError> {
         let target = vm_target(vm_id);
-        authorize(action, target?).await
+        authorize::<P>(target?).await
     }
 
-    /// Authorizes `action` on VM `vm_id` that also uses `refs` (a plan, an image, …).
-    pub async fn on_vm_refs(
-        action: &'static str,
+    /// Authorizes `P` on VM `vm_id` that also uses `refs` (a plan, an image, …).
+    pub async fn on_vm_refs<P: Permission>(
         vm_id: &str,
         refs: Vec<Target>,
-    ) -> Result<Grant, AppError> {
+    ) -> Result<Grant<P>, AppError> {
         let target = vm_target(vm_id);
-        crate::server::authz::authorize_refs(action, target?, refs).await
+        crate::server::authz::authorize_refs::<P>(target?, refs).await
     }
 
-    pub async fn on_account(action: &'static str) -> Result<Grant, AppError> {
-        authorize(action, Target::Account).await
+    pub async fn on_account<P: Permission>() -> Result<Grant<P>, AppError> {
+        authorize::<P>(Target::Account).await
+    }
+
+    /// The whole of a simple VM change: authorizes `req` on VM `vm_id` (with `refs`),
+    /// makes the call (audited) and has live status look at the VM at once.
+    pub async fn act<A: Action + 'static>(
+        vm_id: &str,
+        refs: Vec<Target>,
+        req: A,
+        what: &str,
+    ) -> Result<A::Response, AppError> {
+        let g = on_vm_refs::<A>(vm_id, refs).await?;
+        let answer = g.call(&req, what).await?;
+        g.kick();
+        Ok(answer)
     }
 
     /// After a change: have the live poller look at this VM at once.
-    pub fn kick(grant: &Grant, vm_id: &str) {
+    pub fn kick<P: Permission>(grant: &Grant<P>, vm_id: &str) {
         grant.state().live.kick(grant.account, &[vm_id]);
     }
 
-    pub async fn snapshot(grant: &Grant) -> Result<VmSnapshot, AppError> {
+    pub async fn snapshot<P: Permission>(grant: &Grant<P>) -> Result<VmSnapshot, AppError> {
         let snap = grant
             .state()
             .live
@@ -93,8 +108,8 @@ mod ssr {
         }
     }
 
-    pub async fn plans(base: &Grant) -> Result<Vec<PlanView>, AppError> {
-        let g = base.also("plan/list", Target::Account).await?;
+    pub async fn plans<P: Permission>(base: &Grant<P>) -> Result<Vec<PlanView>, AppError> {
+        let g = base.also::<api::PlanList>(Target::Account).await?;
         let plans = g.call(&api::PlanList {}, "The plan list").await?;
         Ok(plans
             .plans
@@ -104,8 +119,8 @@ mod ssr {
             .collect())
     }
 
-    pub async fn regions(base: &Grant) -> Result<Vec<RegionView>, AppError> {
-        let g = base.also("region/list", Target::Account).await?;
+    pub async fn regions<P: Permission>(base: &Grant<P>) -> Result<Vec<RegionView>, AppError> {
+        let g = base.also::<api::RegionList>(Target::Account).await?;
         let regions = g.call(&api::RegionList {}, "The region list").await?;
         Ok(regions
             .regions
@@ -120,8 +135,8 @@ mod ssr {
     /// (held by the caller until the new VM is claimed) from the ledger as read under it:
     /// sizes from the live list, or for a VM it does not show yet (made a moment ago) from
     /// `vm/info`.
-    pub async fn check_vm_quota(
-        g: &Grant,
+    pub async fn check_vm_quota<P: Permission>(
+        g: &Grant<P>,
         lock: &QuotaLock,
         plan_id: &str,
         replacing: Option<&str>,
@@ -130,6 +145,7 @@ mod ssr {
             return Ok(());
         };
         let q = customer.policy.quotas.clone();
+        let g = &g.under(lock);
         let plans = plans(g).await?;
         let plan = plans
             .iter()
@@ -157,7 +173,7 @@ mod ssr {
                     v.disk_gb.map_or(0, u64::from),
                 )),
                 None => {
-                    let info = g.also("vm/info", Target::Vm(id.to_owned())).await?;
+                    let info = g.also::<api::VmInfo>(Target::vm(id.to_owned())).await?;
                     let vm = api::VmInfo {
                         vm_id: id.to_owned(),
                     };
@@ -226,16 +242,15 @@ mod ssr {
     /// A write said `success` without the new resource's id (reference §2.1: the envelope
     /// decides, so it is done): re-lists with `path`/`req` and `pick`s the new resource's id
     /// from the answer. `None` (logged) when the list cannot be read or does not show it yet.
-    async fn find_made<A: Action>(
-        g: &Grant,
-        path: &'static str,
+    async fn find_made<P: Permission, A: Action + 'static>(
+        g: &Grant<P>,
         req: &A,
         kind: &str,
         name: &str,
         pick: impl FnOnce(&A::Response) -> Option<String>,
     ) -> Option<String> {
         let listed = async {
-            let list = g.also(path, Target::Account).await?;
+            let list = g.also::<A>(Target::Account).await?;
             list.call(req, "The list").await
         };
         let why = match listed.await {
@@ -255,31 +270,26 @@ mod ssr {
     }
 
     /// The SSH key `sshkey/add` made: the newest one listed under this label and key line.
-    pub async fn made_key(g: &Grant, label: &str, line: &str) -> Option<String> {
-        find_made(
-            g,
-            "sshkey/list",
-            &api::SshKeyList {},
-            "sshkey",
-            label,
-            |l| {
-                newest(
-                    l.keys
-                        .iter()
-                        .filter(|k| {
-                            k.name == label && (k.value.trim() == line || k.value.is_empty())
-                        })
-                        .map(|k| k.id.as_str()),
-                )
-            },
-        )
+    pub async fn made_key<P: Permission>(g: &Grant<P>, label: &str, line: &str) -> Option<String> {
+        find_made(g, &api::SshKeyList {}, "sshkey", label, |l| {
+            newest(
+                l.keys
+                    .iter()
+                    .filter(|k| k.name == label && (k.value.trim() == line || k.value.is_empty()))
+                    .map(|k| k.id.as_str()),
+            )
+        })
         .await
     }
 
     /// The VM `vm/create` made: the last one listed with this hostname that was not listed
     /// before the create (`known`; VM ids are UUIDs, so there is no "largest").
-    pub async fn made_vm(g: &Grant, hostname: &str, known: &[String]) -> Option<String> {
-        find_made(g, "vm/list", &api::VmList {}, "vm", hostname, |l| {
+    pub async fn made_vm<P: Permission>(
+        g: &Grant<P>,
+        hostname: &str,
+        known: &[String],
+    ) -> Option<String> {
+        find_made(g, &api::VmList {}, "vm", hostname, |l| {
             l.vms
                 .iter()
                 .filter(|v| {
@@ -293,9 +303,9 @@ mod ssr {
 
     /// The snapshot image `vm/snapshot` made: the newest of the account's own images with
     /// this name.
-    pub async fn made_image(g: &Grant, name: &str) -> Option<String> {
+    pub async fn made_image<P: Permission>(g: &Grant<P>, name: &str) -> Option<String> {
         let req = api::ImageList { region: None };
-        find_made(g, "image/list", &req, "image", name, |l| {
+        find_made(g, &req, "image", name, |l| {
             newest(
                 l.images
                     .iter()
@@ -308,22 +318,18 @@ mod ssr {
 
     /// The floating IP `vm/floatingip-add` just gave VM `vm_id` (its answer's payload is
     /// UNKNOWN): the newest one attached to the VM that this grant does not hold yet.
-    pub async fn made_floating(g: &Grant, vm_id: &str) -> Option<String> {
-        find_made(
-            g,
-            "floating/list",
-            &api::FloatingList {},
-            "floating",
-            vm_id,
-            |l| {
-                l.ips
-                    .iter()
-                    .filter(|f| f.attached_id == vm_id)
-                    .filter(|f| g.customer().is_none_or(|_| !g.sees("floating", &f.ip)))
-                    .max_by(|a, b| id_order(&a.id, &b.id))
-                    .map(|f| f.ip.clone())
-            },
-        )
+    pub async fn made_floating<P: Permission>(g: &Grant<P>, vm_id: &str) -> Option<String> {
+        find_made(g, &api::FloatingList {}, "floating", vm_id, |l| {
+            l.ips
+                .iter()
+                .filter(|f| f.attached_id == vm_id)
+                .filter(|f| {
+                    g.customer()
+                        .is_none_or(|_| !g.sees(&crate::kinds::FLOATING, &f.ip))
+                })
+                .max_by(|a, b| id_order(&a.id, &b.id))
+                .map(|f| f.ip.clone())
+        })
         .await
     }
 
@@ -332,8 +338,12 @@ mod ssr {
     }
 
     /// Checks a confirmation against the VM's real hostname.
-    pub async fn confirm_hostname(base: &Grant, vm_id: &str, typed: &str) -> Result<(), AppError> {
-        let g = base.also("vm/info", vm_target(vm_id)?).await?;
+    pub async fn confirm_hostname<P: Permission>(
+        base: &Grant<P>,
+        vm_id: &str,
+        typed: &str,
+    ) -> Result<(), AppError> {
+        let g = base.also::<api::VmInfo>(vm_target(vm_id)?).await?;
         let info = g
             .call(
                 &api::VmInfo {
@@ -355,7 +365,7 @@ mod ssr {
 /// The account's VMs with their live status (from the shared poller).
 #[server(endpoint = "vms/list")]
 pub async fn list_vms() -> Result<VmSnapshot, AppError> {
-    let g = ssr::on_account("vm/list").await?;
+    let g = ssr::on_account::<api::VmList>().await?;
     if g.state().store.credential(g.account).await?.is_none() {
         return Err(g.neutral(AppError::NoCredential));
     }
@@ -368,7 +378,7 @@ pub async fn list_vms() -> Result<VmSnapshot, AppError> {
 pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/info", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmInfo>(&vm_id).await?;
     let info = g
         .call(
             &api::VmInfo {
@@ -377,8 +387,8 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
             ssr::VM,
         )
         .await?;
-    let ips_grant = g.also("vm/iplist", ssr::vm_target(&vm_id)?).await?;
-    let floating_grant = g.also("floating/list", Target::Account).await?;
+    let ips_grant = g.also::<api::VmIplist>(ssr::vm_target(&vm_id)?).await?;
+    let floating_grant = g.also::<api::FloatingList>(Target::Account).await?;
     let iplist = api::VmIplist {
         vm_id: vm_id.clone(),
     };
@@ -467,7 +477,7 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
 #[server(endpoint = "vms/login")]
 pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/info", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmInfo>(&vm_id).await?;
     let info = g.call(&api::VmInfo { vm_id }, ssr::VM).await?;
     Ok(info.info.login_details)
 }
@@ -476,7 +486,7 @@ pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
 #[server(endpoint = "vms/usage")]
 pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/usage", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmUsage>(&vm_id).await?;
     let usage = g
         .call(
             &api::VmUsage {
@@ -514,11 +524,11 @@ pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, A
 pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let list = ssr::on_account("vm/list").await?;
+    let list = ssr::on_account::<api::VmList>().await?;
     // The account's credit is the reseller's business, not their customers'.
     let credit_grant = match list.customer() {
         Some(_) => None,
-        None => Some(list.also("billing/credit", Target::Account).await?),
+        None => Some(list.also::<api::BillingCredit>(Target::Account).await?),
     };
     if list.state().store.credential(list.account).await?.is_none() {
         return Err(AppError::NoCredential);
@@ -561,62 +571,73 @@ pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
 /// Plans with prices.
 #[server(endpoint = "catalog/plans")]
 pub async fn list_plans() -> Result<Vec<PlanView>, AppError> {
-    let g = ssr::on_account("plan/list").await?;
+    let g = ssr::on_account::<api::PlanList>().await?;
     ssr::plans(&g).await
 }
 
 /// Regions.
 #[server(endpoint = "catalog/regions")]
 pub async fn list_regions() -> Result<Vec<RegionView>, AppError> {
-    let g = ssr::on_account("region/list").await?;
+    let g = ssr::on_account::<api::RegionList>().await?;
     ssr::regions(&g).await
 }
 
 /// Everything the create wizard offers, fetched at once.
 #[server(endpoint = "vms/create_options")]
 pub async fn get_create_options() -> Result<CreateOptions, AppError> {
-    use crate::server::authz::Target;
+    use crate::kinds;
     use crate::server::lunanode::actions as api;
-    let images = ssr::on_account("image/list").await?;
-    let volumes = images.also("volume/list", Target::Account).await?;
-    let networks = images.also("network/list", Target::Account).await?;
-    let groups = images.also("securitygroup/list", Target::Account).await?;
-    let scripts = images.also("script/list", Target::Account).await?;
-    let keys = images.also("sshkey/list", Target::Account).await?;
-    let floating = images.also("floating/list", Target::Account).await?;
+    let images = ssr::on_account::<api::ImageList>().await?;
     let (plans, regions) = futures::join!(ssr::plans(&images), ssr::regions(&images));
     let (plans, regions) = (plans?, regions?);
-    let scope = images.clone();
-    // Network entries carry no region (reference §7: UNKNOWN, absent in the CONFIRMED
-    // sample), so each region the caller may use is listed on its own.
-    let networks = futures::future::join_all(regions.iter().map(|r| {
-        let (g, region) = (&networks, r.code.clone());
+    // The other choices come from the registry's listers, as the caller may see them.
+    let choices = |kind: &'static kinds::Kind| {
+        let images = images.clone();
         async move {
-            let listed = g
-                .call(
-                    &api::NetworkList {
-                        region: Some(region.clone()),
-                    },
-                    "The network list",
-                )
-                .await?;
-            Ok::<_, AppError>((region, listed.networks))
+            Ok::<_, AppError>(
+                images
+                    .list_kind(kind)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.usable)
+                    .collect::<Vec<_>>(),
+            )
         }
-    }));
-    let (images, volumes, networks, groups, scripts, keys, floating) = futures::join!(
+    };
+    let regional = |rows: Vec<kinds::Listed>| {
+        rows.into_iter()
+            .map(|r| RegionalChoice {
+                id: r.id,
+                name: r.name,
+                region: r.region,
+            })
+            .collect::<Vec<_>>()
+    };
+    let named = |rows: Vec<kinds::Listed>| {
+        rows.into_iter()
+            .map(|r| NamedId {
+                id: r.id,
+                name: r.name,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (listed, volumes, networks, groups, scripts, keys, floating) = futures::join!(
         images.call(&api::ImageList { region: None }, "The image list"),
-        volumes.call(&api::VolumeList { region: None }, "The volume list"),
-        networks,
-        groups.call(&api::SecurityGroupList {}, "The security group list"),
-        scripts.call(&api::ScriptList {}, "The script list"),
-        keys.call(&api::SshKeyList {}, "The SSH key list"),
-        floating.call(&api::FloatingList {}, "The floating IP list"),
+        choices(&kinds::VOLUME),
+        choices(&kinds::NETWORK),
+        choices(&kinds::SECURITYGROUP),
+        choices(&kinds::SCRIPT),
+        choices(&kinds::SSHKEY),
+        choices(&kinds::FLOATING),
     );
+    // Networks only in the regions the caller may use.
+    let networks: Vec<RegionalChoice> = regional(networks?)
+        .into_iter()
+        .filter(|n| regions.iter().any(|r| r.code == n.region))
+        .collect();
     Ok(CreateOptions {
-        regions,
-        plans,
-        images: scope
-            .usable_images(images?.images)
+        images: images
+            .usable_images(listed?.images)
             .into_iter()
             .filter(|i| i.status == "active" || i.status.is_empty())
             .map(|i| ImageChoice {
@@ -626,67 +647,14 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
                 region: i.region,
             })
             .collect(),
-        volumes: volumes?
-            .volumes
-            .into_iter()
-            .filter(|v| v.is_usable() && scope.sees("volume", &v.id))
-            .map(|v| RegionalChoice {
-                id: v.id,
-                name: v.name,
-                region: v.region,
-            })
-            .collect(),
-        networks: networks
-            .into_iter()
-            .collect::<Result<Vec<_>, AppError>>()?
-            .into_iter()
-            .flat_map(|(region, list)| {
-                list.into_iter().map(move |n| RegionalChoice {
-                    id: n.net_id,
-                    name: format!("{} ({})", n.name, n.subnet),
-                    region: region.clone(),
-                })
-            })
-            .filter(|n| scope.sees("network", &n.id))
-            .collect(),
-        security_groups: groups?
-            .securitygroups
-            .into_iter()
-            .filter(|g| scope.sees("securitygroup", &g.securitygroup_id))
-            .map(|g| RegionalChoice {
-                id: g.securitygroup_id,
-                name: g.name,
-                region: g.region,
-            })
-            .collect(),
-        scripts: scripts?
-            .scripts
-            .into_iter()
-            .filter(|s| scope.sees("script", &s.id))
-            .map(|s| NamedId {
-                id: s.id,
-                name: s.name,
-            })
-            .collect(),
-        ssh_keys: keys?
-            .keys
-            .into_iter()
-            .filter(|k| scope.sees("sshkey", &k.id))
-            .map(|k| NamedId {
-                id: k.id,
-                name: k.name,
-            })
-            .collect(),
-        floating_ips: floating?
-            .ips
-            .into_iter()
-            .filter(|f| f.attached_id.is_empty() && scope.sees("floating", &f.ip))
-            .map(|f| RegionalChoice {
-                id: f.ip.clone(),
-                name: f.ip,
-                region: f.region,
-            })
-            .collect(),
+        regions,
+        plans,
+        volumes: regional(volumes?),
+        networks,
+        security_groups: regional(groups?),
+        scripts: named(scripts?),
+        ssh_keys: named(keys?),
+        floating_ips: regional(floating?),
     })
 }
 
@@ -701,21 +669,21 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
     let mut refs = vec![Target::Plan(vm.plan_id.trim().to_owned())];
     refs.extend(opt(&vm.region).map(Target::Region));
     match vm.boot.split_once(':') {
-        Some(("image", id)) if !id.is_empty() => refs.push(Target::Image(id.to_owned())),
-        Some(("volume", id)) if !id.is_empty() => refs.push(Target::Volume(id.to_owned())),
+        Some(("image", id)) if !id.is_empty() => refs.push(Target::image(id.to_owned())),
+        Some(("volume", id)) if !id.is_empty() => refs.push(Target::volume(id.to_owned())),
         _ => {}
     }
-    refs.extend(opt(&vm.net_id).map(Target::Network));
-    refs.extend(opt(&vm.floating_ip).map(Target::FloatingIp));
+    refs.extend(opt(&vm.net_id).map(Target::network));
+    refs.extend(opt(&vm.floating_ip).map(Target::floating));
     refs.extend(
         vm.security_groups
             .iter()
             .cloned()
-            .map(Target::SecurityGroup),
+            .map(Target::securitygroup),
     );
-    refs.extend(vm.scripts.iter().cloned().map(Target::Script));
-    refs.extend(vm.ssh_keys.iter().cloned().map(Target::SshKey));
-    let g = authorize_refs("vm/create", Target::Account, refs).await?;
+    refs.extend(vm.scripts.iter().cloned().map(Target::script));
+    refs.extend(vm.ssh_keys.iter().cloned().map(Target::sshkey));
+    let g = authorize_refs::<api::VmCreate>(Target::Account, refs).await?;
     let mut errors = FieldErrors::new();
     if let Err(e) = check_hostname(&vm.hostname) {
         errors.add("hostname", e);
@@ -787,7 +755,7 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
         return Ok(String::new());
     };
     // Recorded in the same step: a customer's new VM is theirs from the first moment.
-    g.claim("vm", &vm_id).await?;
+    g.claim(&crate::kinds::VM, &vm_id).await?;
     drop(quota);
     ssr::kick(&g, &vm_id);
     Ok(vm_id)
@@ -797,27 +765,17 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
 #[server(endpoint = "vms/power")]
 pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let path = match op {
-        PowerOp::Start => "vm/start",
-        PowerOp::Stop => "vm/stop",
-        PowerOp::Reboot => "vm/reboot",
-        PowerOp::Shelve => "vm/shelve",
-        PowerOp::Unshelve => "vm/unshelve",
-        PowerOp::Rescue => "vm/rescue",
-        PowerOp::Diskswap => "vm/diskswap",
-    };
-    let g = ssr::on_vm(path, &vm_id).await?;
     let id = vm_id.clone();
+    let vm = ssr::VM;
     match op {
-        PowerOp::Start => g.call(&api::VmStart { vm_id: id }, ssr::VM).await?,
-        PowerOp::Stop => g.call(&api::VmStop { vm_id: id }, ssr::VM).await?,
-        PowerOp::Reboot => g.call(&api::VmReboot { vm_id: id }, ssr::VM).await?,
-        PowerOp::Shelve => g.call(&api::VmShelve { vm_id: id }, ssr::VM).await?,
-        PowerOp::Unshelve => g.call(&api::VmUnshelve { vm_id: id }, ssr::VM).await?,
-        PowerOp::Rescue => g.call(&api::VmRescue { vm_id: id }, ssr::VM).await?,
-        PowerOp::Diskswap => g.call(&api::VmDiskswap { vm_id: id }, ssr::VM).await?,
+        PowerOp::Start => ssr::act(&vm_id, vec![], api::VmStart { vm_id: id }, vm).await?,
+        PowerOp::Stop => ssr::act(&vm_id, vec![], api::VmStop { vm_id: id }, vm).await?,
+        PowerOp::Reboot => ssr::act(&vm_id, vec![], api::VmReboot { vm_id: id }, vm).await?,
+        PowerOp::Shelve => ssr::act(&vm_id, vec![], api::VmShelve { vm_id: id }, vm).await?,
+        PowerOp::Unshelve => ssr::act(&vm_id, vec![], api::VmUnshelve { vm_id: id }, vm).await?,
+        PowerOp::Rescue => ssr::act(&vm_id, vec![], api::VmRescue { vm_id: id }, vm).await?,
+        PowerOp::Diskswap => ssr::act(&vm_id, vec![], api::VmDiskswap { vm_id: id }, vm).await?,
     };
-    ssr::kick(&g, &vm_id);
     Ok(())
 }
 
@@ -825,7 +783,7 @@ pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
 #[server(endpoint = "vms/delete")]
 pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/delete", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmDelete>(&vm_id).await?;
     ssr::confirm_hostname(&g, &vm_id, &confirm).await?;
     g.call(
         &api::VmDelete {
@@ -834,7 +792,7 @@ pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
         ssr::VM,
     )
     .await?;
-    g.release("vm", &vm_id).await;
+    g.release(&crate::kinds::VM, &vm_id).await;
     ssr::kick(&g, &vm_id);
     Ok(())
 }
@@ -843,7 +801,7 @@ pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
 #[server(endpoint = "vms/rename")]
 pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/rename", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmRename>(&vm_id).await?;
     check_hostname(&hostname).map_err(|e| ssr::field("hostname", e))?;
     g.call(
         &api::VmRename {
@@ -863,7 +821,7 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let plan = Target::Plan(plan_id.trim().to_owned());
-    let g = ssr::on_vm_refs("vm/resize", &vm_id, vec![plan]).await?;
+    let g = ssr::on_vm_refs::<api::VmResize>(&vm_id, vec![plan]).await?;
     if plan_id.trim().is_empty() {
         return Err(ssr::field("plan_id", "Choose a plan."));
     }
@@ -888,8 +846,8 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
 pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
-    let image = Target::Image(image_id.trim().to_owned());
-    let g = ssr::on_vm_refs("vm/reimage", &vm_id, vec![image]).await?;
+    let image = Target::image(image_id.trim().to_owned());
+    let g = ssr::on_vm_refs::<api::VmReimage>(&vm_id, vec![image]).await?;
     if image_id.trim().is_empty() {
         return Err(ssr::field("image_id", "Choose an image."));
     }
@@ -911,7 +869,7 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
 #[server(endpoint = "vms/snapshot")]
 pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/snapshot", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmSnapshot>(&vm_id).await?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 {
         return Err(ssr::field(
@@ -934,7 +892,7 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
     };
     match image_id {
         Some(id) => {
-            g.claim("image", &id).await?;
+            g.claim(&crate::kinds::IMAGE, &id).await?;
             Ok(id)
         }
         None => Ok(String::new()),
@@ -945,7 +903,7 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
 #[server(endpoint = "vms/vnc")]
 pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/vnc", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmVnc>(&vm_id).await?;
     let url = g.call(&api::VmVnc { vm_id }, ssr::VM).await?.vnc_url;
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(crate::server::context::internal("vnc url is not http(s)"));
@@ -959,8 +917,8 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
-    let refs = ip.iter().cloned().map(Target::FloatingIp).collect();
-    let g = ssr::on_vm_refs("vm/floatingip-add", &vm_id, refs).await?;
+    let refs = ip.iter().cloned().map(Target::floating).collect();
+    let g = ssr::on_vm_refs::<api::VmFloatingipAdd>(&vm_id, refs).await?;
     // A new address counts against the customer's floating IP quota, decided under their
     // quota lock (held until the address is claimed).
     let quota = if ip.is_none() {
@@ -999,7 +957,7 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
         None => ssr::made_floating(&g, &vm_id).await,
     };
     if let Some(ip) = &ip {
-        g.claim("floating", ip).await?;
+        g.claim(&crate::kinds::FLOATING, ip).await?;
     }
     drop(quota);
     Ok(ip)
@@ -1009,7 +967,7 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
 #[server(endpoint = "vms/floating_delete")]
 pub async fn floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/floatingip-delete", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmFloatingipDelete>(&vm_id).await?;
     g.call(
         &api::VmFloatingipDelete {
             vm_id: vm_id.clone(),
@@ -1027,7 +985,7 @@ pub async fn floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> 
 #[server(endpoint = "vms/ip_add")]
 pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/ip-add", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmIpAdd>(&vm_id).await?;
     let added = g
         .call(
             &api::VmIpAdd {
@@ -1045,7 +1003,7 @@ pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
 #[server(endpoint = "vms/ip_delete")]
 pub async fn ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/ip-delete", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmIpDelete>(&vm_id).await?;
     if ip.parse::<std::net::IpAddr>().is_err() {
         return Err(ssr::field("ip", "That is not an IP address."));
     }
@@ -1069,37 +1027,28 @@ pub async fn vm_security_group(
     attach: bool,
 ) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let path = if attach {
-        "vm/securitygroup-add"
-    } else {
-        "vm/securitygroup-remove"
-    };
-    let group = crate::server::authz::Target::SecurityGroup(group_id.trim().to_owned());
-    let g = ssr::on_vm_refs(path, &vm_id, vec![group]).await?;
-    if group_id.trim().is_empty() {
+    let group = group_id.trim().to_owned();
+    let refs = vec![crate::server::authz::Target::securitygroup(&group)];
+    let what = "The VM or security group";
+    if group.is_empty() {
+        // Authorized first all the same (an empty id is nobody's): the refusal wins.
+        ssr::on_vm::<api::VmSecuritygroupAdd>(&vm_id).await?;
         return Err(ssr::field("group_id", "Choose a security group."));
     }
-    let (vm, group) = (vm_id.clone(), group_id.trim().to_owned());
+    let vm = vm_id.clone();
     if attach {
-        g.call(
-            &api::VmSecuritygroupAdd {
-                vm_id: vm,
-                group_id: group,
-            },
-            "The VM or security group",
-        )
-        .await?;
+        let req = api::VmSecuritygroupAdd {
+            vm_id: vm,
+            group_id: group,
+        };
+        ssr::act(&vm_id, refs, req, what).await?;
     } else {
-        g.call(
-            &api::VmSecuritygroupRemove {
-                vm_id: vm,
-                group_id: group,
-            },
-            "The VM or security group",
-        )
-        .await?;
+        let req = api::VmSecuritygroupRemove {
+            vm_id: vm,
+            group_id: group,
+        };
+        ssr::act(&vm_id, refs, req, what).await?;
     }
-    ssr::kick(&g, &vm_id);
     Ok(())
 }
 
@@ -1112,7 +1061,7 @@ pub async fn vm_fairshare(
     no_lend: bool,
 ) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_vm("vm/set-fairshare", &vm_id).await?;
+    let g = ssr::on_vm::<api::VmSetFairshare>(&vm_id).await?;
     g.call(
         &api::VmSetFairshare {
             vm_id,
@@ -1129,12 +1078,12 @@ pub async fn vm_fairshare(
 #[server(endpoint = "sshkeys/list")]
 pub async fn list_ssh_keys() -> Result<Vec<SshKeyView>, AppError> {
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_account("sshkey/list").await?;
+    let g = ssr::on_account::<api::SshKeyList>().await?;
     let keys = g.call(&api::SshKeyList {}, "The SSH key list").await?;
     Ok(keys
         .keys
         .into_iter()
-        .filter(|k| g.sees("sshkey", &k.id))
+        .filter(|k| g.sees(&crate::kinds::SSHKEY, &k.id))
         .map(|k| SshKeyView {
             id: k.id,
             name: k.name,
@@ -1177,7 +1126,7 @@ pub fn check_ssh_key(value: &str) -> Result<(), String> {
 pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
     use crate::error::FieldErrors;
     use crate::server::lunanode::actions as api;
-    let g = ssr::on_account("sshkey/add").await?;
+    let g = ssr::on_account::<api::SshKeyAdd>().await?;
     let mut errors = FieldErrors::new();
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 {
@@ -1204,7 +1153,7 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
     };
     match key_id {
         Some(id) => {
-            g.claim("sshkey", &id).await?;
+            g.claim(&crate::kinds::SSHKEY, &id).await?;
             Ok(id)
         }
         None => Ok(String::new()),
@@ -1216,7 +1165,7 @@ pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError
 pub async fn remove_ssh_key(key_id: String) -> Result<(), AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
-    let g = authorize("sshkey/remove", Target::SshKey(key_id.clone())).await?;
+    let g = authorize::<api::SshKeyRemove>(Target::sshkey(key_id.clone())).await?;
     g.call(
         &api::SshKeyRemove {
             key_id: key_id.clone(),
@@ -1224,7 +1173,7 @@ pub async fn remove_ssh_key(key_id: String) -> Result<(), AppError> {
         "The SSH key",
     )
     .await?;
-    g.release("sshkey", &key_id).await;
+    g.release(&crate::kinds::SSHKEY, &key_id).await;
     Ok(())
 }
 

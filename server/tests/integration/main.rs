@@ -8,6 +8,7 @@ mod binary;
 mod demo;
 mod gates;
 mod images;
+mod live_kinds;
 mod sessions;
 mod tenancy;
 mod upstream;

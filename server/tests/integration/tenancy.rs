@@ -89,7 +89,7 @@ pub(crate) async fn policy(
     for (k, v) in limits {
         form.push((format!("form[{k}]"), (*v).to_owned()));
     }
-    for (i, c) in app::tenancy::CAPABILITIES.iter().enumerate() {
+    for (i, c) in app::kinds::capabilities().enumerate() {
         form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
     }
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

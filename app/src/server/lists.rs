@@ -1,0 +1,517 @@
+//! Listing any kind of the registry, and live status for the kinds with transitions (an
+//! image saving, a volume attaching, a snapshot being made): one poller per account and
+//! kind on this instance, however many pages and tabs watch it ("tabs never multiply
+//! upstream calls"), fast while an entry is in transition, slow when all is settled, gone
+//! once nobody has looked for a while. VMs have their own richer poller ([`super::live`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use tokio::sync::{watch, Notify};
+
+use super::live::LiveTiming;
+use super::lunanode::actions as api;
+use super::store::{now_unix, UserId};
+use super::upstream::Upstream;
+use crate::error::AppError;
+use crate::kinds::{Kind, KindSnapshot, Listed};
+
+/// How a kind is listed from Luna Node (the registry entry's `lister`). Called only by code
+/// that holds a decision for the account already (a grant, or a stream authorized for it).
+pub type ListFn = fn(Arc<Upstream>, UserId) -> BoxFuture<'static, Result<Vec<Listed>, AppError>>;
+
+fn row(id: String, name: String, region: String, status: String, usable: bool) -> Listed {
+    Listed {
+        id,
+        name,
+        region,
+        status,
+        usable,
+    }
+}
+
+pub fn vms(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up.call(account, &api::VmList {}, "The VM list").await?;
+        Ok(list
+            .vms
+            .into_iter()
+            .map(|v| row(v.vm_id, v.name, String::new(), String::new(), true))
+            .collect())
+    })
+}
+
+pub fn sshkeys(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(account, &api::SshKeyList {}, "The SSH key list")
+            .await?;
+        Ok(list
+            .keys
+            .into_iter()
+            .map(|k| row(k.id, k.name, String::new(), String::new(), true))
+            .collect())
+    })
+}
+
+/// The account's own images: public templates and ISOs are Luna Node's, not a kind anyone
+/// owns (told apart by name: INFERRED, see [`api::ImageSummary::is_public`]).
+pub fn images(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(account, &api::ImageList { region: None }, "The image list")
+            .await?;
+        Ok(list
+            .images
+            .into_iter()
+            .filter(|i| !i.is_public())
+            .map(|i| {
+                let usable = i.status.eq_ignore_ascii_case("active") || i.status.is_empty();
+                row(i.image_id, i.name, i.region, i.status, usable)
+            })
+            .collect())
+    })
+}
+
+pub fn volumes(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(
+                account,
+                &api::VolumeList { region: None },
+                "The volume list",
+            )
+            .await?;
+        Ok(list
+            .volumes
+            .into_iter()
+            .map(|v| {
+                let usable = v.is_usable();
+                row(v.id, v.name, v.region, v.status, usable)
+            })
+            .collect())
+    })
+}
+
+/// Lists that need a region (`volume/snapshot-list`; `network/list`, whose entries carry
+/// none: reference UNKNOWN) are read once per region.
+async fn per_region<T, F>(
+    up: &Upstream,
+    account: UserId,
+    each: impl Fn(String) -> F,
+) -> Result<Vec<T>, AppError>
+where
+    F: std::future::Future<Output = Result<Vec<T>, AppError>>,
+{
+    let regions = up
+        .call(account, &api::RegionList {}, "The region list")
+        .await?;
+    let lists = futures::future::join_all(regions.regions.into_keys().map(each)).await;
+    let mut all = Vec::new();
+    for l in lists {
+        all.extend(l?);
+    }
+    Ok(all)
+}
+
+pub fn snapshots(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        per_region(&up, account, |region| {
+            let up = up.clone();
+            async move {
+                let list = up
+                    .call(
+                        account,
+                        &api::VolumeSnapshotList {
+                            region: region.clone(),
+                        },
+                        "The snapshot list",
+                    )
+                    .await?;
+                Ok(list
+                    .snapshots
+                    .into_iter()
+                    .map(|s| {
+                        let region = if s.region.is_empty() {
+                            region.clone()
+                        } else {
+                            s.region
+                        };
+                        let usable = settled_ok(&s.status);
+                        row(s.id, s.name, region, s.status, usable)
+                    })
+                    .collect())
+            }
+        })
+        .await
+    })
+}
+
+pub fn networks(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        per_region(&up, account, |region| {
+            let up = up.clone();
+            async move {
+                let list = up
+                    .call(
+                        account,
+                        &api::NetworkList {
+                            region: Some(region.clone()),
+                        },
+                        "The network list",
+                    )
+                    .await?;
+                Ok(list
+                    .networks
+                    .into_iter()
+                    .map(|n| {
+                        let name = format!("{} ({})", n.name, n.subnet);
+                        row(n.net_id, name, region.clone(), String::new(), true)
+                    })
+                    .collect())
+            }
+        })
+        .await
+    })
+}
+
+pub fn securitygroups(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(
+                account,
+                &api::SecurityGroupList {},
+                "The security group list",
+            )
+            .await?;
+        Ok(list
+            .securitygroups
+            .into_iter()
+            .map(|g| row(g.securitygroup_id, g.name, g.region, String::new(), true))
+            .collect())
+    })
+}
+
+pub fn scripts(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(account, &api::ScriptList {}, "The script list")
+            .await?;
+        Ok(list
+            .scripts
+            .into_iter()
+            .map(|s| row(s.id, s.name, String::new(), String::new(), true))
+            .collect())
+    })
+}
+
+/// Floating IPs are known by their address; usable when attached to nothing.
+pub fn floating(
+    up: Arc<Upstream>,
+    account: UserId,
+) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+    Box::pin(async move {
+        let list = up
+            .call(account, &api::FloatingList {}, "The floating IP list")
+            .await?;
+        Ok(list
+            .ips
+            .into_iter()
+            .map(|f| {
+                let usable = f.attached_id.is_empty();
+                row(f.ip.clone(), f.ip, f.region, f.attached_type, usable)
+            })
+            .collect())
+    })
+}
+
+/// Ready words shared by images, volumes and snapshots (any case).
+fn settled_ok(status: &str) -> bool {
+    ["active", "available", ""]
+        .iter()
+        .any(|w| status.eq_ignore_ascii_case(w))
+}
+
+struct Poller {
+    tx: watch::Sender<Arc<KindSnapshot>>,
+    demand: Mutex<Instant>,
+    kick: Notify,
+    /// Polled fast until then whatever the states say (after a user's change).
+    follow_until: Mutex<Option<Instant>>,
+    done: Mutex<bool>,
+}
+
+/// The pollers of every kind with transitions but VMs (see [`super::live::LiveHub`], which
+/// owns this and shares its timing).
+pub struct ListHub {
+    upstream: Arc<Upstream>,
+    pollers: Mutex<HashMap<(UserId, &'static str), Arc<Poller>>>,
+}
+
+impl ListHub {
+    pub fn new(upstream: Arc<Upstream>) -> Self {
+        Self {
+            upstream,
+            pollers: Mutex::default(),
+        }
+    }
+
+    fn poller(
+        self: &Arc<Self>,
+        account: UserId,
+        kind: &'static Kind,
+        timing: impl Fn() -> LiveTiming + Send + 'static,
+    ) -> Option<Arc<Poller>> {
+        let lister = kind.lister?;
+        let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = pollers.get(&(account, kind.key)) {
+            if !*p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+                *p.demand.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+                return Some(p.clone());
+            }
+        }
+        let (tx, _) = watch::channel(Arc::new(KindSnapshot {
+            kind: kind.key.to_owned(),
+            ..Default::default()
+        }));
+        let poller = Arc::new(Poller {
+            tx,
+            demand: Mutex::new(Instant::now()),
+            kick: Notify::new(),
+            follow_until: Mutex::default(),
+            done: Mutex::new(false),
+        });
+        pollers.insert((account, kind.key), poller.clone());
+        let (hub, p) = (self.clone(), poller.clone());
+        tokio::spawn(async move { hub.run(account, kind, lister, p, timing).await });
+        Some(poller)
+    }
+
+    /// A stream of `kind`'s lists for `account` (starts its poller). `None` for a kind the
+    /// registry gives no lister.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        account: UserId,
+        kind: &'static Kind,
+        timing: impl Fn() -> LiveTiming + Send + 'static,
+    ) -> Option<watch::Receiver<Arc<KindSnapshot>>> {
+        Some(self.poller(account, kind, timing)?.tx.subscribe())
+    }
+
+    /// Look again at once and follow closely for a while: the user changed something.
+    pub fn kick(
+        self: &Arc<Self>,
+        account: UserId,
+        kind: &'static Kind,
+        timing: impl Fn() -> LiveTiming + Send + 'static,
+    ) {
+        let follow = timing().follow_for;
+        if let Some(p) = self.poller(account, kind, timing) {
+            *p.follow_until.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(Instant::now() + follow);
+            p.kick.notify_one();
+        }
+    }
+
+    /// Stops every poller of `account` (its credential changed or was removed).
+    pub fn forget(&self, account: UserId) {
+        let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
+        pollers.retain(|(a, _), p| {
+            if *a == account {
+                *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                p.kick.notify_one();
+            }
+            *a != account
+        });
+    }
+
+    async fn run(
+        self: Arc<Self>,
+        account: UserId,
+        kind: &'static Kind,
+        lister: ListFn,
+        p: Arc<Poller>,
+        timing: impl Fn() -> LiveTiming,
+    ) {
+        loop {
+            if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+                return;
+            }
+            let t = timing();
+            let idle = p.tx.receiver_count() == 0
+                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > t.linger;
+            if idle {
+                *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
+                if pollers
+                    .get(&(account, kind.key))
+                    .is_some_and(|q| Arc::ptr_eq(q, &p))
+                {
+                    pollers.remove(&(account, kind.key));
+                }
+                return;
+            }
+            let busy = match lister(self.upstream.clone(), account).await {
+                Ok(rows) => {
+                    let busy = rows.iter().any(|r| kind.is_busy(&r.status));
+                    p.tx.send_modify(|s| {
+                        *s = Arc::new(KindSnapshot {
+                            kind: kind.key.to_owned(),
+                            rows,
+                            listed_at: Some(now_unix()),
+                            problem: None,
+                        })
+                    });
+                    busy
+                }
+                Err(e) => {
+                    let problem = Some(e.to_string());
+                    p.tx.send_if_modified(|s| {
+                        if s.problem == problem {
+                            return false;
+                        }
+                        let mut next = (**s).clone();
+                        next.problem = problem.clone();
+                        *s = Arc::new(next);
+                        true
+                    });
+                    false
+                }
+            };
+            let following = p
+                .follow_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|until| Instant::now() < until);
+            let pause = if busy || following { t.fast } else { t.slow };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = p.kick.notified() => {}
+            }
+        }
+    }
+}
+
+/// `GET /api/live/{kind}` (the kind's `api` segment, e.g. `volumes`): server-sent
+/// events, one `snapshot` event (JSON [`KindSnapshot`]) now and one per change, for a kind
+/// with transitions. Authorized like the kind's list at the one authorization point; a
+/// customer's rows are filtered to theirs, decided afresh for every change. The session is
+/// re-checked every few seconds (see [`super::live::vm_events`]).
+pub async fn kind_events(
+    axum::extract::State(state): axum::extract::State<super::ServerState>,
+    axum::extract::Path(plural): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+
+    let Some(kind) = crate::kinds::KINDS
+        .iter()
+        .copied()
+        .find(|k| k.transitions && k.lister.is_some() && k.api == plural)
+    else {
+        return http::StatusCode::NOT_FOUND.into_response();
+    };
+    let (parts, _) = request.into_parts();
+    let actor = parts
+        .extensions
+        .get::<super::session::Authenticated>()
+        .and_then(|a| a.0.clone());
+    let Some(actor) = actor else {
+        return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let viewer = match super::authz::viewer(&actor, &state, kind).await {
+        Ok(v) => v,
+        Err(e) => {
+            let status =
+                http::StatusCode::from_u16(e.status_code()).unwrap_or(http::StatusCode::FORBIDDEN);
+            return status.into_response();
+        }
+    };
+    let live = match super::session::LiveSession::open(&parts, &actor) {
+        Ok(live) => Arc::new(live),
+        Err(refusal) => return refusal.into_response(),
+    };
+    let Some(rx) = state.live.subscribe_kind(viewer.account, kind) else {
+        return http::StatusCode::NOT_FOUND.into_response();
+    };
+    let customer = viewer.is_customer();
+    enum Item {
+        Snapshot(Arc<KindSnapshot>),
+        Tick,
+        End,
+    }
+    let snapshots = tokio_stream::wrappers::WatchStream::new(rx)
+        .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
+        .map(Item::Snapshot)
+        .chain(futures::stream::once(std::future::ready(Item::End)));
+    let recheck = super::session::STREAM_RECHECK;
+    let ticks = futures::stream::unfold(
+        tokio::time::interval_at(tokio::time::Instant::now() + recheck, recheck),
+        |mut interval| async move {
+            interval.tick().await;
+            Some((Item::Tick, interval))
+        },
+    );
+    let stream = futures::stream::select(snapshots, ticks)
+        .then(move |item| {
+            let (actor, state, live) = (actor.clone(), state.clone(), live.clone());
+            async move {
+                if matches!(item, Item::End) || !live.is_current(&state).await {
+                    return None;
+                }
+                let Item::Snapshot(snapshot) = item else {
+                    return Some(Ok(Event::default().comment("")));
+                };
+                let snapshot = if customer {
+                    super::authz::viewer(&actor, &state, kind)
+                        .await
+                        .map(|v| v.filter_kind(&snapshot))
+                } else {
+                    Ok((*snapshot).clone())
+                };
+                Some(
+                    snapshot
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                        .and_then(|snapshot| {
+                            Event::default()
+                                .event("snapshot")
+                                .json_data(&snapshot)
+                                .map_err(|e| std::io::Error::other(e.to_string()))
+                        }),
+                )
+            }
+        })
+        .take_while(|event| std::future::ready(event.is_some()))
+        .filter_map(std::future::ready);
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response()
+}
