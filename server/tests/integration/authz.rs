@@ -272,7 +272,7 @@ fn short(body: &str) -> &str {
 }
 
 /// Waits until the emulator has had no call for a while (the live pollers settled).
-async fn quiet(emu: &lunapanel::emulator::Emulator) -> u64 {
+pub(crate) async fn quiet(emu: &lunapanel::emulator::Emulator) -> u64 {
     let mut last = emu.total_calls();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
