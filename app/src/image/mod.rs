@@ -56,7 +56,8 @@ pub struct ImageView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImagePhase {
     Active,
-    /// `queued` or `saving`: on its way to `active`.
+    /// `queued`, `saving` (CONFIRMED) or another of the registry's busy words: on its way
+    /// to `active`.
     Saving,
     /// `killed` or `error`.
     Failed,
@@ -68,8 +69,8 @@ impl ImagePhase {
     pub fn of(status: &str) -> Self {
         match status.trim().to_ascii_lowercase().as_str() {
             "active" => Self::Active,
-            "queued" | "saving" => Self::Saving,
             "killed" | "error" => Self::Failed,
+            s if crate::kinds::IMAGE.is_busy(s) => Self::Saving,
             _ => Self::Unknown,
         }
     }
