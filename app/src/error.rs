@@ -188,6 +188,11 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// What sign-up answers for an address it will not take (the same for one that is taken:
+/// the answer must not tell who has an account).
+pub const EMAIL_TAKEN: &str = "This e-mail address cannot be used for a new account. If it is \
+                         yours, sign in with it; otherwise use another address.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,18 +11,23 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod components;
 pub mod credential;
 pub mod error;
 pub mod image;
-pub mod kinds;
+pub mod model;
+pub mod overview;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod sshkey;
 pub mod tenancy;
 pub mod types;
 pub mod validate;
 pub mod vm;
+
+pub use model::kinds;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -202,7 +202,7 @@ async fn main() {
     let started = Instant::now();
     loop {
         let body = post("vms/list", &[]).await.unwrap().text().await.unwrap();
-        let snapshot: app::vm::VmSnapshot = serde_json::from_str(&body).unwrap();
+        let snapshot: app::vm::VmListing = serde_json::from_str(&body).unwrap();
         if snapshot.vms.len() == 500 && snapshot.vms.iter().all(|v| v.status.is_some()) {
             break;
         }
@@ -297,7 +297,7 @@ async fn main() {
     .unwrap();
     let customer_id: i64 = res.json().await.unwrap();
     let body = post("vms/list", &[]).await.unwrap().text().await.unwrap();
-    let snapshot: app::vm::VmSnapshot = serde_json::from_str(&body).unwrap();
+    let snapshot: app::vm::VmListing = serde_json::from_str(&body).unwrap();
     for v in snapshot.vms.iter().take(50) {
         store
             .assign(reseller.id, "vm", &v.vm_id, customer_id)

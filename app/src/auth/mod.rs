@@ -191,8 +191,7 @@ pub async fn sign_up(
 
 /// The answer to a sign-up (or a reseller's new customer) whose address is already in use:
 /// it neither confirms that an account exists nor says whose it is.
-pub const TAKEN: &str = "This e-mail address cannot be used for a new account. If it is \
-                         yours, sign in with it; otherwise use another address.";
+pub use crate::error::EMAIL_TAKEN as TAKEN;
 
 /// Signs in. An unknown e-mail, a wrong password and a disabled account all give the same
 /// answer after the same amount of work (SEC-2.4).

@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 
 use crate::kinds::KindSnapshot;
-use crate::vm::VmSnapshot;
+use crate::vm::VmListing;
 
 /// The latest snapshot pushed by the server, `None` until the first one arrives (and always
 /// during server rendering). The stream closes when the component goes away.
-pub fn use_live_vms() -> ReadSignal<Option<VmSnapshot>> {
+pub fn use_live_vms() -> ReadSignal<Option<VmListing>> {
     use_live_stream("/api/live/vms".to_owned())
 }
 

@@ -210,6 +210,7 @@ pub mod ssr {
     use crate::kinds::IMAGE as KIND;
     use crate::server::authz::{Grant, Permission, Target};
     use crate::server::lunanode::actions as api;
+    use crate::server::made::{find_made, newest};
 
     /// What "not found" names.
     pub const IMAGE: &str = KIND.what;
@@ -269,31 +270,18 @@ pub mod ssr {
         region: &str,
         known: &[String],
     ) -> Option<String> {
-        let found = async {
-            let list = g.also::<api::ImageList>(Target::Account).await?;
-            let req = api::ImageList {
-                region: Some(region.to_owned()),
-            };
-            list.call(&req, "The image list").await
+        let req = api::ImageList {
+            region: Some(region.to_owned()),
         };
-        match found.await {
-            Ok(l) => {
-                let id = l
-                    .images
+        find_made(g, &req, KIND.key, name, |l| {
+            newest(
+                l.images
                     .iter()
                     .filter(|i| i.name == name && !i.is_public() && !known.contains(&i.image_id))
-                    .max_by_key(|i| i.image_id.parse::<u64>().unwrap_or(0))
-                    .map(|i| i.image_id.clone());
-                if id.is_none() {
-                    tracing::warn!(name, region, "a new image is not listed yet");
-                }
-                id
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, name, "could not re-list images for a new image");
-                None
-            }
-        }
+                    .map(|i| i.image_id.as_str()),
+            )
+        })
+        .await
     }
 
     /// The ids of the account's images in `region` now (to tell a new one apart).
@@ -315,7 +303,7 @@ pub mod ssr {
 /// The images the caller may see: the account's own and Luna Node's public templates and
 /// ISOs (a customer: their own, the public ones, and those their provider lets them boot
 /// from).
-#[server(name = ListImages, endpoint = "images/list")]
+#[server(name = ImageListFn, endpoint = "images/list")]
 pub async fn image_list() -> Result<Vec<ImageRow>, AppError> {
     use crate::server::authz::{authorize, Target};
     use crate::server::lunanode::actions as api;
@@ -341,7 +329,7 @@ pub async fn image_list() -> Result<Vec<ImageRow>, AppError> {
 }
 
 /// One image's details.
-#[server(name = GetImage, endpoint = "images/details")]
+#[server(name = ImageDetailsFn, endpoint = "images/details")]
 pub async fn image_details(image_id: String) -> Result<ImageView, AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
@@ -378,7 +366,7 @@ pub async fn image_details(image_id: String) -> Result<ImageView, AppError> {
 }
 
 /// Renames one of the caller's images.
-#[server(name = RenameImage, endpoint = "images/rename")]
+#[server(name = ImageRenameFn, endpoint = "images/rename")]
 pub async fn image_rename(image_id: String, name: String) -> Result<(), AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
@@ -399,7 +387,7 @@ pub async fn image_rename(image_id: String, name: String) -> Result<(), AppError
 
 /// Deletes one of the caller's images; `confirm` must be its name (checked here, not only
 /// in the browser).
-#[server(name = DeleteImage, endpoint = "images/delete")]
+#[server(name = ImageDeleteFn, endpoint = "images/delete")]
 pub async fn image_delete(image_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
@@ -426,7 +414,7 @@ pub async fn image_delete(image_id: String, confirm: String) -> Result<(), AppEr
 
 /// Copies one of the caller's images to another region; returns the copy's id (`""` when
 /// Luna Node made it but it is not listed yet). A customer's copy is theirs at once.
-#[server(name = ReplicateImage, endpoint = "images/replicate")]
+#[server(name = ImageReplicateFn, endpoint = "images/replicate")]
 pub async fn image_replicate(image_id: String, region: String) -> Result<String, AppError> {
     use crate::server::authz::{authorize_refs, Target};
     use crate::server::lunanode::actions as api;
@@ -481,7 +469,7 @@ pub async fn image_replicate(image_id: String, region: String) -> Result<String,
 /// Has Luna Node download an ISO or a disk image from `location` into `region`; returns
 /// the new image's id (`""` when made but not listed yet). It starts `queued`, then
 /// `saving`, then becomes `active`. A customer's image is theirs at once.
-#[server(name = FetchImage, endpoint = "images/fetch")]
+#[server(name = ImageFetchFn, endpoint = "images/fetch")]
 pub async fn image_fetch(
     region: String,
     name: String,
@@ -508,11 +496,14 @@ pub async fn image_fetch(
     if let Err(e) = check_location(&location) {
         errors.add("location", e);
     }
-    let format = format.trim().to_ascii_lowercase();
-    if !FORMATS.iter().any(|(f, _)| *f == format) {
+    let format = format.parse::<api::ImageFormat>();
+    if format.is_err() {
         errors.add("format", "Choose ISO or QCOW2.");
     }
     errors.into_result()?;
+    let Ok(format) = format else {
+        return Err(ssr::field("format", "Choose ISO or QCOW2."));
+    };
     let name = name.trim().to_owned();
     let known = ssr::known_images(&g, &region).await;
     let made = g
@@ -522,7 +513,7 @@ pub async fn image_fetch(
                 name: name.clone(),
                 location: location.trim().to_owned(),
                 format,
-                virtio: virtio.then_some(true),
+                virtio,
             },
             "The region",
         )

@@ -3,15 +3,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::catalog::{catalog_plans, catalog_regions};
 use crate::components::shell::Loading;
 use crate::components::table::DataTable;
 use crate::pages::format::{opt, ram, usd};
 use crate::pages::vms::UpstreamProblemNotice;
-use crate::vm::{list_plans, list_regions};
 
 #[component]
 pub fn PlansPage() -> impl IntoView {
-    let plans = Resource::new(|| (), |_| list_plans());
+    let plans = Resource::new(|| (), |_| catalog_plans());
     view! {
         <Title text="Plans" />
         <h1>"Plans"</h1>
@@ -45,7 +45,7 @@ pub fn PlansPage() -> impl IntoView {
 
 #[component]
 pub fn RegionsPage() -> impl IntoView {
-    let regions = Resource::new(|| (), |_| list_regions());
+    let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
         <Title text="Regions" />
         <h1>"Regions"</h1>

@@ -14,7 +14,7 @@ use crate::tenancy::{
     SuspendCustomer, UnassignResource, ViewAs,
 };
 use crate::types::{format_unix, Role};
-use crate::vm::list_vms;
+use crate::vm::vm_list;
 use crate::PanelContext;
 
 /// `/customers`: the reseller's console, or (for anyone else) what the page is for and who
@@ -260,7 +260,7 @@ pub fn CustomerPage() -> impl IntoView {
         move || (id.get(), assign.version().get(), unassign.version().get()),
         |(id, _, _)| get_customer(id),
     );
-    let vms = Resource::new(|| (), |_| list_vms());
+    let vms = Resource::new(|| (), |_| vm_list());
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             let navigate = leptos_router::hooks::use_navigate();

@@ -5,16 +5,16 @@ use leptos_meta::Title;
 
 use crate::components::live::load_in_browser;
 use crate::components::shell::Loading;
+use crate::overview::overview_summary;
 use crate::pages::format::usd;
 use crate::pages::vms::UpstreamProblemNotice;
 use crate::types::SignUpPolicy;
-use crate::vm::get_account_summary;
 use crate::PanelContext;
 
 /// Credit, VMs by state and the monthly run rate of the Luna Node account.
 #[component]
 fn AccountCard(customer: bool) -> impl IntoView {
-    let summary = load_in_browser(get_account_summary);
+    let summary = load_in_browser(overview_summary);
     view! {
         <section class="card" id="account-summary">
             <h2>{if customer { "Your servers" } else { "Luna Node account" }}</h2>

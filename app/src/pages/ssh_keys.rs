@@ -7,15 +7,15 @@ use crate::components::form::{action_error, field_error, Field, FormAlert, Submi
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::components::table::DataTable;
 use crate::pages::vms::UpstreamProblemNotice;
-use crate::vm::{list_ssh_keys, AddSshKey, RemoveSshKey};
+use crate::sshkey::{sshkey_list, SshkeyAddFn, SshkeyRemoveFn};
 
 #[component]
 pub fn SshKeysPage() -> impl IntoView {
-    let add = ServerAction::<AddSshKey>::new();
-    let remove = ServerAction::<RemoveSshKey>::new();
+    let add = ServerAction::<SshkeyAddFn>::new();
+    let remove = ServerAction::<SshkeyRemoveFn>::new();
     let keys = Resource::new(
         move || (add.version().get(), remove.version().get()),
-        |_| list_ssh_keys(),
+        |_| sshkey_list(),
     );
     let error = action_error(add.value());
     let done = RwSignal::new(0u32);
@@ -69,7 +69,7 @@ pub fn SshKeysPage() -> impl IntoView {
                                         <td><code title=k.value.clone()>{short}</code></td>
                                         <td>
                                             <button type="button" class="button subtle small" disabled=move || remove.pending().get()
-                                                on:click=move |_| { remove.dispatch(RemoveSshKey { key_id: id.clone() }); }>
+                                                on:click=move |_| { remove.dispatch(SshkeyRemoveFn { key_id: id.clone() }); }>
                                                 "Remove"
                                             </button>
                                         </td>

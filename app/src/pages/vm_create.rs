@@ -9,11 +9,11 @@ use leptos_router::hooks::use_navigate;
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::pages::format::{ram, usd};
 use crate::pages::vms::UpstreamProblemNotice;
-use crate::vm::{check_hostname, get_create_options, CreateOptions, CreateVm, NewVm};
+use crate::vm::{check_hostname, vm_create_options, CreateOptions, NewVm, VmCreateFn};
 
 #[component]
 pub fn VmCreatePage() -> impl IntoView {
-    let options = Resource::new(|| (), |_| get_create_options());
+    let options = Resource::new(|| (), |_| vm_create_options());
     view! {
         <Title text="Create a VM" />
         <p class="breadcrumb">
@@ -60,7 +60,7 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
     let set_password = RwSignal::new(true);
     let affinity = RwSignal::new(String::new());
     let floating = RwSignal::new(String::new());
-    let create = ServerAction::<CreateVm>::new();
+    let create = ServerAction::<VmCreateFn>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
         match create.value().get() {
@@ -132,7 +132,7 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
     }).collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(CreateVm {
+        create.dispatch(VmCreateFn {
             vm: NewVm {
                 hostname: hostname.get_untracked(),
                 region: region.get_untracked(),

@@ -13,9 +13,10 @@ use crate::error::AppError;
 use crate::pages::format::{opt, ram, usd, usd_delta};
 use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
-    get_create_options, get_vm, vm_usage, DeleteVm, FloatingAdd, FloatingDelete, IpAdd, IpDelete,
-    PowerOp, ReimageVm, RenameVm, ResizeVm, SnapshotVm, UsageKey, UsagePoint, VmDetail,
-    VmFairshare, VmLogin, VmPhase, VmPower, VmSecurityGroup, VmVnc,
+    vm_create_options, vm_detail, vm_usage, PowerOp, UsageKey, UsagePoint, VmDeleteFn, VmDetail,
+    VmFairshareFn, VmFloatingAddFn, VmFloatingDeleteFn, VmIpAddFn, VmIpDeleteFn, VmLoginFn,
+    VmPhase, VmPowerFn, VmReimageFn, VmRenameFn, VmResizeFn, VmSecurityGroupFn, VmSnapshotFn,
+    VmVncFn,
 };
 
 const POWER_OPS: &[PowerOp] = &[
@@ -36,7 +37,10 @@ pub fn VmDetailPage() -> impl IntoView {
     let params = use_params_map();
     let vm_id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let version = RwSignal::new(0u32);
-    let detail = Resource::new(move || (vm_id.get(), version.get()), |(id, _)| get_vm(id));
+    let detail = Resource::new(
+        move || (vm_id.get(), version.get()),
+        |(id, _)| vm_detail(id),
+    );
     let live = use_live_vms();
     // The live status of this VM, and a re-read of the details whenever it changes.
     let live_status = Memo::new(move |_| {
@@ -108,7 +112,7 @@ fn VmView(
 ) -> impl IntoView {
     let vm_id = d.vm_id.clone();
     let hostname = d.hostname.clone();
-    let power = ServerAction::<VmPower>::new();
+    let power = ServerAction::<VmPowerFn>::new();
     let power_error = action_error(power.value());
     let busy = move || power.pending().get();
     Effect::new(move |_| {
@@ -131,7 +135,7 @@ fn VmView(
                         data-op=op.label()
                         disabled=move || busy() || !op.allowed_in(Some(phase.get()))
                         on:click=move |_| {
-                            power.dispatch(VmPower { vm_id: vm_id.clone(), op });
+                            power.dispatch(VmPowerFn { vm_id: vm_id.clone(), op });
                         }
                     >
                         {op.label()}
@@ -178,7 +182,7 @@ fn ErrorOf(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
 
 #[component]
 fn ConsoleButton(vm_id: String) -> impl IntoView {
-    let vnc = ServerAction::<VmVnc>::new();
+    let vnc = ServerAction::<VmVncFn>::new();
     let url = move || vnc.value().get().and_then(Result::ok);
     view! {
         <button
@@ -187,7 +191,7 @@ fn ConsoleButton(vm_id: String) -> impl IntoView {
             id="vm-console"
             disabled=move || vnc.pending().get()
             on:click=move |_| {
-                vnc.dispatch(VmVnc { vm_id: vm_id.clone() });
+                vnc.dispatch(VmVncFn { vm_id: vm_id.clone() });
             }
         >
             "Console"
@@ -255,16 +259,16 @@ fn Facts(d: VmDetail) -> impl IntoView {
 #[component]
 fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let vm_id = d.vm_id.clone();
-    let ip_add = ServerAction::<IpAdd>::new();
-    let ip_delete = ServerAction::<IpDelete>::new();
-    let floating_add = ServerAction::<FloatingAdd>::new();
-    let floating_delete = ServerAction::<FloatingDelete>::new();
+    let vm_ip_add = ServerAction::<VmIpAddFn>::new();
+    let vm_ip_delete = ServerAction::<VmIpDeleteFn>::new();
+    let vm_floating_add = ServerAction::<VmFloatingAddFn>::new();
+    let vm_floating_delete = ServerAction::<VmFloatingDeleteFn>::new();
     let keep = RwSignal::new(true);
     Effect::new(move |_| {
-        let done = matches!(ip_add.value().get(), Some(Ok(_)))
-            || matches!(ip_delete.value().get(), Some(Ok(())))
-            || matches!(floating_add.value().get(), Some(Ok(_)))
-            || matches!(floating_delete.value().get(), Some(Ok(())));
+        let done = matches!(vm_ip_add.value().get(), Some(Ok(_)))
+            || matches!(vm_ip_delete.value().get(), Some(Ok(())))
+            || matches!(vm_floating_add.value().get(), Some(Ok(_)))
+            || matches!(vm_floating_delete.value().get(), Some(Ok(())));
         if done {
             refresh.run(());
         }
@@ -299,9 +303,9 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                         <button
                             type="button"
                             class="button subtle small"
-                            disabled=move || ip_delete.pending().get()
+                            disabled=move || vm_ip_delete.pending().get()
                             on:click=move |_| {
-                                ip_delete.dispatch(IpDelete { vm_id: vm_id.clone(), ip: ip.clone() });
+                                vm_ip_delete.dispatch(VmIpDeleteFn { vm_id: vm_id.clone(), ip: ip.clone() });
                             }
                         >
                             "Remove"
@@ -349,9 +353,9 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                 <button
                     type="button"
                     class="button"
-                    disabled=move || ip_add.pending().get()
+                    disabled=move || vm_ip_add.pending().get()
                     on:click=move |_| {
-                        ip_add.dispatch(IpAdd { vm_id: vm_a.clone() });
+                        vm_ip_add.dispatch(VmIpAddFn { vm_id: vm_a.clone() });
                     }
                 >
                     "Add private IP"
@@ -370,9 +374,9 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                             type="button"
                             class="button"
                             id="floating-detach"
-                            disabled=move || floating_delete.pending().get()
+                            disabled=move || vm_floating_delete.pending().get()
                             on:click=move |_| {
-                                floating_delete.dispatch(FloatingDelete { vm_id: vm_b.clone(), keep: keep.get_untracked() });
+                                vm_floating_delete.dispatch(VmFloatingDeleteFn { vm_id: vm_b.clone(), keep: keep.get_untracked() });
                             }
                         >
                             "Detach floating IP"
@@ -385,9 +389,9 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                             type="button"
                             class="button"
                             id="floating-attach"
-                            disabled=move || floating_add.pending().get()
+                            disabled=move || vm_floating_add.pending().get()
                             on:click=move |_| {
-                                floating_add.dispatch(FloatingAdd { vm_id: vm_c.clone(), ip: String::new() });
+                                vm_floating_add.dispatch(VmFloatingAddFn { vm_id: vm_c.clone(), ip: String::new() });
                             }
                         >
                             "Attach a new floating IP"
@@ -396,10 +400,10 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                     .into_any()
                 }}
             </div>
-            <ErrorOf error=action_error(ip_add.value()) />
-            <ErrorOf error=action_error(ip_delete.value()) />
-            <ErrorOf error=action_error(floating_add.value()) />
-            <ErrorOf error=action_error(floating_delete.value()) />
+            <ErrorOf error=action_error(vm_ip_add.value()) />
+            <ErrorOf error=action_error(vm_ip_delete.value()) />
+            <ErrorOf error=action_error(vm_floating_add.value()) />
+            <ErrorOf error=action_error(vm_floating_delete.value()) />
         </section>
     }
     .into_any()
@@ -407,7 +411,7 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
 
 #[component]
 fn LoginDetails(vm_id: String, available: bool) -> impl IntoView {
-    let login = ServerAction::<VmLogin>::new();
+    let login = ServerAction::<VmLoginFn>::new();
     let shown = move || login.value().get().and_then(Result::ok);
     view! {
         <section class="card">
@@ -421,7 +425,7 @@ fn LoginDetails(vm_id: String, available: bool) -> impl IntoView {
                         id="reveal-login"
                         disabled=move || login.pending().get()
                         on:click=move |_| {
-                            login.dispatch(VmLogin { vm_id: vm_id.clone() });
+                            login.dispatch(VmLoginFn { vm_id: vm_id.clone() });
                         }
                     >
                         "Show login details"
@@ -542,18 +546,18 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
         let fetched = fetched.unwrap_or(false);
         if open.get() && !fetched {
             leptos::task::spawn_local(async move {
-                set_options.set(Some(get_create_options().await));
+                set_options.set(Some(vm_create_options().await));
             });
             return true;
         }
         fetched
     });
-    let rename = ServerAction::<RenameVm>::new();
-    let resize = ServerAction::<ResizeVm>::new();
-    let reimage = ServerAction::<ReimageVm>::new();
-    let snapshot = ServerAction::<SnapshotVm>::new();
-    let group = ServerAction::<VmSecurityGroup>::new();
-    let fairshare = ServerAction::<VmFairshare>::new();
+    let rename = ServerAction::<VmRenameFn>::new();
+    let resize = ServerAction::<VmResizeFn>::new();
+    let reimage = ServerAction::<VmReimageFn>::new();
+    let snapshot = ServerAction::<VmSnapshotFn>::new();
+    let group = ServerAction::<VmSecurityGroupFn>::new();
+    let fairshare = ServerAction::<VmFairshareFn>::new();
     let charge = RwSignal::new(false);
     let no_lend = RwSignal::new(false);
     let id6 = d.vm_id.clone();
@@ -588,7 +592,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             <h2>"Change this VM"</h2>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
-                rename.dispatch(RenameVm { vm_id: id1.clone(), hostname: new_name.get_untracked() });
+                rename.dispatch(VmRenameFn { vm_id: id1.clone(), hostname: new_name.get_untracked() });
             }>
                 <label class="inline-field">
                     <span>"Hostname"</span>
@@ -600,7 +604,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             </form>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
-                fairshare.dispatch(VmFairshare { vm_id: id6.clone(), charge_for_cpu: charge.get_untracked(), no_lend: no_lend.get_untracked() });
+                fairshare.dispatch(VmFairshareFn { vm_id: id6.clone(), charge_for_cpu: charge.get_untracked(), no_lend: no_lend.get_untracked() });
             }>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || charge.get() on:change=move |ev| charge.set(event_target_checked(&ev)) />
@@ -653,7 +657,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                 view! {
                                     <form class="inline-form" on:submit=move |ev| {
                                         ev.prevent_default();
-                                        resize.dispatch(ResizeVm { vm_id: id2.clone(), plan_id: plan_choice.get_untracked() });
+                                        resize.dispatch(VmResizeFn { vm_id: id2.clone(), plan_id: plan_choice.get_untracked() });
                                     }>
                                         <label class="inline-field">
                                             <span>"New plan"</span>
@@ -668,7 +672,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                     </form>
                                     <form class="inline-form" on:submit=move |ev| {
                                         ev.prevent_default();
-                                        reimage.dispatch(ReimageVm { vm_id: id3.clone(), image_id: image_choice.get_untracked(), confirm: reimage_confirm.get_untracked() });
+                                        reimage.dispatch(VmReimageFn { vm_id: id3.clone(), image_id: image_choice.get_untracked(), confirm: reimage_confirm.get_untracked() });
                                     }>
                                         <label class="inline-field">
                                             <span>"Re-install from"</span>
@@ -686,7 +690,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                     </form>
                                     <form class="inline-form" on:submit=move |ev| {
                                         ev.prevent_default();
-                                        snapshot.dispatch(SnapshotVm { vm_id: id4.clone(), name: snap_name.get_untracked() });
+                                        snapshot.dispatch(VmSnapshotFn { vm_id: id4.clone(), name: snap_name.get_untracked() });
                                     }>
                                         <label class="inline-field">
                                             <span>"Snapshot name"</span>
@@ -705,10 +709,10 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                             </select>
                                         </label>
                                         <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
-                                            group.dispatch(VmSecurityGroup { vm_id: id5b.clone(), group_id: group_choice.get_untracked(), attach: true });
+                                            group.dispatch(VmSecurityGroupFn { vm_id: id5b.clone(), group_id: group_choice.get_untracked(), attach: true });
                                         }>"Add to group"</button>
                                         <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
-                                            group.dispatch(VmSecurityGroup { vm_id: id2b.clone(), group_id: group_choice.get_untracked(), attach: false });
+                                            group.dispatch(VmSecurityGroupFn { vm_id: id2b.clone(), group_id: group_choice.get_untracked(), attach: false });
                                         }>"Remove from group"</button>
                                         <ErrorOf error=action_error(group.value()) />
                                     </div>
@@ -725,7 +729,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
 
 #[component]
 fn DeleteVmCard(vm_id: String, hostname: String) -> impl IntoView {
-    let delete = ServerAction::<DeleteVm>::new();
+    let delete = ServerAction::<VmDeleteFn>::new();
     let confirm = RwSignal::new(String::new());
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -757,7 +761,7 @@ fn DeleteVmCard(vm_id: String, hostname: String) -> impl IntoView {
             <p>"Deleting erases the VM and its disk. This cannot be undone."</p>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
-                delete.dispatch(DeleteVm { vm_id: vm_id.clone(), confirm: confirm.get_untracked() });
+                delete.dispatch(VmDeleteFn { vm_id: vm_id.clone(), confirm: confirm.get_untracked() });
             }>
                 <label class="inline-field">
                     <span>{format!("Type {hostname} to confirm")}</span>

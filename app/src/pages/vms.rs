@@ -9,7 +9,7 @@ use crate::components::live::{use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram};
-use crate::vm::{list_vms, VmPhase, VmRow, VmSnapshot};
+use crate::vm::{vm_list, VmListing, VmPhase, VmRow};
 
 /// The status filter's value for a phase.
 fn phase_key(p: VmPhase) -> &'static str {
@@ -111,7 +111,7 @@ pub fn UpstreamProblemNotice(error: AppError) -> impl IntoView {
 
 #[component]
 pub fn VmsPage() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| list_vms());
+    let initial = Resource::new(|| (), |_| vm_list());
     let live = use_live_vms();
     view! {
         <Title text="Virtual machines" />
@@ -133,7 +133,7 @@ pub fn VmsPage() -> impl IntoView {
 }
 
 #[component]
-fn VmTable(first: VmSnapshot, live: ReadSignal<Option<VmSnapshot>>) -> impl IntoView {
+fn VmTable(first: VmListing, live: ReadSignal<Option<VmListing>>) -> impl IntoView {
     let current = Memo::new(move |_| live.get().unwrap_or_else(|| first.clone()));
     let search = RwSignal::new(String::new());
     let region = RwSignal::new(String::new());

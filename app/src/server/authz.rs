@@ -23,8 +23,8 @@ use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
 use super::store::{AuditEntry, Outcome, QuotaGuard, User, UserId};
 use crate::error::{AppError, UpstreamProblem};
-use crate::kinds::{self, Kind};
-use crate::tenancy::CustomerPolicy;
+use crate::model::kinds::{self, Kind};
+use crate::model::tenancy::CustomerPolicy;
 use crate::types::Role;
 
 /// What a grant allows: one Luna Node action (every [`Action`] is one) or one of the panel's
@@ -327,7 +327,7 @@ impl ImageCatalog {
 /// A customer's quota lock (see [`Grant::quota_lock`]) with their ledger as read under it.
 #[derive(Debug)]
 pub struct QuotaLock {
-    held: Vec<crate::tenancy::Assignment>,
+    held: Vec<crate::model::tenancy::Assignment>,
     _guard: QuotaGuard,
 }
 
@@ -811,7 +811,10 @@ impl<P: Permission> Grant<P> {
     }
 
     /// The VM list as this grant may see it.
-    pub fn filter_snapshot(&self, snapshot: &crate::vm::VmSnapshot) -> crate::vm::VmSnapshot {
+    pub fn filter_snapshot(
+        &self,
+        snapshot: &crate::model::vm::VmListing,
+    ) -> crate::model::vm::VmListing {
         let mut s = snapshot.clone();
         if self.customer().is_some() {
             s.vms.retain(|v| self.sees(&kinds::VM, &v.vm_id));

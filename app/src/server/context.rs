@@ -65,7 +65,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("The record".into()),
-            StoreError::Duplicate("email") => FieldErrors::single("email", crate::auth::TAKEN),
+            StoreError::Duplicate("email") => {
+                FieldErrors::single("email", crate::error::EMAIL_TAKEN)
+            }
             StoreError::SignUpClosed => FieldErrors::single(
                 "invite",
                 "Sign-up on this panel needs an invite link. Ask the administrator for one.",

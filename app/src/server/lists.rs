@@ -16,7 +16,7 @@ use super::lunanode::actions as api;
 use super::store::{now_unix, UserId};
 use super::upstream::Upstream;
 use crate::error::AppError;
-use crate::kinds::{Kind, KindSnapshot, Listed};
+use crate::model::kinds::{Kind, KindSnapshot, Listed};
 
 /// How a kind is listed from Luna Node (the registry entry's `lister`). Called only by code
 /// that holds a decision for the account already (a grant, or a stream authorized for it).
@@ -432,7 +432,7 @@ pub async fn kind_events(
     use axum::response::IntoResponse;
     use futures::StreamExt;
 
-    let Some(kind) = crate::kinds::KINDS
+    let Some(kind) = crate::model::kinds::KINDS
         .iter()
         .copied()
         .find(|k| k.transitions && k.lister.is_some() && k.api == plural)

@@ -19,7 +19,7 @@ use super::lunanode::actions::{PlanList, VmInfo, VmList};
 use super::store::{now_unix, UserId};
 use super::upstream::Upstream;
 use crate::error::AppError;
-use crate::vm::{VmRow, VmSnapshot};
+use crate::model::vm::{VmListing, VmRow};
 
 /// How often and how much the poller asks.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl Default for LiveTiming {
 }
 
 struct Poller {
-    tx: watch::Sender<Arc<VmSnapshot>>,
+    tx: watch::Sender<Arc<VmListing>>,
     /// Last time a page asked (subscribing or reading).
     demand: Mutex<Instant>,
     /// Wakes the poller early (after a change the user made).
@@ -122,7 +122,7 @@ impl LiveHub {
                 return p.clone();
             }
         }
-        let (tx, _) = watch::channel(Arc::new(VmSnapshot::default()));
+        let (tx, _) = watch::channel(Arc::new(VmListing::default()));
         let poller = Arc::new(Poller {
             tx,
             demand: Mutex::new(Instant::now()),
@@ -141,7 +141,7 @@ impl LiveHub {
     }
 
     /// A stream of snapshots for `account` (starts its poller if needed).
-    pub fn subscribe(self: &Arc<Self>, account: UserId) -> watch::Receiver<Arc<VmSnapshot>> {
+    pub fn subscribe(self: &Arc<Self>, account: UserId) -> watch::Receiver<Arc<VmListing>> {
         self.poller(account).tx.subscribe()
     }
 
@@ -150,7 +150,7 @@ impl LiveHub {
         self: &Arc<Self>,
         account: UserId,
         wait: Duration,
-    ) -> Result<Arc<VmSnapshot>, AppError> {
+    ) -> Result<Arc<VmListing>, AppError> {
         let mut rx = self.subscribe(account);
         let first = match tokio::time::timeout(
             wait,
@@ -198,14 +198,14 @@ impl LiveHub {
     pub fn subscribe_kind(
         self: &Arc<Self>,
         account: UserId,
-        kind: &'static crate::kinds::Kind,
-    ) -> Option<watch::Receiver<Arc<crate::kinds::KindSnapshot>>> {
+        kind: &'static crate::model::kinds::Kind,
+    ) -> Option<watch::Receiver<Arc<crate::model::kinds::KindSnapshot>>> {
         let hub = self.clone();
         self.lists.subscribe(account, kind, move || hub.timing())
     }
 
     /// Look at `kind`'s list again at once and follow it closely for a while.
-    pub fn kick_kind(self: &Arc<Self>, account: UserId, kind: &'static crate::kinds::Kind) {
+    pub fn kick_kind(self: &Arc<Self>, account: UserId, kind: &'static crate::model::kinds::Kind) {
         let hub = self.clone();
         self.lists.kick(account, kind, move || hub.timing())
     }
@@ -261,7 +261,7 @@ impl LiveHub {
                     if s.problem == problem {
                         return false;
                     }
-                    *Arc::make_mut(s) = VmSnapshot {
+                    *Arc::make_mut(s) = VmListing {
                         problem,
                         ..(**s).clone()
                     };
@@ -382,7 +382,7 @@ impl LiveHub {
         let busy = rows.iter().any(VmRow::in_transition)
             || rows.iter().any(|r| r.status.is_none())
             || !following.is_empty();
-        let next = VmSnapshot {
+        let next = VmListing {
             vms: rows,
             listed_at: Some(now),
             problem: None,
@@ -397,7 +397,7 @@ impl LiveHub {
     }
 }
 
-/// `GET /api/live/vms`: server-sent events, one `snapshot` event (JSON [`VmSnapshot`]) now
+/// `GET /api/live/vms`: server-sent events, one `snapshot` event (JSON [`VmListing`]) now
 /// and one per change. Authorized like `vm/list` at the one authorization point. The session
 /// is re-checked on every event and every few seconds: signing out, a password change or
 /// being disabled ends the stream. At most [`super::session::STREAMS_PER_USER`] per user.
@@ -442,7 +442,7 @@ pub async fn vm_events(
     let rx = state.live.subscribe(grant.account);
     let customer = grant.customer().is_some();
     enum Item {
-        Snapshot(Arc<VmSnapshot>),
+        Snapshot(Arc<VmListing>),
         Tick,
         End,
     }

@@ -7,6 +7,7 @@ pub mod context;
 pub mod lists;
 pub mod live;
 pub mod lunanode;
+pub mod made;
 pub mod password;
 pub mod session;
 pub mod store;

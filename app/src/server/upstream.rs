@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
-use super::lunanode::{Action, Credential, LunaNode, UpstreamError};
+use super::lunanode::actions::ImageRetrieve;
+use super::lunanode::{Action, Credential, ImageBytes, LunaNode, UpstreamError};
 use super::store::{now_unix, Store, UserId};
 use super::vault::{credential_owner, Keyring, Purpose};
 use crate::error::{AppError, UpstreamProblem};
@@ -175,6 +176,31 @@ impl Upstream {
         drop(cred);
         self.note(account, result.as_ref().err());
         result.map_err(|e| upstream_error(e, what))
+    }
+
+    /// Downloads image `image_id` of `account` (`image/retrieve`) as a stream of byte chunks,
+    /// for a route to pass on to the browser as they arrive (never whole in memory; see
+    /// [`LunaNode::image_retrieve`]). Authorization is the caller's, as for [`Upstream::call`].
+    ///
+    /// An error before the first byte (no such image, not active yet, key refused, Luna Node
+    /// unreachable) is the usual [`AppError`] (`invalid image` → "The image" not found). An
+    /// error mid-way ends the stream with an `Err` item (an [`UpstreamError`]): the response
+    /// has started by then, so a proxy can only cut the download short (the browser then
+    /// reports it incomplete). With axum:
+    /// `Body::from_stream(upstream.retrieve_image(account, &id).await?)`.
+    pub async fn retrieve_image(
+        &self,
+        account: UserId,
+        image_id: &str,
+    ) -> Result<ImageBytes, AppError> {
+        let cred = self.credential(account).await?;
+        let req = ImageRetrieve {
+            image_id: image_id.to_owned(),
+        };
+        let result = self.client.image_retrieve(&cred, &req).await;
+        drop(cred);
+        self.note(account, result.as_ref().err());
+        result.map_err(|e| upstream_error(e, "The image"))
     }
 
     /// Calls `A` with a credential that is not stored (testing a key before saving it).

@@ -2,9 +2,7 @@
 //! (quotas, allow-lists, enabled actions) and branding. The decisions themselves are made
 //! at the one authorization point (`crate::server::authz`).
 
-mod types;
-
-pub use types::*;
+pub use crate::model::tenancy::*;
 
 use leptos::prelude::*;
 

@@ -2,18 +2,16 @@
 //! SSH keys. Server functions only; the pages are in `crate::pages`. Each function starts
 //! at the one authorization point and calls Luna Node only through its grant.
 
-mod types;
-
 use leptos::prelude::*;
 
-pub use types::*;
+pub use crate::model::vm::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::lunanode::actions as api;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use std::time::Duration;
 
     use crate::error::{AppError, FieldErrors};
@@ -22,6 +20,8 @@ mod ssr {
     use crate::server::lunanode::Action;
 
     use super::*;
+    pub use crate::catalog::ssr::{plans, regions};
+    pub(crate) use crate::server::made::{find_made, id_order, newest};
 
     pub const VM: &str = "The virtual machine";
 
@@ -77,7 +77,7 @@ mod ssr {
         grant.state().live.kick(grant.account, &[vm_id]);
     }
 
-    pub async fn snapshot<P: Permission>(grant: &Grant<P>) -> Result<VmSnapshot, AppError> {
+    pub async fn snapshot<P: Permission>(grant: &Grant<P>) -> Result<VmListing, AppError> {
         let snap = grant
             .state()
             .live
@@ -92,42 +92,6 @@ mod ssr {
             }
         }
         Ok((*snap).clone())
-    }
-
-    pub fn plan_view(p: api::Plan) -> PlanView {
-        PlanView {
-            plan_id: p.plan_id,
-            name: p.name,
-            category: p.category,
-            vcpu: p.vcpu,
-            ram_mb: p.ram,
-            disk_gb: p.storage,
-            bandwidth_gb: p.bandwidth,
-            hourly: p.price,
-            regions: p.regions_nice,
-        }
-    }
-
-    pub async fn plans<P: Permission>(base: &Grant<P>) -> Result<Vec<PlanView>, AppError> {
-        let g = base.also::<api::PlanList>(Target::Account).await?;
-        let plans = g.call(&api::PlanList {}, "The plan list").await?;
-        Ok(plans
-            .plans
-            .into_iter()
-            .filter(|p| g.may_use(&Target::Plan(p.plan_id.clone())))
-            .map(plan_view)
-            .collect())
-    }
-
-    pub async fn regions<P: Permission>(base: &Grant<P>) -> Result<Vec<RegionView>, AppError> {
-        let g = base.also::<api::RegionList>(Target::Account).await?;
-        let regions = g.call(&api::RegionList {}, "The region list").await?;
-        Ok(regions
-            .regions
-            .into_iter()
-            .filter(|(code, _)| g.may_use(&Target::Region(code.clone())))
-            .map(|(code, name)| RegionView { code, name })
-            .collect())
     }
 
     /// Refuses a customer's new VM of `plan_id` (or VM `replacing` moved to that plan) when
@@ -225,63 +189,6 @@ mod ssr {
         )))
     }
 
-    /// The newest of `ids`: the largest where they are numbers (keys, images and floating
-    /// IPs have growing numeric ids, CONFIRMED), else the last listed.
-    pub fn newest<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
-        ids.max_by(|a, b| id_order(a, b)).map(str::to_owned)
-    }
-
-    /// Numeric ids by value; anything else counts as equal (so `max_by` keeps the last).
-    fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
-        match (a.parse::<u64>(), b.parse::<u64>()) {
-            (Ok(x), Ok(y)) => x.cmp(&y),
-            _ => std::cmp::Ordering::Equal,
-        }
-    }
-
-    /// A write said `success` without the new resource's id (reference §2.1: the envelope
-    /// decides, so it is done): re-lists with `path`/`req` and `pick`s the new resource's id
-    /// from the answer. `None` (logged) when the list cannot be read or does not show it yet.
-    async fn find_made<P: Permission, A: Action + 'static>(
-        g: &Grant<P>,
-        req: &A,
-        kind: &str,
-        name: &str,
-        pick: impl FnOnce(&A::Response) -> Option<String>,
-    ) -> Option<String> {
-        let listed = async {
-            let list = g.also::<A>(Target::Account).await?;
-            list.call(req, "The list").await
-        };
-        let why = match listed.await {
-            Ok(answer) => match pick(&answer) {
-                found @ Some(_) => return found,
-                None => "not in the list".to_owned(),
-            },
-            Err(e) => e.to_string(),
-        };
-        tracing::warn!(
-            kind,
-            name,
-            why,
-            "Luna Node made a resource without naming its id, and a re-list did not find it"
-        );
-        None
-    }
-
-    /// The SSH key `sshkey/add` made: the newest one listed under this label and key line.
-    pub async fn made_key<P: Permission>(g: &Grant<P>, label: &str, line: &str) -> Option<String> {
-        find_made(g, &api::SshKeyList {}, "sshkey", label, |l| {
-            newest(
-                l.keys
-                    .iter()
-                    .filter(|k| k.name == label && (k.value.trim() == line || k.value.is_empty()))
-                    .map(|k| k.id.as_str()),
-            )
-        })
-        .await
-    }
-
     /// The VM `vm/create` made: the last one listed with this hostname that was not listed
     /// before the create (`known`; VM ids are UUIDs, so there is no "largest").
     pub async fn made_vm<P: Permission>(
@@ -363,8 +270,8 @@ mod ssr {
 }
 
 /// The account's VMs with their live status (from the shared poller).
-#[server(endpoint = "vms/list")]
-pub async fn list_vms() -> Result<VmSnapshot, AppError> {
+#[server(name = VmListFn, endpoint = "vms/list")]
+pub async fn vm_list() -> Result<VmListing, AppError> {
     let g = ssr::on_account::<api::VmList>().await?;
     if g.state().store.credential(g.account).await?.is_none() {
         return Err(g.neutral(AppError::NoCredential));
@@ -374,8 +281,8 @@ pub async fn list_vms() -> Result<VmSnapshot, AppError> {
 }
 
 /// Everything about one VM, except its login details.
-#[server(endpoint = "vms/detail")]
-pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
+#[server(name = VmDetailFn, endpoint = "vms/detail")]
+pub async fn vm_detail(vm_id: String) -> Result<VmDetail, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmInfo>(&vm_id).await?;
@@ -474,7 +381,7 @@ pub async fn get_vm(vm_id: String) -> Result<VmDetail, AppError> {
 }
 
 /// The VM's initial login details (only when asked: they are not part of the page).
-#[server(endpoint = "vms/login")]
+#[server(name = VmLoginFn, endpoint = "vms/login")]
 pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmInfo>(&vm_id).await?;
@@ -483,7 +390,7 @@ pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
 }
 
 /// One usage graph of the VM.
-#[server(endpoint = "vms/usage")]
+#[server(name = VmUsageFn, endpoint = "vms/usage")]
 pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmUsage>(&vm_id).await?;
@@ -519,72 +426,9 @@ pub async fn vm_usage(vm_id: String, key: UsageKey) -> Result<Vec<UsagePoint>, A
         .collect())
 }
 
-/// Credit, VM counts by state and the monthly run rate, for the overview.
-#[server(endpoint = "overview/summary")]
-pub async fn get_account_summary() -> Result<AccountSummary, AppError> {
-    use crate::server::authz::Target;
-    use crate::server::lunanode::actions as api;
-    let list = ssr::on_account::<api::VmList>().await?;
-    // The account's credit is the reseller's business, not their customers'.
-    let credit_grant = match list.customer() {
-        Some(_) => None,
-        None => Some(list.also::<api::BillingCredit>(Target::Account).await?),
-    };
-    if list.state().store.credential(list.account).await?.is_none() {
-        return Err(AppError::NoCredential);
-    }
-    let credit = async {
-        match &credit_grant {
-            Some(g) => g
-                .call(&api::BillingCredit {}, "The account")
-                .await
-                .map(|c| Some(c.credit)),
-            None => Ok(None),
-        }
-    };
-    let (credit, snapshot, plans) = futures::join!(credit, ssr::snapshot(&list), ssr::plans(&list));
-    let (credit, plans) = (credit?, plans.unwrap_or_default());
-    let snapshot = list.filter_snapshot(&snapshot?);
-    let price = |plan: &str| {
-        plans
-            .iter()
-            .find(|p| p.plan_id == plan || p.name == plan)
-            .map_or(0.0, PlanView::monthly)
-    };
-    let count = |phases: &[VmPhase]| {
-        snapshot
-            .vms
-            .iter()
-            .filter(|v| v.phase().is_some_and(|p| phases.contains(&p)))
-            .count()
-    };
-    Ok(AccountSummary {
-        credit,
-        vms: snapshot.vms.len(),
-        online: count(&[VmPhase::Running]),
-        offline: count(&[VmPhase::Stopped, VmPhase::Shelved]),
-        changing: snapshot.vms.iter().filter(|v| v.in_transition()).count(),
-        monthly: snapshot.vms.iter().map(|v| price(&v.plan_id)).sum(),
-    })
-}
-
-/// Plans with prices.
-#[server(endpoint = "catalog/plans")]
-pub async fn list_plans() -> Result<Vec<PlanView>, AppError> {
-    let g = ssr::on_account::<api::PlanList>().await?;
-    ssr::plans(&g).await
-}
-
-/// Regions.
-#[server(endpoint = "catalog/regions")]
-pub async fn list_regions() -> Result<Vec<RegionView>, AppError> {
-    let g = ssr::on_account::<api::RegionList>().await?;
-    ssr::regions(&g).await
-}
-
 /// Everything the create wizard offers, fetched at once.
-#[server(endpoint = "vms/create_options")]
-pub async fn get_create_options() -> Result<CreateOptions, AppError> {
+#[server(name = VmCreateOptionsFn, endpoint = "vms/create_options")]
+pub async fn vm_create_options() -> Result<CreateOptions, AppError> {
     use crate::kinds;
     use crate::server::lunanode::actions as api;
     let images = ssr::on_account::<api::ImageList>().await?;
@@ -659,8 +503,8 @@ pub async fn get_create_options() -> Result<CreateOptions, AppError> {
 }
 
 /// Creates a VM; returns its id. Every field is checked before Luna Node is asked.
-#[server(endpoint = "vms/create")]
-pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
+#[server(name = VmCreateFn, endpoint = "vms/create")]
+pub async fn vm_create(vm: NewVm) -> Result<String, AppError> {
     use crate::error::FieldErrors;
     use crate::server::authz::{authorize_refs, Target};
     use crate::server::lunanode::actions as api;
@@ -762,7 +606,7 @@ pub async fn create_vm(vm: NewVm) -> Result<String, AppError> {
 }
 
 /// Start, stop, reboot, shelve, unshelve, rescue or disk swap.
-#[server(endpoint = "vms/power")]
+#[server(name = VmPowerFn, endpoint = "vms/power")]
 pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let id = vm_id.clone();
@@ -780,8 +624,8 @@ pub async fn vm_power(vm_id: String, op: PowerOp) -> Result<(), AppError> {
 }
 
 /// Deletes a VM; `confirm` must be its hostname.
-#[server(endpoint = "vms/delete")]
-pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
+#[server(name = VmDeleteFn, endpoint = "vms/delete")]
+pub async fn vm_delete(vm_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmDelete>(&vm_id).await?;
     ssr::confirm_hostname(&g, &vm_id, &confirm).await?;
@@ -798,8 +642,8 @@ pub async fn delete_vm(vm_id: String, confirm: String) -> Result<(), AppError> {
 }
 
 /// Renames a VM.
-#[server(endpoint = "vms/rename")]
-pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> {
+#[server(name = VmRenameFn, endpoint = "vms/rename")]
+pub async fn vm_rename(vm_id: String, hostname: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmRename>(&vm_id).await?;
     check_hostname(&hostname).map_err(|e| ssr::field("hostname", e))?;
@@ -816,8 +660,8 @@ pub async fn rename_vm(vm_id: String, hostname: String) -> Result<(), AppError> 
 }
 
 /// Moves a VM to another plan.
-#[server(endpoint = "vms/resize")]
-pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
+#[server(name = VmResizeFn, endpoint = "vms/resize")]
+pub async fn vm_resize(vm_id: String, plan_id: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let plan = Target::Plan(plan_id.trim().to_owned());
@@ -842,8 +686,8 @@ pub async fn resize_vm(vm_id: String, plan_id: String) -> Result<(), AppError> {
 }
 
 /// Re-installs a VM from an image (its disk is erased); `confirm` must be its hostname.
-#[server(endpoint = "vms/reimage")]
-pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
+#[server(name = VmReimageFn, endpoint = "vms/reimage")]
+pub async fn vm_reimage(vm_id: String, image_id: String, confirm: String) -> Result<(), AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let image = Target::image(image_id.trim().to_owned());
@@ -866,8 +710,8 @@ pub async fn reimage_vm(vm_id: String, image_id: String, confirm: String) -> Res
 
 /// Takes a snapshot image of the VM; returns the image id (`""` when Luna Node made it but
 /// it could not be found yet).
-#[server(endpoint = "vms/snapshot")]
-pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError> {
+#[server(name = VmSnapshotFn, endpoint = "vms/snapshot")]
+pub async fn vm_snapshot(vm_id: String, name: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmSnapshot>(&vm_id).await?;
     let name = name.trim().to_owned();
@@ -900,7 +744,7 @@ pub async fn snapshot_vm(vm_id: String, name: String) -> Result<String, AppError
 }
 
 /// A console URL for the VM (opened in a new tab).
-#[server(endpoint = "vms/vnc")]
+#[server(name = VmVncFn, endpoint = "vms/vnc")]
 pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmVnc>(&vm_id).await?;
@@ -912,8 +756,8 @@ pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
 }
 
 /// Attaches a floating IP (a given unattached one, or a new one).
-#[server(endpoint = "vms/floating_add")]
-pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, AppError> {
+#[server(name = VmFloatingAddFn, endpoint = "vms/floating_add")]
+pub async fn vm_floating_add(vm_id: String, ip: String) -> Result<Option<String>, AppError> {
     use crate::server::authz::Target;
     use crate::server::lunanode::actions as api;
     let ip = Some(ip.trim().to_owned()).filter(|s| !s.is_empty());
@@ -964,8 +808,8 @@ pub async fn floating_add(vm_id: String, ip: String) -> Result<Option<String>, A
 }
 
 /// Detaches the VM's floating IP; `keep` leaves it on the account.
-#[server(endpoint = "vms/floating_delete")]
-pub async fn floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> {
+#[server(name = VmFloatingDeleteFn, endpoint = "vms/floating_delete")]
+pub async fn vm_floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmFloatingipDelete>(&vm_id).await?;
     g.call(
@@ -982,8 +826,8 @@ pub async fn floating_delete(vm_id: String, keep: bool) -> Result<(), AppError> 
 }
 
 /// Adds a private IP to the VM.
-#[server(endpoint = "vms/ip_add")]
-pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
+#[server(name = VmIpAddFn, endpoint = "vms/ip_add")]
+pub async fn vm_ip_add(vm_id: String) -> Result<Option<String>, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmIpAdd>(&vm_id).await?;
     let added = g
@@ -1000,8 +844,8 @@ pub async fn ip_add(vm_id: String) -> Result<Option<String>, AppError> {
 }
 
 /// Removes one of the VM's private IPs.
-#[server(endpoint = "vms/ip_delete")]
-pub async fn ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
+#[server(name = VmIpDeleteFn, endpoint = "vms/ip_delete")]
+pub async fn vm_ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmIpDelete>(&vm_id).await?;
     if ip.parse::<std::net::IpAddr>().is_err() {
@@ -1020,7 +864,7 @@ pub async fn ip_delete(vm_id: String, ip: String) -> Result<(), AppError> {
 }
 
 /// Adds the VM to, or removes it from, a security group.
-#[server(endpoint = "vms/security_group")]
+#[server(name = VmSecurityGroupFn, endpoint = "vms/security_group")]
 pub async fn vm_security_group(
     vm_id: String,
     group_id: String,
@@ -1054,7 +898,7 @@ pub async fn vm_security_group(
 
 /// CPU fair-share settings: whether CPU use above the plan's share is charged, and whether
 /// the VM lends its idle share to others.
-#[server(endpoint = "vms/fairshare")]
+#[server(name = VmFairshareFn, endpoint = "vms/fairshare")]
 pub async fn vm_fairshare(
     vm_id: String,
     charge_for_cpu: bool,
@@ -1072,120 +916,4 @@ pub async fn vm_fairshare(
     )
     .await?;
     Ok(())
-}
-
-/// The account's SSH keys.
-#[server(endpoint = "sshkeys/list")]
-pub async fn list_ssh_keys() -> Result<Vec<SshKeyView>, AppError> {
-    use crate::server::lunanode::actions as api;
-    let g = ssr::on_account::<api::SshKeyList>().await?;
-    let keys = g.call(&api::SshKeyList {}, "The SSH key list").await?;
-    Ok(keys
-        .keys
-        .into_iter()
-        .filter(|k| g.sees(&crate::kinds::SSHKEY, &k.id))
-        .map(|k| SshKeyView {
-            id: k.id,
-            name: k.name,
-            value: k.value,
-        })
-        .collect())
-}
-
-/// Checks an OpenSSH public key line.
-pub fn check_ssh_key(value: &str) -> Result<(), String> {
-    let mut parts = value.split_whitespace();
-    let (Some(kind), Some(body)) = (parts.next(), parts.next()) else {
-        return Err("Paste a public key line such as \"ssh-ed25519 AAAA… you@host\".".into());
-    };
-    const KINDS: &[&str] = &[
-        "ssh-ed25519",
-        "ssh-rsa",
-        "ecdsa-sha2-nistp256",
-        "ecdsa-sha2-nistp384",
-        "ecdsa-sha2-nistp521",
-        "sk-ssh-ed25519@openssh.com",
-        "sk-ecdsa-sha2-nistp256@openssh.com",
-    ];
-    if !KINDS.contains(&kind) {
-        return Err(format!("\"{kind}\" is not a public key type OpenSSH knows. Paste the .pub file's contents, not the private key."));
-    }
-    if body.len() < 16
-        || !body
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
-    {
-        return Err("The key's base64 part looks damaged.".into());
-    }
-    Ok(())
-}
-
-/// Adds an SSH key; returns its id (`""` when Luna Node made it but it could not be found
-/// yet).
-#[server(endpoint = "sshkeys/add")]
-pub async fn add_ssh_key(name: String, value: String) -> Result<String, AppError> {
-    use crate::error::FieldErrors;
-    use crate::server::lunanode::actions as api;
-    let g = ssr::on_account::<api::SshKeyAdd>().await?;
-    let mut errors = FieldErrors::new();
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.len() > 64 {
-        errors.add("name", "Give the key a name of 1 to 64 characters.");
-    }
-    let value = value.trim().to_owned();
-    if let Err(e) = check_ssh_key(&value) {
-        errors.add("value", e);
-    }
-    errors.into_result()?;
-    let added = g
-        .call(
-            &api::SshKeyAdd {
-                label: name.clone(),
-                sshkey: value.clone(),
-            },
-            "The SSH key",
-        )
-        .await?;
-    // `success` means made, even without the id (then found by label and key line).
-    let key_id = match added.key_id {
-        id if !id.is_empty() => Some(id),
-        _ => ssr::made_key(&g, &name, &value).await,
-    };
-    match key_id {
-        Some(id) => {
-            g.claim(&crate::kinds::SSHKEY, &id).await?;
-            Ok(id)
-        }
-        None => Ok(String::new()),
-    }
-}
-
-/// Removes an SSH key.
-#[server(endpoint = "sshkeys/remove")]
-pub async fn remove_ssh_key(key_id: String) -> Result<(), AppError> {
-    use crate::server::authz::{authorize, Target};
-    use crate::server::lunanode::actions as api;
-    let g = authorize::<api::SshKeyRemove>(Target::sshkey(key_id.clone())).await?;
-    g.call(
-        &api::SshKeyRemove {
-            key_id: key_id.clone(),
-        },
-        "The SSH key",
-    )
-    .await?;
-    g.release(&crate::kinds::SSHKEY, &key_id).await;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ssh_keys_are_checked() {
-        assert!(check_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnq me@host").is_ok());
-        assert!(check_ssh_key("-----BEGIN OPENSSH PRIVATE KEY-----").is_err());
-        assert!(check_ssh_key("ssh-ed25519").is_err());
-        assert!(check_ssh_key("ssh-ed25519 not*base64*at*all!").is_err());
-    }
 }

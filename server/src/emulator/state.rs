@@ -169,8 +169,11 @@ pub struct Durations {
     pub reboot: Duration,
     /// An image waits `queued`, then is `saving` this long each.
     pub image_step: Duration,
-    /// A volume is `creating` (or `downloading`) this long.
+    /// A volume is `creating` this long, then (filled from an image) `downloading` as long;
+    /// a volume snapshot is `creating` this long.
     pub volume_create: Duration,
+    /// A volume is `attaching`, `detaching` or `extending` this long.
+    pub volume_step: Duration,
 }
 
 pub const REAL_DURATIONS: Durations = Durations {
@@ -179,6 +182,7 @@ pub const REAL_DURATIONS: Durations = Durations {
     reboot: Duration::from_secs(10),
     image_step: Duration::from_secs(15),
     volume_create: Duration::from_secs(6),
+    volume_step: Duration::from_secs(4),
 };
 
 /// Whether a step of length `step` (scaled) that began at `since` is over at `now`.

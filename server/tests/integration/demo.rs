@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::vm::VmSnapshot;
+use app::vm::VmListing;
 
 use crate::harness::{Db, Panel};
 
@@ -28,7 +28,7 @@ async fn demo_mode_starts_with_sample_content_behind_the_vault() {
     assert_eq!(view.last_test_ok, Some(true));
     let deadline = Instant::now() + Duration::from_secs(20);
     let snapshot = loop {
-        let s: VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+        let s: VmListing = panel.call(&c, "vms/list", &[]).await.unwrap();
         let has = |status: &str| s.vms.iter().any(|v| v.status.as_deref() == Some(status));
         if s.vms.len() == 6 && has("Online") && has("Offline") && has("Shelved") {
             break s;
@@ -146,7 +146,7 @@ async fn the_demo_account_is_a_branded_reseller_and_never_the_admin() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     // The reseller keeps some VMs of their own.
-    let all: VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+    let all: VmListing = panel.call(&c, "vms/list", &[]).await.unwrap();
     assert!(all.vms.len() > 4, "{all:?}");
     // View as the first customer: only their VMs, under the reseller's brand.
     let first = &customers[0];
@@ -165,7 +165,7 @@ async fn the_demo_account_is_a_branded_reseller_and_never_the_admin() {
         Some(lunapanel::DEMO_EMAIL)
     );
     assert_eq!(info.branding.as_ref(), Some(&branding));
-    let theirs: VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+    let theirs: VmListing = panel.call(&c, "vms/list", &[]).await.unwrap();
     assert!(
         !theirs.vms.is_empty() && theirs.vms.len() < all.vms.len(),
         "the customer sees their part only: {theirs:?}"

@@ -9,7 +9,7 @@ use app::error::AppError;
 use app::server::store::{AuditFilter, AuditScope};
 use app::tenancy::CustomerSummary;
 use app::types::PanelInfo;
-use app::vm::VmSnapshot;
+use app::vm::VmListing;
 use reqwest::Client;
 
 use crate::both;
@@ -99,12 +99,12 @@ pub(crate) async fn policy(
         .unwrap();
 }
 
-async fn list(panel: &Panel, c: &Client) -> VmSnapshot {
+async fn list(panel: &Panel, c: &Client) -> VmListing {
     panel.call(c, "vms/list", &[]).await.expect("vms/list")
 }
 
 /// Waits until `c`'s list satisfies `ok`.
-async fn wait_list(panel: &Panel, c: &Client, ok: impl Fn(&VmSnapshot) -> bool) -> VmSnapshot {
+async fn wait_list(panel: &Panel, c: &Client, ok: impl Fn(&VmListing) -> bool) -> VmListing {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let s = list(panel, c).await;
@@ -116,7 +116,7 @@ async fn wait_list(panel: &Panel, c: &Client, ok: impl Fn(&VmSnapshot) -> bool) 
     }
 }
 
-fn ids(s: &VmSnapshot) -> Vec<&str> {
+fn ids(s: &VmListing) -> Vec<&str> {
     let mut v: Vec<&str> = s.vms.iter().map(|v| v.vm_id.as_str()).collect();
     v.sort_unstable();
     v
@@ -386,7 +386,7 @@ async fn customers_see_and_touch_only_what_is_theirs(db: Db) {
         )
         .await
         .unwrap();
-    let r: Result<VmSnapshot, AppError> = panel.call(&cb, "vms/list", &[]).await;
+    let r: Result<VmListing, AppError> = panel.call(&cb, "vms/list", &[]).await;
     assert_eq!(r.unwrap_err(), AppError::Unauthenticated);
     assert!(panel
         .state

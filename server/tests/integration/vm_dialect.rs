@@ -268,7 +268,7 @@ async fn an_unknown_state_is_polled_slowly() {
     let vm = crate::vms::make_vm_elsewhere(&panel, "odd-1", "s.1").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let s: app::vm::VmSnapshot = panel.call(&c, "vms/list", &[]).await.unwrap();
+        let s: app::vm::VmListing = panel.call(&c, "vms/list", &[]).await.unwrap();
         if let Some(row) = s.vms.iter().find(|v| v.vm_id == vm && v.status.is_some()) {
             assert_eq!(row.status.as_deref(), Some("Frobnicating"), "shown as said");
             assert!(!row.in_transition());
@@ -338,7 +338,7 @@ async fn a_vm_created_without_its_id_is_done_and_owned() {
     // The live list shows it at its next round (kicked by the create).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let mine: app::vm::VmSnapshot = panel.call(&customer, "vms/list", &[]).await.unwrap();
+        let mine: app::vm::VmListing = panel.call(&customer, "vms/list", &[]).await.unwrap();
         if mine.vms.iter().any(|v| v.vm_id == id) {
             break;
         }

@@ -7,19 +7,19 @@ use std::time::{Duration, Instant};
 
 use app::error::{AppError, UpstreamProblem};
 use app::server::lunanode::actions as api;
-use app::vm::{VmDetail, VmSnapshot};
+use app::vm::{VmDetail, VmListing};
 use reqwest::Client;
 
 use crate::both;
 use crate::harness::{Db, Panel};
 use crate::upstream::{cred, key, ID_A};
 
-async fn snapshot(panel: &Panel, c: &Client) -> VmSnapshot {
+async fn snapshot(panel: &Panel, c: &Client) -> VmListing {
     panel.call(c, "vms/list", &[]).await.expect("vms/list")
 }
 
 /// Waits until the live list shows `vm_id` with `status` (or gone, for `None`).
-async fn wait_for(panel: &Panel, c: &Client, vm_id: &str, status: Option<&str>) -> VmSnapshot {
+async fn wait_for(panel: &Panel, c: &Client, vm_id: &str, status: Option<&str>) -> VmListing {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let s = snapshot(panel, c).await;

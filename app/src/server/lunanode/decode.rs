@@ -144,16 +144,97 @@ where
     T: DeserializeOwned,
 {
     let value = Option::<Value>::deserialize(d)?.unwrap_or(Value::Null);
-    Ok(items(value)
+    Ok(rows_of(value, &[]))
+}
+
+/// The rows of a collection (array, id-keyed object, `[]`, anything else: none), each with
+/// its `synonyms` filled ([`fill_synonyms`]) and read as `T`; a row that cannot be read is
+/// left out and logged once (see [`rows`]).
+pub fn rows_of<T: DeserializeOwned>(collection: Value, synonyms: &[(&str, &str)]) -> Vec<T> {
+    items(collection)
         .into_iter()
-        .filter_map(|v| match serde_json::from_value(v) {
+        .filter_map(|row| match synonymous(row, synonyms) {
             Ok(row) => Some(row),
             Err(e) => {
                 odd(std::any::type_name::<T>(), &e.to_string());
                 None
             }
         })
-        .collect())
+        .collect()
+}
+
+/// For objects whose key names are UNKNOWN (or differ between actions): each `(field,
+/// other)` pair copies `other` into `field` when `field` is missing, `null` or `""`. Pairs
+/// are applied in order, so the first spelling present wins, and an object carrying two
+/// spellings still reads (a serde `alias` would reject it as a duplicate field).
+pub fn fill_synonyms(item: &mut Value, synonyms: &[(&str, &str)]) {
+    let Value::Object(map) = item else {
+        return;
+    };
+    for (field, other) in synonyms {
+        let missing = match map.get(*field) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if missing {
+            if let Some(v) = map.get(*other).filter(|v| !v.is_null()).cloned() {
+                map.insert((*field).to_owned(), v);
+            }
+        }
+    }
+}
+
+/// A `T` read from `item` after [`fill_synonyms`].
+pub fn synonymous<T: DeserializeOwned>(
+    mut item: Value,
+    synonyms: &[(&str, &str)],
+) -> Result<T, serde_json::Error> {
+    fill_synonyms(&mut item, synonyms);
+    T::deserialize(item)
+}
+
+/// A reference to another object, in whatever shape it comes (shapes INFERRED: the VM a
+/// volume is attached to, the volume a snapshot was taken of): a string or number as it is;
+/// an object's `vm_id`, `volume_id`, `server_id`, `instance_id` or `id`; the first of a
+/// list's. `""` when there is none or it is unreadable (an unreadable one is logged once):
+/// never an error, so an odd reference cannot hide the row that carries it.
+pub fn reference<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    fn reference(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.trim().to_owned()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Object(map) => ["vm_id", "volume_id", "server_id", "instance_id", "id"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(reference))
+                .filter(|s| !s.is_empty()),
+            Value::Array(list) => list.first().and_then(reference),
+            Value::Null | Value::Bool(_) => None,
+        }
+    }
+    let value = Option::<Value>::deserialize(d)?.unwrap_or(Value::Null);
+    Ok(match (&value, reference(&value)) {
+        (_, Some(r)) => r,
+        (Value::Null | Value::Bool(false), None) => String::new(),
+        (Value::Array(a), None) if a.is_empty() => String::new(),
+        (other, None) => {
+            odd("a reference", &other.to_string());
+            String::new()
+        }
+    })
+}
+
+/// Like [`flag`], but a value that is not a flag is `false` (logged once): for flags a page
+/// can be shown without.
+pub fn lenient_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    let shown = value.as_ref().map(Value::to_string).unwrap_or_default();
+    Ok(
+        flag(value.unwrap_or(Value::Null)).unwrap_or_else(|e: serde_json::Error| {
+            odd("a flag", &format!("{shown}: {e}"));
+            false
+        }),
+    )
 }
 
 /// Like [`opt_num`], but a value that is not a number either is `None` too (logged once):

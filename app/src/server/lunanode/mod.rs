@@ -12,8 +12,10 @@ mod error;
 pub mod sign;
 
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -164,6 +166,9 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub struct LunaNode {
     http: reqwest::Client,
+    /// For `image/retrieve`: no deadline on the whole body (an image may take long to
+    /// pass), only on the answer's head and on each wait for more data.
+    downloads: reqwest::Client,
     base: String,
     options: ClientOptions,
     nonces: NonceClock,
@@ -234,15 +239,21 @@ fn transport_error(e: &reqwest::Error, read: bool) -> UpstreamError {
 impl LunaNode {
     /// A client for the API at `base_url` (e.g. `https://dynamic.lunanode.com/api`).
     pub fn new(base_url: &str, options: ClientOptions) -> Result<Self, UpstreamError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("lunapanel/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| UpstreamError::Unavailable(format!("HTTP client: {e}")))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(options.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("lunapanel/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| UpstreamError::Unavailable(format!("HTTP client: {e}")))
+        };
+        let http = built(builder().timeout(options.timeout))?;
+        let downloads = built(builder().read_timeout(options.timeout))?;
         Ok(Self {
             http,
+            downloads,
             base: base_url.trim_end_matches('/').to_owned(),
             breaker: Breaker::new(options.breaker_threshold, options.breaker_cooldown),
             options,
@@ -331,12 +342,7 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
-        let admitted = self.breaker.admit(Instant::now()).map_err(|wait| {
-            UpstreamError::Unavailable(format!(
-                "not trying for another {}s after repeated failures",
-                wait.as_secs().max(1)
-            ))
-        })?;
+        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
         let result = self.post_signed_once(cred, path, params, read).await;
         admitted.record(
             matches!(&result, Err(e) if e.is_transient()),
@@ -352,23 +358,54 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
+        let res = self
+            .send_signed(&self.http, None, cred, path, params, read)
+            .await?;
+        let status = res.status();
+        if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(UpstreamError::Malformed("response too large".into()));
+        }
+        let content_type = content_type(&res);
+        let bytes = res.bytes().await.map_err(|e| transport_error(&e, read))?;
+        if bytes.len() > MAX_BODY {
+            return Err(UpstreamError::Malformed("response too large".into()));
+        }
+        Ok((status, content_type, bytes))
+    }
+
+    /// Signs and POSTs one request with `http`; returns the answer once its head is in,
+    /// unless it is a redirect or a server error. `head_timeout`: a deadline for the head,
+    /// for a client that has no overall one (a read only: it maps to [`UpstreamError::Timeout`]).
+    async fn send_signed(
+        &self,
+        http: &reqwest::Client,
+        head_timeout: Option<Duration>,
+        cred: &Credential,
+        path: &str,
+        params: &BTreeMap<String, String>,
+        read: bool,
+    ) -> Result<reqwest::Response, UpstreamError> {
         let handler = format!("{path}/");
         // Held until the answer's head arrives (the service has then seen the request), so
         // no call of a later second overtakes this one on the way (see [`NonceClock`]).
         let ticket = self.nonces.acquire(cred.api_id(), now_secs).await;
         let form = sign::sign_request(cred, &handler, params, ticket.nonce());
         let nonce = ticket.nonce().to_string();
-        let res = self
-            .http
+        let sent = http
             .post(format!("{}/{handler}", self.base))
             .form(&[
                 ("req", form.req.as_str()),
                 ("signature", form.signature.as_str()),
                 ("nonce", nonce.as_str()),
             ])
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, read))?;
+            .send();
+        let res = match head_timeout {
+            Some(limit) => tokio::time::timeout(limit, sent)
+                .await
+                .map_err(|_| UpstreamError::Timeout)?,
+            None => sent.await,
+        }
+        .map_err(|e| transport_error(&e, read))?;
         drop(ticket);
         let status = res.status();
         if status.is_redirection() {
@@ -383,63 +420,159 @@ impl LunaNode {
                 status.as_u16()
             )));
         }
-        if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(UpstreamError::Malformed("response too large".into()));
-        }
-        let content_type = res
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let bytes = res.bytes().await.map_err(|e| transport_error(&e, read))?;
-        if bytes.len() > MAX_BODY {
-            return Err(UpstreamError::Malformed("response too large".into()));
-        }
-        Ok((status, content_type, bytes))
+        Ok(res)
     }
 
-    /// `image/retrieve`: the image's bytes (at most 16 MiB here), or the API's JSON error.
+    /// `image/retrieve`: the image's bytes as they arrive, never the whole image in memory.
+    ///
+    /// The service answers with the raw bytes, or with a small JSON error body (CONFIRMED
+    /// over the legacy API, reference §4; CS treats any body under 1 KiB that parses as JSON
+    /// as the answer). So the first KiB is read before returning: a body that ends within
+    /// it and parses as JSON is an error envelope and comes back as the usual
+    /// [`UpstreamError`] (`invalid image` → [`UpstreamError::NotFound`]); anything else is
+    /// the image, streamed from its first byte. The content type is not relied on (the
+    /// service labels JSON `text/html`).
+    ///
+    /// Like other reads, opening the download is retried after a transient failure. Once
+    /// streaming, a broken connection or no data for [`ClientOptions::timeout`] ends the
+    /// stream with an `Err` item (the download is then incomplete).
     pub async fn image_retrieve(
         &self,
         cred: &Credential,
         req: &actions::ImageRetrieve,
-    ) -> Result<ImageDownload, UpstreamError> {
+    ) -> Result<ImageBytes, UpstreamError> {
         let params = params(req)?;
-        let (status, content_type, bytes) = self
-            .post_signed(
+        let mut attempt = 0;
+        loop {
+            let result = self.open_download(cred, &params).await;
+            match result {
+                Err(e) if e.is_transient() && attempt < self.options.read_retries => {
+                    tokio::time::sleep(self.options.backoff * 2u32.pow(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn open_download(
+        &self,
+        cred: &Credential,
+        params: &BTreeMap<String, String>,
+    ) -> Result<ImageBytes, UpstreamError> {
+        const PATH: &str = actions::IMAGE_RETRIEVE.path;
+        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
+        let result = self
+            .send_signed(
+                &self.downloads,
+                Some(self.options.timeout),
                 cred,
-                "image/retrieve",
-                &params,
-                actions::IMAGE_RETRIEVE.read,
+                PATH,
+                params,
+                true,
             )
-            .await?;
-        // A small JSON body is an error envelope (CS checks bodies under 1 KiB the same way);
-        // the service labels its JSON `text/html` (PHP's default).
-        if content_type.starts_with("application/json")
-            || content_type.starts_with("text/html")
-            || bytes.len() < 1024
-        {
-            if let Ok(body) = serde_json::from_slice::<Value>(&bytes) {
-                check_envelope(body)?;
+            .await;
+        admitted.record(
+            matches!(&result, Err(e) if e.is_transient()),
+            Instant::now(),
+        );
+        let res = result?;
+        let status = res.status();
+        let content_type = content_type(&res);
+        let content_length = res.content_length();
+        let mut body = Box::pin(res.bytes_stream());
+        // The first KiB, or the whole body if it is shorter.
+        let mut head: Vec<bytes::Bytes> = Vec::new();
+        let mut head_len = 0;
+        let mut ended = false;
+        while head_len < ERROR_BODY_MAX {
+            match body.next().await {
+                Some(chunk) => {
+                    let chunk = chunk.map_err(|e| transport_error(&e, true))?;
+                    head_len += chunk.len();
+                    head.push(chunk);
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if ended && head_len < ERROR_BODY_MAX {
+            let small: Vec<u8> = head.concat();
+            if let Ok(answer) = serde_json::from_slice::<Value>(&small) {
+                check_envelope(answer)?;
                 return Err(UpstreamError::Malformed(format!(
-                    "image/retrieve answered JSON (HTTP {})",
+                    "{PATH} answered JSON (HTTP {})",
                     status.as_u16()
                 )));
             }
         }
-        Ok(ImageDownload {
+        if !status.is_success() {
+            return Err(UpstreamError::Malformed(format!(
+                "{PATH}: HTTP {}",
+                status.as_u16()
+            )));
+        }
+        let rest = body.map(|chunk| chunk.map_err(|e| transport_error(&e, true)));
+        Ok(ImageBytes {
             content_type,
-            bytes: bytes.to_vec(),
+            content_length,
+            chunks: Box::pin(futures::stream::iter(head.into_iter().map(Ok)).chain(rest)),
         })
     }
 }
 
-/// A downloaded image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageDownload {
+/// Bodies shorter than this that parse as JSON are `image/retrieve` errors, not images
+/// (CS's rule, reference §4).
+const ERROR_BODY_MAX: usize = 1024;
+
+/// The error for a call the circuit breaker refuses.
+fn refused(wait: Duration) -> UpstreamError {
+    UpstreamError::Unavailable(format!(
+        "not trying for another {}s after repeated failures",
+        wait.as_secs().max(1)
+    ))
+}
+
+fn content_type(res: &reqwest::Response) -> String {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// An image being downloaded ([`LunaNode::image_retrieve`]): a [`Stream`] of byte chunks in
+/// order, ending early with one `Err` if the download breaks off. Ready to be handed to
+/// `axum::body::Body::from_stream` (`Send`, `'static`, errors are `std::error::Error`).
+pub struct ImageBytes {
+    /// As the service labelled it (`application/octet-stream` from the emulator; the
+    /// service's label is UNKNOWN, so a proxy should send its own).
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    /// The length the service announced, if it did.
+    pub content_length: Option<u64>,
+    chunks: Pin<Box<dyn Stream<Item = Result<bytes::Bytes, UpstreamError>> + Send>>,
+}
+
+impl std::fmt::Debug for ImageBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageBytes")
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for ImageBytes {
+    type Item = Result<bytes::Bytes, UpstreamError>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.chunks.as_mut().poll_next(cx)
+    }
 }
 
 /// Checks `success`: `"yes"` gives the body back, anything else the classified `error`.

@@ -510,14 +510,14 @@ async fn case_customers_belong_to_one_reseller(store: SqlStore) {
     assert!(!store.unassign(reseller.id, "vm", "102").await.unwrap());
 
     // Policies and branding round-trip.
-    let policy = crate::tenancy::CustomerPolicy {
+    let policy = crate::model::tenancy::CustomerPolicy {
         plans: vec!["1".into()],
         ..Default::default()
     };
     store.put_customer_policy(c2.id, &policy).await.unwrap();
     assert_eq!(store.customer_policy(c2.id).await.unwrap(), Some(policy));
     assert_eq!(store.customer_policy(c1.id).await.unwrap(), None);
-    let branding = crate::tenancy::Branding {
+    let branding = crate::model::tenancy::Branding {
         panel_name: "Acme Cloud".into(),
         ..Default::default()
     };

@@ -328,21 +328,24 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account: UserId,
         customer: Option<UserId>,
-    ) -> StoreResult<Vec<crate::tenancy::Assignment>>;
+    ) -> StoreResult<Vec<crate::model::tenancy::Assignment>>;
     async fn customer_policy(
         &self,
         customer: UserId,
-    ) -> StoreResult<Option<crate::tenancy::CustomerPolicy>>;
+    ) -> StoreResult<Option<crate::model::tenancy::CustomerPolicy>>;
     async fn put_customer_policy(
         &self,
         customer: UserId,
-        policy: &crate::tenancy::CustomerPolicy,
+        policy: &crate::model::tenancy::CustomerPolicy,
     ) -> StoreResult<()>;
-    async fn branding(&self, reseller: UserId) -> StoreResult<Option<crate::tenancy::Branding>>;
+    async fn branding(
+        &self,
+        reseller: UserId,
+    ) -> StoreResult<Option<crate::model::tenancy::Branding>>;
     async fn put_branding(
         &self,
         reseller: UserId,
-        branding: &crate::tenancy::Branding,
+        branding: &crate::model::tenancy::Branding,
     ) -> StoreResult<()>;
 
     /// Saves (inserts or replaces) a user's credential.

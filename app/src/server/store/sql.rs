@@ -19,8 +19,8 @@ use super::{
     Outcome, PasswordHash, QuotaGuard, SignUpGate, Store, StoreError, StoreResult,
     StoredCredential, User, UserId, QUOTA_WAIT,
 };
+use crate::model::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::server::vault::Sealed;
-use crate::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::types::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

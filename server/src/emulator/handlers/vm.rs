@@ -493,16 +493,17 @@ fn snapshot(ctx: &mut Ctx<'_>) -> Outcome {
         return Err("the VM is still being built".into());
     }
     let region = vm.region.clone();
-    let size = u64::from(plan_by_ref(&vm.plan_id.to_string()).map_or(10, |p| p.storage_gb))
-        * 1_073_741_824
-        / 4;
+    // The image stands for the plan's disk (a small stand-in, see `stand_in_size`); it goes
+    // `queued` → `saving` → `active` (CONFIRMED, reference §3).
+    let disk_gb = plan_by_ref(&vm.plan_id.to_string()).map_or(10, |p| p.storage_gb);
     let image_id = ctx.account.next_id();
     let spec = super::image::ImageSpec {
         name: &name,
         region: &region,
-        size,
+        size: super::image::stand_in_size(u64::from(disk_gb)),
         disk_format: super::image::DiskFormat::Qcow2,
         virtio: true,
+        fails: false,
     };
     ctx.account.images.add(image_id, spec, ctx.now);
     Ok(ok(obj([("image_id", s(image_id))])))

@@ -89,6 +89,27 @@ pub async fn upstream() -> Upstream {
     upstream_with(|_| {}).await
 }
 
+/// Reads a status with `read` every 20 ms until `last` says it is final (or 10 s pass), and
+/// returns the distinct statuses seen, in order: the steps a page would see.
+pub async fn watch<F, Fut>(mut read: F, last: impl Fn(&str) -> bool) -> Vec<String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let started = std::time::Instant::now();
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let status = read().await;
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if last(&status) || started.elapsed() > Duration::from_secs(10) {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn account_catalogue_actions() {
     let u = upstream().await;

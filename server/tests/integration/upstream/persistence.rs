@@ -423,8 +423,9 @@ async fn a_restarted_emulator_carries_on_from_its_state_file() {
     assert_eq!(saved["accounts"].as_array().unwrap().len(), 2);
 
     // The emulator is down a while; then a new one starts from the file on another port.
-    // The config changes B's key, asks another credit for A and adds account C.
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    // The config changes B's key, asks another credit for A and adds account C. (Short
+    // enough that the VM is still building after the restart on a busy machine too.)
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let id_c = "cccccccccccccccc";
     let mut config = with_file(&file, SCALE);
     config.accounts[0].credit = 999.0;
@@ -652,5 +653,177 @@ async fn a_failed_save_does_not_fail_the_request() {
     assert!(
         text.contains("\"one\"") && text.contains("\"two\""),
         "{text}"
+    );
+}
+
+/// Storage part-way through its steps carries on after a restart, and a state file written
+/// before volumes had devices and images had checksums (fields added later) still opens.
+#[tokio::test]
+async fn storage_in_transit_survives_a_restart_and_older_files_open() {
+    let dir = TempDir::new("storage");
+    let file = dir.state_file();
+    // Everything at once first; then at half speed (attach 2 s) to be caught mid-way.
+    let before = serve(Emulator::open(with_file(&file, 0.0)).unwrap()).await;
+    let a = &before.a;
+    let vm_id = before.client.vm_create(a, &web1()).await.unwrap().vm_id;
+    let volume = before
+        .client
+        .volume_create(
+            a,
+            &VolumeCreate {
+                region: "toronto".into(),
+                label: "data".into(),
+                size: 10,
+                image: None,
+                snapshot_id: None,
+            },
+        )
+        .await
+        .unwrap()
+        .volume_id;
+    let image = before
+        .client
+        .image_fetch(
+            a,
+            &ImageFetch {
+                region: "toronto".into(),
+                name: "iso".into(),
+                location: "https://example.com/a.iso".into(),
+                format: ImageFormat::Iso,
+                virtio: false,
+            },
+        )
+        .await
+        .unwrap()
+        .image_id;
+    let checksum = image_details(&before, &image).await.checksum;
+    drop(before);
+
+    // Restart slower, attach, restart again while attaching.
+    let slow = serve(Emulator::open(with_file(&file, 0.5)).unwrap()).await;
+    slow.client
+        .volume_attach(
+            &slow.a,
+            &VolumeAttach {
+                volume_id: volume.clone(),
+                vm_id: vm_id.clone(),
+                target: "/dev/vdc".into(),
+                region: None,
+            },
+        )
+        .await
+        .unwrap();
+    let broken = slow
+        .client
+        .image_fetch(
+            &slow.a,
+            &ImageFetch {
+                region: "toronto".into(),
+                name: "broken".into(),
+                location: "http://nowhere.invalid/x.qcow2".into(),
+                format: ImageFormat::Qcow2,
+                virtio: true,
+            },
+        )
+        .await
+        .unwrap()
+        .image_id;
+    drop(slow);
+
+    // Take the fields added with issue 9 out, as an older file would lack them.
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let mut stripped = 0;
+    for account in saved["accounts"].as_array_mut().unwrap() {
+        for v in account["volumes"]["volumes"]
+            .as_object_mut()
+            .unwrap()
+            .values_mut()
+        {
+            let v = v.as_object_mut().unwrap();
+            for field in ["from_image", "device", "extend_to"] {
+                stripped += usize::from(v.remove(field).is_some());
+            }
+        }
+        for i in account["images"]["own"]
+            .as_object_mut()
+            .unwrap()
+            .values_mut()
+        {
+            let i = i.as_object_mut().unwrap();
+            for field in ["fails", "checksum"] {
+                stripped += usize::from(i.remove(field).is_some());
+            }
+        }
+    }
+    assert_eq!(stripped, 3 + 2 * 2, "the fields were there to take out");
+    let older = with_file(&file, 0.0);
+    std::fs::write(&file, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let after = serve(Emulator::open(older).unwrap()).await;
+    let v = after
+        .client
+        .volume_info(
+            &after.a,
+            &VolumeInfo {
+                volume_id: volume.clone(),
+                region: None,
+            },
+        )
+        .await
+        .unwrap()
+        .volume;
+    assert_eq!(
+        (v.status.as_str(), v.attached_vm()),
+        ("in-use", Some(vm_id.as_str())),
+        "the attach carried on"
+    );
+    assert_eq!(
+        image_details(&after, &image).await.checksum,
+        checksum,
+        "the same bytes"
+    );
+    // Without its `fails` flag an older file's image cannot know it was to fail: active.
+    assert_eq!(image_details(&after, &broken).await.status, "active");
+}
+
+async fn image_details(u: &Upstream, id: &str) -> ImageInfo {
+    u.client
+        .image_details(
+            &u.a,
+            &ImageDetails {
+                image_id: id.into(),
+            },
+        )
+        .await
+        .unwrap()
+        .details
+}
+
+/// An image fetched from a host that cannot exist is killed after a restart too.
+#[tokio::test]
+async fn a_failing_download_fails_after_a_restart() {
+    let dir = TempDir::new("killed");
+    let file = dir.state_file();
+    let before = serve(Emulator::open(with_file(&file, 0.5)).unwrap()).await;
+    let image = before
+        .client
+        .image_fetch(
+            &before.a,
+            &ImageFetch {
+                region: "toronto".into(),
+                name: "broken".into(),
+                location: "http://nowhere.invalid/x.qcow2".into(),
+                format: ImageFormat::Qcow2,
+                virtio: false,
+            },
+        )
+        .await
+        .unwrap()
+        .image_id;
+    drop(before);
+    let after = serve(Emulator::open(with_file(&file, 0.0)).unwrap()).await;
+    assert_eq!(
+        image_status(&after, &image).await.as_deref(),
+        Some("killed")
     );
 }

@@ -143,9 +143,8 @@ impl TryFrom<Value> for Dns2Records {
 
 /// Items under `key` (array, id-keyed object or `[]`), or, when there is no such key, the
 /// numbered top-level keys: the two layouts the API uses for lists (reference §2.3).
-/// `synonyms` are `(field, other spelling)` pairs for UNKNOWN shapes: the other spelling
-/// fills the field only when it is missing, so an item carrying both still decodes (a serde
-/// alias would reject it as a duplicate field).
+/// `synonyms` are `(field, other spelling)` pairs for UNKNOWN shapes (see
+/// [`decode::fill_synonyms`]).
 pub(super) fn listed<T: DeserializeOwned>(
     body: &Value,
     key: &str,
@@ -157,18 +156,7 @@ pub(super) fn listed<T: DeserializeOwned>(
     };
     items
         .into_iter()
-        .map(|mut item| {
-            if let Value::Object(map) = &mut item {
-                for (field, other) in synonyms {
-                    if !map.contains_key(*field) {
-                        if let Some(v) = map.get(*other).cloned() {
-                            map.insert((*field).to_owned(), v);
-                        }
-                    }
-                }
-            }
-            T::deserialize(item)
-        })
+        .map(|item| decode::synonymous(item, synonyms))
         .collect()
 }
 

@@ -114,7 +114,7 @@ pub fn status_class(status: Option<&str>) -> &'static str {
 
 /// The account's VMs as the shared poller last saw them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VmSnapshot {
+pub struct VmListing {
     pub vms: Vec<VmRow>,
     /// Unix seconds of the last successful `vm/list`.
     pub listed_at: Option<i64>,

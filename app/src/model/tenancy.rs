@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::kinds::{capabilities, Capability};
+pub use super::kinds::{capabilities, Capability};
 
 /// Limits on what a customer may hold; `None` is no limit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ pub struct CustomerPolicy {
     /// and regions, an empty list never means "all": the reseller's images are copies of
     /// the reseller's disks.
     pub images: Vec<String>,
-    /// Keys of the [capability groups](crate::kinds::capabilities) turned on.
+    /// Keys of the [capability groups](super::kinds::capabilities) turned on.
     pub enabled: Vec<String>,
 }
 
@@ -62,7 +62,7 @@ impl Default for CustomerPolicy {
 impl CustomerPolicy {
     /// Whether the customer may perform Luna Node action `path`.
     pub fn allows(&self, path: &str) -> bool {
-        crate::kinds::always_allowed(path)
+        super::kinds::always_allowed(path)
             || capabilities()
                 .any(|c| self.enabled.iter().any(|e| e == c.key) && c.actions.contains(&path))
     }
