@@ -110,7 +110,10 @@ pub fn check_image_name(name: &str) -> Result<(), String> {
         return Err("A name cannot contain line breaks or tabs.".into());
     }
     // The panel tells public images from the account's own by these suffixes alone.
-    if PUBLIC_SUFFIXES.iter().any(|s| name.ends_with(s.trim_start())) {
+    if PUBLIC_SUFFIXES
+        .iter()
+        .any(|s| name.ends_with(s.trim_start()))
+    {
         return Err(
             "Names ending in \"(template)\" or \"(ISO)\" are kept for Luna Node's public images."
                 .into(),
@@ -160,7 +163,10 @@ pub fn check_location(location: &str) -> Result<(), String> {
 }
 
 /// `image/fetch`'s formats.
-pub const FORMATS: [(&str, &str); 2] = [("iso", "ISO (installer disc)"), ("qcow2", "QCOW2 (disk image)")];
+pub const FORMATS: [(&str, &str); 2] = [
+    ("iso", "ISO (installer disc)"),
+    ("qcow2", "QCOW2 (disk image)"),
+];
 
 /// A file name for a downloaded image: its name made safe for a `Content-Disposition`
 /// header (letters, digits, `-`, `_`, `.`; at most 80 characters), plus the format's
@@ -206,10 +212,12 @@ pub mod ssr {
     //! Server-side pieces of the image area: the id check, the ownership rule for changes,
     //! and the download route.
 
+    use super::{download_name, ImagePhase};
     use crate::error::{AppError, FieldErrors};
     use crate::kinds::IMAGE as KIND;
     use crate::server::authz::{Grant, Permission, Target};
     use crate::server::lunanode::actions as api;
+    use crate::server::lunanode::ImageBytes;
     use crate::server::made::{find_made, newest};
 
     /// What "not found" names.
@@ -282,6 +290,185 @@ pub mod ssr {
             )
         })
         .await
+    }
+
+    /// `image/retrieve` is not an [`Action`](crate::server::lunanode::Action) (its answer is
+    /// bytes, not JSON), yet it is granted like one: a customer needs the images capability
+    /// and the image must be theirs to look at.
+    impl Permission for api::ImageRetrieve {
+        const PATH: &'static str = api::IMAGE_RETRIEVE.path;
+        const READ: bool = api::IMAGE_RETRIEVE.read;
+        const UPSTREAM: bool = true;
+    }
+
+    /// The bytes of the image `g` was granted, as Luna Node sends them (the one way to make
+    /// an `image/retrieve` call: only with its grant). A customer's error is told neutrally.
+    pub async fn retrieve(g: &Grant<api::ImageRetrieve>) -> Result<ImageBytes, AppError> {
+        let Some((_, id)) = g.target().resource() else {
+            return Err(crate::server::context::internal(
+                "image/retrieve without an image",
+            ));
+        };
+        g.state()
+            .upstream
+            .retrieve_image(g.account, id)
+            .await
+            .map_err(|e| g.neutral(e))
+    }
+
+    /// `GET /api/images/{image_id}/download`: the image's bytes from `image/retrieve`, passed
+    /// on to the browser chunk by chunk as they arrive (never the whole image in memory),
+    /// as an attachment named after the image. Authorized like a server function (the
+    /// session, then a grant for `image/retrieve` on that image, which must be the caller's);
+    /// refusals and problems before the first byte are a status with a line of text. A
+    /// download counts as one of the user's open streams, and ends when their session does
+    /// (checked every few seconds).
+    pub async fn download(
+        axum::extract::State(state): axum::extract::State<crate::server::context::ServerState>,
+        axum::extract::Path(image_id): axum::extract::Path<String>,
+        request: axum::extract::Request,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let (parts, _) = request.into_parts();
+        let actor = parts
+            .extensions
+            .get::<crate::server::session::Authenticated>()
+            .and_then(|a| a.0.clone());
+        let Some(actor) = actor else {
+            return refusal(AppError::Unauthenticated);
+        };
+        let live = match crate::server::session::LiveSession::open(&parts, &actor) {
+            Ok(live) => live,
+            Err((status, _)) if status == http::StatusCode::TOO_MANY_REQUESTS => {
+                return (
+                    status,
+                    "Too many downloads and live pages are open for this account. Wait for a \
+                     download to finish or close some of the panel's tabs, then try again.",
+                )
+                    .into_response();
+            }
+            Err(refusal) => return refusal.into_response(),
+        };
+        let opened = open_download(&state, actor, &parts, &image_id).await;
+        let (bytes, filename) = match opened {
+            Ok(opened) => opened,
+            Err(e) => return refusal(e),
+        };
+        let length = bytes.content_length;
+        let body = stream_until_signed_out(bytes, live, state);
+        let mut response = axum::body::Body::from_stream(body).into_response();
+        let headers = response.headers_mut();
+        let set = |headers: &mut http::HeaderMap, name, value: String| {
+            if let Ok(v) = http::HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        };
+        // Luna Node's own label is UNKNOWN: the panel says what it is.
+        set(
+            headers,
+            http::header::CONTENT_TYPE,
+            "application/octet-stream".into(),
+        );
+        set(
+            headers,
+            http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        );
+        if let Some(n) = length {
+            set(headers, http::header::CONTENT_LENGTH, n.to_string());
+        }
+        response
+    }
+
+    /// Everything before the first byte: the grant, the image's details (its name and
+    /// whether it is ready) and the opened download with the file name.
+    async fn open_download(
+        state: &crate::server::context::ServerState,
+        actor: crate::server::store::User,
+        parts: &http::request::Parts,
+        image_id: &str,
+    ) -> Result<(ImageBytes, String), AppError> {
+        let meta = crate::server::authz::RequestMeta::from_parts(parts);
+        let g = crate::server::authz::authorize_as::<api::ImageRetrieve>(
+            actor,
+            state.clone(),
+            meta,
+            image_target(image_id)?,
+            Vec::new(),
+        )
+        .await?;
+        let id = image_id.trim();
+        require_mine(&g, id)?;
+        let image = details(&g, id).await?;
+        match ImagePhase::of(&image.status) {
+            ImagePhase::Active => {}
+            ImagePhase::Saving => {
+                return Err(AppError::Conflict(
+                    "The image is still being saved. Download it once it is active.".into(),
+                ))
+            }
+            ImagePhase::Failed => {
+                return Err(AppError::Conflict(format!(
+                    "The image failed (status \u{201c}{}\u{201d}): there is nothing to \
+                     download. Delete it, then fetch or copy it again.",
+                    image.status.trim()
+                )))
+            }
+            ImagePhase::Unknown => {
+                return Err(AppError::Conflict(format!(
+                    "The image is \u{201c}{}\u{201d}, not active, so it cannot be downloaded yet.",
+                    image.status.trim()
+                )))
+            }
+        }
+        let bytes = retrieve(&g).await?;
+        Ok((bytes, download_name(&image.name, &image.disk_format, id)))
+    }
+
+    /// `bytes`, ended early (the browser then reports the download incomplete) if the
+    /// session ends or Luna Node breaks off; each problem is logged.
+    fn stream_until_signed_out(
+        bytes: ImageBytes,
+        live: crate::server::session::LiveSession,
+        state: crate::server::context::ServerState,
+    ) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static {
+        use futures::StreamExt;
+        let recheck = crate::server::session::STREAM_RECHECK;
+        let live = std::sync::Arc::new(live);
+        let checked = std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+        bytes.then(move |chunk| {
+            let (live, state, checked) = (live.clone(), state.clone(), checked.clone());
+            async move {
+                let due = {
+                    let mut at = checked.lock().unwrap_or_else(|p| p.into_inner());
+                    let due = at.elapsed() >= recheck;
+                    if due {
+                        *at = std::time::Instant::now();
+                    }
+                    due
+                };
+                if due && !live.is_current(&state).await {
+                    return Err(std::io::Error::other("the session ended during a download"));
+                }
+                chunk.map_err(|e| {
+                    tracing::warn!(error = %e, "an image download broke off upstream");
+                    std::io::Error::other(e.to_string())
+                })
+            }
+        })
+    }
+
+    /// A refusal or problem as the download link's answer: its status and one line.
+    fn refusal(e: AppError) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let status = http::StatusCode::from_u16(e.status_code())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            e.to_string(),
+        )
+            .into_response()
     }
 
     /// The ids of the account's images in `region` now (to tell a new one apart).
@@ -428,7 +615,10 @@ pub async fn image_replicate(image_id: String, region: String) -> Result<String,
     let id = image_id.trim().to_owned();
     ssr::require_mine(&g, &id)?;
     if region.is_empty() {
-        return Err(ssr::field("region", "Choose the region to copy the image to."));
+        return Err(ssr::field(
+            "region",
+            "Choose the region to copy the image to.",
+        ));
     }
     let source = ssr::details(&g, &id).await?;
     if source.region == region {

@@ -49,9 +49,18 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
         .with_untracked(|q| q.get("image"))
         .and_then(|id| o.images.iter().find(|i| i.image_id == id).cloned());
     let o = StoredValue::new(o);
-    let region = RwSignal::new(preset.as_ref().map(|i| i.region.clone()).unwrap_or_default());
+    let region = RwSignal::new(
+        preset
+            .as_ref()
+            .map(|i| i.region.clone())
+            .unwrap_or_default(),
+    );
     let plan = RwSignal::new(String::new());
-    let boot = RwSignal::new(preset.map(|i| format!("image:{}", i.image_id)).unwrap_or_default());
+    let boot = RwSignal::new(
+        preset
+            .map(|i| format!("image:{}", i.image_id))
+            .unwrap_or_default(),
+    );
     let hostname = RwSignal::new(String::new());
     let net = RwSignal::new(String::new());
     let groups = RwSignal::new(Vec::<String>::new());

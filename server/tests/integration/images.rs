@@ -4,12 +4,15 @@
 //! customer's, the reseller's, public templates) and the download streamed through the
 //! panel.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::error::AppError;
 use app::image::{ImageRow, ImageView};
 use app::server::store::AuditFilter;
+use md5::{Digest, Md5};
 use reqwest::Client;
+use tokio::sync::Notify;
 
 use crate::both;
 use crate::harness::{Db, Panel};
@@ -17,7 +20,10 @@ use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 
 pub(crate) async fn images(panel: &Panel, c: &Client) -> Vec<ImageRow> {
-    panel.call(c, "images/list", &[]).await.expect("images/list")
+    panel
+        .call(c, "images/list", &[])
+        .await
+        .expect("images/list")
 }
 
 fn own(list: &[ImageRow]) -> Vec<&ImageRow> {
@@ -29,7 +35,10 @@ pub(crate) async fn wait_image(panel: &Panel, c: &Client, id: &str, status: Opti
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let list = images(panel, c).await;
-        let now = list.iter().find(|i| i.image_id == id).map(|i| i.status.clone());
+        let now = list
+            .iter()
+            .find(|i| i.image_id == id)
+            .map(|i| i.status.clone());
         if now.as_deref() == status {
             return;
         }
@@ -96,7 +105,9 @@ async fn an_image_lives_and_dies_through_the_panel(db: Db) {
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     let list = images(&panel, &c).await;
     assert!(own(&list).is_empty() && !list.is_empty());
-    assert!(list.iter().all(|i| i.public && !i.mine && i.status == "active"));
+    assert!(list
+        .iter()
+        .all(|i| i.public && !i.mine && i.status == "active"));
 
     // Bad input: a message beside each field, nothing sent upstream.
     let e = panel
@@ -155,7 +166,10 @@ async fn an_image_lives_and_dies_through_the_panel(db: Db) {
         (d.name.as_str(), d.region.as_str(), d.disk_format.as_str()),
         ("installer", "toronto", "iso")
     );
-    assert_eq!((d.disk_bus.as_str(), d.nic_model.as_str()), ("ide", "e1000"));
+    assert_eq!(
+        (d.disk_bus.as_str(), d.nic_model.as_str()),
+        ("ide", "e1000")
+    );
     assert!(d.size.unwrap_or(0) > 0 && !d.checksum.is_empty() && !d.created.is_empty());
     assert!(d.mine && !d.public);
     // A disk image with virtio drivers.
@@ -178,7 +192,11 @@ async fn an_image_lives_and_dies_through_the_panel(db: Db) {
         .await
         .unwrap();
     assert_eq!(
-        (d.disk_format.as_str(), d.disk_bus.as_str(), d.nic_model.as_str()),
+        (
+            d.disk_format.as_str(),
+            d.disk_bus.as_str(),
+            d.nic_model.as_str()
+        ),
         ("qcow2", "virtio", "virtio")
     );
     // A public template's details, not the caller's to change.
@@ -193,8 +211,9 @@ async fn an_image_lives_and_dies_through_the_panel(db: Db) {
         .call(&c, "images/details", &[("image_id", "../../x")])
         .await;
     assert_eq!(r.unwrap_err(), AppError::NotFound("The image".into()));
-    let r: Result<ImageView, AppError> =
-        panel.call(&c, "images/details", &[("image_id", "999999")]).await;
+    let r: Result<ImageView, AppError> = panel
+        .call(&c, "images/details", &[("image_id", "999999")])
+        .await;
     assert_eq!(r.unwrap_err(), AppError::NotFound("The image".into()));
 
     // Rename.
@@ -241,8 +260,14 @@ async fn an_image_lives_and_dies_through_the_panel(db: Db) {
         .unwrap();
     assert!(!copy.is_empty() && copy != iso);
     let list = images(&panel, &c).await;
-    let row = list.iter().find(|i| i.image_id == copy).expect("the copy is listed");
-    assert_eq!((row.region.as_str(), row.name.as_str()), ("montreal", "arch installer"));
+    let row = list
+        .iter()
+        .find(|i| i.image_id == copy)
+        .expect("the copy is listed");
+    assert_eq!(
+        (row.region.as_str(), row.name.as_str()),
+        ("montreal", "arch installer")
+    );
     wait_image(&panel, &c, &copy, Some("active")).await;
 
     // Delete: the typed name is checked on the server; a wrong one deletes nothing.
@@ -380,7 +405,11 @@ async fn customers_see_and_touch_only_their_images(db: Db) {
                 AppError::NotFound("The image".into()),
                 "{name} {other}"
             );
-            assert_eq!(emu.total_calls(), before, "{name} {other} reached Luna Node");
+            assert_eq!(
+                emu.total_calls(),
+                before,
+                "{name} {other} reached Luna Node"
+            );
         }
     }
     // A public template: B may look, but not change it.
@@ -502,6 +531,190 @@ async fn customers_see_and_touch_only_their_images(db: Db) {
     panel.stop().await;
 }
 
+/// The download link of image `id`, fetched by `c`.
+async fn get_download(panel: &Panel, c: &Client, id: &str) -> reqwest::Response {
+    c.get(format!("{}{}", panel.base, app::image::download_href(id)))
+        .send()
+        .await
+        .expect("download request")
+}
+
+/// A gate between the panel and Luna Node (the emulator) that passes everything on, but
+/// holds an `image/retrieve` body after its first chunk until `release` is notified: a
+/// panel that gathered the whole image before answering would never show the browser a
+/// first byte.
+async fn gated_upstream(upstream: String, release: Arc<Notify>) -> String {
+    use axum::extract::{Request, State};
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+    async fn pass(
+        State((client, upstream, release)): State<(reqwest::Client, String, Arc<Notify>)>,
+        req: Request,
+    ) -> axum::response::Response {
+        let path = req.uri().path().to_owned();
+        let ctype = req.headers().get("content-type").cloned();
+        let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let mut forward = client.post(format!("{upstream}{path}")).body(body);
+        if let Some(ctype) = ctype {
+            forward = forward.header("content-type", ctype);
+        }
+        let res = forward.send().await.unwrap();
+        let status = res.status().as_u16();
+        let mut headers = axum::http::HeaderMap::new();
+        for name in ["content-type", "content-length"] {
+            if let Some(v) = res.headers().get(name) {
+                headers.insert(name, v.clone());
+            }
+        }
+        let gated = path.contains("image/retrieve");
+        let chunks =
+            futures::stream::unfold((res.bytes_stream(), 0usize), move |(mut body, sent)| {
+                let release = release.clone();
+                async move {
+                    if gated && sent == 1 {
+                        release.notified().await;
+                    }
+                    let chunk = body.next().await?;
+                    Some((chunk, (body, sent + 1)))
+                }
+            });
+        (
+            axum::http::StatusCode::from_u16(status).unwrap(),
+            headers,
+            axum::body::Body::from_stream(chunks),
+        )
+            .into_response()
+    }
+    let app =
+        axum::Router::new()
+            .fallback(pass)
+            .with_state((reqwest::Client::new(), upstream, release));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn downloads_stream_through_the_panel(db: Db) {
+    let release = Arc::new(Notify::new());
+    let emulator = lunapanel::emulator::Emulator::new(crate::upstream::default_config());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = emulator.spawn(listener).unwrap();
+    let gate = gated_upstream(upstream, release.clone()).await;
+    let panel =
+        Panel::start_with(db, &[("upstream_url", &gate), ("sign_up", "open")], |_| {}).await;
+    let emu = &emulator;
+    let (_admin, reseller, _) = reseller(&panel).await;
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let (cb, b) = customer(&panel, &reseller, "b@customer.example").await;
+    policy(&panel, &reseller, a, &[]).await;
+    policy(&panel, &reseller, b, &[]).await;
+    let image = fetch(&panel, &ca, "a's disk", "qcow2").await;
+    let d: ImageView = panel
+        .call(&ca, "images/details", &[("image_id", &image)])
+        .await
+        .unwrap();
+    assert_eq!(d.status, "active", "instant lifecycles");
+    let size = d.size.expect("the emulator says the size");
+
+    // The first chunk reaches the browser while Luna Node still holds the rest.
+    let mut res = tokio::time::timeout(Duration::from_secs(10), get_download(&panel, &ca, &image))
+        .await
+        .expect("the answer starts before the image is whole upstream");
+    assert_eq!(res.status(), 200);
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        header(&res, "content-disposition"),
+        "attachment; filename=\"a_s_disk.qcow2\""
+    );
+    assert_eq!(header(&res, "content-type"), "application/octet-stream");
+    assert_eq!(header(&res, "content-length"), size.to_string());
+    let first = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+        .await
+        .expect("the first bytes arrive before the image is whole upstream")
+        .unwrap()
+        .expect("a first chunk");
+    assert!(!first.is_empty() && (first.len() as u64) < size);
+    release.notify_one();
+    let mut md5 = Md5::new();
+    md5.update(&first);
+    let mut total = first.len() as u64;
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        total += chunk.len() as u64;
+        md5.update(&chunk);
+    }
+    assert_eq!(total, size, "every byte");
+    let sum: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        sum, d.checksum,
+        "the very bytes: their MD5 is the image's checksum"
+    );
+
+    // Refused before anything reaches Luna Node: another customer's image, the reseller's
+    // own, signed out; junk ids; not found for the owner's own account either.
+    let resellers = fetch(&panel, &reseller, "resellers-golden", "qcow2").await;
+    let _ = images(&panel, &cb).await;
+    for id in [&image, &resellers] {
+        let before = crate::authz::quiet(emu).await;
+        let res = get_download(&panel, &cb, id).await;
+        assert_eq!(res.status(), 404, "{id}");
+        assert_eq!(res.text().await.unwrap(), "The image was not found.");
+        assert_eq!(emu.total_calls(), before, "{id} reached Luna Node");
+    }
+    let before = emu.total_calls();
+    let res = get_download(&panel, &panel.client(), &image).await;
+    assert_eq!(res.status(), 401);
+    let res = get_download(&panel, &ca, "..%2F..%2Fetc").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(emu.total_calls(), before);
+    // An image still saving, or one whose download failed, says so.
+    let failed: String = panel
+        .call(
+            &ca,
+            "images/fetch",
+            &fetch_form(
+                "toronto",
+                "broken",
+                "https://nowhere.invalid/x.iso",
+                "iso",
+                "false",
+            ),
+        )
+        .await
+        .unwrap();
+    let res = get_download(&panel, &ca, &failed).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("nothing to download"));
+    // Without the capability: refused.
+    let b_text = b.to_string();
+    let _: () = panel
+        .call(
+            &reseller,
+            "customers/policy",
+            &[("customer_id", b_text.as_str()), ("form[vms]", "")],
+        )
+        .await
+        .unwrap();
+    let given = fetch(&panel, &reseller, "given", "qcow2").await;
+    assign(&panel, &reseller, b, "image", &given).await;
+    assert_eq!(get_download(&panel, &cb, &given).await.status(), 403);
+    // The owner of the account downloads any of its images.
+    release.notify_one();
+    let res = get_download(&panel, &reseller, &image).await;
+    assert_eq!(res.status(), 200);
+    let body = res.bytes().await.unwrap();
+    assert_eq!(body.len() as u64, size);
+    panel.stop().await;
+}
+
 /// The policy form for `customer` with every capability and `images` allowed by id.
 fn policy_form<'a>(customer: &'a str, images: &'a str) -> Vec<(String, String)> {
     let mut form = vec![
@@ -517,4 +730,5 @@ fn policy_form<'a>(customer: &'a str, images: &'a str) -> Vec<(String, String)> 
 both!(
     an_image_lives_and_dies_through_the_panel,
     customers_see_and_touch_only_their_images,
+    downloads_stream_through_the_panel,
 );
