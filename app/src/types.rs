@@ -103,6 +103,19 @@ pub struct PanelInfo {
     pub branding: Option<crate::tenancy::Branding>,
     /// The reseller really signed in while they view the panel as this customer.
     pub viewing_as_by: Option<SessionUser>,
+    /// For a customer: what their reseller lets them do (menus and buttons follow it; the
+    /// server decides again on every call). `None` for everyone else.
+    #[serde(default)]
+    pub customer_access: Option<CustomerAccess>,
+}
+
+/// What a customer may do, as the pages need it to explain a disabled button.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerAccess {
+    /// Keys of `crate::tenancy::CAPABILITIES` their reseller turned on.
+    pub enabled: Vec<String>,
+    /// Suspended: they can look, but not change anything.
+    pub suspended: bool,
 }
 
 /// Trouble talking to Luna Node, as the banner shows it.

@@ -92,6 +92,18 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
         Some(r) => Some(state.store.branding(r).await?.unwrap_or_default()),
         None => None,
     };
+    let customer_access = match user.as_ref() {
+        Some(u) if u.reseller_id.is_some() => Some(crate::types::CustomerAccess {
+            enabled: state
+                .store
+                .customer_policy(u.id)
+                .await?
+                .unwrap_or_default()
+                .enabled,
+            suspended: u.suspended,
+        }),
+        _ => None,
+    };
     Ok(PanelInfo {
         user: user.as_ref().map(SessionUser::from),
         demo: state.settings.demo,
@@ -102,6 +114,7 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
         upstream,
         branding,
         viewing_as_by: reseller.as_ref().map(SessionUser::from),
+        customer_access,
     })
 }
 

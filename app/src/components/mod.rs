@@ -1,6 +1,31 @@
 //! Widgets shared by the pages.
+//!
+//! The page kit (one way to build an area's pages) is re-exported by [`kit`]:
+//! `use crate::components::kit::*;`.
 
+pub mod action;
+pub mod confirm;
+pub mod detail;
 pub mod form;
+pub mod list;
 pub mod live;
+pub mod nav;
+pub mod notice;
 pub mod shell;
 pub mod table;
+
+/// The page kit in one import: [`list::ResourceList`] (with its columns, filters, search and
+/// refresh), [`action::ActionButton`], [`confirm::DangerConfirm`], [`detail::DetailFrame`]
+/// with [`detail::Card`], [`notice::ProblemNotice`] and [`notice::Viewer`], and the
+/// status badge.
+pub mod kit {
+    pub use super::action::{ActionButton, Toasts};
+    pub use super::confirm::DangerConfirm;
+    pub use super::detail::{Card, DetailBack, DetailFrame};
+    pub use super::list::{
+        clip, or_dash, Column, Filter, ListNote, ListSpec, Listing, Refresh, ResourceList, Search,
+        SortValue,
+    };
+    pub use super::live::StatusBadge;
+    pub use super::notice::{ProblemNotice, Viewer};
+}

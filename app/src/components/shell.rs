@@ -1,14 +1,17 @@
 //! The console frame around every signed-in page: top bar with the user and sign-out,
-//! sidebar navigation (a menu on phones), the demo banner, and the sign-in guard.
+//! sidebar navigation (a menu on phones, rendered from [`crate::components::nav::NAV`]), the
+//! demo banner, the toast region, and the sign-in guard.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::auth::SignOut;
+use crate::components::action::{ToastRegion, Toasts};
 use crate::components::form::{action_error, ActionError};
+use crate::components::nav::nav_for;
 use crate::error::UpstreamProblem;
 use crate::tenancy::{Branding, ViewAs};
-use crate::types::{format_unix, SessionUser, UpstreamHealth};
+use crate::types::{format_unix, CustomerAccess, SessionUser, UpstreamHealth};
 use crate::PanelContext;
 
 /// A loading indicator announced to screen readers.
@@ -60,8 +63,9 @@ pub fn ConsoleLayout() -> impl IntoView {
                 match ctx.info.await {
                     Ok(info) => match info.user {
                         Some(user) => {
-                            let (branding, viewing_as_by) = (info.branding, info.viewing_as_by);
-                            view! { <Console user demo=info.demo branding viewing_as_by /> }
+                            let (branding, viewing_as_by, access) =
+                                (info.branding, info.viewing_as_by, info.customer_access);
+                            view! { <Console user demo=info.demo branding viewing_as_by access /> }
                                 .into_any()
                         }
                         None => view! { <Redirect path="/sign-in" /> }.into_any(),
@@ -158,6 +162,8 @@ fn Console(
     demo: bool,
     branding: Option<Branding>,
     viewing_as_by: Option<SessionUser>,
+    /// A customer's enabled capabilities (entries needing one follow them).
+    access: Option<CustomerAccess>,
 ) -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let menu_open = RwSignal::new(false);
@@ -165,9 +171,18 @@ fn Console(
     ctx.after_success(sign_out.value(), "/sign-in");
     let stop_viewing = ServerAction::<ViewAs>::new();
     ctx.after_success(stop_viewing.value(), "/customers");
-    let is_admin = user.is_admin();
-    let is_reseller = user.is_reseller();
-    let is_customer = user.is_customer();
+    Toasts::provide();
+    let links = nav_for(user.role, access.as_ref())
+        .map(|e| {
+            view! {
+                <li>
+                    <A href=e.path exact=e.exact>
+                        {e.label}
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
     let close_menu = move |_| menu_open.set(false);
     let style = branding
         .as_ref()
@@ -257,56 +272,7 @@ fn Console(
             </header>
             <nav id="sidebar" class="sidebar" aria-label="Main" on:click=close_menu>
                 <ul>
-                    <li>
-                        <A href="/" exact=true>
-                            "Overview"
-                        </A>
-                    </li>
-                    <li>
-                        <A href="/vms">"Virtual machines"</A>
-                    </li>
-                    <li>
-                        <A href="/ssh-keys">"SSH keys"</A>
-                    </li>
-                    <li>
-                        <A href="/plans">"Plans"</A>
-                    </li>
-                    <li>
-                        <A href="/regions">"Regions"</A>
-                    </li>
-                    {(!is_customer)
-                        .then(|| {
-                            view! {
-                                <li>
-                                    <A href="/api-key">"API key"</A>
-                                </li>
-                            }
-                        })}
-                    {is_reseller
-                        .then(|| {
-                            view! {
-                                <li>
-                                    <A href="/customers">"Customers"</A>
-                                </li>
-                                <li>
-                                    <A href="/branding">"Branding"</A>
-                                </li>
-                            }
-                        })}
-                    <li>
-                        <A href="/audit">"Audit log"</A>
-                    </li>
-                    <li>
-                        <A href="/account">"Account"</A>
-                    </li>
-                    {is_admin
-                        .then(|| {
-                            view! {
-                                <li>
-                                    <A href="/admin">"Administration"</A>
-                                </li>
-                            }
-                        })}
+                    {links}
                     {support
                         .map(|href| {
                             view! {
@@ -336,6 +302,7 @@ fn Console(
                 <ActionError error=action_error(sign_out.value()) />
                 <Outlet />
             </main>
+            <ToastRegion />
         </div>
     }
 }
