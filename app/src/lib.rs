@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod components;
 pub mod credential;
 pub mod error;
+pub mod image;
 pub mod model;
 pub mod overview;
 pub mod pages;

@@ -383,6 +383,10 @@ pub fn router(prepared: &Prepared) -> Router {
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
         .route("/api/live/{kind}", get(app::server::lists::kind_events))
+        .route(
+            "/api/images/{image_id}/download",
+            get(app::image::ssr::download),
+        )
         .route("/audit.csv", get(app::audit::ssr::csv))
         .layer(axum::Extension(app::server::session::StreamSlots::new(
             app::server::session::STREAMS_PER_USER,

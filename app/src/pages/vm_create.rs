@@ -43,10 +43,24 @@ fn toggle(list: RwSignal<Vec<String>>, id: String, on: bool) {
 
 #[component]
 fn Wizard(o: CreateOptions) -> impl IntoView {
+    // `/vms/new?image=ID` ("create a VM from this image") starts in the image's region
+    // with it chosen, when it is one the caller may boot from.
+    let preset = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("image"))
+        .and_then(|id| o.images.iter().find(|i| i.image_id == id).cloned());
     let o = StoredValue::new(o);
-    let region = RwSignal::new(String::new());
+    let region = RwSignal::new(
+        preset
+            .as_ref()
+            .map(|i| i.region.clone())
+            .unwrap_or_default(),
+    );
     let plan = RwSignal::new(String::new());
-    let boot = RwSignal::new(String::new());
+    let boot = RwSignal::new(
+        preset
+            .map(|i| format!("image:{}", i.image_id))
+            .unwrap_or_default(),
+    );
     let hostname = RwSignal::new(String::new());
     let net = RwSignal::new(String::new());
     let groups = RwSignal::new(Vec::<String>::new());
@@ -167,10 +181,10 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                             let vols = regional(|o| &o.volumes);
                             view! {
                                 <optgroup label="Templates">
-                                    {public.into_iter().map(|i| view! { <option value=format!("image:{}", i.image_id)>{i.name}</option> }).collect_view()}
+                                    {public.into_iter().map(|i| { let v = format!("image:{}", i.image_id); view! { <option selected=boot.get_untracked() == v value=v>{i.name}</option> } }).collect_view()}
                                 </optgroup>
                                 <optgroup label="Your images and snapshots">
-                                    {own.into_iter().map(|i| view! { <option value=format!("image:{}", i.image_id)>{i.name}</option> }).collect_view()}
+                                    {own.into_iter().map(|i| { let v = format!("image:{}", i.image_id); view! { <option selected=boot.get_untracked() == v value=v>{i.name}</option> } }).collect_view()}
                                 </optgroup>
                                 <optgroup label="Bootable volumes">
                                     {vols.into_iter().map(|v| view! { <option value=format!("volume:{}", v.id)>{v.name}</option> }).collect_view()}

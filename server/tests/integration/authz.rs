@@ -73,7 +73,7 @@ const NAMES_A_CUSTOMER: &[&str] = &[
     "customers/view_as",
 ];
 /// Account-level changes: a suspended customer may not make them.
-const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add"];
+const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add", "images/fetch", "volumes/create"];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
 
@@ -129,6 +129,10 @@ const ARGS: &[(&str, &str)] = &[
     ("accent_light", ""),
     ("accent_dark", ""),
     ("support_url", ""),
+    ("region", "montreal"),
+    ("location", "x"),
+    ("format", "x"),
+    ("virtio", "true"),
 ];
 
 fn registered() -> BTreeSet<String> {
@@ -237,7 +241,7 @@ fn short(body: &str) -> &str {
 }
 
 /// Waits until the emulator has had no call for a while (the live pollers settled).
-async fn quiet(emu: &lunapanel::emulator::Emulator) -> u64 {
+pub(crate) async fn quiet(emu: &lunapanel::emulator::Emulator) -> u64 {
     let mut last = emu.total_calls();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;

@@ -7,6 +7,7 @@ mod authz;
 mod binary;
 mod demo;
 mod gates;
+mod images;
 mod live_kinds;
 mod sessions;
 mod tenancy;
