@@ -16,11 +16,11 @@ mod ssr {
     use std::collections::HashMap;
     use std::time::Duration;
 
+    pub use crate::catalog::ssr::regions;
     use crate::error::{AppError, FieldErrors, UpstreamProblem};
     use crate::kinds::{self, Kind};
     use crate::server::authz::{Grant, Permission, QuotaLock, Target};
     use crate::server::lunanode::actions as api;
-    pub use crate::catalog::ssr::regions;
     pub use crate::server::made::{find_made, newest};
     use crate::vm::VmRow;
 
@@ -151,8 +151,7 @@ mod ssr {
         let unknown: Vec<String> = listed
             .iter()
             .filter(|v| {
-                v.attached.trim().is_empty()
-                    && VolumePhase::of(&v.status) != VolumePhase::Available
+                v.attached.trim().is_empty() && VolumePhase::of(&v.status) != VolumePhase::Available
             })
             .map(|v| v.id.clone())
             .collect();
@@ -175,9 +174,7 @@ mod ssr {
         Ok(listed
             .into_iter()
             .map(|v| {
-                let to = references
-                    .get(&v.id)
-                    .and_then(|r| attached_to(g, &vms, r));
+                let to = references.get(&v.id).and_then(|r| attached_to(g, &vms, r));
                 row(v, to)
             })
             .collect())
@@ -431,7 +428,8 @@ pub async fn volume_create_options() -> Result<VolumeCreateOptions, AppError> {
     let quota = match g.customer() {
         Some(c) => {
             let held: Vec<String> = c.owned(kinds::VOLUME.key).map(str::to_owned).collect();
-            let (volumes, gb) = ssr::usage(&g, held.iter().map(String::as_str), &listed, None).await;
+            let (volumes, gb) =
+                ssr::usage(&g, held.iter().map(String::as_str), &listed, None).await;
             Some(VolumeQuotaView {
                 volumes,
                 volumes_limit: c.policy.quotas.volumes,
@@ -493,7 +491,9 @@ pub async fn volume_create(volume: NewVolume) -> Result<String, AppError> {
     if region.is_empty() {
         errors.add("region", "Choose a region.");
     }
-    let size = parse_size(&volume.size).map_err(|e| errors.add("size", e)).ok();
+    let size = parse_size(&volume.size)
+        .map_err(|e| errors.add("size", e))
+        .ok();
     if source.is_none() {
         errors.add("source", "Choose an empty volume, an image or a snapshot.");
     }
@@ -634,18 +634,15 @@ pub async fn volume_attach(volume_id: String, vm_id: String) -> Result<(), AppEr
     } else {
         vec![ssr::target(&kinds::VM, &vm)?]
     };
-    let g = authorize_refs::<api::VolumeAttach>(ssr::target(&kinds::VOLUME, &volume_id)?, refs)
-        .await?;
+    let g =
+        authorize_refs::<api::VolumeAttach>(ssr::target(&kinds::VOLUME, &volume_id)?, refs).await?;
     if vm.is_empty() {
         return Err(ssr::field("vm_id", "Choose a VM."));
     }
     let id = volume_id.trim().to_owned();
     let vm_info = g.also::<api::VmInfo>(ssr::target(&kinds::VM, &vm)?).await?;
     let vm_req = api::VmInfo { vm_id: vm.clone() };
-    let (info, vm_info) = futures::join!(
-        ssr::info(&g, &id),
-        vm_info.call(&vm_req, kinds::VM.what)
-    );
+    let (info, vm_info) = futures::join!(ssr::info(&g, &id), vm_info.call(&vm_req, kinds::VM.what));
     let (info, vm_info) = (info?, vm_info?);
     match VolumePhase::of(&info.status) {
         VolumePhase::Available => {}

@@ -73,7 +73,12 @@ const NAMES_A_CUSTOMER: &[&str] = &[
     "customers/view_as",
 ];
 /// Account-level changes: a suspended customer may not make them.
-const ACCOUNT_CHANGES: &[&str] = &["vms/create", "sshkeys/add", "images/fetch", "volumes/create"];
+const ACCOUNT_CHANGES: &[&str] = &[
+    "vms/create",
+    "sshkeys/add",
+    "images/fetch",
+    "volumes/create",
+];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
 
@@ -130,6 +135,13 @@ const ARGS: &[(&str, &str)] = &[
     ("accent_dark", ""),
     ("support_url", ""),
     ("region", "montreal"),
+    ("dst_region", "toronto"),
+    ("image_name", "x"),
+    ("size", "20"),
+    ("volume[name]", "x"),
+    ("volume[region]", "toronto"),
+    ("volume[size]", "10"),
+    ("volume[source]", "empty"),
     ("location", "x"),
     ("format", "x"),
     ("virtio", "true"),

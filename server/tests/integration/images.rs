@@ -374,7 +374,10 @@ async fn customers_see_and_touch_only_their_images(db: Db) {
     assert_eq!(ids(&la), std::slice::from_ref(&mine_a));
     assert!(la.iter().any(|i| i.public));
     assert!(la.iter().find(|i| i.image_id == mine_a).unwrap().mine);
-    assert_eq!(ids(&images(&panel, &cb).await), std::slice::from_ref(&given));
+    assert_eq!(
+        ids(&images(&panel, &cb).await),
+        std::slice::from_ref(&given)
+    );
     let mut all = vec![resellers.clone(), given.clone(), mine_a.clone()];
     all.sort();
     assert_eq!(ids(&images(&panel, &reseller).await), all);

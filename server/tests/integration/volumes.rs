@@ -69,7 +69,10 @@ async fn wait_snapshot_ready(panel: &Panel, c: &Client, id: &str) -> SnapshotRow
         if let Some(row) = s.snapshots.iter().find(|s| s.id == id && s.ready()) {
             return row.clone();
         }
-        assert!(Instant::now() < deadline, "snapshot {id} never ready: {s:?}");
+        assert!(
+            Instant::now() < deadline,
+            "snapshot {id} never ready: {s:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -154,10 +157,7 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     assert!(field(&e, "size"), "{e:?}");
     assert_eq!(emu.calls("volume/create"), 0);
 
-    let options: VolumeCreateOptions = panel
-        .call(&c, "volumes/create_options", &[])
-        .await
-        .unwrap();
+    let options: VolumeCreateOptions = panel.call(&c, "volumes/create_options", &[]).await.unwrap();
     assert_eq!(options.regions.len(), 3);
     assert!(options.images.iter().any(|i| i.region == "toronto"));
     assert_eq!(options.quota, None, "an owner has no quota");
@@ -235,7 +235,11 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
         .unwrap_err();
     assert!(field(&e, "vm_id"), "{e:?}");
     let e = panel
-        .call::<()>(&c, "volumes/attach", &[("volume_id", &id), ("vm_id", &there)])
+        .call::<()>(
+            &c,
+            "volumes/attach",
+            &[("volume_id", &id), ("vm_id", &there)],
+        )
         .await
         .unwrap_err();
     assert!(
@@ -245,7 +249,11 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     assert_eq!(emu.calls("volume/attach"), 0);
     // While the VM is being built Luna Node refuses (INFERRED; the emulator does): said so.
     let e = panel
-        .call::<()>(&c, "volumes/attach", &[("volume_id", &id), ("vm_id", &here)])
+        .call::<()>(
+            &c,
+            "volumes/attach",
+            &[("volume_id", &id), ("vm_id", &here)],
+        )
         .await
         .unwrap_err();
     conflict(e, "still being built");
@@ -263,14 +271,25 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panel
-        .call::<()>(&c, "volumes/attach", &[("volume_id", &id), ("vm_id", &here)])
+        .call::<()>(
+            &c,
+            "volumes/attach",
+            &[("volume_id", &id), ("vm_id", &here)],
+        )
         .await
         .unwrap();
     let row = wait_phase(&panel, &c, &id, VolumePhase::InUse).await;
     let to = row.attached.expect("the VM it is attached to");
-    assert_eq!((to.vm_id.as_str(), to.name.as_str()), (here.as_str(), "here"));
+    assert_eq!(
+        (to.vm_id.as_str(), to.name.as_str()),
+        (here.as_str(), "here")
+    );
     let e = panel
-        .call::<()>(&c, "volumes/attach", &[("volume_id", &id), ("vm_id", &here)])
+        .call::<()>(
+            &c,
+            "volumes/attach",
+            &[("volume_id", &id), ("vm_id", &here)],
+        )
         .await
         .unwrap_err();
     conflict(e, "already attached");
@@ -278,7 +297,11 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     // Attached: delete is refused before Luna Node is asked; extend is refused by Luna
     // Node, in words that say what to do.
     let e = panel
-        .call::<()>(&c, "volumes/delete", &[("volume_id", &id), ("confirm", "db")])
+        .call::<()>(
+            &c,
+            "volumes/delete",
+            &[("volume_id", &id), ("confirm", "db")],
+        )
         .await
         .unwrap_err();
     conflict(e, "detach it first");
@@ -303,12 +326,20 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
 
     // Delete needs the name typed exactly.
     let e = panel
-        .call::<()>(&c, "volumes/delete", &[("volume_id", &id), ("confirm", "data")])
+        .call::<()>(
+            &c,
+            "volumes/delete",
+            &[("volume_id", &id), ("confirm", "data")],
+        )
         .await
         .unwrap_err();
     assert!(field(&e, "confirm"), "{e:?}");
     panel
-        .call::<()>(&c, "volumes/delete", &[("volume_id", &id), ("confirm", "db")])
+        .call::<()>(
+            &c,
+            "volumes/delete",
+            &[("volume_id", &id), ("confirm", "db")],
+        )
         .await
         .unwrap();
     assert!(volumes(&panel, &c).await.is_empty());
@@ -366,7 +397,11 @@ async fn snapshots_are_made_replicated_and_deleted(db: Db) {
     let id = create(&panel, &c, "source", "10").await.unwrap();
     // Luna Node's own refusal while the volume is being made, as it words it.
     let early: Result<String, AppError> = panel
-        .call(&c, "snapshots/create", &[("volume_id", &id), ("name", "s1")])
+        .call(
+            &c,
+            "snapshots/create",
+            &[("volume_id", &id), ("name", "s1")],
+        )
         .await;
     if let Err(e) = &early {
         assert!(matches!(e, AppError::Upstream { .. }), "{e:?}");
@@ -381,21 +416,33 @@ async fn snapshots_are_made_replicated_and_deleted(db: Db) {
     let snap: String = match early {
         Ok(s) => s,
         Err(_) => panel
-            .call(&c, "snapshots/create", &[("volume_id", &id), ("name", "s1")])
+            .call(
+                &c,
+                "snapshots/create",
+                &[("volume_id", &id), ("name", "s1")],
+            )
             .await
             .unwrap(),
     };
     assert!(!snap.is_empty());
     let row = wait_snapshot_ready(&panel, &c, &snap).await;
     assert_eq!(
-        (row.volume_id.as_str(), row.volume_name.as_str(), row.region.as_str()),
+        (
+            row.volume_id.as_str(),
+            row.volume_name.as_str(),
+            row.region.as_str()
+        ),
         (id.as_str(), "source", "toronto")
     );
     let detail: VolumeDetail = panel
         .call(&c, "volumes/detail", &[("volume_id", &id)])
         .await
         .unwrap();
-    assert_eq!(detail.snapshots.len(), 1, "the volume page lists its snapshots");
+    assert_eq!(
+        detail.snapshots.len(),
+        1,
+        "the volume page lists its snapshots"
+    );
 
     // A new volume from it: never smaller than the snapshot.
     let from = format!("snapshot:{snap}");
@@ -495,7 +542,10 @@ async fn a_new_volume_settles_on_the_live_stream(db: Db) {
         if row.is_some_and(|r| VolumePhase::of(&r.status) == VolumePhase::Available) {
             break;
         }
-        assert!(Instant::now() < deadline, "never ready on the stream: {now:?}");
+        assert!(
+            Instant::now() < deadline,
+            "never ready on the stream: {now:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let statuses: Vec<String> = seen
@@ -567,7 +617,13 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
     let (_admin, reseller, reseller_id) = reseller(&panel).await;
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     let (cb, b) = customer(&panel, &reseller, "b@customer.example").await;
-    policy(&panel, &reseller, a, &[("volumes", "2"), ("volume_gb", "30")]).await;
+    policy(
+        &panel,
+        &reseller,
+        a,
+        &[("volumes", "2"), ("volume_gb", "30")],
+    )
+    .await;
     policy(&panel, &reseller, b, &[]).await;
     let theirs = reseller_volume(&panel, "reseller's").await;
 
@@ -593,10 +649,22 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
     assert!(ledger
         .iter()
         .any(|x| x.kind == "volume" && x.resource_id == mine));
-    let seen: Vec<String> = volumes(&panel, &ca).await.into_iter().map(|r| r.id).collect();
-    assert_eq!(seen, [mine.clone()], "A sees only their volume");
+    let seen: Vec<String> = volumes(&panel, &ca)
+        .await
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        seen,
+        std::slice::from_ref(&mine),
+        "A sees only their volume"
+    );
     assert!(volumes(&panel, &cb).await.is_empty(), "B sees none of it");
-    assert_eq!(volumes(&panel, &reseller).await.len(), 2, "the reseller sees all");
+    assert_eq!(
+        volumes(&panel, &reseller).await.len(),
+        2,
+        "the reseller sees all"
+    );
 
     // Someone else's id, and the reseller's unassigned one, are not found: nothing upstream.
     let before = direct_calls(&emu);
@@ -632,7 +700,11 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
                 .await,
         );
     }
-    assert_eq!(direct_calls(&emu), before, "no upstream call for others' ids");
+    assert_eq!(
+        direct_calls(&emu),
+        before,
+        "no upstream call for others' ids"
+    );
 
     // Quotas: GB first (20 + 20 > 30, the limit named), then the count.
     let e = create(&panel, &ca, "too-big", "20").await.unwrap_err();
@@ -648,11 +720,18 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
     }
     // Extending counts the volume with its new size.
     let e = panel
-        .call::<()>(&ca, "volumes/extend", &[("volume_id", &mine), ("size", "21")])
+        .call::<()>(
+            &ca,
+            "volumes/extend",
+            &[("volume_id", &mine), ("size", "21")],
+        )
         .await
         .unwrap_err();
     match e {
-        AppError::Quota(m) => assert!(m.contains("Extending to 21 GB") && m.contains("30 GB"), "{m}"),
+        AppError::Quota(m) => assert!(
+            m.contains("Extending to 21 GB") && m.contains("30 GB"),
+            "{m}"
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -670,7 +749,11 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
         .await
         .unwrap();
     panel
-        .call::<()>(&ca, "volumes/extend", &[("volume_id", &mine), ("size", "30")])
+        .call::<()>(
+            &ca,
+            "volumes/extend",
+            &[("volume_id", &mine), ("size", "30")],
+        )
         .await
         .unwrap();
 
@@ -681,7 +764,11 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
     for vm in [&vm_b, &unassigned] {
         not_found(
             panel
-                .call::<()>(&ca, "volumes/attach", &[("volume_id", &mine), ("vm_id", vm)])
+                .call::<()>(
+                    &ca,
+                    "volumes/attach",
+                    &[("volume_id", &mine), ("vm_id", vm)],
+                )
                 .await,
         );
     }
@@ -689,7 +776,11 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
     let vm_a = make_vm_elsewhere(&panel, "a-vm", "m.2").await;
     assign(&panel, &reseller, a, "vm", &vm_a).await;
     panel
-        .call::<()>(&ca, "volumes/attach", &[("volume_id", &mine), ("vm_id", &vm_a)])
+        .call::<()>(
+            &ca,
+            "volumes/attach",
+            &[("volume_id", &mine), ("vm_id", &vm_a)],
+        )
         .await
         .unwrap();
     let row = wait_phase(&panel, &ca, &mine, VolumePhase::InUse).await;
@@ -702,7 +793,11 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
 
     // A's snapshot and the image replicated from it are A's; B sees neither.
     let snap: String = panel
-        .call(&ca, "snapshots/create", &[("volume_id", &mine), ("name", "a-snap")])
+        .call(
+            &ca,
+            "snapshots/create",
+            &[("volume_id", &mine), ("name", "a-snap")],
+        )
         .await
         .unwrap();
     let listed: Vec<String> = snapshots(&panel, &ca)
@@ -711,7 +806,7 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
         .into_iter()
         .map(|s| s.id)
         .collect();
-    assert_eq!(listed, [snap.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&snap));
     assert!(snapshots(&panel, &cb).await.snapshots.is_empty());
     let before = direct_calls(&emu);
     not_found(
@@ -754,7 +849,9 @@ async fn customers_see_only_their_storage_within_their_quota(db: Db) {
         .unwrap();
     for (kind, id) in [("snapshot", &snap), ("image", &image)] {
         assert!(
-            ledger.iter().any(|x| x.kind == kind && &x.resource_id == id),
+            ledger
+                .iter()
+                .any(|x| x.kind == kind && &x.resource_id == id),
             "{kind} {id} is A's: {ledger:?}"
         );
     }
@@ -785,15 +882,30 @@ async fn storage_changes_need_the_capability() {
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     let given = reseller_volume(&panel, "given").await;
     assign(&panel, &reseller, a, "volume", &given).await;
-    let seen: Vec<String> = volumes(&panel, &ca).await.into_iter().map(|r| r.id).collect();
-    assert_eq!(seen, [given.clone()], "looking is always allowed");
+    let seen: Vec<String> = volumes(&panel, &ca)
+        .await
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        seen,
+        std::slice::from_ref(&given),
+        "looking is always allowed"
+    );
     let r = create(&panel, &ca, "x", "1").await;
     assert!(matches!(r, Err(AppError::Forbidden)), "{r:?}");
     let r: Result<String, AppError> = panel
-        .call(&ca, "snapshots/create", &[("volume_id", &given), ("name", "s")])
+        .call(
+            &ca,
+            "snapshots/create",
+            &[("volume_id", &given), ("name", "s")],
+        )
         .await;
     assert!(matches!(r, Err(AppError::Forbidden)), "{r:?}");
-    assert_eq!(emu.calls("volume/create") + emu.calls("volume/snapshot-create"), 1);
+    assert_eq!(
+        emu.calls("volume/create") + emu.calls("volume/snapshot-create"),
+        1
+    );
     panel.stop().await;
 }
 
@@ -815,10 +927,6 @@ async fn parallel_creates_cannot_pass_the_volume_quota() {
         }
     }
     let made = results.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(
-        (made, emu.calls("volume/create")),
-        (2, 2),
-        "{results:?}"
-    );
+    assert_eq!((made, emu.calls("volume/create")), (2, 2), "{results:?}");
     panel.stop().await;
 }
