@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::kinds;
 use crate::pages::format::{usd, usd_delta};
 use crate::pages::volumes::{
-    gb, monthly, refetch_on_live, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES,
+    gb, monthly, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES,
 };
 use crate::volume::{
     parse_size, snapshot_create, volume_attach, volume_delete, volume_detach, volume_detail,

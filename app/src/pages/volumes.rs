@@ -9,10 +9,9 @@ use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::kit::*;
-use crate::components::live::use_live_kind;
 use crate::components::shell::Loading;
 use crate::error::AppError;
-use crate::kinds::{self, Kind};
+use crate::kinds;
 use crate::pages::format::usd;
 use crate::vm::RegionView;
 use crate::volume::{
@@ -24,34 +23,6 @@ use crate::volume::{
 /// The capability groups a customer needs to change volumes and snapshots.
 pub const VOLUMES: &str = "volumes";
 pub const SNAPSHOTS: &str = "snapshots";
-
-/// Refetches (through `refresh`) whenever the shared live stream of `kind` shows an id
-/// appear or go, or a status change (a volume made, attached, detached; a snapshot taken):
-/// the page follows Luna Node without a reload and without timers of its own.
-pub fn refetch_on_live(kind: &'static Kind, refresh: Refresh) {
-    let live = use_live_kind(kind);
-    let seen = Memo::new(move |_| {
-        live.with(|s| {
-            s.as_ref().map(|s| {
-                let mut rows: Vec<(String, String)> = s
-                    .rows
-                    .iter()
-                    .map(|r| (r.id.clone(), r.status.clone()))
-                    .collect();
-                rows.sort();
-                rows
-            })
-        })
-    });
-    Effect::new(move |before: Option<Option<Vec<(String, String)>>>| {
-        let now = seen.get();
-        // The first snapshot after the page loaded may already be newer than the page.
-        if now.is_some() && before.is_some() {
-            refresh.bump();
-        }
-        now
-    });
-}
 
 /// The status filter's value for a phase (it filters by what a status means: the words
 /// vary upstream).
