@@ -422,7 +422,8 @@ pub fn or_dash(s: &str) -> String {
 /// filters, sort, count) and a sortable table. Generic over what the page loads ([`Listing`]).
 ///
 /// Element ids derive from `id`: `{id}-table`, `{id}-search`, `{id}-count`, `{id}-sort` and
-/// `{id}-{filter key}`; rows carry `row_attr="{row_id}"`.
+/// `{id}-{filter key}`; rows carry `row_attr="{row_id}"`. Two lists can share one `source`,
+/// each showing a part of it (`only`).
 #[component]
 pub fn ResourceList<L>(
     /// The prefix of the list's element ids (`vm` → `vm-table`, `vm-search`, …).
@@ -452,6 +453,10 @@ pub fn ResourceList<L>(
     /// What the loading indicator says.
     #[prop(default = "Loading…")]
     loading: &'static str,
+    /// Keeps only the loaded rows this says yes to: two lists of one load (an account's
+    /// own images apart from the public ones) without loading twice. Every row when unset.
+    #[prop(optional)]
+    only: Option<fn(&L::Row) -> bool>,
 ) -> impl IntoView
 where
     L: Listing,
@@ -469,6 +474,7 @@ where
         row_attr,
         empty,
         empty_action,
+        only,
     };
     view! {
         <Transition fallback=move || view! { <Loading label=loading /> }>
@@ -496,13 +502,35 @@ where
 }
 
 /// The list's fixed texts and ids.
-#[derive(Clone)]
-struct Parts {
+struct Parts<T> {
     id: &'static str,
     noun: &'static str,
     row_attr: &'static str,
     empty: String,
     empty_action: Option<ViewFn>,
+    only: Option<fn(&T) -> bool>,
+}
+
+// By hand: a derive would ask `T: Clone` of the rows for a `fn` pointer.
+impl<T> Clone for Parts<T> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id,
+            noun: self.noun,
+            row_attr: self.row_attr,
+            empty: self.empty.clone(),
+            empty_action: self.empty_action.clone(),
+            only: self.only,
+        }
+    }
+}
+
+/// The rows of `rows` that `only` keeps (all without it).
+pub fn kept<T: Clone>(rows: &[T], only: Option<fn(&T) -> bool>) -> Vec<T> {
+    match only {
+        Some(keep) => rows.iter().filter(|r| keep(r)).cloned().collect(),
+        None => rows.to_vec(),
+    }
 }
 
 fn list_body<L: Listing>(
@@ -510,14 +538,16 @@ fn list_body<L: Listing>(
     live: Option<Signal<Option<L>>>,
     spec: Arc<ListSpec<L::Row>>,
     query: RwSignal<ListQuery>,
-    parts: Parts,
+    parts: Parts<L::Row>,
 ) -> AnyView {
     let current = Memo::new(move |_| live.and_then(|l| l.get()).unwrap_or_else(|| first.clone()));
+    let only = parts.only;
+    let all = Memo::new(move |_| current.with(|c| kept(c.rows(), only)));
     let rows = {
         let spec = spec.clone();
-        Memo::new(move |_| current.with(|c| query.with(|q| spec.visible(c.rows(), q))))
+        Memo::new(move |_| all.with(|a| query.with(|q| spec.visible(a, q))))
     };
-    let total = Memo::new(move |_| current.with(|c| c.rows().len()));
+    let total = Memo::new(move |_| all.with(Vec::len));
     let note = move || {
         current.with(Listing::note).map(|n| {
             view! {
@@ -534,8 +564,9 @@ fn list_body<L: Listing>(
         row_attr,
         empty,
         empty_action,
+        only: _,
     } = parts;
-    let toolbar = toolbar(id, noun, spec.clone(), current, rows, query);
+    let toolbar = toolbar(id, noun, spec.clone(), all, rows, query);
     let table = table(id, noun, row_attr, spec, rows, query);
     let empty_view = move || {
         let action = empty_action.as_ref().map(ViewFn::run);
@@ -557,12 +588,12 @@ fn list_body<L: Listing>(
 }
 
 /// The toolbar row: search, filters, sort and the count.
-fn toolbar<L: Listing>(
+fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
     id: &'static str,
     noun: &'static str,
-    spec: Arc<ListSpec<L::Row>>,
-    current: Memo<L>,
-    rows: Memo<Vec<L::Row>>,
+    spec: Arc<ListSpec<T>>,
+    all: Memo<Vec<T>>,
+    rows: Memo<Vec<T>>,
     query: RwSignal<ListQuery>,
 ) -> ViewFn {
     ViewFn::from(move || {
@@ -591,8 +622,8 @@ fn toolbar<L: Listing>(
                 let chosen = move || query.with(|q| q.filters.get(i).cloned().unwrap_or_default());
                 let options = move || {
                     let selected = chosen();
-                    current
-                        .with(|c| f.choices(c.rows(), &selected))
+                    all
+                        .with(|a| f.choices(a, &selected))
                         .into_iter()
                         .map(|(value, label)| {
                             let is = value == selected;
@@ -671,7 +702,7 @@ fn toolbar<L: Listing>(
                         format!(
                             "{} of {} {noun}",
                             rows.with(Vec::len),
-                            current.with(|c| c.rows().len()),
+                            all.with(Vec::len),
                         )
                     }}
                 </p>
@@ -924,6 +955,13 @@ mod tests {
             fixed.choices(&[], ""),
             [("a".into(), "A".into()), ("b".into(), "B".into())]
         );
+    }
+
+    #[test]
+    fn only_keeps_a_part_of_what_was_loaded() {
+        let toronto: fn(&Row) -> bool = |r| r.region == "toronto";
+        assert_eq!(ids(kept(&rows(), Some(toronto))), ["1", "3"]);
+        assert_eq!(ids(kept(&rows(), None)), ["1", "2", "3", "4"]);
     }
 
     #[test]
