@@ -44,6 +44,8 @@ use crate::pages::{
     audit::AuditPage,
     catalog::{PlansPage, RegionsPage},
     customers::{BrandingPage, CustomerPage, CustomersPage},
+    image_detail::ImageDetailPage,
+    images::{ImageFetchPage, ImagesPage},
     not_found::NotFound,
     overview::OverviewPage,
     sign_in::SignInPage,
@@ -160,6 +162,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("vms") view=VmsPage />
                     <Route path=path!("vms/new") view=VmCreatePage />
                     <Route path=path!("vms/:id") view=VmDetailPage />
+                    <Route path=path!("images") view=ImagesPage />
+                    <Route path=path!("images/new") view=ImageFetchPage />
+                    <Route path=path!("images/:id") view=ImageDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

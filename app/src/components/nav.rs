@@ -60,6 +60,7 @@ pub const NAV: &[NavEntry] = &[
         ..NavEntry::new("/", "Overview", ALL)
     },
     NavEntry::new("/vms", "Virtual machines", ALL),
+    NavEntry::new("/images", "Images", ALL),
     NavEntry::new("/ssh-keys", "SSH keys", ALL),
     NavEntry::new("/plans", "Plans", ALL),
     NavEntry::new("/regions", "Regions", ALL),
@@ -94,6 +95,7 @@ mod tests {
             [
                 "Overview",
                 "Virtual machines",
+                "Images",
                 "SSH keys",
                 "Plans",
                 "Regions",

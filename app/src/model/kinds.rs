@@ -182,7 +182,7 @@ pub static IMAGE: Kind = Kind {
     }],
     transitions: true,
     busy: &["queued", "saving", "uploading", "importing", "pending"],
-    path: None,
+    path: Some("/images"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::images),
 };

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod catalog;
 pub mod customers;
 pub mod format;
+pub mod image_detail;
+pub mod images;
 pub mod not_found;
 pub mod overview;
 pub mod sign_in;

@@ -1,0 +1,474 @@
+//! `/images/:id`: one image — its details (format, size, checksum, disk bus, network and
+//! video models, CPU and cache modes, created); "create a VM from this image" once it is
+//! active; and for the caller's own images: rename, replicate to another region, download
+//! (streamed through the panel) and delete (its name typed). The page re-reads itself when
+//! the shared live stream shows an image change, so a fetch or copy is followed to
+//! `active` without a reload; what the user is typing survives (the page is rendered once,
+//! its parts follow the data).
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::catalog::catalog_regions;
+use crate::components::kit::*;
+use crate::components::live::load_in_browser;
+use crate::components::shell::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::image::{
+    download_href, image_delete, image_details, image_rename, image_replicate, ImagePhase,
+    ImageView,
+};
+use crate::kinds;
+use crate::pages::format::bytes;
+use crate::pages::images::{create_vm_href, label, ImageBadge, CREATE_VM, IMAGES};
+
+const BACK: (&str, &str) = ("/images", "Images");
+
+#[component]
+pub fn ImageDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let initial = Resource::new(move || id.get(), image_details);
+    // Later reads (after a change, or while the image is saved) replace the data in place.
+    let refresh = Refresh::new();
+    let updates = LocalResource::new(move || {
+        let (version, id) = (refresh.track(), id.get());
+        async move {
+            if version == 0 {
+                None
+            } else {
+                Some(image_details(id).await)
+            }
+        }
+    });
+    let latest = Signal::derive(move || match updates.get() {
+        Some(Some(Ok(d))) if d.image_id == id.get() => Some(d),
+        _ => None,
+    });
+    view! {
+        <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the image…" /> }>
+            {move || Suspend::new(async move {
+                match initial.await {
+                    Ok(first) => {
+                        let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
+                        view! { <ImageBody d refresh /> }.into_any()
+                    }
+                    Err(AppError::NotFound(_)) => view! {
+                        <DetailBack back=BACK />
+                        <ErrorNotice message="This image does not exist (any more). It may have been deleted.".to_owned() />
+                    }
+                    .into_any(),
+                    Err(e) => view! { <DetailBack back=BACK /> <ProblemNotice error=e what="images" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A server call's error, kept for the field it names (shown beside the input).
+fn keep_error<T>(slot: RwSignal<Option<AppError>>, r: Result<T, AppError>) -> Result<T, AppError> {
+    slot.set(r.as_ref().err().cloned());
+    r
+}
+
+/// A disabled button standing in for a link that cannot be followed now, with the reason
+/// beside it.
+fn locked(id: &'static str, text: &'static str, reason: String) -> AnyView {
+    let reason_id = format!("{id}-reason");
+    view! {
+        <span class="action-button">
+            <button type="button" class="button" id=id disabled aria-describedby=reason_id.clone()>
+                {text}
+            </button>
+            <span class="disabled-reason" id=reason_id>{reason}</span>
+        </span>
+    }
+    .into_any()
+}
+
+/// Why a VM cannot be made from the image now, if it cannot.
+fn create_vm_reason(phase: ImagePhase, cannot: Option<String>) -> Option<String> {
+    match phase {
+        ImagePhase::Active => cannot,
+        ImagePhase::Saving => {
+            Some("Once the image is active, you can create a VM from it.".to_owned())
+        }
+        ImagePhase::Failed => {
+            Some("The image failed: nothing can boot from it. Delete it and fetch it again.".to_owned())
+        }
+        ImagePhase::Unknown => Some("Only an active image can boot a VM.".to_owned()),
+    }
+}
+
+/// Why the caller's own image cannot be downloaded now, if it cannot.
+fn download_reason(phase: ImagePhase, cannot: Option<String>) -> Option<String> {
+    cannot.or_else(|| {
+        (phase != ImagePhase::Active).then(|| "It can be downloaded once it is active.".to_owned())
+    })
+}
+
+/// What kind of image this is, in words the viewer may see (customers never see the
+/// provider's name).
+pub fn origin(d: &ImageView, customer: bool) -> &'static str {
+    match (d.mine, d.public, customer) {
+        (true, _, _) => "Your image",
+        (false, true, false) => "Luna Node template or ISO",
+        (false, true, true) => "Public template or ISO",
+        (false, false, _) => "Shared by your provider",
+    }
+}
+
+/// `ISO`, `QCOW2`, … (as Luna Node says it, upper-cased), or "–".
+pub fn format_name(disk_format: &str) -> String {
+    or_dash(&disk_format.trim().to_ascii_uppercase())
+}
+
+#[component]
+fn ImageBody(d: Signal<ImageView>, refresh: Refresh) -> impl IntoView {
+    refetch_on_live(&kinds::IMAGE, refresh);
+    let viewer = Viewer::current();
+    let customer = viewer.is_customer();
+    let cannot = viewer.cannot(IMAGES);
+    let cannot_create = viewer.cannot(CREATE_VM);
+    let (id, mine) = d.with_untracked(|d| (d.image_id.clone(), d.mine));
+    let title = Memo::new(move |_| d.with(|d| label(&d.name, &d.image_id)));
+    let phase = Memo::new(move |_| d.with(|d| ImagePhase::of(&d.status)));
+    let done = refresh.callback();
+
+    let actions = {
+        let (id, cannot) = (id.clone(), cannot.clone());
+        move || {
+            let (id, cannot, cannot_create) = (id.clone(), cannot.clone(), cannot_create.clone());
+            let create = {
+                let id = id.clone();
+                move || match create_vm_reason(phase.get(), cannot_create.clone()) {
+                    None => view! {
+                        <a class="button primary" id="image-create-vm" href=create_vm_href(&id)>
+                            "Create a VM from this image"
+                        </a>
+                    }
+                    .into_any(),
+                    Some(why) => locked("image-create-vm", "Create a VM from this image", why),
+                }
+            };
+            let download = mine.then(|| {
+                move || match download_reason(phase.get(), cannot.clone()) {
+                    None => view! {
+                        <a class="button" id="image-download" href=download_href(&id) download="">
+                            "Download"
+                        </a>
+                    }
+                    .into_any(),
+                    Some(why) => locked("image-download", "Download", why),
+                }
+            });
+            view! { {create} {download} }
+        }
+    };
+    let navigate = use_navigate();
+    let toasts = Toasts::get();
+    let gone = Callback::new(move |_: ()| {
+        if let Some(t) = toasts {
+            t.success("Image deleted.");
+        }
+        navigate("/images", Default::default());
+    });
+    let delete = mine.then(|| {
+        let id = id.clone();
+        let name = Memo::new(move |_| d.with(|d| d.name.trim().to_owned()));
+        let reason = {
+            let cannot = cannot.clone();
+            Signal::derive(move || {
+                cannot.clone().or_else(|| {
+                    name.with(String::is_empty).then(|| {
+                        "The image has no name to type: rename it first, then delete it.".to_owned()
+                    })
+                })
+            })
+        };
+        move || {
+            let id = id.clone();
+            view! {
+                <DangerConfirm
+                    title="Delete this image"
+                    warning="Deleting removes the image from its region. VMs made from it keep running; copies in other regions stay. This cannot be undone."
+                    name=name.get()
+                    button="Delete image"
+                    button_id="delete-image"
+                    run=move |typed: String| image_delete(id.clone(), typed)
+                    on_success=gone
+                    reason=reason
+                />
+            }
+        }
+    });
+    view! {
+        <DetailFrame
+            back=BACK
+            title=Signal::derive(move || title.get())
+            title_id="image-name"
+            badge=move || view! { {move || d.with(|d| view! { <ImageBadge status=d.status.clone() /> })} }
+            actions=actions
+        >
+            <Facts d customer />
+            {mine.then(|| view! {
+                <Rename d cannot=cannot.clone() done />
+                <Replicate d phase cannot=cannot.clone() done />
+            })}
+            {(!mine).then(|| view! { <NotYours d customer /> })}
+        </DetailFrame>
+        {delete}
+    }
+}
+
+#[component]
+fn Facts(d: Signal<ImageView>, customer: bool) -> impl IntoView {
+    move || {
+        d.with(|d| {
+            view! {
+                <Card title="Details" id="image-facts">
+                    <dl class="facts">
+                        <dt>"Image ID"</dt>
+                        <dd><code id="image-id">{d.image_id.clone()}</code></dd>
+                        <dt>"Kind"</dt>
+                        <dd>{origin(d, customer)}</dd>
+                        <dt>"Region"</dt>
+                        <dd id="image-region">{or_dash(&d.region)}</dd>
+                        <dt>"Status"</dt>
+                        <dd>{or_dash(&d.status)}</dd>
+                        <dt>"Format"</dt>
+                        <dd id="image-format">{format_name(&d.disk_format)}</dd>
+                        <dt>"Size"</dt>
+                        <dd>{bytes(d.size)}</dd>
+                        <dt>"Checksum"</dt>
+                        <dd><code>{or_dash(&d.checksum)}</code></dd>
+                        <dt>"Disk bus"</dt>
+                        <dd id="image-disk-bus">{or_dash(&d.disk_bus)}</dd>
+                        <dt>"Network card"</dt>
+                        <dd>{or_dash(&d.nic_model)}</dd>
+                        <dt>"Video model"</dt>
+                        <dd>{or_dash(&d.video_model)}</dd>
+                        <dt>"CPU mode"</dt>
+                        <dd>{or_dash(&d.cpu_mode)}</dd>
+                        <dt>"Cache mode"</dt>
+                        <dd>{or_dash(&d.cache_mode)}</dd>
+                        <dt>"Read-only"</dt>
+                        <dd>{if d.read_only { "Yes" } else { "No" }}</dd>
+                        <dt>"Created"</dt>
+                        <dd>{or_dash(&d.created)}</dd>
+                    </dl>
+                </Card>
+            }
+        })
+    }
+}
+
+/// Why an image that is not the caller's offers no changes.
+#[component]
+fn NotYours(d: Signal<ImageView>, customer: bool) -> impl IntoView {
+    let text = d.with_untracked(|d| match (d.public, customer) {
+        (true, false) => "Luna Node offers this template or ISO to every account: boot VMs from it. It cannot be renamed, copied, downloaded or deleted.",
+        (true, true) => "A public template or ISO: boot VMs from it. It cannot be renamed, copied, downloaded or deleted.",
+        (false, _) => "Your provider lets you boot VMs from this image. Only they can rename, copy, download or delete it.",
+    });
+    view! {
+        <Card title="About this image" id="image-not-yours">
+            <p>{text}</p>
+        </Card>
+    }
+}
+
+#[component]
+fn Rename(d: Signal<ImageView>, cannot: Option<String>, done: Callback<()>) -> impl IntoView {
+    let id = d.with_untracked(|d| d.image_id.clone());
+    let name = RwSignal::new(d.with_untracked(|d| d.name.clone()));
+    let error = RwSignal::new(None::<AppError>);
+    let invalid = move || error.with(|e| e.as_ref().is_some_and(|e| e.field("name").is_some()));
+    view! {
+        <Card title="Rename" id="image-rename-card">
+            <div class="inline-form">
+                <label class="inline-field">
+                    <span>"Name"</span>
+                    <input
+                        id="image-rename-name"
+                        name="name"
+                        autocomplete="off"
+                        aria-describedby="image-rename-error"
+                        aria-invalid=move || invalid().to_string()
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <ActionButton
+                    id="image-rename"
+                    label="Rename"
+                    pending_label="Renaming…"
+                    run=move || {
+                        let (id, name) = (id.clone(), name.get_untracked());
+                        async move { keep_error(error, image_rename(id, name).await) }
+                    }
+                    success="Image renamed."
+                    reason=cannot
+                    on_done=done
+                />
+            </div>
+            <p class="field-error" id="image-rename-error" aria-live="polite">
+                {move || error.get().and_then(|e| e.field("name"))}
+            </p>
+        </Card>
+    }
+}
+
+/// Copy the image to another region (picked from the regions the caller may use).
+#[component]
+fn Replicate(
+    d: Signal<ImageView>,
+    phase: Memo<ImagePhase>,
+    cannot: Option<String>,
+    done: Callback<()>,
+) -> impl IntoView {
+    let id = d.with_untracked(|d| d.image_id.clone());
+    // Loaded in the browser: this card sits inside the page's loading boundary.
+    let regions = load_in_browser(catalog_regions);
+    let chosen = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let copy = RwSignal::new(None::<String>);
+    let reason = Signal::derive(move || {
+        cannot.clone().or_else(|| {
+            (phase.get() != ImagePhase::Active)
+                .then(|| "The image can be copied once it is active.".to_owned())
+        })
+    });
+    let options = move || match regions.get() {
+        None => view! { <option value="" disabled=true>"Loading regions…"</option> }.into_any(),
+        Some(Err(_)) => view! { <option value="">"No regions"</option> }.into_any(),
+        Some(Ok(list)) => {
+            let here = d.with(|d| d.region.clone());
+            let others: Vec<_> = list.into_iter().filter(|r| r.code != here).collect();
+            view! {
+                <option value="">"Choose a region"</option>
+                {others
+                    .into_iter()
+                    .map(|r| view! { <option value=r.code.clone()>{format!("{} ({})", r.name, r.code)}</option> })
+                    .collect_view()}
+            }
+            .into_any()
+        }
+    };
+    // Beside the select: the server's word on the region, or why there are no regions to
+    // choose from (other failures are toasted).
+    let problem = move || {
+        error.with(|e| e.as_ref().and_then(|e| e.field("region"))).or_else(|| {
+            regions.with(|r| match r {
+                Some(Err(e)) => Some(format!("The regions could not be loaded. {e}")),
+                _ => None,
+            })
+        })
+    };
+    view! {
+        <Card title="Copy to another region" id="image-replicate-card">
+            <p class="muted">"The copy is a separate image of yours in that region, saved like a new one."</p>
+            <div class="inline-form">
+                <label class="inline-field">
+                    <span>"Region"</span>
+                    <select
+                        id="image-replicate-region"
+                        name="region"
+                        aria-describedby="image-replicate-error"
+                        prop:value=move || chosen.get()
+                        on:change=move |ev| chosen.set(event_target_value(&ev))
+                    >
+                        {options}
+                    </select>
+                </label>
+                <ActionButton
+                    id="image-replicate"
+                    label="Copy"
+                    pending_label="Copying…"
+                    run=move || {
+                        let (id, region) = (id.clone(), chosen.get_untracked());
+                        async move { keep_error(error, image_replicate(id, region).await) }
+                    }
+                    success="Copying the image. The copy is saved, then active."
+                    reason=reason
+                    on_done=done
+                    on_success=Callback::new(move |new_id: String| copy.set(Some(new_id)))
+                />
+            </div>
+            <p class="field-error" id="image-replicate-error" aria-live="polite">{problem}</p>
+            {move || copy.get().map(|new_id| {
+                if new_id.trim().is_empty() {
+                    view! { <p id="image-replicate-copy">"The copy will appear in the " <a href="/images">"image list"</a> "."</p> }.into_any()
+                } else {
+                    view! { <p id="image-replicate-copy">"The copy: " <a href=format!("/images/{new_id}")>{format!("image {new_id}")}</a></p> }.into_any()
+                }
+            })}
+        </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view_of(mine: bool, public: bool) -> ImageView {
+        ImageView {
+            image_id: "7".into(),
+            name: String::new(),
+            region: String::new(),
+            status: String::new(),
+            size: None,
+            checksum: String::new(),
+            disk_format: String::new(),
+            cache_mode: String::new(),
+            read_only: false,
+            disk_bus: String::new(),
+            nic_model: String::new(),
+            video_model: String::new(),
+            cpu_mode: String::new(),
+            created: String::new(),
+            public,
+            mine,
+        }
+    }
+
+    #[test]
+    fn customers_never_read_the_providers_name() {
+        for (mine, public) in [(true, false), (false, true), (false, false)] {
+            let d = view_of(mine, public);
+            assert!(!origin(&d, true).contains("Luna Node"), "{mine} {public}");
+        }
+        assert_eq!(origin(&view_of(false, true), false), "Luna Node template or ISO");
+        assert_eq!(origin(&view_of(true, false), true), "Your image");
+        assert_eq!(origin(&view_of(false, false), true), "Shared by your provider");
+    }
+
+    #[test]
+    fn a_vm_is_made_only_from_an_active_image_and_with_the_capability() {
+        assert_eq!(create_vm_reason(ImagePhase::Active, None), None);
+        let off = Some("Your provider has not turned on “Create servers”.".to_owned());
+        assert_eq!(create_vm_reason(ImagePhase::Active, off.clone()), off);
+        for status in ["queued", "saving", "killed", "deleted", ""] {
+            assert!(
+                create_vm_reason(ImagePhase::of(status), None).is_some(),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_download_waits_for_active_and_the_capability() {
+        assert_eq!(download_reason(ImagePhase::Active, None), None);
+        assert!(download_reason(ImagePhase::Saving, None)
+            .unwrap()
+            .contains("once it is active"));
+        let off = Some("suspended".to_owned());
+        assert_eq!(download_reason(ImagePhase::Active, off.clone()), off);
+    }
+
+    #[test]
+    fn missing_details_read_as_dashes() {
+        assert_eq!(format_name("qcow2"), "QCOW2");
+        assert_eq!(format_name(" "), "–");
+    }
+}
