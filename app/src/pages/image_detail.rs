@@ -224,14 +224,16 @@ fn ImageBody(d: Signal<ImageView>, refresh: Refresh) -> impl IntoView {
 #[component]
 fn Facts(d: Signal<ImageView>, customer: bool) -> impl IntoView {
     move || {
-        d.with(|d| {
-            view! {
+        let d = d.get();
+        let origin = origin(&d, customer);
+        let read_only = if d.read_only { "Yes" } else { "No" };
+        view! {
                 <Card title="Details" id="image-facts">
                     <dl class="facts">
                         <dt>"Image ID"</dt>
                         <dd><code id="image-id">{d.image_id.clone()}</code></dd>
                         <dt>"Kind"</dt>
-                        <dd>{origin(d, customer)}</dd>
+                        <dd>{origin}</dd>
                         <dt>"Region"</dt>
                         <dd id="image-region">{or_dash(&d.region)}</dd>
                         <dt>"Status"</dt>
@@ -253,13 +255,12 @@ fn Facts(d: Signal<ImageView>, customer: bool) -> impl IntoView {
                         <dt>"Cache mode"</dt>
                         <dd>{or_dash(&d.cache_mode)}</dd>
                         <dt>"Read-only"</dt>
-                        <dd>{if d.read_only { "Yes" } else { "No" }}</dd>
+                        <dd>{read_only}</dd>
                         <dt>"Created"</dt>
                         <dd>{or_dash(&d.created)}</dd>
                     </dl>
                 </Card>
-            }
-        })
+        }
     }
 }
 
