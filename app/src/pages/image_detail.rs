@@ -30,28 +30,50 @@ pub fn ImageDetailPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let initial = Resource::new(move || id.get(), image_details);
     // Later reads (after a change, or while the image is saved) replace the data in place.
+    // They are made in the browser only (an effect): a resource read inside the page's
+    // loading boundary would hold the server's render open for good.
     let refresh = Refresh::new();
-    let updates = LocalResource::new(move || {
+    let latest = RwSignal::new(None::<ImageView>);
+    let gone = RwSignal::new(false);
+    let asked = StoredValue::new(0u32);
+    Effect::new(move |_| {
         let (version, id) = (refresh.track(), id.get());
-        async move {
-            if version == 0 {
-                None
-            } else {
-                Some(image_details(id).await)
-            }
+        if version == 0 {
+            return;
         }
+        asked.set_value(version);
+        leptos::task::spawn_local(async move {
+            let read = image_details(id).await;
+            // Only the latest question's answer counts.
+            if asked.try_get_value() != Some(version) {
+                return;
+            }
+            match read {
+                Ok(d) => {
+                    latest.try_set(Some(d));
+                }
+                Err(AppError::NotFound(_)) => {
+                    gone.try_set(true);
+                }
+                // A passing failure: the page keeps what it last read.
+                Err(_) => {}
+            }
+        });
     });
-    let latest = Signal::derive(move || match updates.get() {
-        Some(Some(Ok(d))) if d.image_id == id.get() => Some(d),
-        _ => None,
-    });
+    let latest = Signal::derive(move || latest.get().filter(|d| d.image_id == id.get()));
     view! {
         <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the image…" /> }>
             {move || Suspend::new(async move {
                 match initial.await {
                     Ok(first) => {
                         let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
-                        view! { <ImageBody d refresh /> }.into_any()
+                        view! {
+                            {move || gone.get().then(|| view! {
+                                <ErrorNotice message="This image no longer exists: it was deleted.".to_owned() />
+                            })}
+                            <ImageBody d refresh />
+                        }
+                        .into_any()
                     }
                     Err(AppError::NotFound(_)) => view! {
                         <DetailBack back=BACK />

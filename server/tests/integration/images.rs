@@ -730,6 +730,80 @@ fn policy_form<'a>(customer: &'a str, images: &'a str) -> Vec<(String, String)> 
     form
 }
 
+/// Every image page renders its content on the server (not an error notice), for a first
+/// visit without JavaScript and for the hydration that follows; names render as text; a
+/// public template offers no changes; a customer reads no provider's name and, without
+/// the images capability, is told why the changes are off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_pages_render_on_the_server() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let (_admin, reseller, _) = reseller(&panel).await;
+    let evil = "<img src=x onerror=alert(1)>";
+    let id = fetch(&panel, &reseller, "rendered-image", "iso").await;
+    fetch(&panel, &reseller, evil, "qcow2").await;
+    wait_image(&panel, &reseller, &id, Some("active")).await;
+    let public = images(&panel, &reseller)
+        .await
+        .into_iter()
+        .find(|i| i.public)
+        .expect("a public template")
+        .image_id;
+    let detail = format!("/images/{id}");
+    let public_page = format!("/images/{public}");
+    let create_link = format!("/vms/new?image={id}");
+    for (page, expected) in [
+        ("/images", "rendered-image"),
+        ("/images", "Luna Node templates and ISOs"),
+        ("/images/new", "Toronto, Canada"),
+        (detail.as_str(), "Checksum"),
+        (detail.as_str(), create_link.as_str()),
+        (detail.as_str(), "Delete this image"),
+        (public_page.as_str(), "Luna Node template or ISO"),
+    ] {
+        for _ in 0..3 {
+            let html = panel.page(&reseller, page).await;
+            let main: String = html[html.find("<main").unwrap_or(0)..]
+                .chars()
+                .take(1500)
+                .collect();
+            assert!(html.contains(expected), "{page} lacks {expected:?}: {main}");
+            assert!(
+                !html.contains("Something went wrong"),
+                "{page} rendered an error"
+            );
+        }
+    }
+    let list = panel.page(&reseller, "/images").await;
+    assert!(list.contains("&lt;img src=x onerror=alert(1)&gt;"), "escaped");
+    assert!(!list.contains(evil), "never as markup");
+    let template = panel.page(&reseller, &public_page).await;
+    assert!(!template.contains("Delete this image") && !template.contains("image-rename"));
+
+    // A customer holding the image, whose provider did not turn on the images capability.
+    let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
+    let mut form = vec![("customer_id".to_owned(), a.to_string())];
+    for (i, c) in app::kinds::capabilities()
+        .filter(|c| c.key != "images")
+        .enumerate()
+    {
+        form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let _: () = panel
+        .call(&reseller, "customers/policy", &form)
+        .await
+        .unwrap();
+    assign(&panel, &reseller, a, "image", &id).await;
+    let list = panel.page(&ca, "/images").await;
+    assert!(list.contains("rendered-image") && list.contains("Templates and ISOs"));
+    assert!(!list.contains("Luna Node templates"), "no provider's name");
+    assert!(list.contains("fetch-image-locked") && list.contains("has not turned on"));
+    let page = panel.page(&ca, &detail).await;
+    assert!(page.contains("rendered-image") && page.contains("has not turned on"));
+    assert!(!page.contains("Luna Node template"));
+    panel.stop().await;
+}
+
 both!(
     an_image_lives_and_dies_through_the_panel,
     customers_see_and_touch_only_their_images,
