@@ -115,9 +115,9 @@ fn create_vm_reason(phase: ImagePhase, cannot: Option<String>) -> Option<String>
         ImagePhase::Saving => {
             Some("Once the image is active, you can create a VM from it.".to_owned())
         }
-        ImagePhase::Failed => {
-            Some("The image failed: nothing can boot from it. Delete it and fetch it again.".to_owned())
-        }
+        ImagePhase::Failed => Some(
+            "The image failed: nothing can boot from it. Delete it and fetch it again.".to_owned(),
+        ),
         ImagePhase::Unknown => Some("Only an active image can boot a VM.".to_owned()),
     }
 }
@@ -173,8 +173,8 @@ fn ImageBody(d: Signal<ImageView>, refresh: Refresh) -> impl IntoView {
                     Some(why) => locked("image-create-vm", "Create a VM from this image", why),
                 }
             };
-            let download = mine.then(|| {
-                move || match download_reason(phase.get(), cannot.clone()) {
+            let download =
+                mine.then_some(move || match download_reason(phase.get(), cannot.clone()) {
                     None => view! {
                         <a class="button" id="image-download" href=download_href(&id) download="">
                             "Download"
@@ -182,8 +182,7 @@ fn ImageBody(d: Signal<ImageView>, refresh: Refresh) -> impl IntoView {
                     }
                     .into_any(),
                     Some(why) => locked("image-download", "Download", why),
-                }
-            });
+                });
             view! { {create} {download} }
         }
     };
@@ -381,12 +380,14 @@ fn Replicate(
     // Beside the select: the server's word on the region, or why there are no regions to
     // choose from (other failures are toasted).
     let problem = move || {
-        error.with(|e| e.as_ref().and_then(|e| e.field("region"))).or_else(|| {
-            regions.with(|r| match r {
-                Some(Err(e)) => Some(format!("The regions could not be loaded. {e}")),
-                _ => None,
+        error
+            .with(|e| e.as_ref().and_then(|e| e.field("region")))
+            .or_else(|| {
+                regions.with(|r| match r {
+                    Some(Err(e)) => Some(format!("The regions could not be loaded. {e}")),
+                    _ => None,
+                })
             })
-        })
     };
     view! {
         <Card title="Copy to another region" id="image-replicate-card">
@@ -461,9 +462,15 @@ mod tests {
             let d = view_of(mine, public);
             assert!(!origin(&d, true).contains("Luna Node"), "{mine} {public}");
         }
-        assert_eq!(origin(&view_of(false, true), false), "Luna Node template or ISO");
+        assert_eq!(
+            origin(&view_of(false, true), false),
+            "Luna Node template or ISO"
+        );
         assert_eq!(origin(&view_of(true, false), true), "Your image");
-        assert_eq!(origin(&view_of(false, false), true), "Shared by your provider");
+        assert_eq!(
+            origin(&view_of(false, false), true),
+            "Shared by your provider"
+        );
     }
 
     #[test]

@@ -98,11 +98,15 @@ fn is_public(i: &ImageRow) -> bool {
 fn image_list_spec() -> ListSpec<ImageRow> {
     ListSpec {
         columns: vec![
-            Column::new("Status", |i: &ImageRow| view! { <ImageBadge status=i.status.clone() /> })
-                .sort(|i| SortValue::text(ImagePhase::of(&i.status).key())),
+            Column::new(
+                "Status",
+                |i: &ImageRow| view! { <ImageBadge status=i.status.clone() /> },
+            )
+            .sort(|i| SortValue::text(ImagePhase::of(&i.status).key())),
             Column::new("Name", |i: &ImageRow| {
-                let shared = (!i.public && !i.mine)
-                    .then(|| view! { <span class="muted small">" · shared by your provider"</span> });
+                let shared = (!i.public && !i.mine).then(
+                    || view! { <span class="muted small">" · shared by your provider"</span> },
+                );
                 view! {
                     <a href=format!("/images/{}", i.image_id) class="image-name">
                         {label(&i.name, &i.image_id)}
@@ -254,7 +258,11 @@ impl FetchInput {
 /// The format a URL's file name suggests (`.iso`, `.qcow2`), if any.
 pub fn guess_format(location: &str) -> Option<&'static str> {
     let path = location.trim().split(['?', '#']).next().unwrap_or_default();
-    let file = path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+    let file = path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if file.ends_with(".iso") {
         Some("iso")
     } else if file.ends_with(".qcow2") {
@@ -504,17 +512,29 @@ mod tests {
             ["11", "13", "15", "12", "14"],
             "by size, largest first; unknown sizes last"
         );
-        assert_eq!(ids("", "", "", 2, false), ["12", "15", "11", "13", "14"], "by region");
+        assert_eq!(
+            ids("", "", "", 2, false),
+            ["12", "15", "11", "13", "14"],
+            "by region"
+        );
     }
 
     #[test]
     fn images_filter_by_what_a_status_means_and_by_region() {
         let owner = Owner::new();
         owner.set();
-        assert_eq!(ids("", "", "busy", BY_NAME, false), ["13", "12"], "queued and saving");
+        assert_eq!(
+            ids("", "", "busy", BY_NAME, false),
+            ["13", "12"],
+            "queued and saving"
+        );
         assert_eq!(ids("", "", "active", BY_NAME, false), ["11"]);
         assert_eq!(ids("", "", "error", BY_NAME, false), ["15"]);
-        assert_eq!(ids("", "", "other", BY_NAME, false), ["14"], "unknown words");
+        assert_eq!(
+            ids("", "", "other", BY_NAME, false),
+            ["14"],
+            "unknown words"
+        );
         assert_eq!(ids("", "toronto", "", BY_NAME, false), ["13", "11"]);
         assert_eq!(ids("", "toronto", "busy", BY_NAME, false), ["13"]);
         let regions: Vec<String> = image_list_spec().filters[0]
@@ -522,7 +542,11 @@ mod tests {
             .into_iter()
             .map(|c| c.0)
             .collect();
-        assert_eq!(regions, ["montreal", "roubaix", "toronto"], "no empty region offered");
+        assert_eq!(
+            regions,
+            ["montreal", "roubaix", "toronto"],
+            "no empty region offered"
+        );
     }
 
     #[test]
@@ -531,21 +555,43 @@ mod tests {
         owner.set();
         assert_eq!(ids("BACKUP", "", "", BY_NAME, false), ["12", "11"]);
         assert_eq!(ids("web 10", "", "", BY_NAME, false), ["11"]);
-        assert_eq!(ids("14", "", "", BY_NAME, false), ["14"], "a nameless image by its ID");
+        assert_eq!(
+            ids("14", "", "", BY_NAME, false),
+            ["14"],
+            "a nameless image by its ID"
+        );
         assert!(ids("nothing", "", "", BY_NAME, false).is_empty());
     }
 
     #[test]
     fn own_images_are_apart_from_public_ones() {
-        let mut public = row("1000", "Ubuntu 22.04 64-bit (template)", "toronto", "active", None);
+        let mut public = row(
+            "1000",
+            "Ubuntu 22.04 64-bit (template)",
+            "toronto",
+            "active",
+            None,
+        );
         public.public = true;
         public.mine = false;
         let mut shared = row("20", "provider's image", "toronto", "active", None);
         shared.mine = false;
         let all = [public, shared, row("21", "mine", "toronto", "active", None)];
-        let own: Vec<&str> = all.iter().filter(|i| is_own(i)).map(|i| i.image_id.as_str()).collect();
-        let public: Vec<&str> = all.iter().filter(|i| is_public(i)).map(|i| i.image_id.as_str()).collect();
-        assert_eq!(own, ["20", "21"], "a customer's shared image is with their own");
+        let own: Vec<&str> = all
+            .iter()
+            .filter(|i| is_own(i))
+            .map(|i| i.image_id.as_str())
+            .collect();
+        let public: Vec<&str> = all
+            .iter()
+            .filter(|i| is_public(i))
+            .map(|i| i.image_id.as_str())
+            .collect();
+        assert_eq!(
+            own,
+            ["20", "21"],
+            "a customer's shared image is with their own"
+        );
         assert_eq!(public, ["1000"]);
     }
 
@@ -587,16 +633,34 @@ mod tests {
         };
         let problems = bad.problems();
         let fields: Vec<&str> = problems.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, FETCH_FIELDS, "one message beside each field, in order");
         assert_eq!(
-            FetchInput { location: "example.com/x.iso".into(), ..good() }.problems().get("location"),
+            fields, FETCH_FIELDS,
+            "one message beside each field, in order"
+        );
+        assert_eq!(
+            FetchInput {
+                location: "example.com/x.iso".into(),
+                ..good()
+            }
+            .problems()
+            .get("location"),
             Some("Use an address starting with http://, https:// or ftp://.")
         );
         assert_eq!(
-            FetchInput { format: String::new(), ..good() }.problems().get("format"),
+            FetchInput {
+                format: String::new(),
+                ..good()
+            }
+            .problems()
+            .get("format"),
             Some("Choose ISO or QCOW2.")
         );
-        assert!(FetchInput { format: "QCOW2".into(), ..good() }.problems().is_empty());
+        assert!(FetchInput {
+            format: "QCOW2".into(),
+            ..good()
+        }
+        .problems()
+        .is_empty());
         // What is sent is what was typed (the server trims and checks again).
         let call = good().call();
         assert_eq!(
@@ -610,7 +674,11 @@ mod tests {
         assert_eq!(guess_format("https://example.com/test.iso"), Some("iso"));
         assert_eq!(guess_format("https://e.com/d.QCOW2?sig=1#x"), Some("qcow2"));
         assert_eq!(guess_format("https://e.com/iso/readme"), None);
-        assert_eq!(guess_format("https://e.com/disk.img"), None, "raw is not offered");
+        assert_eq!(
+            guess_format("https://e.com/disk.img"),
+            None,
+            "raw is not offered"
+        );
         assert_eq!(guess_format(""), None);
     }
 }

@@ -774,7 +774,10 @@ async fn image_pages_render_on_the_server() {
         }
     }
     let list = panel.page(&reseller, "/images").await;
-    assert!(list.contains("&lt;img src=x onerror=alert(1)&gt;"), "escaped");
+    assert!(
+        list.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "escaped"
+    );
     assert!(!list.contains(evil), "never as markup");
     let template = panel.page(&reseller, &public_page).await;
     assert!(!template.contains("Delete this image") && !template.contains("image-rename"));
