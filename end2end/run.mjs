@@ -7,6 +7,7 @@ import accounts from "./journeys/accounts.mjs";
 import security from "./journeys/security.mjs";
 import demo from "./journeys/demo.mjs";
 import vms from "./journeys/vms.mjs";
+import images from "./journeys/images.mjs";
 import tenancy from "./journeys/tenancy.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
@@ -22,9 +23,10 @@ if (process.env.E2E_UPSTREAM) {
     upstream: process.env.E2E_UPSTREAM,
   };
   await vms(base, creds);
+  await images(base, creds);
   await tenancy(base, creds);
 } else {
-  console.log("note: E2E_UPSTREAM not set; VM journey skipped");
+  console.log("note: E2E_UPSTREAM not set; VM and image journeys skipped");
 }
 if (demoBase) {
   await waitForServer(demoBase);

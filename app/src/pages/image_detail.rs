@@ -34,7 +34,8 @@ pub fn ImageDetailPage() -> impl IntoView {
     // loading boundary would hold the server's render open for good.
     let refresh = Refresh::new();
     let latest = RwSignal::new(None::<ImageView>);
-    let gone = RwSignal::new(false);
+    // The id of an image found deleted by a later read.
+    let gone = RwSignal::new(None::<String>);
     let asked = StoredValue::new(0u32);
     Effect::new(move |_| {
         let (version, id) = (refresh.track(), id.get());
@@ -43,7 +44,7 @@ pub fn ImageDetailPage() -> impl IntoView {
         }
         asked.set_value(version);
         leptos::task::spawn_local(async move {
-            let read = image_details(id).await;
+            let read = image_details(id.clone()).await;
             // Only the latest question's answer counts.
             if asked.try_get_value() != Some(version) {
                 return;
@@ -53,7 +54,7 @@ pub fn ImageDetailPage() -> impl IntoView {
                     latest.try_set(Some(d));
                 }
                 Err(AppError::NotFound(_)) => {
-                    gone.try_set(true);
+                    gone.try_set(Some(id));
                 }
                 // A passing failure: the page keeps what it last read.
                 Err(_) => {}
@@ -68,7 +69,7 @@ pub fn ImageDetailPage() -> impl IntoView {
                     Ok(first) => {
                         let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
                         view! {
-                            {move || gone.get().then(|| view! {
+                            {move || (gone.get() == Some(id.get())).then(|| view! {
                                 <ErrorNotice message="This image no longer exists: it was deleted.".to_owned() />
                             })}
                             <ImageBody d refresh />
