@@ -234,6 +234,7 @@ async fn canary_key_never_leaves_memory(db: Db) {
         ("catalog/regions", vec![]),
         ("vms/create_options", vec![]),
         ("sshkeys/list", vec![]),
+        ("images/list", vec![]),
     ] {
         let (status, body) = panel.call_raw(&c, name, &args).await;
         assert!(status.is_success(), "{name}: {status} {body}");
@@ -247,6 +248,8 @@ async fn canary_key_never_leaves_memory(db: Db) {
         "/plans",
         "/regions",
         "/ssh-keys",
+        "/images",
+        "/images/new",
         "/account",
     ] {
         let html = c
