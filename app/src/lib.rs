@@ -52,6 +52,8 @@ use crate::pages::{
     vm_create::VmCreatePage,
     vm_detail::VmDetailPage,
     vms::VmsPage,
+    volume_detail::VolumeDetailPage,
+    volumes::{VolumeCreatePage, VolumesPage},
 };
 use crate::types::PanelInfo;
 
@@ -160,6 +162,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("vms") view=VmsPage />
                     <Route path=path!("vms/new") view=VmCreatePage />
                     <Route path=path!("vms/:id") view=VmDetailPage />
+                    <Route path=path!("volumes") view=VolumesPage />
+                    <Route path=path!("volumes/new") view=VolumeCreatePage />
+                    <Route path=path!("volumes/:id") view=VolumeDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

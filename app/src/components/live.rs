@@ -19,6 +19,37 @@ pub fn use_live_kind(kind: &'static crate::kinds::Kind) -> ReadSignal<Option<Kin
     use_live_stream(format!("/api/live/{}", kind.api))
 }
 
+/// Refetches (through `refresh`) whenever the shared live stream of `kind` shows an id
+/// appear or go, or a status change (a volume made, attached, detached; a snapshot taken):
+/// the page follows Luna Node without a reload and without timers of its own.
+pub fn refetch_on_live(
+    kind: &'static crate::kinds::Kind,
+    refresh: crate::components::list::Refresh,
+) {
+    let live = use_live_kind(kind);
+    let seen = Memo::new(move |_| {
+        live.with(|s| {
+            s.as_ref().map(|s| {
+                let mut rows: Vec<(String, String)> = s
+                    .rows
+                    .iter()
+                    .map(|r| (r.id.clone(), r.status.clone()))
+                    .collect();
+                rows.sort();
+                rows
+            })
+        })
+    });
+    Effect::new(move |before: Option<Option<Vec<(String, String)>>>| {
+        let now = seen.get();
+        // The first snapshot after the page loaded may already be newer than the page.
+        if now.is_some() && before.is_some() {
+            refresh.bump();
+        }
+        now
+    });
+}
+
 /// One `EventSource` on `url` whose `snapshot` events are JSON `T`.
 fn use_live_stream<T>(url: String) -> ReadSignal<Option<T>>
 where

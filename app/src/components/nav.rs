@@ -60,6 +60,7 @@ pub const NAV: &[NavEntry] = &[
         ..NavEntry::new("/", "Overview", ALL)
     },
     NavEntry::new("/vms", "Virtual machines", ALL),
+    NavEntry::new("/volumes", "Volumes", ALL),
     NavEntry::new("/ssh-keys", "SSH keys", ALL),
     NavEntry::new("/plans", "Plans", ALL),
     NavEntry::new("/regions", "Regions", ALL),
@@ -94,6 +95,7 @@ mod tests {
             [
                 "Overview",
                 "Virtual machines",
+                "Volumes",
                 "SSH keys",
                 "Plans",
                 "Regions",
