@@ -9,6 +9,7 @@ import security from "./journeys/security.mjs";
 import demo from "./journeys/demo.mjs";
 import vms from "./journeys/vms.mjs";
 import tenancy from "./journeys/tenancy.mjs";
+import storage from "./journeys/storage.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -21,6 +22,7 @@ const FRESH = [
   ["security", security, false],
   ["vms", vms, true],
   ["tenancy", tenancy, true],
+  ["storage", storage, true],
 ];
 
 await waitForServer(base);
