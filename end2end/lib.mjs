@@ -1,6 +1,7 @@
 // Shared pieces for the browser journeys: Debian's Chromium through playwright-core,
 // a tiny test runner, and page helpers. Screenshots go to test-results/.
 import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +55,7 @@ export async function waitForServer(base, seconds = 120) {
 export async function visit(page, url) {
   await page.goto(url);
   await hydrated(page);
+  await checkA11y(page);
 }
 
 export async function hydrated(page) {
@@ -61,6 +63,7 @@ export async function hydrated(page) {
 }
 
 export async function shot(page, name) {
+  await checkA11y(page);
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
 }
 
@@ -82,6 +85,8 @@ export async function check(name, fn, page) {
   const started = Date.now();
   try {
     await fn();
+    // Whatever page the step ended on is checked too (client-side navigation included).
+    if (page) await checkA11y(page);
     results.push({ name, ok: true });
     console.log(`ok   ${name} (${Date.now() - started} ms)`);
   } catch (e) {
@@ -97,7 +102,60 @@ export async function check(name, fn, page) {
   }
 }
 
+// ---- Accessibility: axe-core on every page a journey visits, light and dark.
+
+/** WCAG 2.1 A/AA rules (what axe can decide automatically). */
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+/** Only these impacts fail a journey; the rest is reported in the summary line. */
+const AXE_FAILING = new Set(["serious", "critical"]);
+const axeSeen = new Set();
+const axeStats = { pages: 0, runs: 0, failing: 0, minor: 0 };
+
+/** A page's route with its ids taken out (`/vms/1234` -> `/vms/:id`), so each kind of
+ * page is checked once per state: the query string and the page's heading are part of it. */
+async function a11yKey(page) {
+  const u = new URL(page.url());
+  const path = u.pathname.replace(/\/(?=[0-9a-f-]*\d)[0-9a-f-]+(?=\/|$)/gi, "/:id");
+  const head = await page.locator("h1").first().innerText({ timeout: 500 }).catch(() => "");
+  const dialog = (await page.locator("dialog[open], [role=dialog]").count().catch(() => 0)) > 0;
+  return `${u.origin}${path}${u.search ? "?…" : ""} | ${head.replace(/\d+/g, "#").slice(0, 40)}${dialog ? " | dialog" : ""}`;
+}
+
+/** Runs axe-core on the page as it is now, in the light and the dark scheme, and throws
+ * on any serious or critical WCAG violation (naming the rule, the elements and the fix).
+ * A page already checked in the same state is skipped; `force` checks it again. */
+export async function checkA11y(page, { force = false } = {}) {
+  if (process.env.E2E_AXE === "off" || page.isClosed()) return;
+  const key = await a11yKey(page).catch(() => null);
+  if (!key || (!force && axeSeen.has(key))) return;
+  axeSeen.add(key);
+  axeStats.pages += 1;
+  const problems = [];
+  try {
+    for (const colorScheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme, reducedMotion: "reduce" });
+      const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+      axeStats.runs += 1;
+      for (const v of violations) {
+        if (!AXE_FAILING.has(v.impact)) {
+          axeStats.minor += 1;
+          continue;
+        }
+        axeStats.failing += 1;
+        const where = v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")}${n.failureSummary ? ` (${n.failureSummary.split("\n").slice(1).join("; ").trim()})` : ""}`);
+        problems.push(`[${colorScheme}] ${v.impact} ${v.id}: ${v.help} — ${where.join(" | ")} (${v.helpUrl})`);
+      }
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: "light", reducedMotion: "reduce" }).catch(() => {});
+  }
+  if (problems.length) {
+    throw new Error(`accessibility (axe-core) on ${page.url()}:\n  ${problems.join("\n  ")}`);
+  }
+}
+
 export function summary() {
+  console.log(`axe-core: ${axeStats.pages} page states checked (${axeStats.runs} runs, light and dark): ${axeStats.failing} serious/critical, ${axeStats.minor} minor/moderate violations`);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   console.log(`${passed} passed, ${failed} failed`);

@@ -54,6 +54,8 @@ use crate::pages::{
     vm_create::VmCreatePage,
     vm_detail::VmDetailPage,
     vms::VmsPage,
+    volume_detail::VolumeDetailPage,
+    volumes::{VolumeCreatePage, VolumesPage},
 };
 use crate::types::PanelInfo;
 
@@ -165,6 +167,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("images") view=ImagesPage />
                     <Route path=path!("images/new") view=ImageFetchPage />
                     <Route path=path!("images/:id") view=ImageDetailPage />
+                    <Route path=path!("volumes") view=VolumesPage />
+                    <Route path=path!("volumes/new") view=VolumeCreatePage />
+                    <Route path=path!("volumes/:id") view=VolumeDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

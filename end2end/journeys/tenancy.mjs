@@ -7,10 +7,10 @@ import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs"
 import { ADMIN_FINAL } from "./accounts.mjs";
 import { lunanode } from "./vms.mjs";
 
-const RESELLER = { name: "Rita Reseller", email: "rita@example.com", password: "ritas passphrase 4" };
-const CUSTOMER = { name: "Carl Customer", email: "carl@example.com", password: "carls passphrase 5" };
+export const RESELLER = { name: "Rita Reseller", email: "rita@example.com", password: "ritas passphrase 4" };
+export const CUSTOMER = { name: "Carl Customer", email: "carl@example.com", password: "carls passphrase 5" };
 
-async function signIn(page, base, { email, password }) {
+export async function signIn(page, base, { email, password }) {
   await visit(page, `${base}/sign-in`);
   await page.fill("#field-email", email);
   await page.fill("#field-password", password);
@@ -19,7 +19,7 @@ async function signIn(page, base, { email, password }) {
 }
 
 /** Waits until Luna Node (the emulator) reports `status` for the VM. */
-async function waitStatus(creds, vmId, status) {
+export async function waitStatus(creds, vmId, status) {
   const until = Date.now() + 30000;
   for (;;) {
     const info = await lunanode(creds.upstream, creds.apiId, creds.apiKey, "vm/info", { vm_id: vmId });

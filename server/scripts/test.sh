@@ -2,7 +2,11 @@
 # Runs every test: formatting, clippy (ssr and hydrate), unit and integration tests on
 # SQLite and PostgreSQL (127.0.0.1:5432, a fresh database per test, dropped after), then
 # the release build and the browser journeys in Chromium.
+#   --e2e-only   only the browser journeys, on the release build already in target/
+#                (for iterating on a journey; `cargo leptos build --release` first)
 set -euo pipefail
+E2E_ONLY=0
+[ "${1:-}" = "--e2e-only" ] && E2E_ONLY=1
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 t0=$SECONDS
@@ -21,6 +25,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering at 127.0.0.1:5432" >&2; exit 1; }
 
+if [ "$E2E_ONLY" = 0 ]; then
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "clippy (ssr)"
@@ -33,6 +38,7 @@ cargo test -p app -p lunapanel --features app/ssr
 
 step "release build"
 cargo leptos build --release
+fi
 
 step "browser journeys (Chromium)"
 work=$(mktemp -d)

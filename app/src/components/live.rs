@@ -4,8 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::list::Refresh;
-use crate::kinds::{Kind, KindSnapshot};
+use crate::kinds::KindSnapshot;
 use crate::vm::VmListing;
 
 /// The latest snapshot pushed by the server, `None` until the first one arrives (and always
@@ -23,7 +22,10 @@ pub fn use_live_kind(kind: &'static crate::kinds::Kind) -> ReadSignal<Option<Kin
 /// Refetches (through `refresh`) whenever the shared live stream of `kind` shows an id
 /// appear or go, or a status change (a volume made, attached, detached; a snapshot taken):
 /// the page follows Luna Node without a reload and without timers of its own.
-pub fn refetch_on_live(kind: &'static Kind, refresh: Refresh) {
+pub fn refetch_on_live(
+    kind: &'static crate::kinds::Kind,
+    refresh: crate::components::list::Refresh,
+) {
     let live = use_live_kind(kind);
     let seen = Memo::new(move |_| {
         live.with(|s| {

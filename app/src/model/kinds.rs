@@ -221,7 +221,7 @@ pub static VOLUME: Kind = Kind {
         "restoring-backup",
         "backing-up",
     ],
-    path: None,
+    path: Some("/volumes"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::volumes),
 };

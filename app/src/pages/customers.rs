@@ -280,8 +280,11 @@ pub fn CustomerPage() -> impl IntoView {
                 let vms = vms.await.map(|s| s.vms).unwrap_or_default();
                 let customer_id = d.customer.id;
                 let email = d.customer.email.clone();
-                let names: std::collections::HashMap<String, String> =
-                    vms.iter().map(|v| (v.vm_id.clone(), v.name.clone())).collect();
+                let names: std::collections::HashMap<(String, String), String> = d
+                    .names
+                    .iter()
+                    .map(|r| ((r.kind.clone(), r.resource_id.clone()), r.name.clone()))
+                    .collect();
                 view! {
                     <h1>{d.customer.display_name.clone()}</h1>
                     <p class="lead">{d.customer.email.clone()} {d.customer.suspended.then_some(" — suspended")}</p>
@@ -293,7 +296,7 @@ pub fn CustomerPage() -> impl IntoView {
                             view! {
                                 <DataTable headers=&["Kind", "Resource", "Since", ""]>
                                     {d.assignments.into_iter().map(|a| {
-                                        let label = names.get(&a.resource_id).cloned().unwrap_or_else(|| a.resource_id.clone());
+                                        let label = names.get(&(a.kind.clone(), a.resource_id.clone())).cloned().unwrap_or_else(|| a.resource_id.clone());
                                         let (kind, rid) = (a.kind.clone(), a.resource_id.clone());
                                         view! {
                                             <tr>

@@ -16,4 +16,7 @@ pub mod sign_up;
 pub mod ssh_keys;
 pub mod vm_create;
 pub mod vm_detail;
+pub mod vm_volumes;
 pub mod vms;
+pub mod volume_detail;
+pub mod volumes;

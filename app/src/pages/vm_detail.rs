@@ -11,6 +11,7 @@ use crate::components::live::{load_in_browser, use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram, usd, usd_delta};
+use crate::pages::vm_volumes::VmVolumes;
 use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
     vm_create_options, vm_detail, vm_usage, PowerOp, UsageKey, UsagePoint, VmDeleteFn, VmDetail,
@@ -164,6 +165,7 @@ fn VmView(
             <Addresses d=d.clone() refresh />
         </div>
         <LoginDetails vm_id=vm_id.clone() available=d.has_login_details />
+        <VmVolumes vm_id=vm_id.clone() region=d.region.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
         <Manage d=d.clone() refresh />
         <DeleteVmCard vm_id hostname />

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::kit::*;
 use crate::components::shell::Loading;
 use crate::kinds;
-use crate::pages::volumes::{gb, refetch_on_live, VolumeBadge, VOLUMES};
+use crate::pages::volumes::{gb, VolumeBadge, VOLUMES};
 use crate::volume::{volume_attach, volume_detach, volume_list, VolumePhase, VolumeRow};
 
 /// Whether `v` is (or is becoming, or was a moment ago) attached to `vm_id`.
@@ -17,8 +17,9 @@ fn on_vm(v: &VolumeRow, vm_id: &str) -> bool {
 
 /// Volumes that can be attached to a VM of `region` now.
 fn attachable<'a>(rows: &'a [VolumeRow], region: &'a str) -> impl Iterator<Item = &'a VolumeRow> {
-    rows.iter()
-        .filter(move |v| v.phase == VolumePhase::Available && v.attached.is_none() && v.region == region)
+    rows.iter().filter(move |v| {
+        v.phase == VolumePhase::Available && v.attached.is_none() && v.region == region
+    })
 }
 
 #[component]
@@ -43,7 +44,9 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
     let pick = Signal::derive(move || {
         rows.with(|r| {
             let c = chosen.get();
-            let mut free = attachable(r, &reg.get_value()).map(|v| v.id.clone()).collect::<Vec<_>>();
+            let mut free = attachable(r, &reg.get_value())
+                .map(|v| v.id.clone())
+                .collect::<Vec<_>>();
             if free.contains(&c) {
                 c
             } else {
@@ -55,16 +58,21 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
         let cannot = cannot.clone();
         Signal::derive(move || {
             cannot.clone().or_else(|| {
-                pick.with(String::is_empty).then(|| {
-                    format!("No available volume in {}.", reg.get_value())
-                })
+                pick.with(String::is_empty)
+                    .then(|| format!("No available volume in {}.", reg.get_value()))
             })
         })
     };
     let table = move || {
-        let mine: Vec<VolumeRow> = rows.with(|r| r.iter().filter(|v| on_vm(v, &vm.get_value())).cloned().collect());
+        let mine: Vec<VolumeRow> = rows.with(|r| {
+            r.iter()
+                .filter(|v| on_vm(v, &vm.get_value()))
+                .cloned()
+                .collect()
+        });
         if mine.is_empty() {
-            return view! { <p class="empty" id="vm-volumes-none">"No volumes attached."</p> }.into_any();
+            return view! { <p class="empty" id="vm-volumes-none">"No volumes attached."</p> }
+                .into_any();
         }
         view! {
             <div class="table-wrap">
@@ -177,9 +185,15 @@ mod tests {
             row("4", "montreal", "available", None),
             row("5", "toronto", "creating", None),
         ];
-        let mine: Vec<&str> = rows.iter().filter(|v| on_vm(v, "vm-a")).map(|v| v.id.as_str()).collect();
+        let mine: Vec<&str> = rows
+            .iter()
+            .filter(|v| on_vm(v, "vm-a"))
+            .map(|v| v.id.as_str())
+            .collect();
         assert_eq!(mine, ["1"]);
-        let free: Vec<&str> = attachable(&rows, "toronto").map(|v| v.id.as_str()).collect();
+        let free: Vec<&str> = attachable(&rows, "toronto")
+            .map(|v| v.id.as_str())
+            .collect();
         assert_eq!(free, ["3"]);
     }
 }

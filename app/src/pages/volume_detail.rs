@@ -13,9 +13,7 @@ use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::kinds;
 use crate::pages::format::{usd, usd_delta};
-use crate::pages::volumes::{
-    gb, monthly, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES,
-};
+use crate::pages::volumes::{gb, monthly, SnapshotActions, VolumeBadge, SNAPSHOTS, VOLUMES};
 use crate::volume::{
     parse_size, snapshot_create, volume_attach, volume_delete, volume_detach, volume_detail,
     volume_extend, volume_monthly, volume_rename, VolumeDetail, VolumePhase,
@@ -65,10 +63,7 @@ pub fn VolumeDetailPage() -> impl IntoView {
 }
 
 /// A server call's error, kept for the field it names (shown beside the input).
-fn keep_error<T>(
-    slot: RwSignal<Option<AppError>>,
-    r: Result<T, AppError>,
-) -> Result<T, AppError> {
+fn keep_error<T>(slot: RwSignal<Option<AppError>>, r: Result<T, AppError>) -> Result<T, AppError> {
     slot.set(r.as_ref().err().cloned());
     r
 }
@@ -89,13 +84,16 @@ fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
         let cannot = cannot.clone();
         Signal::derive(move || {
             cannot.clone().or_else(|| {
-                (phase.get() != VolumePhase::InUse).then(|| "The volume is not attached.".to_owned())
+                (phase.get() != VolumePhase::InUse)
+                    .then(|| "The volume is not attached.".to_owned())
             })
         })
     };
     let detach = {
         let id = id.clone();
-        view! {
+        move || {
+            let id = id.clone();
+            view! {
             <ActionButton
                 id="volume-detach"
                 label="Detach"
@@ -105,6 +103,7 @@ fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
                 reason=detach_reason
                 on_done=done
             />
+            }
         }
     };
     let navigate = use_navigate();
@@ -116,7 +115,10 @@ fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
                 d.with(|d| {
                     let v = &d.volume;
                     (v.phase == VolumePhase::InUse || v.attached.is_some()).then(|| {
-                        let on = v.attached.as_ref().map_or("its VM".to_owned(), |a| a.name.clone());
+                        let on = v
+                            .attached
+                            .as_ref()
+                            .map_or("its VM".to_owned(), |a| a.name.clone());
                         format!("The volume is attached to {on}: detach it first.")
                     })
                 })
@@ -132,7 +134,7 @@ fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
             badge=move || view! {
                 {move || d.with(|d| view! { <VolumeBadge status=d.volume.status.clone() phase=d.volume.phase /> })}
             }
-            actions=move || detach.clone()
+            actions=detach
         >
             <Facts d />
             <Attach d cannot=cannot.clone() done />
@@ -161,34 +163,40 @@ fn VolumeView(d: Signal<VolumeDetail>, refresh: Refresh) -> impl IntoView {
 #[component]
 fn Facts(d: Signal<VolumeDetail>) -> impl IntoView {
     move || {
-        d.with(|d| {
-            let v = &d.volume;
-            let attached = match &v.attached {
-                Some(a) if a.visible => view! { <a href=format!("/vms/{}", a.vm_id) id="volume-attached">{a.name.clone()}</a> }.into_any(),
-                Some(a) => view! { <span id="volume-attached">{a.name.clone()}</span> }.into_any(),
-                None => view! { <span id="volume-attached">"Not attached"</span> }.into_any(),
-            };
-            view! {
-                <Card title="Details">
-                    <dl class="facts">
-                        <dt>"Volume ID"</dt>
-                        <dd><code>{v.id.clone()}</code></dd>
-                        <dt>"UUID"</dt>
-                        <dd><code>{or_dash(&d.identification)}</code></dd>
-                        <dt>"Region"</dt>
-                        <dd>{or_dash(&v.region)}</dd>
-                        <dt>"Size"</dt>
-                        <dd id="volume-size">{gb(v.size_gb)}</dd>
-                        <dt>"Estimated cost"</dt>
-                        <dd>{v.size_gb.map_or_else(|| "–".to_owned(), monthly)}</dd>
-                        <dt>"Attached to"</dt>
-                        <dd>{attached}</dd>
-                        <dt>"Created"</dt>
-                        <dd>{or_dash(&v.created)}</dd>
-                    </dl>
-                </Card>
-            }
-        })
+        let d = d.get();
+        let v = d.volume;
+        let attached = match &v.attached {
+            Some(a) if a.visible => view! { <a href=format!("/vms/{}", a.vm_id) id="volume-attached">{a.name.clone()}</a> }.into_any(),
+            Some(a) => view! { <span id="volume-attached">{a.name.clone()}</span> }.into_any(),
+            None => view! { <span id="volume-attached">"Not attached"</span> }.into_any(),
+        };
+        let (uuid, region, size, created) = (
+            or_dash(&d.identification),
+            or_dash(&v.region),
+            gb(v.size_gb),
+            or_dash(&v.created),
+        );
+        let cost = v.size_gb.map_or_else(|| "–".to_owned(), monthly);
+        view! {
+            <Card title="Details">
+                <dl class="facts">
+                    <dt>"Volume ID"</dt>
+                    <dd><code>{v.id}</code></dd>
+                    <dt>"UUID"</dt>
+                    <dd><code>{uuid}</code></dd>
+                    <dt>"Region"</dt>
+                    <dd>{region}</dd>
+                    <dt>"Size"</dt>
+                    <dd id="volume-size">{size}</dd>
+                    <dt>"Estimated cost"</dt>
+                    <dd>{cost}</dd>
+                    <dt>"Attached to"</dt>
+                    <dd>{attached}</dd>
+                    <dt>"Created"</dt>
+                    <dd>{created}</dd>
+                </dl>
+            </Card>
+        }
     }
 }
 
@@ -207,7 +215,10 @@ fn Attach(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -
                     d.volume.region
                 )),
                 VolumePhase::Available => None,
-                _ => Some(format!("It is {}: wait until it is available.", d.volume.status)),
+                _ => Some(format!(
+                    "It is {}: wait until it is available.",
+                    d.volume.status
+                )),
             })
         })
     });
@@ -329,7 +340,10 @@ fn Extend(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -
                 VolumePhase::InUse => {
                     Some("Detach it first: an attached volume cannot be extended.".to_owned())
                 }
-                _ => Some(format!("It is {}: wait until it is available.", d.volume.status)),
+                _ => Some(format!(
+                    "It is {}: wait until it is available.",
+                    d.volume.status
+                )),
             })
         })
     });

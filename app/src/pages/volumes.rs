@@ -16,7 +16,7 @@ use crate::pages::format::usd;
 use crate::vm::RegionView;
 use crate::volume::{
     parse_size, snapshot_delete, snapshot_list, snapshot_replicate, volume_create_options,
-    volume_list, volume_monthly, SnapshotRow, SnapshotsView, VolumeCreate, VolumeCreateOptions,
+    volume_list, volume_monthly, SnapshotRow, SnapshotsView, VolumeCreateFn, VolumeCreateOptions,
     VolumePhase, VolumeRow, VolumesView, VOLUME_USD_PER_GB_MONTH_INFERRED,
 };
 
@@ -95,9 +95,13 @@ impl Listing for SnapshotsView {
 
 fn attached_cell(v: &VolumeRow) -> AnyView {
     match &v.attached {
-        Some(a) if a.visible => view! { <a href=format!("/vms/{}", a.vm_id)>{a.name.clone()}</a> }.into_any(),
+        Some(a) if a.visible => {
+            view! { <a href=format!("/vms/{}", a.vm_id)>{a.name.clone()}</a> }.into_any()
+        }
         Some(a) => view! { <span class="muted">{a.name.clone()}</span> }.into_any(),
-        None if v.phase == VolumePhase::InUse => view! { <span class="muted">"A VM"</span> }.into_any(),
+        None if v.phase == VolumePhase::InUse => {
+            view! { <span class="muted">"A VM"</span> }.into_any()
+        }
         None => "–".into_any(),
     }
 }
@@ -122,9 +126,8 @@ fn volume_list_spec() -> ListSpec<VolumeRow> {
                 .sort(|v| SortValue::opt_number(v.size_gb)),
             Column::new("Region", |v: &VolumeRow| or_dash(&v.region))
                 .sort(|v| SortValue::text(&v.region)),
-            Column::new("Attached to", attached_cell).sort(|v| {
-                SortValue::opt_text(v.attached.as_ref().map(|a| a.name.as_str()))
-            }),
+            Column::new("Attached to", attached_cell)
+                .sort(|v| SortValue::opt_text(v.attached.as_ref().map(|a| a.name.as_str()))),
         ],
         search: Some(Search::new("Name, ID or VM", |v| {
             format!(
@@ -204,7 +207,11 @@ pub fn SnapshotActions(
     let name = RwSignal::new(format!("{}-image", snapshot.name));
     let error = RwSignal::new(None::<AppError>);
     let (rid, rregion) = (id.clone(), region.clone());
-    let label = if snapshot.name.is_empty() { snapshot.id.clone() } else { snapshot.name.clone() };
+    let label = if snapshot.name.is_empty() {
+        snapshot.id.clone()
+    } else {
+        snapshot.name.clone()
+    };
     let form_id = format!("replicate-{}", snapshot.id);
     view! {
         <details class="inline-details">
@@ -349,40 +356,50 @@ pub fn VolumeCreatePage() -> impl IntoView {
 /// The create form's source choices in `region`: empty, images, ready snapshots.
 fn sources(o: &VolumeCreateOptions, region: &str) -> Vec<(String, String)> {
     let mut out = vec![(String::new(), "Empty volume".to_owned())];
-    out.extend(
-        o.images
-            .iter()
-            .filter(|i| i.region == region)
-            .map(|i| (format!("image:{}", i.image_id), format!("Image: {}", i.name))),
-    );
-    out.extend(
-        o.snapshots
-            .iter()
-            .filter(|s| s.region == region)
-            .map(|s| {
-                let size = s.size_gb.map(|g| format!(", {g} GB")).unwrap_or_default();
-                (format!("snapshot:{}", s.id), format!("Snapshot: {}{size}", s.name))
-            }),
-    );
+    out.extend(o.images.iter().filter(|i| i.region == region).map(|i| {
+        (
+            format!("image:{}", i.image_id),
+            format!("Image: {}", i.name),
+        )
+    }));
+    out.extend(o.snapshots.iter().filter(|s| s.region == region).map(|s| {
+        let size = s.size_gb.map(|g| format!(", {g} GB")).unwrap_or_default();
+        (
+            format!("snapshot:{}", s.id),
+            format!("Snapshot: {}{size}", s.name),
+        )
+    }));
     out
 }
 
 #[component]
 fn CreateForm(options: VolumeCreateOptions) -> impl IntoView {
-    let create = ServerAction::<VolumeCreate>::new();
+    let create = ServerAction::<VolumeCreateFn>::new();
     let error = action_error(create.value());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(id)) = create.value().get() {
-            let to = if id.is_empty() { "/volumes".to_owned() } else { format!("/volumes/{id}") };
+            let to = if id.is_empty() {
+                "/volumes".to_owned()
+            } else {
+                format!("/volumes/{id}")
+            };
             navigate(&to, Default::default());
         }
     });
-    let first_region = options.regions.first().map(|r| r.code.clone()).unwrap_or_default();
+    let first_region = options
+        .regions
+        .first()
+        .map(|r| r.code.clone())
+        .unwrap_or_default();
     let region = RwSignal::new(first_region);
     let size = RwSignal::new("20".to_owned());
     let cost = move || match parse_size(&size.get()) {
-        Ok(gb) => format!("Estimated cost: {} (at {} per GB a month; your bill decides).", monthly(gb), usd(VOLUME_USD_PER_GB_MONTH_INFERRED)),
+        Ok(gb) => format!(
+            "Estimated cost: {} (at {} per GB a month; your bill decides).",
+            monthly(gb),
+            usd(VOLUME_USD_PER_GB_MONTH_INFERRED)
+        ),
         Err(e) => e,
     };
     let quota = options.quota.map(|q| {
@@ -448,7 +465,14 @@ mod tests {
     use crate::components::list::ListQuery;
     use crate::volume::AttachedTo;
 
-    fn row(id: &str, name: &str, region: &str, status: &str, size: u32, vm: Option<&str>) -> VolumeRow {
+    fn row(
+        id: &str,
+        name: &str,
+        region: &str,
+        status: &str,
+        size: u32,
+        vm: Option<&str>,
+    ) -> VolumeRow {
         VolumeRow {
             id: id.into(),
             name: name.into(),
@@ -465,14 +489,25 @@ mod tests {
         }
     }
 
-    fn ids(rows: &[VolumeRow], search: &str, region: &str, status: &str, sort: usize, desc: bool) -> Vec<String> {
+    fn ids(
+        rows: &[VolumeRow],
+        search: &str,
+        region: &str,
+        status: &str,
+        sort: usize,
+        desc: bool,
+    ) -> Vec<String> {
         let q = ListQuery {
             search: search.into(),
             filters: vec![region.into(), status.into()],
             sort: Some(sort),
             desc,
         };
-        volume_list_spec().visible(rows, &q).into_iter().map(|r| r.id).collect()
+        volume_list_spec()
+            .visible(rows, &q)
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
     }
 
     #[test]
@@ -486,7 +521,11 @@ mod tests {
         ];
         assert_eq!(ids(&rows, "", "", "", BY_NAME, false), ["2", "1", "3"]);
         assert_eq!(ids(&rows, "", "", "", 2, true), ["2", "1", "3"], "by size");
-        assert_eq!(ids(&rows, "web", "", "", BY_NAME, false), ["2"], "by the VM's name");
+        assert_eq!(
+            ids(&rows, "web", "", "", BY_NAME, false),
+            ["2"],
+            "by the VM's name"
+        );
         assert_eq!(ids(&rows, "", "toronto", "", BY_NAME, false), ["1", "3"]);
         assert_eq!(ids(&rows, "", "", "busy", BY_NAME, false), ["3"]);
         assert_eq!(ids(&rows, "", "", "in-use", BY_NAME, false), ["2"]);

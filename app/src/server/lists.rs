@@ -428,9 +428,7 @@ pub async fn kind_events(
     axum::extract::Path(plural): axum::extract::Path<String>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::IntoResponse;
-    use futures::StreamExt;
 
     let Some(kind) = crate::model::kinds::KINDS
         .iter()
@@ -463,55 +461,22 @@ pub async fn kind_events(
         return http::StatusCode::NOT_FOUND.into_response();
     };
     let customer = viewer.is_customer();
-    enum Item {
-        Snapshot(Arc<KindSnapshot>),
-        Tick,
-        End,
-    }
-    let snapshots = tokio_stream::wrappers::WatchStream::new(rx)
-        .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
-        .map(Item::Snapshot)
-        .chain(futures::stream::once(std::future::ready(Item::End)));
-    let recheck = super::session::STREAM_RECHECK;
-    let ticks = futures::stream::unfold(
-        tokio::time::interval_at(tokio::time::Instant::now() + recheck, recheck),
-        |mut interval| async move {
-            interval.tick().await;
-            Some((Item::Tick, interval))
-        },
-    );
-    let stream = futures::stream::select(snapshots, ticks)
-        .then(move |item| {
-            let (actor, state, live) = (actor.clone(), state.clone(), live.clone());
+    super::live::snapshot_events(
+        rx,
+        live,
+        state,
+        |s: &KindSnapshot| s.listed_at.is_some() || s.problem.is_some(),
+        move |snapshot, state| {
+            let actor = actor.clone();
             async move {
-                if matches!(item, Item::End) || !live.is_current(&state).await {
-                    return None;
+                if !customer {
+                    return Ok((*snapshot).clone());
                 }
-                let Item::Snapshot(snapshot) = item else {
-                    return Some(Ok(Event::default().comment("")));
-                };
-                let snapshot = if customer {
-                    super::authz::viewer(&actor, &state, kind)
-                        .await
-                        .map(|v| v.filter_kind(&snapshot))
-                } else {
-                    Ok((*snapshot).clone())
-                };
-                Some(
-                    snapshot
-                        .map_err(|e| std::io::Error::other(e.to_string()))
-                        .and_then(|snapshot| {
-                            Event::default()
-                                .event("snapshot")
-                                .json_data(&snapshot)
-                                .map_err(|e| std::io::Error::other(e.to_string()))
-                        }),
-                )
+                // Decided afresh for every change: assignments and suspensions show at once.
+                super::authz::viewer(&actor, &state, kind)
+                    .await
+                    .map(|v| v.filter_kind(&snapshot))
             }
-        })
-        .take_while(|event| std::future::ready(event.is_some()))
-        .filter_map(std::future::ready);
-    Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
-        .into_response()
+        },
+    )
 }

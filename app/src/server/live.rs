@@ -405,9 +405,7 @@ pub async fn vm_events(
     axum::extract::State(state): axum::extract::State<super::ServerState>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::IntoResponse;
-    use futures::StreamExt;
 
     let (parts, _) = request.into_parts();
     let actor = parts
@@ -441,13 +439,63 @@ pub async fn vm_events(
     };
     let rx = state.live.subscribe(grant.account);
     let customer = grant.customer().is_some();
-    enum Item {
-        Snapshot(Arc<VmListing>),
+    snapshot_events(
+        rx,
+        live,
+        state,
+        |s: &VmListing| s.listed_at.is_some() || s.problem.is_some(),
+        move |snapshot, state| {
+            let (actor, meta) = (actor.clone(), meta.clone());
+            async move {
+                if !customer {
+                    return Ok((*snapshot).clone());
+                }
+                // A customer's view is decided afresh for every change: a VM assigned or
+                // released meanwhile appears or disappears, a suspension shows at once.
+                super::authz::authorize_as::<VmList>(
+                    actor,
+                    state,
+                    meta,
+                    super::authz::Target::Account,
+                    Vec::new(),
+                )
+                .await
+                .map(|grant| grant.filter_snapshot(&snapshot))
+            }
+        },
+    )
+}
+
+/// The server-sent-event stream every live page reads (`/api/live/vms`, `/api/live/<kind>`):
+/// one `snapshot` event (JSON) per change of `rx` once `ready` holds for it, each passed
+/// through `view` (what this viewer may see, decided afresh for every change); a comment
+/// line every [`super::session::STREAM_RECHECK`] so a browser that went away is noticed.
+/// The session is re-checked on every event and tick: the stream ends with its session,
+/// and when the poller behind `rx` goes away.
+pub(crate) fn snapshot_events<T, V, F>(
+    rx: tokio::sync::watch::Receiver<Arc<T>>,
+    live: Arc<super::session::LiveSession>,
+    state: super::ServerState,
+    ready: fn(&T) -> bool,
+    view: V,
+) -> axum::response::Response
+where
+    T: serde::Serialize + Send + Sync + 'static,
+    V: Fn(Arc<T>, super::ServerState) -> F + Send + Sync + 'static,
+    F: std::future::Future<Output = Result<T, crate::error::AppError>> + Send + 'static,
+{
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+
+    enum Item<T> {
+        Snapshot(Arc<T>),
         Tick,
         End,
     }
+    let view = Arc::new(view);
     let snapshots = tokio_stream::wrappers::WatchStream::new(rx)
-        .filter(|s| std::future::ready(s.listed_at.is_some() || s.problem.is_some()))
+        .filter(move |s| std::future::ready(ready(s)))
         .map(Item::Snapshot)
         .chain(futures::stream::once(std::future::ready(Item::End)));
     let recheck = super::session::STREAM_RECHECK;
@@ -460,8 +508,7 @@ pub async fn vm_events(
     );
     let stream = futures::stream::select(snapshots, ticks)
         .then(move |item| {
-            let (actor, state, meta, live) =
-                (actor.clone(), state.clone(), meta.clone(), live.clone());
+            let (state, live, view) = (state.clone(), live.clone(), view.clone());
             async move {
                 if matches!(item, Item::End) || !live.is_current(&state).await {
                     return None;
@@ -470,23 +517,9 @@ pub async fn vm_events(
                     // A comment line: also notices a browser that went away.
                     return Some(Ok(Event::default().comment("")));
                 };
-                let snapshot = if customer {
-                    // A customer's view is decided afresh for every change: a VM assigned or
-                    // released meanwhile appears or disappears, a suspension shows at once.
-                    super::authz::authorize_as::<VmList>(
-                        actor,
-                        state,
-                        meta,
-                        super::authz::Target::Account,
-                        Vec::new(),
-                    )
-                    .await
-                    .map(|grant| grant.filter_snapshot(&snapshot))
-                } else {
-                    Ok((*snapshot).clone())
-                };
                 Some(
-                    snapshot
+                    view(snapshot, state)
+                        .await
                         .map_err(|e| std::io::Error::other(e.to_string()))
                         .and_then(|snapshot| {
                             Event::default()

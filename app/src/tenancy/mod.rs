@@ -15,6 +15,9 @@ pub struct CustomerDetail {
     pub customer: CustomerSummary,
     pub policy: CustomerPolicy,
     pub assignments: Vec<Assignment>,
+    /// The names of what is assigned, by `(kind, resource_id)`, as the account lists them
+    /// now (missing when gone, or when the kind could not be listed).
+    pub names: Vec<LedgerResource>,
 }
 
 #[cfg(feature = "ssr")]
@@ -180,10 +183,34 @@ pub async fn get_customer(customer_id: i64) -> Result<CustomerDetail, AppError> 
         .customer_policy(customer_id)
         .await?
         .unwrap_or_default();
+    // Each kind they hold, listed once, for the names.
+    let kinds = crate::kinds::KINDS
+        .iter()
+        .filter(|k| assignments.iter().any(|a| a.kind == k.key));
+    let names = futures::future::join_all(kinds.map(|k| async { (*k, g.list_kind(k).await) }))
+        .await
+        .into_iter()
+        .flat_map(|(kind, listed)| {
+            listed
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| LedgerResource {
+                    kind: kind.key.to_owned(),
+                    resource_id: r.id,
+                    name: r.name,
+                })
+        })
+        .filter(|r| {
+            assignments
+                .iter()
+                .any(|a| a.kind == r.kind && a.resource_id == r.resource_id)
+        })
+        .collect();
     Ok(CustomerDetail {
         customer: ssr::summary(user, &assignments),
         policy,
         assignments,
+        names,
     })
 }
 
