@@ -109,6 +109,44 @@ where
     value
 }
 
+/// A detail page's data as read again in the browser each time `refresh` is bumped (after
+/// an action, or when the live stream shows a change): the newest answer with the key it
+/// was read for, `None` until one arrives. The reads are made by an effect, so the server
+/// renders the page from its first read alone: a `LocalResource` read inside the page's
+/// loading boundary held the server's render open now and then (the page came without its
+/// content) and disposed views still being streamed. Only the latest question's answer
+/// counts; a change of `key` alone asks nothing (the page's own resource reads it).
+pub fn reread_in_browser<K, T, F, Fut>(
+    key: Memo<K>,
+    refresh: crate::components::list::Refresh,
+    read: F,
+) -> ReadSignal<Option<(K, Result<T, crate::error::AppError>)>>
+where
+    K: Clone + PartialEq + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+    F: Fn(K) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+{
+    let (answer, set_answer) = signal(None);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if refresh.track() == 0 {
+            return;
+        }
+        let key = key.get_untracked();
+        let n = asked.get_value().wrapping_add(1);
+        asked.set_value(n);
+        let reading = read(key.clone());
+        leptos::task::spawn_local(async move {
+            let r = reading.await;
+            if asked.try_get_value() == Some(n) {
+                set_answer.try_set(Some((key, r)));
+            }
+        });
+    });
+    answer
+}
+
 /// A status badge (`Online` green, `Offline` grey, transitions blue with a spinner).
 #[component]
 pub fn StatusBadge(#[prop(into)] status: Signal<Option<String>>) -> impl IntoView {

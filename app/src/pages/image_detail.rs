@@ -29,39 +29,20 @@ pub fn ImageDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let initial = Resource::new(move || id.get(), image_details);
-    // Later reads (after a change, or while the image is saved) replace the data in place.
-    // They are made in the browser only (an effect): a resource read inside the page's
-    // loading boundary would hold the server's render open for good.
+    // Later reads (after a change, or while the image is saved) replace the data in place;
+    // a failed re-read keeps the last good one.
     let refresh = Refresh::new();
-    let latest = RwSignal::new(None::<ImageView>);
-    // The id of an image found deleted by a later read.
-    let gone = RwSignal::new(None::<String>);
-    let asked = StoredValue::new(0u32);
-    Effect::new(move |_| {
-        let (version, id) = (refresh.track(), id.get());
-        if version == 0 {
-            return;
-        }
-        asked.set_value(version);
-        leptos::task::spawn_local(async move {
-            let read = image_details(id.clone()).await;
-            // Only the latest question's answer counts.
-            if asked.try_get_value() != Some(version) {
-                return;
-            }
-            match read {
-                Ok(d) => {
-                    latest.try_set(Some(d));
-                }
-                Err(AppError::NotFound(_)) => {
-                    gone.try_set(Some(id));
-                }
-                // A passing failure: the page keeps what it last read.
-                Err(_) => {}
-            }
-        });
+    let reread = reread_in_browser(id, refresh, image_details);
+    let latest = Memo::new(move |before: Option<&Option<ImageView>>| {
+        let current = id.get();
+        reread.with(|r| match r {
+            Some((key, Ok(d))) if *key == current => Some(d.clone()),
+            _ => before.cloned().flatten().filter(|d| d.image_id == current),
+        })
     });
-    let latest = Signal::derive(move || latest.get().filter(|d| d.image_id == id.get()));
+    let gone = move || {
+        reread.with(|r| matches!(r, Some((key, Err(AppError::NotFound(_)))) if *key == id.get()))
+    };
     view! {
         <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the image…" /> }>
             {move || Suspend::new(async move {
@@ -69,7 +50,7 @@ pub fn ImageDetailPage() -> impl IntoView {
                     Ok(first) => {
                         let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
                         view! {
-                            {move || (gone.get() == Some(id.get())).then(|| view! {
+                            {move || gone().then(|| view! {
                                 <ErrorNotice message="This image no longer exists: it was deleted.".to_owned() />
                             })}
                             <ImageBody d refresh />
