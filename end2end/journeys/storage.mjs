@@ -110,7 +110,7 @@ export default async function storage(base, creds) {
     await row.locator("select[name=dst_region]").selectOption("montreal");
     await row.locator("input[name=image_name]").fill("e2e-snap-image");
     await page.click(`#replicate-submit-${snapshotId}`);
-    await expectText(page.locator(`#replicate-submit-${snapshotId}`).locator(".."), "being copied", "replicated");
+    await expectText(page.locator(".toasts .toast"), "being copied", "replicated");
     const images = await lunanode(creds.upstream, creds.apiId, creds.apiKey, "image/list", {});
     const names = JSON.stringify(images.images);
     assert(names.includes("e2e-snap-image"), "the image exists at Luna Node");

@@ -255,6 +255,97 @@ where
     }
 }
 
+/// A choice and the action it starts (attach this volume to that VM, that volume to this
+/// VM): a labelled select `{id}-choice` of `choices` (value, label) and an
+/// [`ActionButton`] `{id}` that runs `run` with the chosen value; `error` shows below as
+/// `{id}-error`. The first choice is taken until another is picked, and again when the
+/// picked one goes away; with no choices the button is disabled and `none` says why.
+#[component]
+pub fn ChoiceAction<F, Fut, T>(
+    /// The button's id, and the prefix of the select's and the error's.
+    #[prop(into)]
+    id: String,
+    /// The select's label ("VM", "Attach a volume").
+    #[prop(into)]
+    label: String,
+    /// `(value, label)` of each choice, in order.
+    #[prop(into)]
+    choices: Signal<Vec<(String, String)>>,
+    /// Why there is nothing to choose ("You have no VM in toronto").
+    #[prop(into)]
+    none: Signal<String>,
+    #[prop(into)] button: String,
+    #[prop(into, default = "Working…".into())] pending_label: String,
+    #[prop(into)] success: String,
+    /// Another reason it cannot be done now (no permission, not ready).
+    #[prop(optional, into)]
+    reason: MaybeProp<String>,
+    /// Starts the call with the chosen value.
+    run: F,
+    #[prop(optional)] on_done: Option<Callback<()>>,
+    /// The field error of the last try.
+    #[prop(optional, into)]
+    error: MaybeProp<String>,
+    /// Shown after the button (e.g. a link to make a new choice possible).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let chosen = RwSignal::new(String::new());
+    let pick = Signal::derive(move || {
+        choices.with(|c| {
+            let want = chosen.get();
+            if c.iter().any(|(v, _)| *v == want) {
+                want
+            } else {
+                c.first().map(|(v, _)| v.clone()).unwrap_or_default()
+            }
+        })
+    });
+    let blocked = Signal::derive(move || {
+        reason
+            .get()
+            .or_else(|| choices.with(Vec::is_empty).then(|| none.get()))
+    });
+    let (choice_id, error_id) = (format!("{id}-choice"), format!("{id}-error"));
+    view! {
+        <div class="inline-form">
+            <label class="inline-field">
+                <span>{label}</span>
+                <select
+                    id=choice_id
+                    aria-describedby=error_id.clone()
+                    prop:value=move || pick.get()
+                    on:change=move |ev| chosen.set(event_target_value(&ev))
+                >
+                    {move || {
+                        choices
+                            .get()
+                            .into_iter()
+                            .map(|(value, text)| view! { <option value=value>{text}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <ActionButton
+                id=id
+                label=button
+                pending_label
+                run=move || run(pick.get_untracked())
+                success
+                reason=blocked
+                on_done=on_done.unwrap_or_else(|| Callback::new(|_| ()))
+            />
+            {children.map(|c| c())}
+        </div>
+        <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,30 +39,21 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
     refetch_on_live(&kinds::VOLUME, refresh);
     let cannot = Viewer::current().cannot(VOLUMES);
     let done = refresh.callback();
-    let chosen = RwSignal::new(String::new());
     let (vm, reg) = (StoredValue::new(vm_id), StoredValue::new(region));
-    let pick = Signal::derive(move || {
+    let choices = Signal::derive(move || {
         rows.with(|r| {
-            let c = chosen.get();
-            let mut free = attachable(r, &reg.get_value())
-                .map(|v| v.id.clone())
-                .collect::<Vec<_>>();
-            if free.contains(&c) {
-                c
-            } else {
-                free.drain(..).next().unwrap_or_default()
-            }
+            attachable(r, &reg.get_value())
+                .map(|v| {
+                    (
+                        v.id.clone(),
+                        format!("{} ({})", v.display_name(), gb(v.size_gb)),
+                    )
+                })
+                .collect::<Vec<_>>()
         })
     });
-    let attach_reason = {
-        let cannot = cannot.clone();
-        Signal::derive(move || {
-            cannot.clone().or_else(|| {
-                pick.with(String::is_empty)
-                    .then(|| format!("No available volume in {}.", reg.get_value()))
-            })
-        })
-    };
+    let none = Signal::derive(move || format!("No available volume in {}.", reg.get_value()));
+    let attach_reason = cannot.clone();
     let table = move || {
         let mine: Vec<VolumeRow> = rows.with(|r| {
             r.iter()
@@ -125,31 +116,20 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
                 Some(Err(e)) => view! { <ProblemNotice error=e what="volumes" /> }.into_any(),
                 Some(Ok(_)) => table().into_any(),
             }}
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"Attach a volume"</span>
-                    <select
-                        id="vm-volume-attach-choice"
-                        name="volume_id"
-                        prop:value=move || pick.get()
-                        on:change=move |ev| chosen.set(event_target_value(&ev))
-                    >
-                        {move || rows.with(|r| attachable(r, &reg.get_value()).map(|v| {
-                            view! { <option value=v.id.clone()>{format!("{} ({})", v.display_name(), gb(v.size_gb))}</option> }
-                        }).collect_view())}
-                    </select>
-                </label>
-                <ActionButton
-                    id="vm-volume-attach"
-                    label="Attach"
-                    pending_label="Attaching…"
-                    run=move || volume_attach(pick.get_untracked(), vm.get_value())
-                    success="Attaching the volume."
-                    reason=attach_reason
-                    on_done=done
-                />
+            <ChoiceAction
+                id="vm-volume-attach"
+                label="Attach a volume"
+                choices
+                none
+                button="Attach"
+                pending_label="Attaching…"
+                success="Attaching the volume."
+                reason=attach_reason
+                run=move |volume: String| volume_attach(volume, vm.get_value())
+                on_done=done
+            >
                 <a href="/volumes/new" class="button subtle">"Create a volume"</a>
-            </div>
+            </ChoiceAction>
         </Card>
     }
 }

@@ -203,17 +203,12 @@ fn Facts(d: Signal<VolumeDetail>) -> impl IntoView {
 /// Attach to one of the caller's VMs in the volume's region, picked from a list.
 #[component]
 fn Attach(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -> impl IntoView {
-    let chosen = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let id = d.with_untracked(|d| d.volume.id.clone());
     let reason = Signal::derive(move || {
         cannot.clone().or_else(|| {
             d.with(|d| match d.volume.phase {
                 VolumePhase::InUse => Some("It is attached already: detach it first.".to_owned()),
-                VolumePhase::Available if d.vms.is_empty() => Some(format!(
-                    "You have no VM in {}: a volume attaches only to a VM of its region.",
-                    d.volume.region
-                )),
                 VolumePhase::Available => None,
                 _ => Some(format!(
                     "It is {}: wait until it is available.",
@@ -222,50 +217,40 @@ fn Attach(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -
             })
         })
     });
-    // The first VM until one is chosen (and again if the chosen one goes away).
-    let vm = Signal::derive(move || {
+    let choices = Signal::derive(move || {
         d.with(|d| {
-            let c = chosen.get();
-            if d.vms.iter().any(|v| v.vm_id == c) {
-                c
-            } else {
-                d.vms.first().map(|v| v.vm_id.clone()).unwrap_or_default()
-            }
+            d.vms
+                .iter()
+                .map(|v| (v.vm_id.clone(), format!("{} ({})", v.name, v.vm_id)))
+                .collect::<Vec<_>>()
+        })
+    });
+    let none = Signal::derive(move || {
+        d.with(|d| {
+            format!(
+                "You have no VM in {}: a volume attaches only to a VM of its region.",
+                d.volume.region
+            )
         })
     });
     view! {
         <Card title="Attach to a VM" id="volume-attach-card">
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"VM"</span>
-                    <select
-                        id="volume-attach-vm"
-                        name="vm_id"
-                        aria-describedby="volume-attach-error"
-                        prop:value=move || vm.get()
-                        on:change=move |ev| chosen.set(event_target_value(&ev))
-                    >
-                        {move || d.with(|d| d.vms.iter().map(|v| {
-                            view! { <option value=v.vm_id.clone()>{format!("{} ({})", v.name, v.vm_id)}</option> }
-                        }).collect_view())}
-                    </select>
-                </label>
-                <ActionButton
-                    id="volume-attach"
-                    label="Attach"
-                    pending_label="Attaching…"
-                    run=move || {
-                        let (id, vm) = (id.clone(), vm.get_untracked());
-                        async move { keep_error(error, volume_attach(id, vm).await) }
-                    }
-                    success="Attaching the volume."
-                    reason=reason
-                    on_done=done
-                />
-            </div>
-            <p class="field-error" id="volume-attach-error" aria-live="polite">
-                {move || error.get().and_then(|e| e.field("vm_id"))}
-            </p>
+            <ChoiceAction
+                id="volume-attach"
+                label="VM"
+                choices
+                none
+                button="Attach"
+                pending_label="Attaching…"
+                success="Attaching the volume."
+                reason
+                run=move |vm: String| {
+                    let id = id.clone();
+                    async move { keep_error(error, volume_attach(id, vm).await) }
+                }
+                on_done=done
+                error=Signal::derive(move || error.get().and_then(|e| e.field("vm_id")))
+            />
         </Card>
     }
 }

@@ -20,7 +20,25 @@ use crate::model::kinds::{Kind, KindSnapshot, Listed};
 
 /// How a kind is listed from Luna Node (the registry entry's `lister`). Called only by code
 /// that holds a decision for the account already (a grant, or a stream authorized for it).
-pub type ListFn = fn(Arc<Upstream>, UserId) -> BoxFuture<'static, Result<Vec<Listed>, AppError>>;
+pub type ListFn = fn(Arc<Upstream>, UserId) -> Listing;
+
+/// What a lister returns.
+pub type Listing = BoxFuture<'static, Result<Vec<Listed>, AppError>>;
+
+/// The shape of most listers: one list action, its answer mapped to rows.
+fn listed<A>(
+    up: Arc<Upstream>,
+    account: UserId,
+    req: A,
+    what: &'static str,
+    rows: fn(A::Response) -> Vec<Listed>,
+) -> Listing
+where
+    A: super::lunanode::Action + 'static,
+    A::Response: Send,
+{
+    Box::pin(async move { Ok(rows(up.call(account, &req, what).await?)) })
+}
 
 fn row(id: String, name: String, region: String, status: String, usable: bool) -> Listed {
     Listed {
@@ -32,78 +50,50 @@ fn row(id: String, name: String, region: String, status: String, usable: bool) -
     }
 }
 
-pub fn vms(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up.call(account, &api::VmList {}, "The VM list").await?;
-        Ok(list
-            .vms
+pub fn vms(up: Arc<Upstream>, account: UserId) -> Listing {
+    listed(up, account, api::VmList {}, "The VM list", |l| {
+        l.vms
             .into_iter()
             .map(|v| row(v.vm_id, v.name, String::new(), String::new(), true))
-            .collect())
+            .collect()
     })
 }
 
-pub fn sshkeys(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(account, &api::SshKeyList {}, "The SSH key list")
-            .await?;
-        Ok(list
-            .keys
+pub fn sshkeys(up: Arc<Upstream>, account: UserId) -> Listing {
+    listed(up, account, api::SshKeyList {}, "The SSH key list", |l| {
+        l.keys
             .into_iter()
             .map(|k| row(k.id, k.name, String::new(), String::new(), true))
-            .collect())
+            .collect()
     })
 }
 
 /// The account's own images: public templates and ISOs are Luna Node's, not a kind anyone
 /// owns (told apart by name: INFERRED, see [`api::ImageSummary::is_public`]).
-pub fn images(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(account, &api::ImageList { region: None }, "The image list")
-            .await?;
-        Ok(list
-            .images
+pub fn images(up: Arc<Upstream>, account: UserId) -> Listing {
+    let req = api::ImageList { region: None };
+    listed(up, account, req, "The image list", |l| {
+        l.images
             .into_iter()
             .filter(|i| !i.is_public())
             .map(|i| {
                 let usable = i.status.eq_ignore_ascii_case("active") || i.status.is_empty();
                 row(i.image_id, i.name, i.region, i.status, usable)
             })
-            .collect())
+            .collect()
     })
 }
 
-pub fn volumes(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(
-                account,
-                &api::VolumeList { region: None },
-                "The volume list",
-            )
-            .await?;
-        Ok(list
-            .volumes
+pub fn volumes(up: Arc<Upstream>, account: UserId) -> Listing {
+    let req = api::VolumeList { region: None };
+    listed(up, account, req, "The volume list", |l| {
+        l.volumes
             .into_iter()
             .map(|v| {
                 let usable = v.is_usable();
                 row(v.id, v.name, v.region, v.status, usable)
             })
-            .collect())
+            .collect()
     })
 }
 
@@ -128,10 +118,7 @@ where
     Ok(all)
 }
 
-pub fn snapshots(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+pub fn snapshots(up: Arc<Upstream>, account: UserId) -> Listing {
     Box::pin(async move {
         per_region(&up, account, |region| {
             let up = up.clone();
@@ -164,10 +151,7 @@ pub fn snapshots(
     })
 }
 
-pub fn networks(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
+pub fn networks(up: Arc<Upstream>, account: UserId) -> Listing {
     Box::pin(async move {
         per_region(&up, account, |region| {
             let up = up.clone();
@@ -195,60 +179,42 @@ pub fn networks(
     })
 }
 
-pub fn securitygroups(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(
-                account,
-                &api::SecurityGroupList {},
-                "The security group list",
-            )
-            .await?;
-        Ok(list
-            .securitygroups
+pub fn securitygroups(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The security group list";
+    listed(up, account, api::SecurityGroupList {}, what, |l| {
+        l.securitygroups
             .into_iter()
             .map(|g| row(g.securitygroup_id, g.name, g.region, String::new(), true))
-            .collect())
+            .collect()
     })
 }
 
-pub fn scripts(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(account, &api::ScriptList {}, "The script list")
-            .await?;
-        Ok(list
-            .scripts
+pub fn scripts(up: Arc<Upstream>, account: UserId) -> Listing {
+    listed(up, account, api::ScriptList {}, "The script list", |l| {
+        l.scripts
             .into_iter()
             .map(|s| row(s.id, s.name, String::new(), String::new(), true))
-            .collect())
+            .collect()
     })
 }
 
 /// Floating IPs are known by their address; usable when attached to nothing.
-pub fn floating(
-    up: Arc<Upstream>,
-    account: UserId,
-) -> BoxFuture<'static, Result<Vec<Listed>, AppError>> {
-    Box::pin(async move {
-        let list = up
-            .call(account, &api::FloatingList {}, "The floating IP list")
-            .await?;
-        Ok(list
-            .ips
-            .into_iter()
-            .map(|f| {
-                let usable = f.attached_id.is_empty();
-                row(f.ip.clone(), f.ip, f.region, f.attached_type, usable)
-            })
-            .collect())
-    })
+pub fn floating(up: Arc<Upstream>, account: UserId) -> Listing {
+    listed(
+        up,
+        account,
+        api::FloatingList {},
+        "The floating IP list",
+        |l| {
+            l.ips
+                .into_iter()
+                .map(|f| {
+                    let usable = f.attached_id.is_empty();
+                    row(f.ip.clone(), f.ip, f.region, f.attached_type, usable)
+                })
+                .collect()
+        },
+    )
 }
 
 /// Ready words shared by images, volumes and snapshots (any case).

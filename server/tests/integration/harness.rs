@@ -314,3 +314,24 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .find(|v| v.contains("lp_sid="))
         .map(str::to_owned)
 }
+
+/// Polls `probe` every 100 ms until it answers `Ok`, and returns that; fails the test after
+/// `secs` seconds, naming `what` and the last thing `probe` saw (its `Err`).
+pub async fn eventually<T, S, F, Fut>(what: &str, secs: u64, mut probe: F) -> T
+where
+    S: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, S>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) => assert!(
+                std::time::Instant::now() < deadline,
+                "never {what} within {secs} s; last seen: {seen:?}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -5,7 +5,7 @@
 //! panel.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::error::AppError;
 use app::image::{ImageRow, ImageView};
@@ -15,7 +15,7 @@ use reqwest::Client;
 use tokio::sync::Notify;
 
 use crate::both;
-use crate::harness::{Db, Panel};
+use crate::harness::{eventually, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 
@@ -32,22 +32,19 @@ fn own(list: &[ImageRow]) -> Vec<&ImageRow> {
 
 /// Waits until `c`'s list shows image `id` with `status` (or without it, for `None`).
 pub(crate) async fn wait_image(panel: &Panel, c: &Client, id: &str, status: Option<&str>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(&format!("image {id} {status:?}"), 20, || async {
         let list = images(panel, c).await;
         let now = list
             .iter()
             .find(|i| i.image_id == id)
             .map(|i| i.status.clone());
         if now.as_deref() == status {
-            return;
+            Ok(())
+        } else {
+            Err(now)
         }
-        assert!(
-            Instant::now() < deadline,
-            "image {id} never reached {status:?}: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 fn fetch_form<'a>(

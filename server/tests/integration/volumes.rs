@@ -5,8 +5,6 @@
 //! touch only their storage, own what they make in the same step, and are held to their
 //! volume quotas (count and GB) before Luna Node is asked.
 
-use std::time::{Duration, Instant};
-
 use app::error::AppError;
 use app::volume::{
     SnapshotRow, SnapshotsView, VolumeCreateOptions, VolumeDetail, VolumePhase, VolumeRow,
@@ -15,7 +13,7 @@ use app::volume::{
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{Db, Panel};
+use crate::harness::{eventually, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 use crate::vms::make_vm_elsewhere;
@@ -35,15 +33,15 @@ async fn wait_volumes(
     what: &str,
     ok: impl Fn(&[VolumeRow]) -> bool,
 ) -> Vec<VolumeRow> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(what, 20, || async {
         let v = volumes(panel, c).await;
         if ok(&v) {
-            return v;
+            Ok(v)
+        } else {
+            Err(v)
         }
-        assert!(Instant::now() < deadline, "never {what}: {v:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// Waits until volume `id` is in `phase`; returns its row.
@@ -63,18 +61,14 @@ async fn snapshots(panel: &Panel, c: &Client) -> SnapshotsView {
 }
 
 async fn wait_snapshot_ready(panel: &Panel, c: &Client, id: &str) -> SnapshotRow {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(&format!("snapshot {id} ready"), 20, || async {
         let s = snapshots(panel, c).await;
-        if let Some(row) = s.snapshots.iter().find(|s| s.id == id && s.ready()) {
-            return row.clone();
+        match s.snapshots.iter().find(|s| s.id == id && s.ready()) {
+            Some(row) => Ok(row.clone()),
+            None => Err(s),
         }
-        assert!(
-            Instant::now() < deadline,
-            "snapshot {id} never ready: {s:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 fn create_form<'a>(
@@ -216,17 +210,18 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     let there = vm_in(&panel, &c, "there", "montreal").await;
     // The choices come from the live VM list (no upstream call of their own): it shows new
     // VMs within a poll.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let detail = loop {
+    let detail = eventually("one VM to attach to", 20, || async {
         let detail: VolumeDetail = panel
             .call(&c, "volumes/detail", &[("volume_id", &id)])
             .await
             .unwrap();
-        if detail.vms.len() == 1 || Instant::now() > deadline {
-            break detail;
+        if detail.vms.len() == 1 {
+            Ok(detail)
+        } else {
+            Err(detail.vms)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     let choices: Vec<&str> = detail.vms.iter().map(|v| v.vm_id.as_str()).collect();
     assert_eq!(choices, [here.as_str()], "only VMs of the volume's region");
     let e = panel
@@ -257,19 +252,19 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
         .await
         .unwrap_err();
     conflict(e, "still being built");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually(&format!("{here} online"), 30, || async {
         let vms: app::vm::VmListing = panel.call(&c, "vms/list", &[]).await.unwrap();
         let online = vms
             .vms
             .iter()
             .any(|v| v.vm_id == here && v.status.as_deref() == Some("Online"));
         if online {
-            break;
+            Ok(())
+        } else {
+            Err(vms.vms)
         }
-        assert!(Instant::now() < deadline, "{here} never came online");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     panel
         .call::<()>(
             &c,
@@ -535,19 +530,16 @@ async fn a_new_volume_settles_on_the_live_stream(db: Db) {
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     let (task, seen) = crate::live_kinds::watch(&panel, &c, "volumes").await;
     let id = create(&panel, &c, "watched", "5").await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually("ready on the stream", 20, || async {
         let now = crate::live_kinds::latest(&seen);
         let row = now.rows.iter().find(|r| r.id == id);
         if row.is_some_and(|r| VolumePhase::of(&r.status) == VolumePhase::Available) {
-            break;
+            Ok(())
+        } else {
+            Err(now)
         }
-        assert!(
-            Instant::now() < deadline,
-            "never ready on the stream: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let statuses: Vec<String> = seen
         .lock()
         .unwrap()
