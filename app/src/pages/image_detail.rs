@@ -21,6 +21,7 @@ use crate::image::{
 use crate::kinds;
 use crate::pages::format::bytes;
 use crate::pages::images::{create_vm_href, label, ImageBadge, CREATE_VM, IMAGES};
+use crate::vm::RegionView;
 
 const BACK: (&str, &str) = ("/images", "Images");
 
@@ -323,6 +324,24 @@ fn Rename(d: Signal<ImageView>, cannot: Option<String>, done: Callback<()>) -> i
     }
 }
 
+/// The regions an image in `here` can be copied to: `(code, label)` of every other one.
+fn copy_targets(regions: &[RegionView], here: &str) -> Vec<(String, String)> {
+    regions
+        .iter()
+        .filter(|r| r.code != here)
+        .map(|r| (r.code.clone(), format!("{} ({})", r.name, r.code)))
+        .collect()
+}
+
+/// Why there is no region to copy to: still loading, not loaded, or none other.
+fn no_copy_target(regions: Option<&Result<Vec<RegionView>, AppError>>) -> String {
+    match regions {
+        None => "Loading the regions…".to_owned(),
+        Some(Err(e)) => format!("The regions could not be loaded. {e}"),
+        Some(Ok(_)) => "There is no other region to copy it to.".to_owned(),
+    }
+}
+
 /// Copy the image to another region (picked from the regions the caller may use).
 #[component]
 fn Replicate(
@@ -334,7 +353,6 @@ fn Replicate(
     let id = d.with_untracked(|d| d.image_id.clone());
     // Loaded in the browser: this card sits inside the page's loading boundary.
     let regions = load_in_browser(catalog_regions);
-    let chosen = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let copy = RwSignal::new(None::<String>);
     let reason = Signal::derive(move || {
@@ -343,65 +361,39 @@ fn Replicate(
                 .then(|| "The image can be copied once it is active.".to_owned())
         })
     });
-    let options = move || match regions.get() {
-        None => view! { <option value="" disabled=true>"Loading regions…"</option> }.into_any(),
-        Some(Err(_)) => view! { <option value="">"No regions"</option> }.into_any(),
-        Some(Ok(list)) => {
-            let here = d.with(|d| d.region.clone());
-            let others: Vec<_> = list.into_iter().filter(|r| r.code != here).collect();
-            view! {
-                <option value="">"Choose a region"</option>
-                {others
-                    .into_iter()
-                    .map(|r| view! { <option value=r.code.clone()>{format!("{} ({})", r.name, r.code)}</option> })
-                    .collect_view()}
-            }
-            .into_any()
-        }
-    };
-    // Beside the select: the server's word on the region, or why there are no regions to
-    // choose from (other failures are toasted).
-    let problem = move || {
-        error
-            .with(|e| e.as_ref().and_then(|e| e.field("region")))
-            .or_else(|| {
-                regions.with(|r| match r {
-                    Some(Err(e)) => Some(format!("The regions could not be loaded. {e}")),
-                    _ => None,
-                })
-            })
-    };
+    let choices = Signal::derive(move || {
+        let here = d.with(|d| d.region.clone());
+        regions.with(|r| match r {
+            Some(Ok(list)) => copy_targets(list, &here),
+            _ => Vec::new(),
+        })
+    });
+    let none = Signal::derive(move || regions.with(|r| no_copy_target(r.as_ref())));
     view! {
         <Card title="Copy to another region" id="image-replicate-card">
             <p class="muted">"The copy is a separate image of yours in that region, saved like a new one."</p>
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"Region"</span>
-                    <select
-                        id="image-replicate-region"
-                        name="region"
-                        aria-describedby="image-replicate-error"
-                        prop:value=move || chosen.get()
-                        on:change=move |ev| chosen.set(event_target_value(&ev))
-                    >
-                        {options}
-                    </select>
-                </label>
-                <ActionButton
-                    id="image-replicate"
-                    label="Copy"
-                    pending_label="Copying…"
-                    run=move || {
-                        let (id, region) = (id.clone(), chosen.get_untracked());
-                        async move { keep_error(error, image_replicate(id, region).await) }
+            <ChoiceAction
+                id="image-replicate"
+                label="Region"
+                choices
+                none
+                button="Copy"
+                pending_label="Copying…"
+                success="Copying the image. The copy is saved, then active."
+                reason
+                run=move |region: String| {
+                    let id = id.clone();
+                    async move {
+                        let r = keep_error(error, image_replicate(id, region).await);
+                        if let Ok(new_id) = &r {
+                            copy.try_set(Some(new_id.clone()));
+                        }
+                        r
                     }
-                    success="Copying the image. The copy is saved, then active."
-                    reason=reason
-                    on_done=done
-                    on_success=Callback::new(move |new_id: String| copy.set(Some(new_id)))
-                />
-            </div>
-            <p class="field-error" id="image-replicate-error" aria-live="polite">{problem}</p>
+                }
+                on_done=done
+                error=Signal::derive(move || error.get().and_then(|e| e.field("region")))
+            />
             {move || copy.get().map(|new_id| {
                 if new_id.trim().is_empty() {
                     view! { <p id="image-replicate-copy">"The copy will appear in the " <a href="/images">"image list"</a> "."</p> }.into_any()
@@ -476,6 +468,27 @@ mod tests {
             .contains("once it is active"));
         let off = Some("suspended".to_owned());
         assert_eq!(download_reason(ImagePhase::Active, off.clone()), off);
+    }
+
+    #[test]
+    fn an_image_is_copied_to_another_region() {
+        let region = |code: &str, name: &str| RegionView {
+            code: code.into(),
+            name: name.into(),
+        };
+        let regions = vec![region("toronto", "Toronto"), region("roubaix", "Roubaix")];
+        assert_eq!(
+            copy_targets(&regions, "toronto"),
+            [("roubaix".to_owned(), "Roubaix (roubaix)".to_owned())]
+        );
+        assert_eq!(
+            copy_targets(&regions, "").len(),
+            2,
+            "an image without a region"
+        );
+        assert!(no_copy_target(None).contains("Loading"));
+        assert!(no_copy_target(Some(&Err(AppError::NoCredential))).contains("could not be loaded"));
+        assert!(no_copy_target(Some(&Ok(regions))).contains("no other region"));
     }
 
     #[test]
