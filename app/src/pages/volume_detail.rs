@@ -28,19 +28,13 @@ pub fn VolumeDetailPage() -> impl IntoView {
     let initial = Resource::new(move || id.get(), volume_detail);
     // Later reads (after a change, or while something changes) replace the data in place.
     let refresh = Refresh::new();
-    let updates = LocalResource::new(move || {
-        let (version, id) = (refresh.track(), id.get());
-        async move {
-            if version == 0 {
-                None
-            } else {
-                Some(volume_detail(id).await)
-            }
-        }
-    });
-    let latest = Signal::derive(move || match updates.get() {
-        Some(Some(Ok(d))) if d.volume.id == id.get() => Some(d),
-        _ => None,
+    let reread = reread_in_browser(id, refresh, volume_detail);
+    let latest = Memo::new(move |before: Option<&Option<VolumeDetail>>| {
+        let current = id.get();
+        reread.with(|r| match r {
+            Some((key, Ok(d))) if *key == current => Some(d.clone()),
+            _ => before.cloned().flatten().filter(|d| d.volume.id == current),
+        })
     });
     view! {
         <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the volume…" /> }>
