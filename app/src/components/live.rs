@@ -127,10 +127,42 @@ where
     F: Fn(K) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
 {
+    reads_in_browser(key, refresh, false, read)
+}
+
+/// For a part with no server read of its own (a card inside another page's loading
+/// boundary, like a VM's volumes): read once after hydration and again at every bump of
+/// `refresh`, in the browser only; the server and the browser first render "loading" alike.
+pub fn read_in_browser<T, F, Fut>(
+    refresh: crate::components::list::Refresh,
+    read: F,
+) -> Signal<Option<Result<T, crate::error::AppError>>>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+{
+    let answer = reads_in_browser(Memo::new(|_| ()), refresh, true, move |()| read());
+    Signal::derive(move || answer.get().map(|(_, r)| r))
+}
+
+/// The reads of [`reread_in_browser`] and [`read_in_browser`]; `first`: read at once too.
+fn reads_in_browser<K, T, F, Fut>(
+    key: Memo<K>,
+    refresh: crate::components::list::Refresh,
+    first: bool,
+    read: F,
+) -> ReadSignal<Option<(K, Result<T, crate::error::AppError>)>>
+where
+    K: Clone + PartialEq + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+    F: Fn(K) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+{
     let (answer, set_answer) = signal(None);
     let asked = StoredValue::new(0u64);
     Effect::new(move |_| {
-        if refresh.track() == 0 {
+        if refresh.track() == 0 && !first {
             return;
         }
         let key = key.get_untracked();

@@ -25,10 +25,8 @@ fn attachable<'a>(rows: &'a [VolumeRow], region: &'a str) -> impl Iterator<Item 
 #[component]
 pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> impl IntoView {
     let refresh = Refresh::new();
-    let volumes = LocalResource::new(move || {
-        refresh.track();
-        volume_list()
-    });
+    // Read in the browser only: the card sits inside the VM page's loading boundary.
+    let volumes = read_in_browser(refresh, volume_list);
     let rows = Signal::derive(move || {
         volumes
             .get()

@@ -922,3 +922,37 @@ async fn parallel_creates_cannot_pass_the_volume_quota() {
     assert_eq!((made, emu.calls("volume/create")), (2, 2), "{results:?}");
     panel.stop().await;
 }
+
+/// Every volume page renders its content on the server (not "Loading…", not an error),
+/// again and again: a detail page's later reads once cut its server render short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn volume_pages_render_on_the_server() {
+    let (panel, _emu) = Panel::with_emulator(Db::Sqlite, |c| c.time_scale = 0.0).await;
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    let id = create(&panel, &c, "rendered-volume", "7").await.unwrap();
+    wait_phase(&panel, &c, &id, VolumePhase::Available).await;
+    let detail = format!("/volumes/{id}");
+    for (page, expected) in [
+        ("/volumes", "rendered-volume"),
+        ("/volumes", "Snapshots"),
+        ("/volumes/new", "Toronto, Canada"),
+        (detail.as_str(), "7 GB"),
+        (detail.as_str(), "Take snapshot"),
+        (detail.as_str(), "Delete this volume"),
+    ] {
+        for _ in 0..8 {
+            let html = panel.page(&c, page).await;
+            let main: String = html[html.find("<main").unwrap_or(0)..]
+                .chars()
+                .take(1500)
+                .collect();
+            assert!(html.contains(expected), "{page} lacks {expected:?}: {main}");
+            assert!(
+                !html.contains("Something went wrong"),
+                "{page} rendered an error"
+            );
+        }
+    }
+    panel.stop().await;
+}
