@@ -148,12 +148,10 @@ export default async function storage(base, creds) {
     await rita.page.fill("#field-password", STELLA.password);
     await rita.page.click("#create-customer button[type=submit]");
     await expectText(rita.page.locator(`tr[data-customer="${STELLA.email}"]`), "Active", "customer listed");
-    // Assign from the list of what no customer has (made outside the panel: seen on the next read).
+    // Assign from the ledger check's list of what no customer has (every kind, volumes too).
+    await rita.page.locator("button", { hasText: "Check now" }).click();
     const free = rita.page.locator("tr", { hasText: "stellas-volume" });
-    for (let i = 0; i < 20 && (await free.count()) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 1500));
-      await visit(rita.page, `${base}/customers`);
-    }
+    await free.waitFor({ state: "visible", timeout: 30000 });
     const customerId = await free.locator("select[name=customer_id] option", { hasText: STELLA.email }).getAttribute("value");
     await free.locator("select[name=customer_id]").selectOption(customerId);
     await free.locator("button", { hasText: "Assign" }).click();

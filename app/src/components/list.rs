@@ -32,6 +32,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
 use leptos::tachys::html::attribute::custom::custom_attribute;
 
 use crate::components::notice::ProblemNotice;
@@ -773,7 +774,7 @@ fn table<T: Clone + PartialEq + Send + Sync + 'static>(
                     }
                 }
             >
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=format!("List of {noun}")>
                     <table class="data" id=format!("{id}-table")>
                         <thead>
                             <tr>{heads()}</tr>

@@ -5,7 +5,17 @@ use leptos::prelude::*;
 /// `headers` name the columns; an empty header is an actions column (named for screen
 /// readers only). `children` are the `<tr>` rows.
 #[component]
-pub fn DataTable(headers: &'static [&'static str], children: Children) -> impl IntoView {
+pub fn DataTable(
+    headers: &'static [&'static str],
+    /// What the table holds ("Customers"); by default its column names.
+    #[prop(optional, into)]
+    label: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let label = label.unwrap_or_else(|| {
+        let named: Vec<&str> = headers.iter().copied().filter(|h| !h.is_empty()).collect();
+        format!("Table: {}", named.join(", "))
+    });
     let heads = headers
         .iter()
         .map(|h| {
@@ -22,13 +32,25 @@ pub fn DataTable(headers: &'static [&'static str], children: Children) -> impl I
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label=label>
             <table class="data">
                 <thead>
                     <tr>{heads}</tr>
                 </thead>
                 <tbody>{children()}</tbody>
             </table>
+        </TableWrap>
+    }
+}
+
+/// The box a table scrolls sideways in on narrow screens. Focusable and named, so a keyboard
+/// user can scroll it and a screen reader says what it holds (WCAG 2.1.1; axe-core's
+/// `scrollable-region-focusable`).
+#[component]
+pub fn TableWrap(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
+            {children()}
         </div>
     }
 }

@@ -124,7 +124,7 @@ fn image_list_spec() -> ListSpec<ImageRow> {
                         <a
                             class="button small"
                             href=create_vm_href(&i.image_id)
-                            aria-label=format!("Create a VM from {}", label(&i.name, &i.image_id))
+                            aria-label=format!("Create VM from {}", label(&i.name, &i.image_id))
                         >
                             "Create VM"
                         </a>

@@ -3,6 +3,7 @@
 //! the shared live stream; the details are re-read whenever it changes.
 
 use leptos::prelude::*;
+
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -325,7 +326,7 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Addresses"</h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Addresses">
                 <table class="data">
                     <thead>
                         <tr>

@@ -64,7 +64,7 @@ pub fn VmVolumes(#[prop(into)] vm_id: String, #[prop(into)] region: String) -> i
                 .into_any();
         }
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Volumes of this VM">
                 <table class="data" id="vm-volume-table">
                     <thead>
                         <tr>

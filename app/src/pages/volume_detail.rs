@@ -6,6 +6,7 @@
 //! follow the data).
 
 use leptos::prelude::*;
+
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::kit::*;
@@ -425,7 +426,7 @@ fn Snapshots(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>
                     return view! { <p class="empty">"No snapshots of this volume yet."</p> }.into_any();
                 }
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Snapshots of this volume">
                         <table class="data" id="volume-snapshot-table">
                             <thead>
                                 <tr>
