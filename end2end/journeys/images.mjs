@@ -170,6 +170,7 @@ export default async function images(base, { apiId, apiKey }) {
     await page.click("#delete-image");
     await page.waitForURL(`${base}/images`);
     await page.locator(`#image-table tr[data-image-id="${doomed}"]`).waitFor({ state: "detached" });
+    await page.locator(rowStatus(isoId)).waitFor({ state: "visible" }).catch(() => {});
     assert((await page.locator(rowStatus(isoId)).count()) === 1, "the other image stays");
     await shot(page, "55-image-deleted");
   }, page);

@@ -7,6 +7,7 @@
 //! its parts follow the data).
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::catalog::catalog_regions;
@@ -45,6 +46,8 @@ pub fn ImageDetailPage() -> impl IntoView {
         reread.with(|r| matches!(r, Some((key, Err(AppError::NotFound(_)))) if *key == id.get()))
     };
     view! {
+        // Until the image's own name replaces it (also when it does not exist).
+        <Title text="Image" />
         <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the image…" /> }>
             {move || Suspend::new(async move {
                 match initial.await {

@@ -6,6 +6,7 @@
 //! follow the data).
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -38,6 +39,8 @@ pub fn VolumeDetailPage() -> impl IntoView {
         })
     });
     view! {
+        // Until the volume's own name replaces it (also when it does not exist).
+        <Title text="Volume" />
         <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the volume…" /> }>
             {move || Suspend::new(async move {
                 match initial.await {
