@@ -172,13 +172,13 @@ export default async function storage(base, creds) {
     await visit(stella.page, `${base}/volumes/${ritasVolume}`);
     await expectText(stella.page.locator("main"), "does not exist", "another volume's page is not found");
     await createVolume(stella.page, base, "stellas-second", 20);
-    await expectText(stella.page.locator("main .notice"), "volume storage quota", "GB quota named");
+    await expectText(stella.page.locator("#create-volume-form .form-alert"), "volume storage quota", "GB quota named");
     assert(stella.page.url().endsWith("/volumes/new"), "stayed on the form");
     await stella.page.fill("#field-size", "10");
     await stella.page.click("#create-volume-form button[type=submit]");
     await stella.page.waitForURL(onVolumePage);
     await createVolume(stella.page, base, "stellas-third", 1);
-    await expectText(stella.page.locator("main .notice"), "allows 2 volumes", "count quota named");
+    await expectText(stella.page.locator("#create-volume-form .form-alert"), "allows 2 volumes", "count quota named");
     await shot(stella.page, "65-customer-volume-quota");
     assert(stellasVolume, "made");
   }, stella.page);
