@@ -324,7 +324,8 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let has_floating = !d.floating_ips.is_empty();
     let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
-        <section class="card">
+        // The whole row: the address table has four columns and long IPv6 addresses.
+        <section class="card card-wide">
             <h2>"Addresses"</h2>
             <div class="table-wrap" tabindex="0" role="region" aria-label="Addresses">
                 <table class="data">
