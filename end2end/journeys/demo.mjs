@@ -48,6 +48,10 @@ export default async function demo(base) {
       ["/regions", "19-demo-regions", "Roubaix"],
       ["/ssh-keys", "19a-demo-ssh-keys", "demo-laptop"],
       ["/api-key", "19b-demo-api-key", "Demo key for the built-in emulator"],
+      ["/volumes", "19c-demo-volumes", "data-volume"],
+      ["/volumes/new", "19d-demo-volume-create", "/month"],
+      ["/images", "19e-demo-images", "Ubuntu"],
+      ["/images/new", "19f-demo-image-fetch", "QCOW2"],
     ]) {
       await visit(page, `${base}${path}`);
       await expectText(page.locator("main"), text, path);
