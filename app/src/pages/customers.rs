@@ -14,7 +14,6 @@ use crate::tenancy::{
     SuspendCustomer, UnassignResource, ViewAs,
 };
 use crate::types::{format_unix, Role};
-use crate::vm::vm_list;
 use crate::PanelContext;
 
 /// `/customers`: the reseller's console, or (for anyone else) what the page is for and who
@@ -260,7 +259,8 @@ pub fn CustomerPage() -> impl IntoView {
         move || (id.get(), assign.version().get(), unassign.version().get()),
         |(id, _, _)| get_customer(id),
     );
-    let vms = Resource::new(|| (), |_| vm_list());
+    // What no customer holds yet, of every kind (the ledger check's list), to assign here.
+    let free = Resource::new(move || assign.version().get(), |_| ledger_drift());
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             let navigate = leptos_router::hooks::use_navigate();
@@ -277,7 +277,7 @@ pub fn CustomerPage() -> impl IntoView {
                     Ok(d) => d,
                     Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                 };
-                let vms = vms.await.map(|s| s.vms).unwrap_or_default();
+                let free = free.await.map(|d| d.unassigned).unwrap_or_default();
                 let customer_id = d.customer.id;
                 let email = d.customer.email.clone();
                 let names: std::collections::HashMap<(String, String), String> = d
@@ -315,20 +315,7 @@ pub fn CustomerPage() -> impl IntoView {
                                 </DataTable>
                             }.into_any()
                         }}
-                        <ActionForm action=assign attr:novalidate=true attr:id="assign-vm">
-                            <input type="hidden" name="customer_id" value=customer_id.to_string() />
-                            <input type="hidden" name="kind" value="vm" />
-                            <FormAlert error=assign_error fields=&["resource_id"] />
-                            <div class="field" class:field-invalid=move || field_error(assign_error, "resource_id").get().is_some()>
-                                <label for="field-resource_id">"Assign a server"</label>
-                                <select id="field-resource_id" name="resource_id">
-                                    <option value="">"Choose a server…"</option>
-                                    {vms.into_iter().map(|v| view! { <option value=v.vm_id.clone()>{format!("{} ({})", v.name, v.vm_id)}</option> }).collect_view()}
-                                </select>
-                                <p class="field-error" aria-live="polite">{move || field_error(assign_error, "resource_id").get()}</p>
-                            </div>
-                            <SubmitButton label="Assign" busy_label="Assigning…" pending=assign.pending() />
-                        </ActionForm>
+                        <AssignForm customer_id free assign error=assign_error />
                     </section>
                     <section class="card">
                         <h2>"Limits and permissions"</h2>
@@ -485,5 +472,104 @@ fn LedgerCheck() -> impl IntoView {
             {move || action_error(assign.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
             {move || action_error(release.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
         </section>
+    }
+}
+
+/// Assigns one of the reseller's resources that no customer holds, of any kind: one list,
+/// grouped by kind; the kind travels with the choice.
+#[component]
+fn AssignForm(
+    customer_id: i64,
+    free: Vec<crate::tenancy::LedgerResource>,
+    assign: ServerAction<AssignResource>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let kind = RwSignal::new(String::new());
+    let by_kind: Vec<(
+        &'static crate::kinds::Kind,
+        Vec<crate::tenancy::LedgerResource>,
+    )> = crate::kinds::KINDS
+        .iter()
+        .copied()
+        .map(|k| {
+            (
+                k,
+                free.iter()
+                    .filter(|r| r.kind == k.key)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
+    // The kind of each option, by its index (ids of different kinds may be equal).
+    let kinds_in_order: Vec<String> = std::iter::once(String::new())
+        .chain(
+            by_kind
+                .iter()
+                .flat_map(|(k, rows)| rows.iter().map(|_| k.key.to_owned())),
+        )
+        .collect();
+    let groups = by_kind
+        .into_iter()
+        .map(|(k, rows)| {
+            let label = format!("{}{}", k.plural[..1].to_uppercase(), &k.plural[1..]);
+            view! {
+                <optgroup label=label>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let text = if r.name.trim().is_empty() {
+                                r.resource_id.clone()
+                            } else {
+                                format!("{} ({})", r.name, r.resource_id)
+                            };
+                            view! { <option value=r.resource_id.clone() data-kind=r.kind.clone()>{text}</option> }
+                        })
+                        .collect_view()}
+                </optgroup>
+            }
+        })
+        .collect_view();
+    view! {
+        <ActionForm action=assign attr:novalidate=true attr:id="assign-vm">
+            <input type="hidden" name="customer_id" value=customer_id.to_string() />
+            <input type="hidden" name="kind" prop:value=move || kind.get() />
+            <FormAlert error fields=&["resource_id", "kind"] />
+            <div class="field" class:field-invalid=move || field_error(error, "resource_id").get().is_some()>
+                <label for="field-resource_id">"Assign a resource"</label>
+                <select
+                    id="field-resource_id"
+                    name="resource_id"
+                    on:change=move |ev| kind.set(chosen_kind(&ev, &kinds_in_order))
+                >
+                    <option value="">"Choose a server, volume, image…"</option>
+                    {groups}
+                </select>
+                <p class="field-error" aria-live="polite">{move || field_error(error, "resource_id").get()}</p>
+            </div>
+            <SubmitButton label="Assign" busy_label="Assigning…" pending=assign.pending() />
+        </ActionForm>
+    }
+}
+
+/// The kind of the option chosen in a select (by its index in `kinds`).
+fn chosen_kind(ev: &leptos::ev::Event, kinds: &[String]) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let index = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .map(|s| s.selected_index());
+        if let Some(i) = index.and_then(|i| usize::try_from(i).ok()) {
+            return kinds.get(i).cloned().unwrap_or_default();
+        }
+        String::new()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (ev, kinds);
+        String::new()
     }
 }

@@ -874,6 +874,19 @@ async fn storage_changes_need_the_capability() {
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     let given = reseller_volume(&panel, "given").await;
     assign(&panel, &reseller, a, "volume", &given).await;
+    // The reseller's page of the customer names what they hold, volumes too.
+    let detail: app::tenancy::CustomerDetail = panel
+        .call(&reseller, "customers/detail", &[("customer_id", &a.to_string())])
+        .await
+        .unwrap();
+    assert!(
+        detail
+            .names
+            .iter()
+            .any(|r| r.kind == "volume" && r.resource_id == given && r.name == "given"),
+        "{:?}",
+        detail.names
+    );
     let seen: Vec<String> = volumes(&panel, &ca)
         .await
         .into_iter()
