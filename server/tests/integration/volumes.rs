@@ -876,7 +876,11 @@ async fn storage_changes_need_the_capability() {
     assign(&panel, &reseller, a, "volume", &given).await;
     // The reseller's page of the customer names what they hold, volumes too.
     let detail: app::tenancy::CustomerDetail = panel
-        .call(&reseller, "customers/detail", &[("customer_id", &a.to_string())])
+        .call(
+            &reseller,
+            "customers/detail",
+            &[("customer_id", &a.to_string())],
+        )
         .await
         .unwrap();
     assert!(
