@@ -64,6 +64,7 @@ export default async function storage(base, creds) {
     await expectText(badge, "available", "live status reaches available");
     assert((await page.evaluate(() => window.__noReload)) === "still here", "no reload happened");
     await expectText(page.locator("#volume-size"), "10 GB", "size");
+    assert((await page.title()).startsWith("e2e-data"), `titled by its name: ${await page.title()}`);
     await shot(page, "61-volume-available");
   }, page);
 
