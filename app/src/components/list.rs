@@ -32,7 +32,6 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-
 use leptos::tachys::html::attribute::custom::custom_attribute;
 
 use crate::components::notice::ProblemNotice;

@@ -3,7 +3,6 @@
 //! the shared live stream; the details are re-read whenever it changes.
 
 use leptos::prelude::*;
-
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 

@@ -7,7 +7,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::kit::*;
