@@ -78,3 +78,96 @@ pub fn Card(
         </section>
     }
 }
+
+/// A server call's error, kept in `slot` for the field it names (shown beside the input),
+/// and the result passed on (for an [`crate::components::action::ActionButton`]'s toast).
+pub fn keep_error<T>(
+    slot: RwSignal<Option<crate::error::AppError>>,
+    r: Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
+    slot.set(r.as_ref().err().cloned());
+    r
+}
+
+/// What a detail page loads: its route's id, how to read the resource, and how to say so.
+pub struct DetailSource<F> {
+    /// The list the page belongs to (the breadcrumb while loading or on a problem).
+    pub back: (&'static str, &'static str),
+    /// Reads the resource by id (a server function).
+    pub read: F,
+    /// What the loading indicator says ("Loading the volume…").
+    pub loading: &'static str,
+    /// Said when there is no such resource (or no longer).
+    pub missing: &'static str,
+    /// For the problem notice ("volumes").
+    pub what: &'static str,
+}
+
+/// The skeleton every detail page shares: the resource of the route's `:id` read on the
+/// server for the first render, then again in the browser each time `refresh` is bumped (an
+/// action, a live change): the newest good answer replaces the data in place, a failed
+/// re-read keeps the last good one, and a resource deleted meanwhile is said above the page.
+/// "Not found" and other problems get the breadcrumb and a notice. `body` renders the page
+/// from the data (usually a [`DetailFrame`]); `same` tells whether data is the id's.
+pub fn detail_page<T, F, Fut, B, V>(
+    source: DetailSource<F>,
+    refresh: crate::components::list::Refresh,
+    same: fn(&T, &str) -> bool,
+    body: B,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    F: Fn(String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + Send + 'static,
+    B: Fn(Signal<T>) -> V + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    use crate::components::live::reread_in_browser;
+    use crate::components::notice::ProblemNotice;
+    use crate::components::shell::{ErrorNotice, Loading};
+    use crate::error::AppError;
+
+    let DetailSource {
+        back,
+        read,
+        loading,
+        missing,
+        what,
+    } = source;
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let initial = Resource::new(move || id.get(), read);
+    let reread = reread_in_browser(id, refresh, read);
+    let latest = Memo::new(move |before: Option<&Option<T>>| {
+        let current = id.get();
+        reread.with(|r| match r {
+            Some((key, Ok(d))) if *key == current => Some(d.clone()),
+            _ => before.cloned().flatten().filter(|d| same(d, &current)),
+        })
+    });
+    let gone = move || {
+        reread.with(|r| matches!(r, Some((key, Err(AppError::NotFound(_)))) if *key == id.get()))
+    };
+    view! {
+        <Transition fallback=move || view! { <DetailBack back /> <Loading label=loading /> }>
+            {move || Suspend::new(async move {
+                match initial.await {
+                    Ok(first) => {
+                        let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
+                        view! {
+                            {move || gone().then(|| view! { <ErrorNotice message=missing.to_owned() /> })}
+                            {body(d)}
+                        }
+                        .into_any()
+                    }
+                    Err(AppError::NotFound(_)) => view! {
+                        <DetailBack back />
+                        <ErrorNotice message=missing.to_owned() />
+                    }
+                    .into_any(),
+                    Err(e) => view! { <DetailBack back /> <ProblemNotice error=e what=what /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

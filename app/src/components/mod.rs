@@ -21,7 +21,7 @@ pub mod table;
 pub mod kit {
     pub use super::action::{ActionButton, ChoiceAction, Toasts};
     pub use super::confirm::DangerConfirm;
-    pub use super::detail::{Card, DetailBack, DetailFrame};
+    pub use super::detail::{detail_page, keep_error, Card, DetailBack, DetailFrame, DetailSource};
     pub use super::list::{
         clip, or_dash, Column, Filter, ListNote, ListSpec, Listing, Refresh, ResourceList, Search,
         SortValue,

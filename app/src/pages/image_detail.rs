@@ -8,12 +8,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::catalog::catalog_regions;
 use crate::components::kit::*;
 use crate::components::live::load_in_browser;
-use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::image::{
     download_href, image_delete, image_details, image_rename, image_replicate, ImagePhase,
@@ -28,55 +27,19 @@ const BACK: (&str, &str) = ("/images", "Images");
 
 #[component]
 pub fn ImageDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let initial = Resource::new(move || id.get(), image_details);
-    // Later reads (after a change, or while the image is saved) replace the data in place;
-    // a failed re-read keeps the last good one.
     let refresh = Refresh::new();
-    let reread = reread_in_browser(id, refresh, image_details);
-    let latest = Memo::new(move |before: Option<&Option<ImageView>>| {
-        let current = id.get();
-        reread.with(|r| match r {
-            Some((key, Ok(d))) if *key == current => Some(d.clone()),
-            _ => before.cloned().flatten().filter(|d| d.image_id == current),
-        })
-    });
-    let gone = move || {
-        reread.with(|r| matches!(r, Some((key, Err(AppError::NotFound(_)))) if *key == id.get()))
+    let source = DetailSource {
+        back: BACK,
+        read: image_details,
+        loading: "Loading the image…",
+        missing: "This image does not exist (any more). It may have been deleted.",
+        what: "images",
     };
     view! {
         // Until the image's own name replaces it (also when it does not exist).
         <Title text="Image" />
-        <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the image…" /> }>
-            {move || Suspend::new(async move {
-                match initial.await {
-                    Ok(first) => {
-                        let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
-                        view! {
-                            {move || gone().then(|| view! {
-                                <ErrorNotice message="This image no longer exists: it was deleted.".to_owned() />
-                            })}
-                            <ImageBody d refresh />
-                        }
-                        .into_any()
-                    }
-                    Err(AppError::NotFound(_)) => view! {
-                        <DetailBack back=BACK />
-                        <ErrorNotice message="This image does not exist (any more). It may have been deleted.".to_owned() />
-                    }
-                    .into_any(),
-                    Err(e) => view! { <DetailBack back=BACK /> <ProblemNotice error=e what="images" /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {detail_page(source, refresh, |d: &ImageView, id| d.image_id == id, move |d| view! { <ImageBody d refresh /> })}
     }
-}
-
-/// A server call's error, kept for the field it names (shown beside the input).
-fn keep_error<T>(slot: RwSignal<Option<AppError>>, r: Result<T, AppError>) -> Result<T, AppError> {
-    slot.set(r.as_ref().err().cloned());
-    r
 }
 
 /// A disabled button standing in for a link that cannot be followed now, with the reason

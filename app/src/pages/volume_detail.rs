@@ -7,10 +7,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::components::kit::*;
-use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::kinds;
 use crate::pages::format::{usd, usd_delta};
@@ -24,45 +23,19 @@ const BACK: (&str, &str) = ("/volumes", "Volumes");
 
 #[component]
 pub fn VolumeDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let initial = Resource::new(move || id.get(), volume_detail);
-    // Later reads (after a change, or while something changes) replace the data in place.
     let refresh = Refresh::new();
-    let reread = reread_in_browser(id, refresh, volume_detail);
-    let latest = Memo::new(move |before: Option<&Option<VolumeDetail>>| {
-        let current = id.get();
-        reread.with(|r| match r {
-            Some((key, Ok(d))) if *key == current => Some(d.clone()),
-            _ => before.cloned().flatten().filter(|d| d.volume.id == current),
-        })
-    });
+    let source = DetailSource {
+        back: BACK,
+        read: volume_detail,
+        loading: "Loading the volume…",
+        missing: "This volume does not exist (any more). It may have been deleted.",
+        what: "volumes",
+    };
     view! {
         // Until the volume's own name replaces it (also when it does not exist).
         <Title text="Volume" />
-        <Transition fallback=|| view! { <DetailBack back=BACK /> <Loading label="Loading the volume…" /> }>
-            {move || Suspend::new(async move {
-                match initial.await {
-                    Ok(first) => {
-                        let d = Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()));
-                        view! { <VolumeView d refresh /> }.into_any()
-                    }
-                    Err(AppError::NotFound(_)) => view! {
-                        <DetailBack back=BACK />
-                        <ErrorNotice message="This volume does not exist (any more). It may have been deleted.".to_owned() />
-                    }
-                    .into_any(),
-                    Err(e) => view! { <DetailBack back=BACK /> <ProblemNotice error=e what="volumes" /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {detail_page(source, refresh, |d: &VolumeDetail, id| d.volume.id == id, move |d| view! { <VolumeView d refresh /> })}
     }
-}
-
-/// A server call's error, kept for the field it names (shown beside the input).
-fn keep_error<T>(slot: RwSignal<Option<AppError>>, r: Result<T, AppError>) -> Result<T, AppError> {
-    slot.set(r.as_ref().err().cloned());
-    r
 }
 
 #[component]
