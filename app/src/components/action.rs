@@ -346,6 +346,66 @@ where
     }
 }
 
+/// A typed value and the action it starts (rename to this name, snapshot under this
+/// name): a labelled input `input_id` bound to `value`, an [`ActionButton`] `{id}`
+/// that runs `run` with the text, and the error of the last try for `field` beside it as
+/// `{id}-error` (kept in `error`, which `run` fills with
+/// [`crate::components::detail::keep_error`]).
+#[component]
+pub fn InputAction<F, Fut, T>(
+    /// The button's id, and the prefix of the error's.
+    #[prop(into)]
+    id: String,
+    /// The input's id (journeys fill it).
+    input_id: &'static str,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    /// The server's field name whose error is shown beside the input.
+    field: &'static str,
+    error: RwSignal<Option<AppError>>,
+    #[prop(into)] button: String,
+    #[prop(into, default = "Working…".into())] pending_label: String,
+    #[prop(into)] success: String,
+    #[prop(optional, into)] reason: MaybeProp<String>,
+    /// Starts the call with the text typed.
+    run: F,
+    #[prop(optional)] on_done: Option<Callback<()>>,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let error_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.field(field));
+    view! {
+        <div class="inline-form">
+            <label class="inline-field">
+                <span>{label}</span>
+                <input
+                    id=input_id
+                    name=field
+                    autocomplete="off"
+                    aria-describedby=error_id.clone()
+                    aria-invalid=move || message().is_some().to_string()
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                />
+            </label>
+            <ActionButton
+                id=id
+                label=button
+                pending_label
+                run=move || run(value.get_untracked())
+                success
+                reason
+                on_done=on_done.unwrap_or_else(|| Callback::new(|_| ()))
+            />
+        </div>
+        <p class="field-error" id=error_id aria-live="polite">{message}</p>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

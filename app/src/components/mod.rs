@@ -19,7 +19,7 @@ pub mod table;
 /// with [`detail::Card`], [`notice::ProblemNotice`] and [`notice::Viewer`], and the
 /// status badge.
 pub mod kit {
-    pub use super::action::{ActionButton, ChoiceAction, Toasts};
+    pub use super::action::{ActionButton, ChoiceAction, InputAction, Toasts};
     pub use super::confirm::DangerConfirm;
     pub use super::detail::{detail_page, keep_error, Card, DetailBack, DetailFrame, DetailSource};
     pub use super::list::{

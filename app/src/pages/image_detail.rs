@@ -254,38 +254,25 @@ fn Rename(d: Signal<ImageView>, cannot: Option<String>, done: Callback<()>) -> i
     let id = d.with_untracked(|d| d.image_id.clone());
     let name = RwSignal::new(d.with_untracked(|d| d.name.clone()));
     let error = RwSignal::new(None::<AppError>);
-    let invalid = move || error.with(|e| e.as_ref().is_some_and(|e| e.field("name").is_some()));
     view! {
         <Card title="Rename" id="image-rename-card">
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"Name"</span>
-                    <input
-                        id="image-rename-name"
-                        name="name"
-                        autocomplete="off"
-                        aria-describedby="image-rename-error"
-                        aria-invalid=move || invalid().to_string()
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
-                <ActionButton
-                    id="image-rename"
-                    label="Rename"
-                    pending_label="Renaming…"
-                    run=move || {
-                        let (id, name) = (id.clone(), name.get_untracked());
-                        async move { keep_error(error, image_rename(id, name).await) }
-                    }
-                    success="Image renamed."
-                    reason=cannot
-                    on_done=done
-                />
-            </div>
-            <p class="field-error" id="image-rename-error" aria-live="polite">
-                {move || error.get().and_then(|e| e.field("name"))}
-            </p>
+            <InputAction
+                id="image-rename"
+                input_id="image-rename-name"
+                label="Name"
+                value=name
+                field="name"
+                error
+                button="Rename"
+                pending_label="Renaming…"
+                success="Image renamed."
+                reason=cannot
+                run=move |name: String| {
+                    let id = id.clone();
+                    async move { keep_error(error, image_rename(id, name).await) }
+                }
+                on_done=done
+            />
         </Card>
     }
 }

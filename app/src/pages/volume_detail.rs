@@ -232,35 +232,23 @@ fn Rename(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -
     let error = RwSignal::new(None::<AppError>);
     view! {
         <Card title="Rename">
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"Name"</span>
-                    <input
-                        id="volume-rename-name"
-                        name="name"
-                        autocomplete="off"
-                        aria-describedby="volume-rename-error"
-                        aria-invalid=move || error.with(|e| e.as_ref().is_some_and(|e| e.field("name").is_some())).to_string()
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
-                <ActionButton
-                    id="volume-rename"
-                    label="Rename"
-                    pending_label="Renaming…"
-                    run=move || {
-                        let (id, name) = (id.clone(), name.get_untracked());
-                        async move { keep_error(error, volume_rename(id, name).await) }
-                    }
-                    success="Volume renamed."
-                    reason=cannot
-                    on_done=done
-                />
-            </div>
-            <p class="field-error" id="volume-rename-error" aria-live="polite">
-                {move || error.get().and_then(|e| e.field("name"))}
-            </p>
+            <InputAction
+                id="volume-rename"
+                input_id="volume-rename-name"
+                label="Name"
+                value=name
+                field="name"
+                error
+                button="Rename"
+                pending_label="Renaming…"
+                success="Volume renamed."
+                reason=cannot
+                run=move |name: String| {
+                    let id = id.clone();
+                    async move { keep_error(error, volume_rename(id, name).await) }
+                }
+                on_done=done
+            />
         </Card>
     }
 }
@@ -361,40 +349,29 @@ fn Snapshots(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>
     };
     view! {
         <Card title="Snapshots" id="volume-snapshots" wide=true>
-            <div class="inline-form">
-                <label class="inline-field">
-                    <span>"Snapshot name"</span>
-                    <input
-                        id="snapshot-name"
-                        name="name"
-                        autocomplete="off"
-                        aria-describedby="snapshot-name-error"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
-                <ActionButton
-                    id="snapshot-create"
-                    label="Take snapshot"
-                    pending_label="Taking…"
-                    run=move || {
-                        let (id, n) = (id.clone(), name.get_untracked());
-                        async move {
-                            let r = keep_error(error, snapshot_create(id, n).await);
-                            if r.is_ok() {
-                                name.set(String::new());
-                            }
-                            r
+            <InputAction
+                id="snapshot-create"
+                input_id="snapshot-name"
+                label="Snapshot name"
+                value=name
+                field="name"
+                error
+                button="Take snapshot"
+                pending_label="Taking…"
+                success="Taking the snapshot."
+                reason=take_reason
+                run=move |n: String| {
+                    let id = id.clone();
+                    async move {
+                        let r = keep_error(error, snapshot_create(id, n).await);
+                        if r.is_ok() {
+                            name.set(String::new());
                         }
+                        r
                     }
-                    success="Taking the snapshot."
-                    reason=take_reason
-                    on_done=done
-                />
-            </div>
-            <p class="field-error" id="snapshot-name-error" aria-live="polite">
-                {move || error.get().and_then(|e| e.field("name"))}
-            </p>
+                }
+                on_done=done
+            />
             {move || {
                 let snapshots = d.with(|d| d.snapshots.clone());
                 if snapshots.is_empty() {

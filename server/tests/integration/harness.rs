@@ -335,3 +335,28 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Renders each `(page, expected)` `times` times as `client` and checks that the server's
+/// HTML holds `expected` and no error page: a first visit without JavaScript shows the
+/// content, however the work lands on the runtime's threads.
+pub async fn assert_pages_render(
+    panel: &Panel,
+    client: &Client,
+    pages: &[(&str, &str)],
+    times: usize,
+) {
+    for (page, expected) in pages {
+        for _ in 0..times {
+            let html = panel.page(client, page).await;
+            let main: String = html[html.find("<main").unwrap_or(0)..]
+                .chars()
+                .take(1500)
+                .collect();
+            assert!(html.contains(expected), "{page} lacks {expected:?}: {main}");
+            assert!(
+                !html.contains("Something went wrong"),
+                "{page} rendered an error"
+            );
+        }
+    }
+}

@@ -15,7 +15,7 @@ use reqwest::Client;
 use tokio::sync::Notify;
 
 use crate::both;
-use crate::harness::{eventually, Db, Panel};
+use crate::harness::{assert_pages_render, eventually, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 
@@ -748,7 +748,7 @@ async fn image_pages_render_on_the_server() {
     let detail = format!("/images/{id}");
     let public_page = format!("/images/{public}");
     let create_link = format!("/vms/new?image={id}");
-    for (page, expected) in [
+    let pages: &[(&str, &str)] = &[
         ("/images", "rendered-image"),
         ("/images", "Luna Node templates and ISOs"),
         ("/images/new", "Toronto, Canada"),
@@ -756,20 +756,8 @@ async fn image_pages_render_on_the_server() {
         (detail.as_str(), create_link.as_str()),
         (detail.as_str(), "Delete this image"),
         (public_page.as_str(), "Luna Node template or ISO"),
-    ] {
-        for _ in 0..3 {
-            let html = panel.page(&reseller, page).await;
-            let main: String = html[html.find("<main").unwrap_or(0)..]
-                .chars()
-                .take(1500)
-                .collect();
-            assert!(html.contains(expected), "{page} lacks {expected:?}: {main}");
-            assert!(
-                !html.contains("Something went wrong"),
-                "{page} rendered an error"
-            );
-        }
-    }
+    ];
+    assert_pages_render(&panel, &reseller, pages, 3).await;
     let list = panel.page(&reseller, "/images").await;
     assert!(
         list.contains("&lt;img src=x onerror=alert(1)&gt;"),

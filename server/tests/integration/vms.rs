@@ -11,7 +11,7 @@ use app::vm::{VmDetail, VmListing};
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{Db, Panel};
+use crate::harness::{assert_pages_render, Db, Panel};
 use crate::upstream::{cred, key, ID_A};
 
 async fn snapshot(panel: &Panel, c: &Client) -> VmListing {
@@ -481,7 +481,7 @@ async fn every_vm_page_renders_on_the_server() {
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     let vm = make_vm_elsewhere(&panel, "rendered-vm", "m.2").await;
     let detail = format!("/vms/{vm}");
-    for (page, expected) in [
+    let pages: &[(&str, &str)] = &[
         ("/", "Luna Node account"),
         ("/vms", "rendered-vm"),
         ("/vms/new", "Toronto, Canada"),
@@ -490,18 +490,10 @@ async fn every_vm_page_renders_on_the_server() {
         ("/regions", "Roubaix, France"),
         ("/ssh-keys", "Add a key"),
         ("/api-key", "…AAAA"),
-    ] {
-        // Several times each: a server function that lost its request context after an
-        // `.await` failed only when the task resumed on another worker thread.
-        for _ in 0..12 {
-            let html = panel.page(&c, page).await;
-            assert!(html.contains(expected), "{page} lacks {expected:?}");
-            assert!(
-                !html.contains("Something went wrong"),
-                "{page} rendered an error"
-            );
-        }
-    }
+    ];
+    // Several times each: a server function that lost its request context after an
+    // `.await` failed only when the task resumed on another worker thread.
+    assert_pages_render(&panel, &c, pages, 12).await;
     panel.stop().await;
 }
 

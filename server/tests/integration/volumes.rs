@@ -13,7 +13,7 @@ use app::volume::{
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{eventually, Db, Panel};
+use crate::harness::{assert_pages_render, eventually, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 use crate::vms::make_vm_elsewhere;
@@ -950,26 +950,14 @@ async fn volume_pages_render_on_the_server() {
     let id = create(&panel, &c, "rendered-volume", "7").await.unwrap();
     wait_phase(&panel, &c, &id, VolumePhase::Available).await;
     let detail = format!("/volumes/{id}");
-    for (page, expected) in [
+    let pages: &[(&str, &str)] = &[
         ("/volumes", "rendered-volume"),
         ("/volumes", "Snapshots"),
         ("/volumes/new", "Toronto, Canada"),
         (detail.as_str(), "7 GB"),
         (detail.as_str(), "Take snapshot"),
         (detail.as_str(), "Delete this volume"),
-    ] {
-        for _ in 0..8 {
-            let html = panel.page(&c, page).await;
-            let main: String = html[html.find("<main").unwrap_or(0)..]
-                .chars()
-                .take(1500)
-                .collect();
-            assert!(html.contains(expected), "{page} lacks {expected:?}: {main}");
-            assert!(
-                !html.contains("Something went wrong"),
-                "{page} rendered an error"
-            );
-        }
-    }
+    ];
+    assert_pages_render(&panel, &c, pages, 8).await;
     panel.stop().await;
 }
