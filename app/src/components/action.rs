@@ -357,7 +357,8 @@ pub fn InputAction<F, Fut, T>(
     #[prop(into)]
     id: String,
     /// The input's id (journeys fill it).
-    input_id: &'static str,
+    #[prop(into)]
+    input_id: String,
     #[prop(into)] label: String,
     value: RwSignal<String>,
     /// The server's field name whose error is shown beside the input.

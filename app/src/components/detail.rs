@@ -171,3 +171,48 @@ where
         </Transition>
     }
 }
+
+/// The rename card of a detail page: the current name in `{kind}-rename-name`, the button
+/// `{kind}-rename`, a refusal beside the field (`{kind}-rename-error`); "`Noun` renamed."
+/// when done. `run` renames (a server function taking the name typed).
+#[component]
+pub fn RenameCard<F, Fut>(
+    /// The kind's key, the prefix of the ids (`volume`).
+    kind: &'static str,
+    /// What the toast calls it (`Volume`).
+    noun: &'static str,
+    current: String,
+    #[prop(optional, into)] reason: MaybeProp<String>,
+    run: F,
+    on_done: Callback<()>,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), crate::error::AppError>> + Send + 'static,
+{
+    use crate::components::action::InputAction;
+    let name = RwSignal::new(current);
+    let error = RwSignal::new(None::<crate::error::AppError>);
+    let run = std::sync::Arc::new(run);
+    view! {
+        <Card title="Rename">
+            <InputAction
+                id=format!("{kind}-rename")
+                input_id=format!("{kind}-rename-name")
+                label="Name"
+                value=name
+                field="name"
+                error
+                button="Rename"
+                pending_label="Renaming…"
+                success=format!("{noun} renamed.")
+                reason
+                run=move |typed: String| {
+                    let call = run(typed);
+                    async move { keep_error(error, call.await) }
+                }
+                on_done
+            />
+        </Card>
+    }
+}

@@ -15,13 +15,17 @@ pub mod shell;
 pub mod table;
 
 /// The page kit in one import: [`list::ResourceList`] (with its columns, filters, search and
-/// refresh), [`action::ActionButton`], [`confirm::DangerConfirm`], [`detail::DetailFrame`]
-/// with [`detail::Card`], [`notice::ProblemNotice`] and [`notice::Viewer`], and the
-/// status badge.
+/// refresh), [`action::ActionButton`] and its forms [`action::ChoiceAction`] (pick, then act)
+/// and [`action::InputAction`] (type, then act), [`confirm::DangerConfirm`], a detail page's
+/// skeleton [`detail::detail_page`] with [`detail::DetailFrame`], [`detail::Card`] and
+/// [`detail::RenameCard`], live refresh ([`live::refetch_on_live`], reads in the browser),
+/// [`notice::ProblemNotice`] and [`notice::Viewer`], and the status badge.
 pub mod kit {
     pub use super::action::{ActionButton, ChoiceAction, InputAction, Toasts};
     pub use super::confirm::DangerConfirm;
-    pub use super::detail::{detail_page, keep_error, Card, DetailBack, DetailFrame, DetailSource};
+    pub use super::detail::{
+        detail_page, keep_error, Card, DetailBack, DetailFrame, DetailSource, RenameCard,
+    };
     pub use super::list::{
         clip, or_dash, Column, Filter, ListNote, ListSpec, Listing, Refresh, ResourceList, Search,
         SortValue,

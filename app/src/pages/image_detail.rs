@@ -252,28 +252,15 @@ fn NotYours(d: Signal<ImageView>, customer: bool) -> impl IntoView {
 #[component]
 fn Rename(d: Signal<ImageView>, cannot: Option<String>, done: Callback<()>) -> impl IntoView {
     let id = d.with_untracked(|d| d.image_id.clone());
-    let name = RwSignal::new(d.with_untracked(|d| d.name.clone()));
-    let error = RwSignal::new(None::<AppError>);
     view! {
-        <Card title="Rename" id="image-rename-card">
-            <InputAction
-                id="image-rename"
-                input_id="image-rename-name"
-                label="Name"
-                value=name
-                field="name"
-                error
-                button="Rename"
-                pending_label="Renaming…"
-                success="Image renamed."
-                reason=cannot
-                run=move |name: String| {
-                    let id = id.clone();
-                    async move { keep_error(error, image_rename(id, name).await) }
-                }
-                on_done=done
-            />
-        </Card>
+        <RenameCard
+            kind="image"
+            noun="Image"
+            current=d.with_untracked(|d| d.name.clone())
+            reason=cannot
+            run=move |name: String| image_rename(id.clone(), name)
+            on_done=done
+        />
     }
 }
 

@@ -228,28 +228,15 @@ fn Attach(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -
 #[component]
 fn Rename(d: Signal<VolumeDetail>, cannot: Option<String>, done: Callback<()>) -> impl IntoView {
     let id = d.with_untracked(|d| d.volume.id.clone());
-    let name = RwSignal::new(d.with_untracked(|d| d.volume.name.clone()));
-    let error = RwSignal::new(None::<AppError>);
     view! {
-        <Card title="Rename">
-            <InputAction
-                id="volume-rename"
-                input_id="volume-rename-name"
-                label="Name"
-                value=name
-                field="name"
-                error
-                button="Rename"
-                pending_label="Renaming…"
-                success="Volume renamed."
-                reason=cannot
-                run=move |name: String| {
-                    let id = id.clone();
-                    async move { keep_error(error, volume_rename(id, name).await) }
-                }
-                on_done=done
-            />
-        </Card>
+        <RenameCard
+            kind="volume"
+            noun="Volume"
+            current=d.with_untracked(|d| d.volume.name.clone())
+            reason=cannot
+            run=move |name: String| volume_rename(id.clone(), name)
+            on_done=done
+        />
     }
 }
 
