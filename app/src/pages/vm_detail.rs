@@ -160,7 +160,9 @@ fn VmView(
             {move || busy().then_some("Sending the request…")}
         </p>
         <ErrorOf error=power_error />
-        <div class="cards">
+        // Details beside the addresses, the address table (four columns, long IPv6 addresses)
+        // given the larger share of the width.
+        <div class="cards vm-cards">
             <Facts d=d.clone() />
             <Addresses d=d.clone() refresh />
         </div>
@@ -323,8 +325,7 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let has_floating = !d.floating_ips.is_empty();
     let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
-        // The whole row: the address table has four columns and long IPv6 addresses.
-        <section class="card card-wide">
+        <section class="card">
             <h2>"Addresses"</h2>
             <div class="table-wrap" tabindex="0" role="region" aria-label="Addresses">
                 <table class="data">
