@@ -6,18 +6,11 @@
 // virtio, is deleted with its name typed.
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 import { ADMIN_FINAL } from "./accounts.mjs";
+import { ensureKey, joinByInvite, signIn } from "./steps.mjs";
 
 const OWNER = { name: "Iris Images", email: "iris@example.com", password: "iris passphrase 6" };
 const REGION = "toronto";
 const ISO_URL = "https://example.com/test.iso";
-
-async function signIn(page, base, { email, password }) {
-  await visit(page, `${base}/sign-in`);
-  await page.fill("#field-email", email);
-  await page.fill("#field-password", password);
-  await page.click("button[type=submit]");
-  await page.waitForURL(`${base}/`);
-}
 
 /** The status badge of image `id` in the list of the caller's own images. */
 function rowStatus(id) {
@@ -54,21 +47,8 @@ export default async function images(base, { apiId, apiKey }) {
 
   await check("images: an invited owner stores the API key", async () => {
     await signIn(admin.page, base, ADMIN_FINAL);
-    await visit(admin.page, `${base}/admin`);
-    await admin.page.click("#create-invite");
-    const link = await admin.page.locator("#invite-link").inputValue();
-    await visit(page, link);
-    await page.fill("#field-name", OWNER.name);
-    await page.fill("#field-email", OWNER.email);
-    await page.fill("#field-password", OWNER.password);
-    await page.fill("#field-confirm", OWNER.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${base}/`);
-    await visit(page, `${base}/api-key`);
-    await page.fill("#field-api_id", apiId);
-    await page.fill("#field-api_key", apiKey);
-    await page.click("#save-key button[type=submit]");
-    await expectText(page.locator("#key-saved"), "accepted the key", "key saved");
+    await joinByInvite(admin.page, page, base, OWNER);
+    await ensureKey(page, base, { apiId, apiKey });
   }, page);
 
   await check("images: the list keeps the account's own apart from the public templates", async () => {

@@ -6,20 +6,11 @@
 // the volume assigned to them and is refused past their volume quota.
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 import { ADMIN_FINAL } from "./accounts.mjs";
-import { RESELLER, signIn, waitStatus } from "./tenancy.mjs";
+import { RESELLER, waitStatus } from "./tenancy.mjs";
+import { addCustomer, ensureKey, signIn } from "./steps.mjs";
 import { lunanode } from "./vms.mjs";
 
 const STELLA = { name: "Stella Storage", email: "stella@example.com", password: "stellas passphrase 6" };
-
-/** Stores the account's API key unless the panel holds one already (journeys may run alone). */
-export async function ensureKey(page, base, creds) {
-  await visit(page, `${base}/api-key`);
-  if ((await page.locator("#key-masked").count()) > 0) return;
-  await page.fill("#field-api_id", creds.apiId);
-  await page.fill("#field-api_key", creds.apiKey);
-  await page.click("#save-key button[type=submit]");
-  await expectText(page.locator("#key-saved"), "accepted the key", "key saved");
-}
 
 /** Luna Node's (the emulator's) word for a volume's status. */
 async function volumeStatus(creds, volumeId) {
@@ -143,12 +134,7 @@ export default async function storage(base, creds) {
     ritasVolume = (await lunanode(creds.upstream, creds.apiId, creds.apiKey, "volume/create", {
       region: "toronto", label: "ritas-volume", size: "10",
     })).volume_id;
-    await visit(rita.page, `${base}/customers`);
-    await rita.page.fill("#field-name", STELLA.name);
-    await rita.page.fill("#field-email", STELLA.email);
-    await rita.page.fill("#field-password", STELLA.password);
-    await rita.page.click("#create-customer button[type=submit]");
-    await expectText(rita.page.locator(`tr[data-customer="${STELLA.email}"]`), "Active", "customer listed");
+    await addCustomer(rita.page, base, STELLA);
     // Assign from the ledger check's list of what no customer has (every kind, volumes too).
     await rita.page.locator("button", { hasText: "Check now" }).click();
     const free = rita.page.locator("tr", { hasText: "stellas-volume" });

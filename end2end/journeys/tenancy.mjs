@@ -6,17 +6,11 @@
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 import { ADMIN_FINAL } from "./accounts.mjs";
 import { lunanode } from "./vms.mjs";
+import { addCustomer, joinByInvite, signIn } from "./steps.mjs";
 
 export const RESELLER = { name: "Rita Reseller", email: "rita@example.com", password: "ritas passphrase 4" };
 export const CUSTOMER = { name: "Carl Customer", email: "carl@example.com", password: "carls passphrase 5" };
 
-export async function signIn(page, base, { email, password }) {
-  await visit(page, `${base}/sign-in`);
-  await page.fill("#field-email", email);
-  await page.fill("#field-password", password);
-  await page.click("button[type=submit]");
-  await page.waitForURL(`${base}/`);
-}
 
 /** Waits until Luna Node (the emulator) reports `status` for the VM. */
 export async function waitStatus(creds, vmId, status) {
@@ -37,16 +31,7 @@ export default async function tenancy(base, creds) {
 
   await check("tenancy: the admin invites a user and makes them a reseller", async () => {
     await signIn(admin.page, base, ADMIN_FINAL);
-    await visit(admin.page, `${base}/admin`);
-    await admin.page.click("#create-invite");
-    const link = await admin.page.locator("#invite-link").inputValue();
-    await visit(rita.page, link);
-    await rita.page.fill("#field-name", RESELLER.name);
-    await rita.page.fill("#field-email", RESELLER.email);
-    await rita.page.fill("#field-password", RESELLER.password);
-    await rita.page.fill("#field-confirm", RESELLER.password);
-    await rita.page.click("button[type=submit]");
-    await rita.page.waitForURL(`${base}/`);
+    await joinByInvite(admin.page, rita.page, base, RESELLER);
     await visit(admin.page, `${base}/admin`);
     await admin.page.locator(`tr[data-user="${RESELLER.email}"] button`, { hasText: "Make reseller" }).click();
     await expectText(admin.page.locator(`tr[data-user="${RESELLER.email}"] button`), "Make owner", "now a reseller");
@@ -72,12 +57,7 @@ export default async function tenancy(base, creds) {
     await rita.page.fill("#field-accent_light", "#b91c1c");
     await rita.page.click("#branding button[type=submit]");
     await expectText(rita.page.locator("#branding .notice-success"), "Saved", "branding saved");
-    await visit(rita.page, `${base}/customers`);
-    await rita.page.fill("#field-name", CUSTOMER.name);
-    await rita.page.fill("#field-email", CUSTOMER.email);
-    await rita.page.fill("#field-password", CUSTOMER.password);
-    await rita.page.click("#create-customer button[type=submit]");
-    await expectText(rita.page.locator(`tr[data-customer="${CUSTOMER.email}"]`), "Active", "customer listed");
+    await addCustomer(rita.page, base, CUSTOMER);
     await shot(rita.page, "40-customers");
   }, rita.page);
 

@@ -93,20 +93,13 @@ where
 /// arrives). Used for parts of a page that sit inside another suspended part: rendering
 /// them on the server as well made the server's and the browser's first render differ
 /// (a hydration error), so they render "loading" in both and fill in afterwards.
-pub fn load_in_browser<T, F, Fut>(fetch: F) -> ReadSignal<Option<T>>
+pub fn load_in_browser<T, F, Fut>(fetch: F) -> Signal<Option<T>>
 where
-    T: Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
     F: Fn() -> Fut + 'static,
     Fut: std::future::Future<Output = T> + 'static,
 {
-    let (value, set_value) = signal(None::<T>);
-    Effect::new(move |_| {
-        let fut = fetch();
-        leptos::task::spawn_local(async move {
-            set_value.set(Some(fut.await));
-        });
-    });
-    value
+    read_in_browser(crate::components::list::Refresh::new(), fetch)
 }
 
 /// A detail page's data as read again in the browser each time `refresh` is bumped (after
@@ -136,28 +129,30 @@ where
 pub fn read_in_browser<T, F, Fut>(
     refresh: crate::components::list::Refresh,
     read: F,
-) -> Signal<Option<Result<T, crate::error::AppError>>>
+) -> Signal<Option<T>>
 where
     T: Clone + Send + Sync + 'static,
     F: Fn() -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+    Fut: std::future::Future<Output = T> + 'static,
 {
     let answer = reads_in_browser(Memo::new(|_| ()), refresh, true, move |()| read());
     Signal::derive(move || answer.get().map(|(_, r)| r))
 }
 
-/// The reads of [`reread_in_browser`] and [`read_in_browser`]; `first`: read at once too.
-fn reads_in_browser<K, T, F, Fut>(
+/// The one way the browser reads on its own ([`load_in_browser`], [`read_in_browser`],
+/// [`reread_in_browser`]): `read(key)` by an effect (effects never run on the server) at
+/// every bump of `refresh`, and at once too with `first`; only the latest answer counts.
+fn reads_in_browser<K, O, F, Fut>(
     key: Memo<K>,
     refresh: crate::components::list::Refresh,
     first: bool,
     read: F,
-) -> ReadSignal<Option<(K, Result<T, crate::error::AppError>)>>
+) -> ReadSignal<Option<(K, O)>>
 where
     K: Clone + PartialEq + Send + Sync + 'static,
-    T: Send + Sync + 'static,
+    O: Send + Sync + 'static,
     F: Fn(K) -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+    Fut: std::future::Future<Output = O> + 'static,
 {
     let (answer, set_answer) = signal(None);
     let asked = StoredValue::new(0u64);

@@ -510,7 +510,7 @@ fn UsageGraphs(vm_id: String) -> impl IntoView {
         load(UsageKey::Cpu),
         load(UsageKey::Io),
     );
-    let graph = move |r: ReadSignal<Option<Result<Vec<UsagePoint>, AppError>>>,
+    let graph = move |r: Signal<Option<Result<Vec<UsagePoint>, AppError>>>,
                       a: &'static str,
                       b: Option<&'static str>,
                       unit: &'static str| {
