@@ -260,10 +260,14 @@ pub static NETWORK: Kind = Kind {
     api: "networks",
     list: "network/list",
     reads: &["network/list"],
-    capabilities: &[],
+    capabilities: &[Capability {
+        key: "networks",
+        label: "Create and delete virtual networks",
+        actions: &["network/create", "network/delete"],
+    }],
     transitions: false,
     busy: &[],
-    path: None,
+    path: Some("/networks"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::networks),
 };
@@ -276,11 +280,21 @@ pub static SECURITYGROUP: Kind = Kind {
     id_arg: "group_id",
     api: "securitygroups",
     list: "securitygroup/list",
-    reads: &["securitygroup/list"],
-    capabilities: &[],
+    reads: &["securitygroup/list", "securitygroup/rule-list"],
+    capabilities: &[Capability {
+        key: "securitygroups",
+        label: "Create, rename and delete security groups and edit their rules (within their quota)",
+        actions: &[
+            "securitygroup/create",
+            "securitygroup/rename",
+            "securitygroup/delete",
+            "securitygroup/rule-insert",
+            "securitygroup/rule-delete",
+        ],
+    }],
     transitions: false,
     busy: &[],
-    path: None,
+    path: Some("/security-groups"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::securitygroups),
 };
@@ -311,12 +325,43 @@ pub static FLOATING: Kind = Kind {
     api: "floatingips",
     list: "floating/list",
     reads: &["floating/list"],
-    capabilities: &[],
+    capabilities: &[Capability {
+        key: "floating",
+        label: "Allocate and release floating IPs and set their reverse DNS (within their quota)",
+        actions: &["floating/add", "floating/delete", "dns/set"],
+    }],
     transitions: false,
     busy: &[],
-    path: None,
+    path: Some("/floating-ips"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::floating),
+};
+
+pub static LB: Kind = Kind {
+    key: "lb",
+    noun: "load balancer",
+    plural: "load balancers",
+    what: "The load balancer",
+    id_arg: "lb_id",
+    api: "lbs",
+    list: "lb/list",
+    reads: &["lb/list", "lb/info"],
+    capabilities: &[Capability {
+        key: "lbs",
+        label: "Create and delete load balancers, change their members and floating IP (within their quota)",
+        actions: &[
+            "lb/create",
+            "lb/delete",
+            "lb/member_add",
+            "lb/member_remove",
+            "lb/associate",
+        ],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/load-balancers"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::lbs),
 };
 
 /// Every kind, in the order pages and the ledger list them.
@@ -330,6 +375,7 @@ pub static KINDS: &[&Kind] = &[
     &SECURITYGROUP,
     &SCRIPT,
     &FLOATING,
+    &LB,
 ];
 
 /// Reads of the account's catalogue every signed-in user may make (not about a kind).

@@ -15,6 +15,8 @@ pub struct Quotas {
     pub volumes: Option<u32>,
     pub volume_gb: Option<u64>,
     pub floating_ips: Option<u32>,
+    pub load_balancers: Option<u32>,
+    pub security_groups: Option<u32>,
 }
 
 /// Everything a reseller decides for one customer.
@@ -48,6 +50,8 @@ impl Default for CustomerPolicy {
                 volumes: Some(2),
                 volume_gb: Some(100),
                 floating_ips: Some(1),
+                load_balancers: Some(1),
+                security_groups: Some(5),
             },
             plans: Vec::new(),
             regions: Vec::new(),

@@ -97,8 +97,8 @@ pub fn volumes(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-/// Lists that need a region (`volume/snapshot-list`; `network/list`, whose entries carry
-/// none: reference UNKNOWN) are read once per region.
+/// Lists that need a region (`volume/snapshot-list`, `lb/list`; `network/list`, whose
+/// entries carry none: reference UNKNOWN) are read once per region.
 async fn per_region<T, F>(
     up: &Upstream,
     account: UserId,
@@ -218,6 +218,35 @@ pub fn floating(up: Arc<Upstream>, account: UserId) -> Listing {
 }
 
 /// Ready words shared by images, volumes and snapshots (any case).
+/// Load balancers: `lb/list` needs a region (CONFIRMED: `region not set`).
+pub fn lbs(up: Arc<Upstream>, account: UserId) -> Listing {
+    Box::pin(async move {
+        per_region(&up, account, |region| {
+            let up = up.clone();
+            async move {
+                let req = api::LbList {
+                    region: region.clone(),
+                    net_id: None,
+                };
+                let list = up.call(account, &req, "The load balancer list").await?;
+                Ok(list
+                    .lbs
+                    .into_iter()
+                    .map(|l| {
+                        let region = if l.region.is_empty() {
+                            region.clone()
+                        } else {
+                            l.region
+                        };
+                        row(l.id, l.name, region, String::new(), true)
+                    })
+                    .collect())
+            }
+        })
+        .await
+    })
+}
+
 fn settled_ok(status: &str) -> bool {
     ["active", "available", ""]
         .iter()

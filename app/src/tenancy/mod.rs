@@ -346,6 +346,8 @@ pub struct PolicyForm {
     pub volumes: String,
     pub volume_gb: String,
     pub floating_ips: String,
+    pub load_balancers: String,
+    pub security_groups: String,
     pub plans: String,
     pub regions: String,
     pub images: String,
@@ -382,6 +384,8 @@ impl PolicyForm {
             volumes: small(limit("volumes", &self.volumes)),
             volume_gb: limit("volume_gb", &self.volume_gb),
             floating_ips: small(limit("floating_ips", &self.floating_ips)),
+            load_balancers: small(limit("load_balancers", &self.load_balancers)),
+            security_groups: small(limit("security_groups", &self.security_groups)),
         };
         let list = |text: &str| -> Vec<String> {
             text.split([',', ' ', '\n'])

@@ -126,6 +126,8 @@ const ARGS: &[(&str, &str)] = &[
     ("form[volumes]", ""),
     ("form[volume_gb]", ""),
     ("form[floating_ips]", ""),
+    ("form[load_balancers]", ""),
+    ("form[security_groups]", ""),
     ("form[plans]", ""),
     ("form[regions]", ""),
     ("form[images]", ""),
@@ -382,6 +384,34 @@ impl Maker {
                     .await
                     .unwrap()
                     .ip
+            }
+            "lb" => {
+                // On the region's default network (every region has one).
+                let nets = up
+                    .call(
+                        cred,
+                        &api::NetworkList {
+                            region: Some(region()),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                up.call(
+                    cred,
+                    &api::LbCreate {
+                        region: region(),
+                        net_id: nets.networks[0].net_id.clone(),
+                        name: format!("fixture-lb-{n}"),
+                        method: api::LbMethod::RoundRobin,
+                        protocol: api::LbProtocol::Http,
+                        connection_limit: -1,
+                        port: 80,
+                    },
+                )
+                .await
+                .unwrap()
+                .lb_id
+                .expect("the emulator answers with the load balancer's id")
             }
             _ => return None,
         };
