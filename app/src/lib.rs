@@ -17,6 +17,7 @@ pub mod credential;
 pub mod error;
 pub mod image;
 pub mod model;
+pub mod network;
 pub mod overview;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -44,8 +45,11 @@ use crate::pages::{
     audit::AuditPage,
     catalog::{PlansPage, RegionsPage},
     customers::{BrandingPage, CustomerPage, CustomersPage},
+    floating_ips::FloatingIpsPage,
     image_detail::ImageDetailPage,
     images::{ImageFetchPage, ImagesPage},
+    load_balancers::{LbCreatePage, LbDetailPage, LoadBalancersPage},
+    networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
     sign_in::SignInPage,
@@ -170,6 +174,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("volumes") view=VolumesPage />
                     <Route path=path!("volumes/new") view=VolumeCreatePage />
                     <Route path=path!("volumes/:id") view=VolumeDetailPage />
+                    <Route path=path!("floating-ips") view=FloatingIpsPage />
+                    <Route path=path!("networks") view=NetworksPage />
+                    <Route path=path!("load-balancers") view=LoadBalancersPage />
+                    <Route path=path!("load-balancers/new") view=LbCreatePage />
+                    <Route path=path!("load-balancers/:id") view=LbDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

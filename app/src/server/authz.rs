@@ -339,6 +339,23 @@ impl QuotaLock {
             .filter(move |a| a.kind == kind)
             .map(|a| a.resource_id.as_str())
     }
+
+    /// Refuses one more of `kind` when the customer holds `limit` of them already (counted
+    /// from the ledger as read under the lock); `None` is no limit.
+    pub fn check_count(&self, kind: &Kind, limit: Option<u32>) -> Result<(), AppError> {
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let held = self.held(kind.key).count();
+        if held >= limit as usize {
+            return Err(AppError::Quota(format!(
+                "Your plan allows {limit} {} and you have {held}. Delete one, or ask your \
+                 provider for more.",
+                kind.plural
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Who may look at one kind of an account's resources, and which of them: for live status

@@ -771,15 +771,7 @@ pub async fn vm_floating_add(vm_id: String, ip: String) -> Result<Option<String>
         None
     };
     if let (Some(c), Some(lock)) = (g.customer(), &quota) {
-        if let Some(limit) = c.policy.quotas.floating_ips {
-            let held = lock.held("floating").count();
-            if held >= limit as usize {
-                return Err(AppError::Quota(format!(
-                    "Your plan allows {limit} floating IPs and you have {held}. Release one, \
-                     or ask your provider for more."
-                )));
-            }
-        }
+        lock.check_count(&crate::kinds::FLOATING, c.policy.quotas.floating_ips)?;
     }
     let given = ip.is_some();
     let attached = g

@@ -245,6 +245,10 @@ pub struct Vm {
     pub since: Instant,
     pub public_ip: String,
     pub private_ip: String,
+    /// The virtual network the VM was created on (`vm/create`'s `net_id`); `None`: the
+    /// region's default network.
+    #[serde(default)]
+    pub net_id: Option<u64>,
     pub login_password: Option<String>,
     pub security_groups: Vec<String>,
     /// Extra addresses in the VM's virtual network (`vm/ip-add`).

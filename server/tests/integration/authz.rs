@@ -78,6 +78,9 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "sshkeys/add",
     "images/fetch",
     "volumes/create",
+    "floatingips/allocate",
+    "networks/create",
+    "lbs/create",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -147,6 +150,18 @@ const ARGS: &[(&str, &str)] = &[
     ("location", "x"),
     ("format", "x"),
     ("virtio", "true"),
+    ("network[name]", "x"),
+    ("network[region]", "toronto"),
+    ("network[subnet]", "192.168.77"),
+    ("network[dns]", ""),
+    ("lb[name]", "x"),
+    ("lb[region]", "toronto"),
+    ("lb[method]", "ROUND_ROBIN"),
+    ("lb[protocol]", "HTTP"),
+    ("lb[port]", "80"),
+    ("lb[connection_limit]", ""),
+    ("port", "80"),
+    ("member_id", "1"),
 ];
 
 fn registered() -> BTreeSet<String> {
@@ -833,6 +848,29 @@ async fn idor_matrix_every_function_and_actor() {
                     short(&body)
                 ));
             }
+        }
+    }
+
+    // lbs/create naming the reseller's unassigned network (a nested form field, which
+    // discovery below does not see): not found, nothing upstream.
+    for (customer, client) in [("A", &ca), ("B", &cb), ("of reseller B", &cob)] {
+        let form = [
+            ("lb[name]", "x"),
+            ("lb[region]", "toronto"),
+            ("lb[net_id]", network.as_str()),
+            ("lb[method]", "ROUND_ROBIN"),
+            ("lb[protocol]", "HTTP"),
+            ("lb[port]", "80"),
+        ];
+        let before = quiet(&emu).await;
+        let (status, body) = panel.call_raw(client, "lbs/create", &form).await;
+        let calls = emu.total_calls() - before;
+        if status.as_u16() != 404 || calls != 0 {
+            failures.push(format!(
+                "lbs/create as customer {customer} on the reseller's network {network}: \
+                 {status} after {calls} upstream calls: {}",
+                short(&body)
+            ));
         }
     }
 

@@ -138,14 +138,20 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
 
 /// Drops reverse names of addresses the account no longer holds, so a released address
 /// does not carry its old name to its next owner.
-fn prune_rdns(account: &mut Account) {
-    let held: BTreeSet<&str> = account
-        .vms
-        .values()
-        .map(|vm| vm.public_ip.as_str())
-        .filter(|ip| !ip.is_empty())
-        .collect();
-    account.dns.rdns.retain(|ip, _| held.contains(ip.as_str()));
+pub(crate) fn prune_rdns(account: &mut Account) {
+    let held: BTreeSet<String> = super::floating::held(account).collect();
+    account.dns.rdns.retain(|ip, _| held.contains(ip));
+}
+
+/// The reverse name of the account's address `ip`: the one set with `dns/set`, else the
+/// default.
+pub(crate) fn reverse_of(account: &Account, ip: &str) -> String {
+    account
+        .dns
+        .rdns
+        .get(ip)
+        .cloned()
+        .unwrap_or_else(|| default_rdns(ip))
 }
 
 fn rdns_list(account: &mut Account) -> axum::response::Response {
@@ -175,7 +181,9 @@ fn rdns_set(account: &mut Account, p: &Params) -> Outcome {
         .map_err(|_| "invalid IP address")?;
     let ip = ip.to_string();
     let hostname = p.req("hostname")?.trim().to_ascii_lowercase();
-    if !account.vms.values().any(|vm| vm.public_ip == ip) {
+    // Any floating IP the account holds, attached or not (INFERRED: the reference shows
+    // dns/set only on VMs' addresses).
+    if !super::floating::held(account).any(|held| held == ip) {
         return Err("invalid ip".into());
     }
     prune_rdns(account);

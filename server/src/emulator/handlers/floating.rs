@@ -1,7 +1,7 @@
 //! `floating/*` — floating IPs (reference §6). A VM's public IP *is* a floating IP attached
 //! to it, so `floating/list` derives the attached ones from the VMs (and the load balancers)
-//! and keeps only the unattached ones here. New addresses come from the documentation range
-//! 198.51.100.0/24.
+//! and keeps only the unattached ones here. New addresses come from the account's own range
+//! of public addresses (as VMs' do), so no two accounts ever hold the same one.
 //!
 //! Shapes: list under `ips` with `attached_type` `vm` / `unattached` (CONFIRMED), `lb` for a
 //! load balancer (UNKNOWN spelling); `floating/add` → `{"ip": …}` (CONFIRMED).
@@ -11,13 +11,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::dns::reverse_of;
 use super::network::region;
 use super::{lb, s, Ctx, Outcome, Params};
 use crate::emulator::json::{done, obj, ok};
-use crate::emulator::state::{default_rdns, Account};
-
-/// The first three octets of the range new floating IPs come from.
-const POOL: &str = "198.51.100";
+use crate::emulator::state::Account;
 
 /// This category's part of an account.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -29,7 +27,8 @@ pub struct State {
     attached_ids: BTreeMap<String, u64>,
     /// Floating IP ids are their own sequence (a table of their own upstream).
     last_id: u64,
-    /// Host number of the last address handed out from [`POOL`].
+    /// Unused: addresses come from the account's own range (kept so saved states load).
+    #[serde(default)]
     cursor: u8,
 }
 
@@ -98,6 +97,18 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
     })
 }
 
+/// Every floating address the account holds: its VMs', its load balancers' and the
+/// unattached ones.
+pub(crate) fn held(account: &Account) -> impl Iterator<Item = String> + '_ {
+    account
+        .vms
+        .values()
+        .map(|vm| vm.public_ip.clone())
+        .filter(|ip| !ip.is_empty())
+        .chain(lb::floating_attachments(&account.lbs).map(|(ip, ..)| ip.to_owned()))
+        .chain(account.floating.free.keys().cloned())
+}
+
 /// Whether the address is attached to one of the account's VMs or load balancers.
 fn attached(account: &Account, ip: &str) -> bool {
     account.vms.values().any(|vm| vm.public_ip == ip)
@@ -116,7 +127,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             id,
             json!({"id": s(id), "ip": vm.public_ip, "region": vm.region, "attached_type": "vm",
-                   "attached_id": vm.id, "attached_name": vm.hostname, "hostname": default_rdns(&vm.public_ip)}),
+                   "attached_id": vm.id, "attached_name": vm.hostname, "hostname": reverse_of(account, &vm.public_ip)}),
         ));
     }
     for (ip, region, lb_id, name) in lb::floating_attachments(&account.lbs) {
@@ -125,7 +136,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             id,
             json!({"id": s(id), "ip": ip, "region": region, "attached_type": "lb",
-                   "attached_id": s(lb_id), "attached_name": name, "hostname": default_rdns(ip)}),
+                   "attached_id": s(lb_id), "attached_name": name, "hostname": reverse_of(account, ip)}),
         ));
     }
     // Forget ids of addresses that left the account while attached (a deleted VM's IP).
@@ -137,7 +148,7 @@ fn list(account: &mut Account) -> axum::response::Response {
         entries.push((
             free.id,
             json!({"id": s(free.id), "ip": ip, "region": free.region, "attached_type": "unattached",
-                   "attached_id": "", "attached_name": "", "hostname": default_rdns(ip)}),
+                   "attached_id": "", "attached_name": "", "hostname": reverse_of(account, ip)}),
         ));
     }
     entries.sort_by_key(|(id, _)| *id);
@@ -147,21 +158,16 @@ fn list(account: &mut Account) -> axum::response::Response {
 
 fn add(account: &mut Account, p: &Params) -> Outcome {
     let region = region(p)?;
-    let start = account.floating.cursor;
-    // The next host number after the last one handed out that nothing holds, wrapping, so
-    // a just-released address is not handed out again at once.
-    let ip = (1..=254u16)
-        .map(|step| (u16::from(start) + step - 1) % 254 + 1)
-        .map(|host| (host, format!("{POOL}.{host}")))
-        .find(|(_, ip)| {
-            !account.floating.free.contains_key(ip)
-                && !account.floating.attached_ids.contains_key(ip)
-                && !attached(account, ip)
-        });
-    let Some((host, ip)) = ip else {
-        return Err("no floating IP is available in this region".into());
+    // A name set on an address the account gave back does not come back with it.
+    super::dns::prune_rdns(account);
+    // From the account's own range of public addresses: never another account's (Luna
+    // Node's addresses are unique), never one just given back.
+    let ip = loop {
+        let ip = account.next_ips().0;
+        if !attached(account, &ip) && !account.floating.free.contains_key(&ip) {
+            break ip;
+        }
     };
-    account.floating.cursor = u8::try_from(host).unwrap_or(0);
     let id = account.floating.fresh_id();
     account.floating.free.insert(
         ip.clone(),
@@ -194,6 +200,7 @@ fn delete(account: &mut Account, p: &Params) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::state::default_rdns;
 
     #[test]
     fn an_address_keeps_its_id_while_attached_and_released() {

@@ -93,6 +93,23 @@ pub(crate) fn uses_network(state: &State, net_id: u64) -> bool {
     state.lbs.values().any(|lb| lb.net_id == net_id)
 }
 
+/// Removes the members at any of `addresses` from every load balancer (their VM is gone).
+pub(crate) fn forget_members(state: &mut State, addresses: &[String]) {
+    for lb in state.lbs.values_mut() {
+        lb.members
+            .retain(|_, m| !addresses.iter().any(|a| *a == m.ip.to_string()));
+    }
+}
+
+/// The virtual IPs taken in network `net_id`.
+pub(crate) fn vips(state: &State, net_id: u64) -> impl Iterator<Item = Ipv4Addr> + '_ {
+    state
+        .lbs
+        .values()
+        .filter(move |lb| lb.net_id == net_id)
+        .map(|lb| lb.vip)
+}
+
 /// The floating IPs attached to load balancers: `(ip, region, lb id, lb name)`.
 pub(crate) fn floating_attachments(state: &State) -> impl Iterator<Item = (&str, &str, u64, &str)> {
     state.lbs.values().filter_map(|lb| {
@@ -180,14 +197,8 @@ fn create(account: &mut Account, p: &Params) -> Outcome {
         .cloned()
         .ok_or("invalid network")?;
     let net_id = network.id;
-    // The lowest free address of the network from .10 up.
-    let taken: Vec<Ipv4Addr> = account
-        .lbs
-        .lbs
-        .values()
-        .filter(|lb| lb.net_id == net_id)
-        .map(|lb| lb.vip)
-        .collect();
+    // The lowest free address of the network from .10 up (VMs of the network hold some).
+    let taken = network::taken(account, net_id);
     let vip = (FIRST_VIP_HOST..)
         .map_while(|n| network.host(n))
         .find(|ip| !taken.contains(ip))

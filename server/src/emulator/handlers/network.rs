@@ -104,6 +104,27 @@ pub(crate) fn find<'a>(
         .filter(|n| n.region == region)
 }
 
+/// The addresses of network `net_id` held by VMs and load balancers.
+pub(crate) fn taken(account: &Account, net_id: u64) -> Vec<Ipv4Addr> {
+    account
+        .vms
+        .values()
+        .filter(|vm| vm.net_id == Some(net_id))
+        .flat_map(|vm| std::iter::once(&vm.private_ip).chain(&vm.extra_private_ips))
+        .filter_map(|ip| ip.parse().ok())
+        .chain(super::lb::vips(&account.lbs, net_id))
+        .collect()
+}
+
+/// The lowest free host address of `network` for a VM (from .2: .1 is the gateway).
+pub(crate) fn free_host(account: &Account, network: &Network) -> Option<String> {
+    let taken = taken(account, network.id);
+    (2..)
+        .map_while(|n| network.host(n))
+        .find(|ip| !taken.contains(ip))
+        .map(|ip| ip.to_string())
+}
+
 fn list(account: &Account, p: &Params) -> Outcome {
     let only = p.opt("region");
     if only.is_some_and(|r| !region_known(r)) {
@@ -168,6 +189,10 @@ fn delete(account: &mut Account, p: &Params) -> Outcome {
     }
     if super::lb::uses_network(&account.lbs, id) {
         return Err("the network is in use by a load balancer".into());
+    }
+    // INFERRED wording; OpenStack refuses to delete a network with ports on it.
+    if account.vms.values().any(|vm| vm.net_id == Some(id)) {
+        return Err("the network is in use by a virtual machine".into());
     }
     account.networks.networks.remove(&id);
     Ok(done())

@@ -30,7 +30,14 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str) -> Option<Outcome> {
         "delete" => {
             let id = vm_id(ctx.account, ctx.p);
             id.map(|id| {
-                ctx.account.vms.remove(&id);
+                if let Some(vm) = ctx.account.vms.remove(&id) {
+                    // INFERRED: a deleted VM's addresses leave the load balancers it was a
+                    // member of (the reference says nothing; OpenStack would keep a dead
+                    // member, which no panel can act on).
+                    let mut addresses = vm.extra_private_ips;
+                    addresses.push(vm.private_ip);
+                    super::lb::forget_members(&mut ctx.account.lbs, &addresses);
+                }
                 ctx.account.volumes.detach_all(&id, now);
                 done()
             })
@@ -204,9 +211,14 @@ fn create(ctx: &mut Ctx<'_>) -> Outcome {
         (None, None) => return Err("hostname, plan_id, and/or image_id not set".into()),
     };
     let keys: Vec<&str> = csv(p.opt("key_id")).collect();
-    if let Some(net) = p.opt("net_id") {
-        super::network::find(account, &region, net).ok_or("invalid network")?;
-    }
+    let network = match p.opt("net_id") {
+        Some(net) => Some(
+            super::network::find(account, &region, net)
+                .cloned()
+                .ok_or("invalid network")?,
+        ),
+        None => None,
+    };
     let mut groups = Vec::new();
     for group in csv(p.opt("securitygroups")) {
         groups.push(
@@ -239,7 +251,15 @@ fn create(ctx: &mut Ctx<'_>) -> Outcome {
         }
         None => account.next_ips().0,
     };
-    let private_ip = account.next_ips().1;
+    // On a network of the account's own, an address of its subnet; on the default network,
+    // the account's private range.
+    let (private_ip, net_id) = match network.filter(|n| !n.default) {
+        Some(n) => (
+            super::network::free_host(account, &n).ok_or("no free address in the network")?,
+            Some(n.id),
+        ),
+        None => (account.next_ips().1, None),
+    };
     let id = uuid::Uuid::new_v4().to_string();
     // A password is set unless SSH keys are given (set_password is for non-templates; the
     // service sets one for official templates by default).
@@ -258,6 +278,7 @@ fn create(ctx: &mut Ctx<'_>) -> Outcome {
             since: ctx.now,
             public_ip,
             private_ip,
+            net_id,
             login_password: password,
             security_groups: groups,
             extra_private_ips: Vec::new(),
@@ -443,7 +464,19 @@ fn ip_add(ctx: &mut Ctx<'_>) -> Outcome {
             }
             ip.to_owned()
         }
-        None => ctx.account.next_ips().1,
+        None => {
+            // In the VM's own network when it has one.
+            let net = ctx.account.vms.get(&id).and_then(|vm| vm.net_id);
+            let network = net.and_then(|n| {
+                let region = ctx.account.vms.get(&id)?.region.clone();
+                super::network::find(ctx.account, &region, &n.to_string()).cloned()
+            });
+            match network {
+                Some(n) => super::network::free_host(ctx.account, &n)
+                    .ok_or("no free address in the network")?,
+                None => ctx.account.next_ips().1,
+            }
+        }
     };
     if let Some(vm) = ctx.account.vms.get_mut(&id) {
         vm.extra_private_ips.push(ip.clone());

@@ -32,7 +32,7 @@ async fn add_list_delete() {
     assert!(list(&u, &u.a).await.is_empty());
     let first = add(&u, &u.a, "toronto").await;
     let second = add(&u, &u.a, "montreal").await;
-    assert!(first.starts_with("198.51.100."), "{first}");
+    assert!(first.parse::<std::net::Ipv4Addr>().is_ok(), "{first}");
     assert_ne!(first, second);
 
     let ips = list(&u, &u.a).await;
@@ -48,8 +48,11 @@ async fn add_list_delete() {
         ),
         ("toronto", "", "")
     );
-    let last = first.rsplit('.').next().unwrap();
-    assert_eq!(ip.hostname, format!("{last}.100.51.198.rdns.lunanode.com."));
+    let reversed: Vec<&str> = first.rsplit('.').collect();
+    assert_eq!(
+        ip.hostname,
+        format!("{}.rdns.lunanode.com.", reversed.join("."))
+    );
     assert_eq!(
         ips.iter().find(|f| f.ip == second).unwrap().region,
         "montreal"
@@ -224,4 +227,65 @@ async fn accounts_do_not_see_each_others_ips() {
     let mine = list(&u, &u.a).await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].ip, ip);
+    // Addresses are unique across accounts (as Luna Node's are): B never gets A's.
+    for _ in 0..5 {
+        assert_ne!(add(&u, &u.b, "toronto").await, ip);
+    }
+}
+
+/// Reverse DNS can be set on any address the account holds, attached or idle (INFERRED),
+/// shows as the list's `hostname`, is reset with "." (CONFIRMED), and cannot be set on an
+/// address that was given back.
+#[tokio::test]
+async fn reverse_dns_of_any_held_address_shows_in_the_list() {
+    let u = upstream().await;
+    let ip = add(&u, &u.a, "toronto").await;
+    let set = |name: &str| DnsSet {
+        ip: ip.clone(),
+        hostname: name.into(),
+    };
+    u.client
+        .dns_set(&u.a, &set("mail.example.com"))
+        .await
+        .unwrap();
+    let row = |ips: Vec<FloatingIp>| ips.into_iter().find(|f| f.ip == ip).unwrap();
+    assert_eq!(row(list(&u, &u.a).await).hostname, "mail.example.com.");
+    u.client.dns_set(&u.a, &set(".")).await.unwrap();
+    assert!(row(list(&u, &u.a).await)
+        .hostname
+        .ends_with(".rdns.lunanode.com."));
+    // Another account cannot name it.
+    let err = u
+        .client
+        .dns_set(&u.b, &set("x.example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UpstreamError::NotFound(_) | UpstreamError::Rejected(_)),
+        "{err:?}"
+    );
+    u.client
+        .dns_set(&u.a, &set("mail.example.com"))
+        .await
+        .unwrap();
+    u.client
+        .floating_delete(
+            &u.a,
+            &FloatingDelete {
+                region: "toronto".into(),
+                ip: ip.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    // Gone with the address: setting it again is refused.
+    let err = u
+        .client
+        .dns_set(&u.a, &set("mail.example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UpstreamError::NotFound(_) | UpstreamError::Rejected(_)),
+        "{err:?}"
+    );
 }

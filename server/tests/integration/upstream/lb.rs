@@ -553,3 +553,72 @@ async fn accounts_do_not_see_each_others_load_balancers() {
     assert_eq!(list(&u, &u.a, None).await.len(), 1, "a's is untouched");
     assert!(info(&u, &u.a, &lb_id).await.members.is_empty());
 }
+
+/// A deleted VM leaves the members of every balancer it was in (INFERRED: the reference
+/// says nothing; the emulator keeps no member no one can act on); other members stay.
+#[tokio::test]
+async fn a_deleted_vm_leaves_the_balancers_members() {
+    let u = upstream().await;
+    let net_id = default_net(&u, &u.a).await;
+    let lb_id = u
+        .client
+        .lb_create(&u.a, &web(&net_id))
+        .await
+        .unwrap()
+        .lb_id
+        .unwrap();
+    let mut vms = Vec::new();
+    for name in ["m1", "m2"] {
+        let id = u
+            .client
+            .vm_create(
+                &u.a,
+                &VmCreate {
+                    hostname: name.into(),
+                    plan_id: "87".into(),
+                    image_id: Some("1000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .vm_id;
+        let ip = u
+            .client
+            .vm_info(&u.a, &VmInfo { vm_id: id.clone() })
+            .await
+            .unwrap()
+            .info
+            .privateip;
+        u.client
+            .lb_member_add(
+                &u.a,
+                &LbMemberAdd {
+                    region: REGION.into(),
+                    lb_id: lb_id.clone(),
+                    ip: ip.clone(),
+                    port: 8080,
+                },
+            )
+            .await
+            .unwrap();
+        vms.push((id, ip));
+    }
+    assert_eq!(info(&u, &u.a, &lb_id).await.members.len(), 2);
+    u.client
+        .vm_delete(
+            &u.a,
+            &VmDelete {
+                vm_id: vms[0].0.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let left: Vec<String> = info(&u, &u.a, &lb_id)
+        .await
+        .members
+        .into_iter()
+        .map(|m| m.ip)
+        .collect();
+    assert_eq!(left, [vms[1].1.clone()]);
+}

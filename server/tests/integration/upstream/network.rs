@@ -280,3 +280,72 @@ async fn a_network_with_a_load_balancer_cannot_be_deleted() {
         .unwrap();
     u.client.network_delete(&u.a, &delete).await.unwrap();
 }
+
+/// A VM made on a network gets its address from the network's subnet (INFERRED: the
+/// reference shows only `net_id` on `vm/create`), a second VM the next address, and the
+/// network cannot be deleted while a VM is on it; once the VMs are gone, it can.
+#[tokio::test]
+async fn a_vm_on_a_network_holds_an_address_there_and_the_network() {
+    let u = upstream().await;
+    let net_id = u
+        .client
+        .network_create(&u.a, &lan("toronto", "192.168.40"))
+        .await
+        .unwrap()
+        .net_id
+        .unwrap();
+    let vm = |name: &str| VmCreate {
+        hostname: name.into(),
+        plan_id: "87".into(),
+        image_id: Some("1000".into()),
+        region: Some("toronto".into()),
+        net_id: Some(net_id.clone()),
+        ..Default::default()
+    };
+    let one = u.client.vm_create(&u.a, &vm("one")).await.unwrap().vm_id;
+    let two = u.client.vm_create(&u.a, &vm("two")).await.unwrap().vm_id;
+    let private = |id: String| {
+        let u = &u;
+        async move {
+            u.client
+                .vm_info(&u.a, &VmInfo { vm_id: id })
+                .await
+                .unwrap()
+                .info
+                .privateip
+        }
+    };
+    assert_eq!(private(one.clone()).await, "192.168.40.2");
+    assert_eq!(private(two.clone()).await, "192.168.40.3");
+    // A VM elsewhere in the region is not on it.
+    let other = u
+        .client
+        .vm_create(
+            &u.a,
+            &VmCreate {
+                net_id: None,
+                ..vm("other")
+            },
+        )
+        .await
+        .unwrap()
+        .vm_id;
+    assert!(!private(other).await.starts_with("192.168.40."));
+
+    let delete = NetworkDelete {
+        region: "toronto".into(),
+        net_id: net_id.clone(),
+    };
+    let err = u.client.network_delete(&u.a, &delete).await.unwrap_err();
+    assert!(
+        matches!(&err, UpstreamError::Rejected(m) if m.contains("in use")),
+        "{err:?}"
+    );
+    for id in [one, two] {
+        u.client
+            .vm_delete(&u.a, &VmDelete { vm_id: id })
+            .await
+            .unwrap();
+    }
+    u.client.network_delete(&u.a, &delete).await.unwrap();
+}
