@@ -4,6 +4,7 @@
 //! need from here.
 
 pub mod kinds;
+pub mod securitygroup;
 pub mod tenancy;
 pub mod vm;
 pub mod volume;
