@@ -19,6 +19,7 @@ pub mod image;
 pub mod model;
 pub mod overview;
 pub mod pages;
+pub mod securitygroup;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod sshkey;
@@ -48,6 +49,8 @@ use crate::pages::{
     images::{ImageFetchPage, ImagesPage},
     not_found::NotFound,
     overview::OverviewPage,
+    security_group_detail::SecurityGroupDetailPage,
+    security_groups::SecurityGroupsPage,
     sign_in::SignInPage,
     sign_up::SignUpPage,
     ssh_keys::SshKeysPage,
@@ -170,6 +173,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("volumes") view=VolumesPage />
                     <Route path=path!("volumes/new") view=VolumeCreatePage />
                     <Route path=path!("volumes/:id") view=VolumeDetailPage />
+                    <Route path=path!("security-groups") view=SecurityGroupsPage />
+                    <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />
