@@ -283,7 +283,8 @@ pub static SECURITYGROUP: Kind = Kind {
     reads: &["securitygroup/list", "securitygroup/rule-list"],
     capabilities: &[Capability {
         key: "securitygroups",
-        label: "Create, rename and delete security groups and edit their rules (within their quota)",
+        label:
+            "Create, rename and delete security groups and edit their rules (within their quota)",
         actions: &[
             "securitygroup/create",
             "securitygroup/rename",
