@@ -78,6 +78,7 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "sshkeys/add",
     "images/fetch",
     "volumes/create",
+    "securitygroups/create",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -147,6 +148,18 @@ const ARGS: &[(&str, &str)] = &[
     ("location", "x"),
     ("format", "x"),
     ("virtio", "true"),
+    ("rule_id", "x"),
+    ("preset", "ssh"),
+    ("cidr", "203.0.113.0/24"),
+    ("rule[direction]", "ingress"),
+    ("rule[version]", "4"),
+    ("rule[protocol]", "tcp"),
+    ("rule[port_min]", "22"),
+    ("rule[port_max]", ""),
+    ("rule[remote_type]", "cidr"),
+    ("rule[cidr]", "203.0.113.0/24"),
+    ("rule[remote_group]", ""),
+    ("rule[label]", ""),
 ];
 
 fn registered() -> BTreeSet<String> {

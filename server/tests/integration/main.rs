@@ -9,6 +9,7 @@ mod demo;
 mod gates;
 mod images;
 mod live_kinds;
+mod securitygroups;
 mod sessions;
 mod tenancy;
 mod upstream;
