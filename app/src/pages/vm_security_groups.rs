@@ -37,8 +37,10 @@ pub fn VmSecurityGroups(#[prop(into)] vm_id: String) -> impl IntoView {
         })
     });
     let none = Signal::derive(move || {
-        let region = view_of.with(|v| v.as_ref().map(|v| v.region.clone()).unwrap_or_default());
-        format!("No other security group of yours in {region}.")
+        view_of.with(|v| match v {
+            Some(v) => format!("No other security group of yours in {}.", v.region),
+            None => "Loading the groups…".to_owned(),
+        })
     });
     let apply_reason = cannot.clone();
     let body = move || match groups.get() {
