@@ -11,6 +11,7 @@ import vms from "./journeys/vms.mjs";
 import images from "./journeys/images.mjs";
 import tenancy from "./journeys/tenancy.mjs";
 import storage from "./journeys/storage.mjs";
+import securitygroups from "./journeys/securitygroups.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -25,6 +26,7 @@ const FRESH = [
   ["images", images, true],
   ["tenancy", tenancy, true],
   ["storage", storage, true],
+  ["securitygroups", securitygroups, true],
 ];
 
 await waitForServer(base);

@@ -20,6 +20,7 @@ pub mod model;
 pub mod network;
 pub mod overview;
 pub mod pages;
+pub mod securitygroup;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod sshkey;
@@ -52,6 +53,8 @@ use crate::pages::{
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
+    security_group_detail::SecurityGroupDetailPage,
+    security_groups::SecurityGroupsPage,
     sign_in::SignInPage,
     sign_up::SignUpPage,
     ssh_keys::SshKeysPage,
@@ -179,6 +182,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("load-balancers") view=LoadBalancersPage />
                     <Route path=path!("load-balancers/new") view=LbCreatePage />
                     <Route path=path!("load-balancers/:id") view=LbDetailPage />
+                    <Route path=path!("security-groups") view=SecurityGroupsPage />
+                    <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

@@ -5,6 +5,7 @@
 
 pub mod kinds;
 pub mod network;
+pub mod securitygroup;
 pub mod tenancy;
 pub mod vm;
 pub mod volume;

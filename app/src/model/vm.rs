@@ -28,6 +28,10 @@ pub struct VmRow {
     pub task_state: String,
     /// Unix seconds when the status was read.
     pub checked_at: Option<i64>,
+    /// The names of its security groups, from `vm/info` (CONFIRMED: names, not ids) when
+    /// the status was read; empty until then.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
 }
 
 impl VmRow {
@@ -421,6 +425,7 @@ mod tests {
             status_raw: raw.into(),
             task_state: task.into(),
             checked_at: None,
+            security_groups: Vec::new(),
         }
     }
 

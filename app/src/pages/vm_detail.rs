@@ -11,13 +11,13 @@ use crate::components::live::{load_in_browser, use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram, usd, usd_delta};
+use crate::pages::vm_security_groups::VmSecurityGroups;
 use crate::pages::vm_volumes::VmVolumes;
 use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
     vm_create_options, vm_detail, vm_usage, PowerOp, UsageKey, UsagePoint, VmDeleteFn, VmDetail,
     VmFairshareFn, VmFloatingAddFn, VmFloatingDeleteFn, VmIpAddFn, VmIpDeleteFn, VmLoginFn,
-    VmPhase, VmPowerFn, VmReimageFn, VmRenameFn, VmResizeFn, VmSecurityGroupFn, VmSnapshotFn,
-    VmVncFn,
+    VmPhase, VmPowerFn, VmReimageFn, VmRenameFn, VmResizeFn, VmSnapshotFn, VmVncFn,
 };
 
 const POWER_OPS: &[PowerOp] = &[
@@ -168,6 +168,7 @@ fn VmView(
         </div>
         <LoginDetails vm_id=vm_id.clone() available=d.has_login_details />
         <VmVolumes vm_id=vm_id.clone() region=d.region.clone() />
+        <VmSecurityGroups vm_id=vm_id.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
         <Manage d=d.clone() refresh />
         <DeleteVmCard vm_id hostname />
@@ -244,8 +245,6 @@ fn Facts(d: VmDetail) -> impl IntoView {
                 </dd>
                 <dt>"Bandwidth"</dt>
                 <dd>{bandwidth}</dd>
-                <dt>"Security groups"</dt>
-                <dd>{if d.security_groups.is_empty() { "None".to_owned() } else { d.security_groups.join(", ") }}</dd>
                 <dt>"Volumes"</dt>
                 <dd>
                     {if d.volumes.is_empty() {
@@ -542,7 +541,7 @@ fn UsageGraphs(vm_id: String) -> impl IntoView {
     .into_any()
 }
 
-/// Rename, resize (with the price difference), re-image, snapshot, security groups.
+/// Rename, resize (with the price difference), re-image, snapshot.
 #[component]
 fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
@@ -563,7 +562,6 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let resize = ServerAction::<VmResizeFn>::new();
     let reimage = ServerAction::<VmReimageFn>::new();
     let snapshot = ServerAction::<VmSnapshotFn>::new();
-    let group = ServerAction::<VmSecurityGroupFn>::new();
     let fairshare = ServerAction::<VmFairshareFn>::new();
     let charge = RwSignal::new(false);
     let no_lend = RwSignal::new(false);
@@ -571,8 +569,7 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         let done = matches!(rename.value().get(), Some(Ok(())))
             || matches!(resize.value().get(), Some(Ok(())))
-            || matches!(reimage.value().get(), Some(Ok(())))
-            || matches!(group.value().get(), Some(Ok(())));
+            || matches!(reimage.value().get(), Some(Ok(())));
         if done {
             refresh.run(());
         }
@@ -582,18 +579,10 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let image_choice = RwSignal::new(String::new());
     let reimage_confirm = RwSignal::new(String::new());
     let snap_name = RwSignal::new(format!("{}-snapshot", d.hostname));
-    let group_choice = RwSignal::new(String::new());
     let vm_id = d.vm_id.clone();
     let region = d.region.clone();
     let current_plan = d.plan_id.clone();
-    let attached_groups = d.security_groups.clone();
-    let (id1, id2, id3, id4, id5) = (
-        vm_id.clone(),
-        vm_id.clone(),
-        vm_id.clone(),
-        vm_id.clone(),
-        vm_id.clone(),
-    );
+    let (id1, id2, id3, id4) = (vm_id.clone(), vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
         <section class="card">
             <h2>"Change this VM"</h2>
@@ -626,17 +615,15 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                 <ErrorOf error=action_error(fairshare.value()) />
             </form>
             <details on:toggle=move |_| open.set(true)>
-                <summary>"Resize, re-image, snapshot and security groups"</summary>
+                <summary>"Resize, re-image and snapshot"</summary>
                     {
                         let region = region.clone();
                         let current_plan = current_plan.clone();
-                        let attached_groups = attached_groups.clone();
-                        let (id2, id3, id4, id5) = (id2.clone(), id3.clone(), id4.clone(), id5.clone());
+                        let (id2, id3, id4) = (id2.clone(), id3.clone(), id4.clone());
                         move || {
                             let region = region.clone();
                             let current_plan = current_plan.clone();
-                            let attached_groups = attached_groups.clone();
-                            let (id2, id3, id4, id5) = (id2.clone(), id3.clone(), id4.clone(), id5.clone());
+                            let (id2, id3, id4) = (id2.clone(), id3.clone(), id4.clone());
                             {
                                 let Some(result) = options.get() else {
                                     return view! { <Loading label="Loading plans and images…" /> }.into_any();
@@ -652,15 +639,10 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                     view! { <option value=p.plan_id.clone()>{format!("{} — {} vCPU, {}, {} GB — {}/month ({delta})", p.name, p.vcpu, ram(Some(p.ram_mb)), p.disk_gb, usd(p.monthly()))}</option> }
                                 }).collect_view();
                                 let image_opts = o.images.iter().filter(|i| i.region == region).map(|i| view! { <option value=i.image_id.clone()>{i.name.clone()}</option> }).collect_view();
-                                let group_opts = o.security_groups.iter().filter(|g| g.region == region).map(|g| {
-                                    let attached = attached_groups.contains(&g.name) || attached_groups.contains(&g.id);
-                                    view! { <option value=g.id.clone()>{format!("{}{}", g.name, if attached { " (attached)" } else { "" })}</option> }
-                                }).collect_view();
                                 let price_note = move || {
                                     let choice = plan_choice.get();
                                     plans.iter().find(|p| p.plan_id == choice).map(|p| format!("New price {}/month ({} per month)", usd(p.monthly()), usd_delta(p.monthly() - current)))
                                 };
-                                let (id2b, id5b) = (id2.clone(), id5.clone());
                                 view! {
                                     <form class="inline-form" on:submit=move |ev| {
                                         ev.prevent_default();
@@ -707,22 +689,6 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                                         {move || snapshot.value().get().and_then(Result::ok).map(|id| view! { <p class="notice notice-success" role="status">{if id.is_empty() { "The snapshot image is being saved.".to_owned() } else { format!("Snapshot image {id} is being saved.") }}</p> })}
                                         <ErrorOf error=action_error(snapshot.value()) />
                                     </form>
-                                    <div class="inline-form">
-                                        <label class="inline-field">
-                                            <span>"Security group"</span>
-                                            <select on:change=move |ev| group_choice.set(event_target_value(&ev))>
-                                                <option value="">"Choose a group"</option>
-                                                {group_opts}
-                                            </select>
-                                        </label>
-                                        <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
-                                            group.dispatch(VmSecurityGroupFn { vm_id: id5b.clone(), group_id: group_choice.get_untracked(), attach: true });
-                                        }>"Add to group"</button>
-                                        <button type="button" class="button" disabled=move || group.pending().get() on:click=move |_| {
-                                            group.dispatch(VmSecurityGroupFn { vm_id: id2b.clone(), group_id: group_choice.get_untracked(), attach: false });
-                                        }>"Remove from group"</button>
-                                        <ErrorOf error=action_error(group.value()) />
-                                    </div>
                                 }
                                 .into_any()
                             }

@@ -169,6 +169,7 @@ mod tests {
             status_raw: String::new(),
             task_state: String::new(),
             checked_at: None,
+            security_groups: Vec::new(),
         }
     }
 

@@ -63,7 +63,9 @@ struct Poller {
     /// Wakes the poller early (after a change the user made).
     kick: Notify,
     /// VMs to re-read at the next round whatever their state.
-    dirty: Mutex<Vec<String>>,
+    dirty: Mutex<Dirty>,
+    /// The newest [`Dirty::asked`] a finished round has read (see [`LiveHub::reread`]).
+    covered: watch::Sender<u64>,
     /// VMs a user just changed, followed closely (re-read every fast round) until the
     /// instant given: the states a change passes through may have words the panel does
     /// not know, and an unknown state is otherwise polled slowly.
@@ -73,6 +75,14 @@ struct Poller {
     rounds: watch::Sender<u64>,
     /// Plan id → name, read once per poller (plans rarely change).
     plan_names: Mutex<Option<HashMap<String, String>>>,
+}
+
+/// VMs to re-read, and how many times anyone asked: a round that took the ids of ask `n`
+/// covers every ask up to `n`.
+#[derive(Debug, Default)]
+struct Dirty {
+    ids: Vec<String>,
+    asked: u64,
 }
 
 /// All pollers of this panel instance.
@@ -128,6 +138,7 @@ impl LiveHub {
             demand: Mutex::new(Instant::now()),
             kick: Notify::new(),
             dirty: Mutex::default(),
+            covered: watch::channel(0).0,
             following: Mutex::default(),
             done: Mutex::new(false),
             rounds: watch::channel(0).0,
@@ -181,17 +192,35 @@ impl LiveHub {
 
     /// Re-read these VMs (or just the list) at once: the user changed something.
     pub fn kick(self: &Arc<Self>, account: UserId, vm_ids: &[&str]) {
+        self.mark(account, vm_ids);
+    }
+
+    /// Re-reads these VMs at once and waits (at most `wait`) until a round has read them:
+    /// for a change whose effect a page shows from the live list itself (a VM's security
+    /// groups), so that the next read of the list has it. A failed read, or more VMs than
+    /// one round reads, leave the rows as they were.
+    pub async fn reread(self: &Arc<Self>, account: UserId, vm_ids: &[&str], wait: Duration) {
+        let (p, asked) = self.mark(account, vm_ids);
+        let mut covered = p.covered.subscribe();
+        let _ = tokio::time::timeout(wait, covered.wait_for(|c| *c >= asked)).await;
+    }
+
+    /// [`LiveHub::kick`]; returns the poller and the number of this ask.
+    fn mark(self: &Arc<Self>, account: UserId, vm_ids: &[&str]) -> (Arc<Poller>, u64) {
         let p = self.poller(account);
-        p.dirty
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(vm_ids.iter().map(|s| (*s).to_owned()));
+        let asked = {
+            let mut dirty = p.dirty.lock().unwrap_or_else(|e| e.into_inner());
+            dirty.ids.extend(vm_ids.iter().map(|s| (*s).to_owned()));
+            dirty.asked += 1;
+            dirty.asked
+        };
         let until = Instant::now() + self.timing().follow_for;
         p.following
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(vm_ids.iter().map(|s| ((*s).to_owned(), until)));
         p.kick.notify_one();
+        (p, asked)
     }
 
     /// A stream of `kind`'s lists for `account` (a kind with transitions other than VMs).
@@ -290,8 +319,10 @@ impl LiveHub {
                 names
             }
         };
-        let dirty: Vec<String> =
-            std::mem::take(&mut *p.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+        let (dirty, asked) = {
+            let mut d = p.dirty.lock().unwrap_or_else(|e| e.into_inner());
+            (std::mem::take(&mut d.ids), d.asked)
+        };
         let following: Vec<String> = {
             let mut f = p.following.lock().unwrap_or_else(|e| e.into_inner());
             let at = Instant::now();
@@ -313,6 +344,7 @@ impl LiveHub {
                     status_raw: old.map(|o| o.status_raw.clone()).unwrap_or_default(),
                     task_state: old.map(|o| o.task_state.clone()).unwrap_or_default(),
                     checked_at: old.and_then(|o| o.checked_at),
+                    security_groups: old.map(|o| o.security_groups.clone()).unwrap_or_default(),
                     vm_id: v.vm_id,
                     name: if v.name.is_empty() {
                         v.hostname
@@ -372,6 +404,7 @@ impl LiveHub {
                 row.status_raw = info.info.status_raw;
                 row.task_state = info.info.task_state;
                 row.checked_at = Some(now);
+                row.security_groups = info.info.security_groups;
                 if row.ip.is_empty() {
                     row.ip = info.info.ip;
                 }
@@ -392,6 +425,13 @@ impl LiveHub {
             let changed = s.vms != next.vms || s.problem != next.problem || s.listed_at.is_none();
             *s = Arc::new(next);
             changed
+        });
+        p.covered.send_if_modified(|c| {
+            let newer = asked > *c;
+            if newer {
+                *c = asked;
+            }
+            newer
         });
         busy
     }

@@ -857,37 +857,40 @@ pub async fn vm_ip_delete(vm_id: String, address: String) -> Result<(), AppError
     Ok(())
 }
 
-/// Adds the VM to, or removes it from, a security group.
+/// Adds the VM to, or removes it from, a security group (of the VM's region; checked first,
+/// in words). Used by the VM's page and the group's page alike; the live VM list has the
+/// change when this returns.
 #[server(name = VmSecurityGroupFn, endpoint = "vms/security_group")]
 pub async fn vm_security_group(
     vm_id: String,
     group_id: String,
     attach: bool,
 ) -> Result<(), AppError> {
+    use crate::securitygroup::ssr::change_membership;
     use crate::server::lunanode::actions as api;
     let group = group_id.trim().to_owned();
     let refs = vec![crate::server::authz::Target::securitygroup(&group)];
-    let what = "The VM or security group";
     if group.is_empty() {
         // Authorized first all the same (an empty id is nobody's): the refusal wins.
         ssr::on_vm::<api::VmSecuritygroupAdd>(&vm_id).await?;
         return Err(ssr::field("group_id", "Choose a security group."));
     }
-    let vm = vm_id.clone();
+    let vm = vm_id.trim().to_owned();
     if attach {
+        let g = ssr::on_vm_refs::<api::VmSecuritygroupAdd>(&vm, refs).await?;
         let req = api::VmSecuritygroupAdd {
-            vm_id: vm,
-            group_id: group,
+            vm_id: vm.clone(),
+            group_id: group.clone(),
         };
-        ssr::act(&vm_id, refs, req, what).await?;
+        change_membership(&g, &vm, &group, true, req).await
     } else {
+        let g = ssr::on_vm_refs::<api::VmSecuritygroupRemove>(&vm, refs).await?;
         let req = api::VmSecuritygroupRemove {
-            vm_id: vm,
-            group_id: group,
+            vm_id: vm.clone(),
+            group_id: group.clone(),
         };
-        ssr::act(&vm_id, refs, req, what).await?;
+        change_membership(&g, &vm, &group, false, req).await
     }
-    Ok(())
 }
 
 /// CPU fair-share settings: whether CPU use above the plan's share is charged, and whether

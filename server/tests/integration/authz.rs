@@ -81,6 +81,7 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "floatingips/allocate",
     "networks/create",
     "lbs/create",
+    "securitygroups/create",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -162,6 +163,18 @@ const ARGS: &[(&str, &str)] = &[
     ("lb[connection_limit]", ""),
     ("port", "80"),
     ("member_id", "1"),
+    ("rule_id", "x"),
+    ("preset", "ssh"),
+    ("cidr", "203.0.113.0/24"),
+    ("rule[direction]", "ingress"),
+    ("rule[version]", "4"),
+    ("rule[protocol]", "tcp"),
+    ("rule[port_min]", "22"),
+    ("rule[port_max]", ""),
+    ("rule[remote_type]", "cidr"),
+    ("rule[cidr]", "203.0.113.0/24"),
+    ("rule[remote_group]", ""),
+    ("rule[label]", ""),
 ];
 
 fn registered() -> BTreeSet<String> {

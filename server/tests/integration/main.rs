@@ -10,6 +10,7 @@ mod gates;
 mod images;
 mod live_kinds;
 mod networking;
+mod securitygroups;
 mod sessions;
 mod tenancy;
 mod upstream;

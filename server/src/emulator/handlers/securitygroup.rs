@@ -46,7 +46,7 @@ struct Rule {
 }
 
 impl Rule {
-    /// What makes two rules the same (OpenStack refuses duplicates).
+    /// What makes two rules the same (OpenStack refuses duplicates; INFERRED for Luna Node).
     fn same_as(&self, other: &Rule) -> bool {
         (
             self.direction,
@@ -250,12 +250,14 @@ fn create(account: &mut Account, p: &Params) -> Outcome {
 fn delete(account: &mut Account, p: &Params) -> Outcome {
     let region = region(p)?;
     let group = find(&mut account.security_groups, region, p)?;
+    // INFERRED (OpenStack refuses it; Luna Node's answer is UNKNOWN, its words too).
     if group.name == DEFAULT_GROUP {
         return Err("the default security group cannot be deleted".into());
     }
     let (id, name) = (group.id, group.name.clone());
     let id_text = id.to_string();
-    // VMs name their groups (vm/info's `security_groups`); match by name or id.
+    // VMs name their groups (vm/info's `security_groups`); match by name or id. Refused
+    // while in use: INFERRED (OpenStack's rule; Luna Node's words are UNKNOWN).
     if account.vms.values().any(|vm| {
         vm.region == region
             && vm
@@ -276,6 +278,7 @@ fn delete(account: &mut Account, p: &Params) -> Outcome {
 fn rename(account: &mut Account, p: &Params) -> Outcome {
     let region = region(p)?;
     let group = find(&mut account.security_groups, region, p)?;
+    // INFERRED (OpenStack refuses any change to the default group).
     if group.name == DEFAULT_GROUP {
         return Err("the default security group cannot be renamed".into());
     }
