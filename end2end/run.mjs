@@ -12,6 +12,7 @@ import images from "./journeys/images.mjs";
 import tenancy from "./journeys/tenancy.mjs";
 import storage from "./journeys/storage.mjs";
 import securitygroups from "./journeys/securitygroups.mjs";
+import networking from "./journeys/networking.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -27,6 +28,7 @@ const FRESH = [
   ["tenancy", tenancy, true],
   ["storage", storage, true],
   ["securitygroups", securitygroups, true],
+  ["networking", networking, true],
 ];
 
 await waitForServer(base);

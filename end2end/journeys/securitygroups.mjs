@@ -7,26 +7,13 @@
 // again and removed from the group's page; the group is deleted with its typed name.
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 import { ADMIN_FINAL } from "./accounts.mjs";
-import { ensureKey, signIn } from "./steps.mjs";
+import { ensureKey, signIn, visitUntil } from "./steps.mjs";
 import { lunanode } from "./vms.mjs";
 
 const GROUP = "e2e-web";
 const HOST = "e2e-sg-host";
 
 const onGroupPage = (url) => /\/security-groups\/[^/]+$/.test(url.pathname);
-
-/** Opens `url` until `selector` is in the page (the live VM list names a VM made outside
- * the panel within a poll; the page reads it when loaded). */
-async function visitUntil(page, url, selector, what, seconds = 45) {
-  const until = Date.now() + seconds * 1000;
-  for (;;) {
-    await visit(page, url);
-    const found = await page.locator(selector).first()
-      .waitFor({ state: "attached", timeout: 3000 }).then(() => true).catch(() => false);
-    if (found) return;
-    if (Date.now() > until) throw new Error(`${what}: ${selector} never appeared on ${url}`);
-  }
-}
 
 export default async function securitygroups(base, creds) {
   const { context, page, problems } = await openBrowser();

@@ -43,3 +43,16 @@ export async function addCustomer(page, base, person) {
   await page.click("#create-customer button[type=submit]");
   await expectText(page.locator(`tr[data-customer="${person.email}"]`), "Active", "customer listed");
 }
+
+/** Opens `url` until `selector` is in the page (the live VM list names a VM made outside
+ * the panel within a poll; the page reads it when loaded). */
+export async function visitUntil(page, url, selector, what, seconds = 45) {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    await visit(page, url);
+    const found = await page.locator(selector).first()
+      .waitFor({ state: "attached", timeout: 3000 }).then(() => true).catch(() => false);
+    if (found) return;
+    if (Date.now() > until) throw new Error(`${what}: ${selector} never appeared on ${url}`);
+  }
+}

@@ -504,6 +504,7 @@ async fn seed(client: Arc<LunaNode>, cred: Credential, samples: Option<Samples>)
             ids.push((hostname, created.vm_id));
         }
     }
+    seed_balancer(client, cred, &ids).await;
     if let Some(samples) = &samples {
         assign_samples(
             client,
@@ -547,6 +548,79 @@ async fn seed(client: Arc<LunaNode>, cred: Credential, samples: Option<Samples>)
     }
     tracing::info!(vms = ids.len(), "demo content created");
     changed
+}
+
+/// A load balancer in front of the Toronto web server, with a floating IP, and an idle
+/// address in Montreal (the floating IP page points out what is billed but unused).
+async fn seed_balancer(client: &LunaNode, cred: &Credential, vms: &[(&str, String)]) {
+    step(
+        "idle floating ip",
+        client.floating_add(
+            cred,
+            &api::FloatingAdd {
+                region: "montreal".into(),
+            },
+        ),
+    )
+    .await;
+    let Some(nets) = step(
+        "network list",
+        client.network_list(
+            cred,
+            &api::NetworkList {
+                region: Some("toronto".into()),
+            },
+        ),
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(net) = nets.networks.iter().find(|n| n.name == "Luna Node") else {
+        return;
+    };
+    let request = api::LbCreate {
+        region: "toronto".into(),
+        net_id: net.net_id.clone(),
+        name: "web-lb".into(),
+        method: api::LbMethod::RoundRobin,
+        protocol: api::LbProtocol::Http,
+        connection_limit: -1,
+        port: 80,
+    };
+    let Some(lb_id) = step("load balancer", client.lb_create(cred, &request))
+        .await
+        .and_then(|c| c.lb_id)
+    else {
+        return;
+    };
+    if let Some((_, web)) = vms.iter().find(|(h, _)| *h == "web-1.example-demo.com") {
+        let info = step(
+            "web info",
+            client.vm_info(cred, &api::VmInfo { vm_id: web.clone() }),
+        )
+        .await;
+        if let Some(info) = info {
+            let member = api::LbMemberAdd {
+                region: "toronto".into(),
+                lb_id: lb_id.clone(),
+                ip: info.info.privateip,
+                port: 80,
+            };
+            step("member", client.lb_member_add(cred, &member)).await;
+        }
+    }
+    let add = api::FloatingAdd {
+        region: "toronto".into(),
+    };
+    if let Some(ip) = step("lb floating ip", client.floating_add(cred, &add)).await {
+        let associate = api::LbAssociate {
+            region: "toronto".into(),
+            lb_id,
+            ip: ip.ip,
+        };
+        step("associate", client.lb_associate(cred, &associate)).await;
+    }
 }
 
 /// Runs one seeding step; a failure is logged and yields `None`.

@@ -188,8 +188,24 @@ pub struct VmDetail {
     pub ips: Vec<IpView>,
     /// Floating IPs attached to this VM (from `floating/list`).
     pub floating_ips: Vec<String>,
+    /// The virtual network it is on (by its private address), `None` when unknown.
+    #[serde(default)]
+    pub network: Option<NetworkOf>,
+    /// The load balancers it is a member of, as the caller may see them.
+    #[serde(default)]
+    pub load_balancers: Vec<NamedId>,
     pub has_login_details: bool,
     pub can_diskswap: bool,
+}
+
+/// The network a VM is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkOf {
+    /// Empty when the caller may not open the networks page's entry for it.
+    pub id: String,
+    pub name: String,
+    pub subnet: String,
+    pub default: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

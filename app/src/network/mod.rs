@@ -276,6 +276,46 @@ pub(crate) mod ssr {
         rows
     }
 
+    /// The network VM `vm` (in `region`, at private address `private_ip`) is on, and the
+    /// load balancers it is a member of, as the caller may see them. What cannot be read
+    /// is left out (the VM's page must not fail for it).
+    pub async fn vm_relations<P: Permission>(
+        g: &Grant<P>,
+        region: &str,
+        private_ip: &str,
+    ) -> (Option<crate::vm::NetworkOf>, Vec<crate::vm::NamedId>) {
+        if region.is_empty() || private_ip.is_empty() {
+            return (None, Vec::new());
+        }
+        let regions = [region.to_owned()];
+        let (nets, lbs) = futures::join!(all_networks(g, &regions), super::lb::ssr::lb_rows(g));
+        let rows = network_rows(g, nets.unwrap_or_default(), &[], &[]);
+        let others: Vec<&NetworkRow> = rows.iter().collect();
+        let network = rows
+            .iter()
+            .find(|n| on_network(n, &others, private_ip, region))
+            .map(|n| crate::vm::NetworkOf {
+                id: if g.sees(&kinds::NETWORK, &n.id) {
+                    n.id.clone()
+                } else {
+                    String::new()
+                },
+                name: n.name.clone(),
+                subnet: n.subnet.clone(),
+                default: n.default,
+            });
+        let lbs = lbs
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| l.region == region && l.members.iter().any(|m| m.ip == private_ip))
+            .map(|l| crate::vm::NamedId {
+                name: l.display_name().to_owned(),
+                id: l.id,
+            })
+            .collect();
+        (network, lbs)
+    }
+
     /// The codes of the regions the caller may use.
     pub fn codes(regions: &[crate::vm::RegionView]) -> Vec<String> {
         regions.iter().map(|r| r.code.clone()).collect()

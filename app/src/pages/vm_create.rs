@@ -211,7 +211,7 @@ fn Wizard(o: CreateOptions) -> impl IntoView {
                 </div>
                 <label class="inline-field">
                     <span>"Virtual network"</span>
-                    <select on:change=move |ev| net.set(event_target_value(&ev))>
+                    <select id="create-network" on:change=move |ev| net.set(event_target_value(&ev))>
                         <option value="">"Default network"</option>
                         {move || regional(|o| &o.networks).into_iter().map(|n| view! { <option value=n.id>{n.name}</option> }).collect_view()}
                     </select>

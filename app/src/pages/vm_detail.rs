@@ -322,6 +322,26 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             .collect_view()
     };
     let has_floating = !d.floating_ips.is_empty();
+    let network = match &d.network {
+        None => "–".into_any(),
+        Some(n) => {
+            let text = format!("{} ({})", n.name, n.subnet);
+            if n.id.is_empty() {
+                text.into_any()
+            } else {
+                view! { <a href="/networks">{text}</a> }.into_any()
+            }
+        }
+    };
+    let balancers = if d.load_balancers.is_empty() {
+        "None".into_any()
+    } else {
+        d.load_balancers
+            .iter()
+            .map(|l| view! { <a href=format!("/load-balancers/{}", l.id)>{l.name.clone()}</a>" " })
+            .collect_view()
+            .into_any()
+    };
     let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
         <section class="card">
@@ -352,6 +372,10 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                 <dd>{if d.ipv6.is_empty() { "None".to_owned() } else { d.ipv6.join(", ") }}</dd>
                 <dt>"Floating IPs"</dt>
                 <dd id="vm-floating">{if has_floating { d.floating_ips.join(", ") } else { "None".to_owned() }}</dd>
+                <dt>"Network"</dt>
+                <dd id="vm-network">{network}</dd>
+                <dt>"Load balancers"</dt>
+                <dd id="vm-lbs">{balancers}</dd>
             </dl>
             <h3>"Private IPs"</h3>
             <ul class="plain">{private_ips}</ul>

@@ -310,7 +310,12 @@ pub async fn vm_detail(vm_id: String) -> Result<VmDetail, AppError> {
     let floating = floating.map(|l| l.ips).unwrap_or_default();
     let d = info.info;
     let extra = info.extra;
+    let region = extra.as_ref().map(|e| e.region.clone()).unwrap_or_default();
+    let (network, load_balancers) =
+        crate::network::ssr::vm_relations(&g, &region, &d.privateip).await;
     Ok(VmDetail {
+        network,
+        load_balancers,
         hostname: d.hostname,
         status: d.status_nohtml,
         status_raw: d.status_raw,

@@ -56,6 +56,21 @@ async fn demo_mode_starts_with_sample_content_behind_the_vault() {
         "security group"
     );
     assert_eq!(options.volumes.len(), 1, "volume");
+    // A load balancer in front of web-1 with a floating IP, and an idle address.
+    let lb = loop {
+        let lbs: app::network::LbsView = panel.call(&c, "lbs/list", &[]).await.unwrap();
+        match lbs.lbs.into_iter().find(|l| l.name == "web-lb") {
+            Some(l) if !l.floating_ip.is_empty() => break l,
+            other => assert!(Instant::now() < deadline, "no seeded balancer: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(lb.members.len(), 1, "{lb:?}");
+    let ips: app::network::FloatingView = panel.call(&c, "floatingips/list", &[]).await.unwrap();
+    assert!(
+        ips.ips.iter().any(|f| f.attached.is_none()),
+        "an idle address"
+    );
     // The emulator's state file sits beside the master key, so a restart resumes it.
     assert!(panel.keydir.join("demo-emulator.json").exists());
     panel.stop().await;

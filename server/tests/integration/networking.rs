@@ -478,6 +478,34 @@ async fn a_load_balancer_gets_members_and_a_floating_ip(db: Db) {
         d.candidates
     );
 
+    // The VM's page names its network and its balancer.
+    let detail: app::vm::VmDetail = panel
+        .call(&c, "vms/detail", &[("vm_id", &two)])
+        .await
+        .unwrap();
+    let on = detail.network.expect("the VM's network");
+    assert_eq!(
+        (on.id.as_str(), on.name.as_str(), on.default),
+        (net.as_str(), "web-net", false)
+    );
+    assert_eq!(
+        detail
+            .load_balancers
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["front"]
+    );
+    let detail: app::vm::VmDetail = panel
+        .call(&c, "vms/detail", &[("vm_id", &elsewhere)])
+        .await
+        .unwrap();
+    assert!(
+        detail.network.is_some_and(|n| n.default),
+        "on the default network"
+    );
+    assert!(detail.load_balancers.is_empty());
+
     // A floating IP allocated in the same step; then listed as on the balancer.
     let ip: String = panel
         .call(&c, "lbs/associate", &[("lb_id", &id), ("ip", "")])
