@@ -44,7 +44,8 @@ use crate::error::AppError;
 pub trait Listing:
     Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static
 {
-    type Row: Clone + PartialEq + Send + Sync + 'static;
+    /// Serializable: a row's content decides whether its part of the table is drawn again.
+    type Row: Clone + PartialEq + serde::Serialize + Send + Sync + 'static;
     fn rows(&self) -> &[Self::Row];
     /// A warning shown above the list (e.g. live status paused, data may be stale).
     fn note(&self) -> Option<ListNote> {
@@ -712,7 +713,7 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
 }
 
 /// The table, or what to do when the search and filters leave nothing.
-fn table<T: Clone + PartialEq + Send + Sync + 'static>(
+fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
     id: &'static str,
     noun: &'static str,
     row_attr: &'static str,
@@ -731,22 +732,38 @@ fn table<T: Clone + PartialEq + Send + Sync + 'static>(
                     .collect_view()
             }
         };
+        // Keyed by each row's id and content: a refresh redraws only the rows that changed,
+        // so what is open or typed in the others (an editor, a confirmation) survives the
+        // live updates that refresh the list.
         let body = {
             let spec = spec.clone();
             move || {
-                rows.with(|rows| {
-                    rows.iter()
-                        .map(|row| {
+                let spec = spec.clone();
+                let keyed = spec.clone();
+                view! {
+                    <For
+                        each=move || {
+                            rows.with(|rows| {
+                                rows.iter()
+                                    .map(|r| {
+                                        let content = serde_json::to_string(r).unwrap_or_default();
+                                        ((keyed.row_id)(r), content, r.clone())
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
+                        }
+                        key=|(id, content, _)| (id.clone(), content.clone())
+                        children=move |(_, _, row)| {
                             let cells = spec
                                 .columns
                                 .iter()
-                                .map(|c| view! { <td class=c.class>{(c.cell)(row)}</td> })
+                                .map(|c| view! { <td class=c.class>{(c.cell)(&row)}</td> })
                                 .collect_view();
                             view! { <tr>{cells}</tr> }
-                                .add_any_attr(custom_attribute(row_attr, (spec.row_id)(row)))
-                        })
-                        .collect_view()
-                })
+                                .add_any_attr(custom_attribute(row_attr, (spec.row_id)(&row)))
+                        }
+                    />
+                }
             }
         };
         let nothing_matches = move || rows.with(Vec::is_empty);

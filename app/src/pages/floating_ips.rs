@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::catalog::catalog_regions;
 use crate::components::kit::*;
 use crate::components::shell::Loading;
 use crate::error::AppError;
@@ -15,6 +16,7 @@ use crate::network::{
     floating_release, FloatingRow, FloatingView, FLOATING_USD_PER_MONTH_INFERRED,
 };
 use crate::pages::format::usd;
+use crate::vm::RegionView;
 
 /// The capability a customer needs to allocate, release and name addresses.
 pub const FLOATING: &str = "floating";
@@ -276,16 +278,30 @@ pub fn FloatingIpsPage() -> impl IntoView {
     refetch_on_live(&kinds::FLOATING, refresh);
     refetch_on_live(&kinds::VM, refresh);
     let view = Signal::derive(move || list.get().and_then(Result::ok));
+    // The form's regions are read once: the list refreshes with every live change, and the
+    // form must not be drawn again under the user's hands.
+    let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
         <Title text="Floating IPs" />
         <div class="page-head">
             <h1>"Floating IPs"</h1>
         </div>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                list.await.ok().and_then(|v| v.quota).map(|(held, limit)| {
+                    let text = match limit {
+                        Some(l) => format!("You hold {held} of your {l} floating IPs."),
+                        None => format!("You hold {held} floating IPs."),
+                    };
+                    view! { <p class="notice notice-info" id="floating-quota">{text}</p> }
+                })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <Loading label="Loading…" /> }>
             {move || Suspend::new(async move {
-                match list.await {
-                    Ok(v) => view! { <Allocate view=v refresh=refresh.callback() /> }.into_any(),
-                    Err(_) => ().into_any(),
+                match regions.await {
+                    Ok(r) => view! { <Allocate regions=r refresh=refresh.callback() /> }.into_any(),
+                    Err(e) => view! { <ProblemNotice error=e what="floating IPs" /> }.into_any(),
                 }
             })}
         </Transition>
@@ -304,26 +320,13 @@ pub fn FloatingIpsPage() -> impl IntoView {
 
 /// Allocate a new address in a region, the cost shown before the button.
 #[component]
-fn Allocate(view: FloatingView, refresh: Callback<()>) -> impl IntoView {
+fn Allocate(regions: Vec<RegionView>, refresh: Callback<()>) -> impl IntoView {
     let viewer = Viewer::current();
-    let first = view
-        .regions
-        .first()
-        .map(|r| r.code.clone())
-        .unwrap_or_default();
+    let first = regions.first().map(|r| r.code.clone()).unwrap_or_default();
     let region = RwSignal::new(first);
     let error = RwSignal::new(None::<AppError>);
-    let quota = view.quota.map(|(held, limit)| {
-        let text = match limit {
-            Some(l) => format!("You hold {held} of your {l} floating IPs."),
-            None => format!("You hold {held} floating IPs."),
-        };
-        view! { <p class="notice notice-info" id="floating-quota">{text}</p> }
-    });
-    let regions = view.regions.clone();
     view! {
         <Card title="Allocate an address" id="floating-allocate-card">
-            {quota}
             <div class="inline-form">
                 <label class="inline-field">
                     <span>"Region"</span>

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::catalog::catalog_regions;
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::kit::*;
 use crate::components::shell::Loading;
@@ -15,6 +16,7 @@ use crate::network::{
     network_delete, network_list, parse_subnet, NetworkCreateFn, NetworkRow, NetworksView,
     OnNetwork,
 };
+use crate::vm::RegionView;
 
 /// The capability a customer needs to create and delete networks.
 pub const NETWORKS: &str = "networks";
@@ -136,6 +138,8 @@ pub fn NetworksPage() -> impl IntoView {
     refetch_on_live(&kinds::VM, refresh);
     let viewer = Viewer::current();
     let cannot = viewer.cannot(NETWORKS);
+    // Read once: the form must not be drawn again when the list refreshes.
+    let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
         <Title text="Networks" />
         <div class="page-head">
@@ -158,8 +162,8 @@ pub fn NetworksPage() -> impl IntoView {
             None => view! {
                 <Transition fallback=|| view! { <Loading label="Loading the regions…" /> }>
                     {move || Suspend::new(async move {
-                        match list.await {
-                            Ok(v) => view! { <CreateForm view=v refresh /> }.into_any(),
+                        match regions.await {
+                            Ok(r) => view! { <CreateForm regions=r refresh /> }.into_any(),
                             Err(e) => view! { <ProblemNotice error=e what="networks" /> }.into_any(),
                         }
                     })}
@@ -170,7 +174,7 @@ pub fn NetworksPage() -> impl IntoView {
 }
 
 #[component]
-fn CreateForm(view: NetworksView, refresh: Refresh) -> impl IntoView {
+fn CreateForm(regions: Vec<RegionView>, refresh: Refresh) -> impl IntoView {
     let create = ServerAction::<NetworkCreateFn>::new();
     let error = action_error(create.value());
     Effect::new(move |_| {
@@ -200,7 +204,7 @@ fn CreateForm(view: NetworksView, refresh: Refresh) -> impl IntoView {
                 <select id="field-network-region" name="network[region]"
                     aria-invalid=move || region_error.get().is_some().to_string()
                     aria-describedby="field-network-region-error">
-                    {view.regions.into_iter().map(|r| view! { <option value=r.code.clone()>{format!("{} ({})", r.name, r.code)}</option> }).collect_view()}
+                    {regions.into_iter().map(|r| view! { <option value=r.code.clone()>{format!("{} ({})", r.name, r.code)}</option> }).collect_view()}
                 </select>
                 <p class="field-error" id="field-network-region-error" aria-live="polite">{move || region_error.get()}</p>
             </div>
