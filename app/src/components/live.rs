@@ -123,6 +123,48 @@ where
     reads_in_browser(key, refresh, false, read)
 }
 
+/// A list page's data (see [`list_source`]).
+pub struct ListSource<L: Send + Sync + 'static> {
+    /// The first read, on the server: the list's `source`.
+    pub first: Resource<Result<L, crate::error::AppError>>,
+    /// The reads made again in the browser: the list's `live`.
+    pub live: Signal<Option<L>>,
+    /// The newest of the two, for the rest of the page.
+    pub newest: Signal<Option<L>>,
+}
+
+impl<L: Send + Sync + 'static> Clone for ListSource<L> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<L: Send + Sync + 'static> Copy for ListSource<L> {}
+
+/// A list page's data: read first on the server, then again in the browser at every bump
+/// of `refresh`, so that a refresh updates the rows in place instead of drawing the list
+/// again (what is open or typed in a row survives). A failed re-read keeps the rows last
+/// read.
+pub fn list_source<L, F, Fut>(refresh: crate::components::list::Refresh, read: F) -> ListSource<L>
+where
+    L: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<L, crate::error::AppError>> + Send + 'static,
+{
+    let first = {
+        let read = read.clone();
+        Resource::new(|| (), move |_| read())
+    };
+    let again = reread_in_browser(Memo::new(|_| ()), refresh, move |()| read());
+    let live = Signal::derive(move || again.with(|a| a.as_ref().and_then(|(_, r)| r.clone().ok())));
+    let newest = Signal::derive(move || live.get().or_else(|| first.get().and_then(Result::ok)));
+    ListSource {
+        first,
+        live,
+        newest,
+    }
+}
+
 /// For a part with no server read of its own (a card inside another page's loading
 /// boundary, like a VM's volumes): read once after hydration and again at every bump of
 /// `refresh`, in the browser only; the server and the browser first render "loading" alike.

@@ -30,6 +30,8 @@ pub mod kit {
         clip, or_dash, Column, Filter, ListNote, ListSpec, Listing, Refresh, ResourceList, Search,
         SortValue,
     };
-    pub use super::live::{read_in_browser, refetch_on_live, reread_in_browser, StatusBadge};
+    pub use super::live::{
+        list_source, read_in_browser, refetch_on_live, reread_in_browser, ListSource, StatusBadge,
+    };
     pub use super::notice::{ProblemNotice, Viewer};
 }

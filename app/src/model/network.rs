@@ -138,6 +138,9 @@ pub struct NetworkRow {
     pub subnet: String,
     /// The region's default network (`Luna Node`, CONFIRMED): it cannot be deleted.
     pub default: bool,
+    /// Its DNS servers, when Luna Node's list shows them (UNKNOWN whether it does).
+    #[serde(default)]
+    pub dns: Vec<String>,
     pub vms: Vec<OnNetwork>,
     pub lbs: Vec<OnNetwork>,
 }
@@ -539,6 +542,7 @@ mod tests {
             region: "toronto".into(),
             subnet: subnet.into(),
             default,
+            dns: vec![],
             vms: vec![],
             lbs: vec![],
         };
@@ -562,6 +566,7 @@ mod tests {
             region: "toronto".into(),
             subnet: "192.168.30.0/24".into(),
             default: false,
+            dns: vec![],
             vms: vec![],
             lbs: vec![],
         };

@@ -218,6 +218,7 @@ pub(crate) mod ssr {
             .into_iter()
             .map(|n| NetworkRow {
                 default: is_default(&n),
+                dns: n.dns,
                 id: n.net_id,
                 name: n.name,
                 region: n.region,

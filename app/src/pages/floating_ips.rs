@@ -274,10 +274,10 @@ fn RowActions(
 #[component]
 pub fn FloatingIpsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = Resource::new(move || refresh.track(), |_| floating_list());
+    let list = list_source(refresh, floating_list);
     refetch_on_live(&kinds::FLOATING, refresh);
     refetch_on_live(&kinds::VM, refresh);
-    let view = Signal::derive(move || list.get().and_then(Result::ok));
+    let view = list.newest;
     // The form's regions are read once: the list refreshes with every live change, and the
     // form must not be drawn again under the user's hands.
     let regions = Resource::new(|| (), |_| catalog_regions());
@@ -288,13 +288,17 @@ pub fn FloatingIpsPage() -> impl IntoView {
         </div>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                list.await.ok().and_then(|v| v.quota).map(|(held, limit)| {
-                    let text = match limit {
-                        Some(l) => format!("You hold {held} of your {l} floating IPs."),
-                        None => format!("You hold {held} floating IPs."),
-                    };
-                    view! { <p class="notice notice-info" id="floating-quota">{text}</p> }
-                })
+                // Drawn from the first read, then following the newest.
+                let first = list.first.await.ok();
+                move || {
+                    view.get().or_else(|| first.clone()).and_then(|v| v.quota).map(|(held, limit)| {
+                        let text = match limit {
+                            Some(l) => format!("You hold {held} of your {l} floating IPs."),
+                            None => format!("You hold {held} floating IPs."),
+                        };
+                        view! { <p class="notice notice-info" id="floating-quota">{text}</p> }
+                    })
+                }
             })}
         </Transition>
         <Transition fallback=|| view! { <Loading label="Loading…" /> }>
@@ -308,7 +312,8 @@ pub fn FloatingIpsPage() -> impl IntoView {
         <ResourceList
             id="floating"
             noun="floating IPs"
-            source=list
+            source=list.first
+            live=list.live
             spec=spec(view, refresh.callback())
             row_attr="data-ip"
             sort=0

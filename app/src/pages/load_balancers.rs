@@ -124,7 +124,7 @@ fn spec() -> ListSpec<LbRow> {
 #[component]
 pub fn LoadBalancersPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = Resource::new(move || refresh.track(), |_| lb_list());
+    let list = list_source(refresh, lb_list);
     refetch_on_live(&kinds::LB, refresh);
     let viewer = Viewer::current();
     let create = match viewer.cannot(LBS) {
@@ -140,7 +140,8 @@ pub fn LoadBalancersPage() -> impl IntoView {
         <ResourceList
             id="lb"
             noun="load balancers"
-            source=list
+            source=list.first
+            live=list.live
             spec=spec()
             row_attr="data-lb-id"
             sort=0

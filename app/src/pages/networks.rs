@@ -73,6 +73,13 @@ fn spec(refresh: Callback<()>) -> ListSpec<NetworkRow> {
                 |n: &NetworkRow| view! { <code>{n.subnet.clone()}</code> },
             )
             .sort(|n| SortValue::text(&n.subnet)),
+            Column::new("DNS servers", |n: &NetworkRow| {
+                if n.dns.is_empty() {
+                    view! { <span class="muted" title="Luna Node's network list does not show them">"Not shown"</span> }.into_any()
+                } else {
+                    n.dns.join(", ").into_any()
+                }
+            }),
             Column::new("VMs", |n: &NetworkRow| on_list(&n.vms, "/vms"))
                 .sort(|n| SortValue::number(n.vms.len() as i64)),
             Column::new("Load balancers", |n: &NetworkRow| {
@@ -134,7 +141,7 @@ fn DeleteNetwork(row: NetworkRow, refresh: Callback<()>) -> impl IntoView {
 #[component]
 pub fn NetworksPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = Resource::new(move || refresh.track(), |_| network_list());
+    let list = list_source(refresh, network_list);
     refetch_on_live(&kinds::VM, refresh);
     let viewer = Viewer::current();
     let cannot = viewer.cannot(NETWORKS);
@@ -149,7 +156,8 @@ pub fn NetworksPage() -> impl IntoView {
         <ResourceList
             id="network"
             noun="networks"
-            source=list
+            source=list.first
+            live=list.live
             spec=spec(refresh.callback())
             row_attr="data-network-id"
             sort=0

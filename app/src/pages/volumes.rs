@@ -282,15 +282,15 @@ pub fn SnapshotActions(
 #[component]
 pub fn VolumesPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let volumes = Resource::new(move || refresh.track(), |_| volume_list());
+    let volumes = list_source(refresh, volume_list);
     refetch_on_live(&kinds::VOLUME, refresh);
     let snap_refresh = Refresh::new();
-    let snapshots = Resource::new(move || snap_refresh.track(), |_| snapshot_list());
+    let snapshots = list_source(snap_refresh, snapshot_list);
     refetch_on_live(&kinds::SNAPSHOT, snap_refresh);
     let regions = Signal::derive(move || {
         snapshots
+            .newest
             .get()
-            .and_then(Result::ok)
             .map(|s| s.regions)
             .unwrap_or_default()
     });
@@ -310,7 +310,8 @@ pub fn VolumesPage() -> impl IntoView {
         <ResourceList
             id="volume"
             noun="volumes"
-            source=volumes
+            source=volumes.first
+            live=volumes.live
             spec=volume_list_spec()
             row_attr="data-volume-id"
             sort=BY_NAME
@@ -323,7 +324,8 @@ pub fn VolumesPage() -> impl IntoView {
         <ResourceList
             id="snapshot"
             noun="snapshots"
-            source=snapshots
+            source=snapshots.first
+            live=snapshots.live
             spec=snapshot_list_spec(regions, cannot_snapshot, snap_refresh.callback())
             row_attr="data-snapshot-id"
             sort=1

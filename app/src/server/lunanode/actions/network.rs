@@ -33,6 +33,10 @@ pub struct Network {
     /// filter with [`NetworkList::region`] to know a network's region for sure.
     #[serde(default, deserialize_with = "decode::text")]
     pub region: String,
+    /// The network's DNS servers: UNKNOWN whether `network/list` shows them (the CS sample
+    /// has none); empty when it does not. A list or a comma-separated string is read.
+    #[serde(default, deserialize_with = "decode::strings")]
+    pub dns: Vec<String>,
 }
 
 /// `network/create` (WIKI: all four required).
@@ -91,12 +95,13 @@ mod tests {
                 name: "Luna Node".into(),
                 subnet: "172.20.0.0/16".into(),
                 region: String::new(),
+                dns: vec![],
             }]
         );
         let empty: Networks = serde_json::from_str(r#"{"success":"yes","networks":[]}"#).unwrap();
         assert!(empty.networks.is_empty());
         let keyed: Networks = serde_json::from_str(
-            r#"{"success":"yes","networks":{"7":{"net_id":7,"name":"lan","subnet":"192.168.30.0/24","region":"toronto"}}}"#,
+            r#"{"success":"yes","networks":{"7":{"net_id":7,"name":"lan","subnet":"192.168.30.0/24","region":"toronto","dns":"8.8.8.8, 1.1.1.1"}}}"#,
         )
         .unwrap();
         assert_eq!(
@@ -106,6 +111,7 @@ mod tests {
             ),
             ("7", "toronto")
         );
+        assert_eq!(keyed.networks[0].dns, ["8.8.8.8", "1.1.1.1"]);
     }
 
     #[test]
