@@ -141,6 +141,25 @@ impl UpstreamProblem {
     }
 }
 
+/// Luna Node's refusal of a change, in words that say what to do, when its text says it is
+/// about one of `about` (its words are not documented: UNKNOWN); other errors as they are.
+pub fn refusal(e: AppError, about: &[&str], say: &str) -> AppError {
+    match &e {
+        AppError::Upstream {
+            problem: UpstreamProblem::Rejected,
+            message,
+        } => {
+            let lower = message.to_ascii_lowercase();
+            if about.iter().any(|w| lower.contains(w)) {
+                AppError::Conflict(say.to_owned())
+            } else {
+                e
+            }
+        }
+        _ => e,
+    }
+}
+
 impl AppError {
     /// The message for one form field, when this is a validation error naming it.
     pub fn field(&self, field: &str) -> Option<String> {

@@ -19,28 +19,15 @@ pub(crate) mod ssr {
     use std::time::Duration;
 
     pub use crate::catalog::ssr::regions;
-    use crate::error::{AppError, FieldErrors, UpstreamProblem};
-    use crate::kinds::{self, Kind};
+    use crate::error::{AppError, FieldErrors};
+    use crate::kinds;
     use crate::server::authz::{Grant, Permission, Target};
     use crate::server::lunanode::actions as api;
     use crate::vm::VmRow;
 
     use super::*;
-
-    /// A target for `id` of `kind`, if it looks like an id or an address at all: junk
-    /// answers "not found" with no upstream call.
-    pub fn target(kind: &'static Kind, id: &str) -> Result<Target, AppError> {
-        let id = id.trim();
-        if id.is_empty()
-            || id.len() > 64
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-        {
-            return Err(AppError::NotFound(kind.what.into()));
-        }
-        Ok(Target::res(kind, id))
-    }
+    pub use crate::error::refusal;
+    pub use crate::server::authz::checked_target as target;
 
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         FieldErrors::single(field, message)
@@ -320,26 +307,6 @@ pub(crate) mod ssr {
     /// The codes of the regions the caller may use.
     pub fn codes(regions: &[crate::vm::RegionView]) -> Vec<String> {
         regions.iter().map(|r| r.code.clone()).collect()
-    }
-
-    /// Luna Node's refusal of a change, in words that say what to do, when its text says
-    /// it is about one of `about` (its words are not documented: UNKNOWN); other errors as
-    /// they are.
-    pub fn refusal(e: AppError, about: &[&str], say: &str) -> AppError {
-        match &e {
-            AppError::Upstream {
-                problem: UpstreamProblem::Rejected,
-                message,
-            } => {
-                let lower = message.to_ascii_lowercase();
-                if about.iter().any(|w| lower.contains(w)) {
-                    AppError::Conflict(say.to_owned())
-                } else {
-                    e
-                }
-            }
-            _ => e,
-        }
     }
 }
 

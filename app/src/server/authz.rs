@@ -358,6 +358,21 @@ impl QuotaLock {
     }
 }
 
+/// A target for `id` of `kind`, if it looks like an id (or an address: floating IPs are
+/// known by theirs) at all: junk answers "not found" with no upstream call.
+pub fn checked_target(kind: &'static Kind, id: &str) -> Result<Target, AppError> {
+    let id = id.trim();
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Err(AppError::NotFound(kind.what.into()));
+    }
+    Ok(Target::res(kind, id))
+}
+
 /// Who may look at one kind of an account's resources, and which of them: for live status
 /// streams, which push lists rather than make calls.
 #[derive(Debug, Clone)]
