@@ -360,3 +360,61 @@ pub async fn assert_pages_render(
         }
     }
 }
+
+/// Asserts a refusal (409) whose text holds `words`.
+pub fn conflict(r: Result<impl std::fmt::Debug, app::error::AppError>, words: &str) {
+    match r {
+        Err(app::error::AppError::Conflict(m)) => assert!(m.contains(words), "{m}"),
+        other => panic!("expected a refusal saying {words:?}, got {other:?}"),
+    }
+}
+
+/// Asserts a validation error beside field `name`; returns its message.
+pub fn error_beside(r: Result<impl std::fmt::Debug, app::error::AppError>, name: &str) -> String {
+    match r {
+        Err(e) => e
+            .field(name)
+            .unwrap_or_else(|| panic!("expected an error beside {name}, got {e:?}")),
+        Ok(v) => panic!("expected an error beside {name}, got {v:?}"),
+    }
+}
+
+/// Asserts "not found".
+pub fn not_found(r: Result<impl std::fmt::Debug, app::error::AppError>) {
+    match r {
+        Err(app::error::AppError::NotFound(_)) => {}
+        other => panic!("expected not found, got {other:?}"),
+    }
+}
+
+/// A VM made through the panel by `c` in `region` from a public template, on network `net`
+/// (`""`: the default one); returns its id.
+pub async fn panel_vm(
+    panel: &Panel,
+    c: &reqwest::Client,
+    hostname: &str,
+    region: &str,
+    net: &str,
+) -> String {
+    let options: app::vm::CreateOptions = panel.call(c, "vms/create_options", &[]).await.unwrap();
+    let image = options
+        .images
+        .iter()
+        .find(|i| i.region == region && i.public)
+        .unwrap();
+    let boot = format!("image:{}", image.image_id);
+    panel
+        .call(
+            c,
+            "vms/create",
+            &[
+                ("vm[hostname]", hostname),
+                ("vm[region]", region),
+                ("vm[plan_id]", "m.2"),
+                ("vm[boot]", boot.as_str()),
+                ("vm[net_id]", net),
+            ],
+        )
+        .await
+        .unwrap()
+}

@@ -9,7 +9,10 @@ use app::network::{FloatingRow, FloatingView, LbCreateOptions, LbDetail, LbsView
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{assert_pages_render, eventually, Db, Panel};
+use crate::harness::{
+    assert_pages_render, conflict, error_beside as field, eventually, not_found, panel_vm, Db,
+    Panel,
+};
 use crate::tenancy::{customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 use crate::vms::make_vm_elsewhere;
@@ -30,54 +33,6 @@ async fn networks(panel: &Panel, c: &Client) -> NetworksView {
         .call(c, "networks/list", &[])
         .await
         .expect("networks/list")
-}
-
-fn field(r: Result<impl std::fmt::Debug, AppError>, name: &str) -> String {
-    match r {
-        Err(e) => e
-            .field(name)
-            .unwrap_or_else(|| panic!("expected an error beside {name}, got {e:?}")),
-        Ok(v) => panic!("expected an error beside {name}, got {v:?}"),
-    }
-}
-
-fn conflict(r: Result<impl std::fmt::Debug, AppError>, words: &str) {
-    match r {
-        Err(AppError::Conflict(m)) => assert!(m.contains(words), "{m}"),
-        other => panic!("expected a refusal saying {words:?}, got {other:?}"),
-    }
-}
-
-fn not_found(r: Result<impl std::fmt::Debug, AppError>) {
-    match r {
-        Err(AppError::NotFound(_)) => {}
-        other => panic!("expected not found, got {other:?}"),
-    }
-}
-
-/// A VM of the caller made through the panel in toronto, on network `net` (`""`: default).
-async fn vm_on(panel: &Panel, c: &Client, hostname: &str, net: &str) -> String {
-    let options: app::vm::CreateOptions = panel.call(c, "vms/create_options", &[]).await.unwrap();
-    let image = options
-        .images
-        .iter()
-        .find(|i| i.region == "toronto" && i.public)
-        .unwrap();
-    let boot = format!("image:{}", image.image_id);
-    panel
-        .call(
-            c,
-            "vms/create",
-            &[
-                ("vm[hostname]", hostname),
-                ("vm[region]", "toronto"),
-                ("vm[plan_id]", "m.2"),
-                ("vm[boot]", boot.as_str()),
-                ("vm[net_id]", net),
-            ],
-        )
-        .await
-        .unwrap()
 }
 
 async fn allocate(panel: &Panel, c: &Client) -> Result<String, AppError> {
@@ -164,7 +119,7 @@ async fn floating_ips_are_allocated_named_attached_and_released(db: Db) {
     assert!(row(&floating(&panel, &c).await, &ip).unwrap().rdns_default);
 
     // A VM has a public address of its own: attaching another is refused beside the VM.
-    let vm = vm_on(&panel, &c, "web-1", "").await;
+    let vm = panel_vm(&panel, &c, "web-1", "toronto", "").await;
     let vm_ip = eventually("the VM's address listed", 20, || async {
         let v = floating(&panel, &c).await;
         match v
@@ -319,7 +274,7 @@ async fn networks_are_made_used_and_deleted(db: Db) {
     assert!(!net.is_empty());
 
     // A VM made on it is shown on it.
-    let vm = vm_on(&panel, &c, "db-1", &net).await;
+    let vm = panel_vm(&panel, &c, "db-1", "toronto", &net).await;
     let n = eventually("the VM shown on the network", 20, || async {
         let n = networks(&panel, &c).await;
         let lan = n.networks.iter().find(|x| x.id == net).cloned().unwrap();
@@ -410,10 +365,10 @@ async fn a_load_balancer_gets_members_and_a_floating_ip(db: Db) {
         .unwrap();
 
     let (one, two) = (
-        vm_on(&panel, &c, "app-1", &net).await,
-        vm_on(&panel, &c, "app-2", &net).await,
+        panel_vm(&panel, &c, "app-1", "toronto", &net).await,
+        panel_vm(&panel, &c, "app-2", "toronto", &net).await,
     );
-    let elsewhere = vm_on(&panel, &c, "app-3", "").await;
+    let elsewhere = panel_vm(&panel, &c, "app-3", "toronto", "").await;
     let d = eventually("both VMs offered as members", 20, || async {
         let d = lb(&panel, &c, &id).await;
         let ids: Vec<&str> = d.candidates.iter().map(|m| m.vm_id.as_str()).collect();

@@ -14,7 +14,9 @@ use app::server::lunanode::LunaNode;
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{assert_pages_render, eventually, Db, Panel};
+use crate::harness::{
+    assert_pages_render, conflict, error_beside as field, eventually, not_found, Db, Panel,
+};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{cred, key, ID_A};
 use crate::vms::make_vm_elsewhere;
@@ -119,29 +121,6 @@ async fn apply(
             ],
         )
         .await
-}
-
-fn conflict(r: Result<impl std::fmt::Debug, AppError>, words: &str) {
-    match r {
-        Err(AppError::Conflict(m)) => assert!(m.contains(words), "{m}"),
-        other => panic!("expected a refusal saying {words:?}, got {other:?}"),
-    }
-}
-
-fn field(r: Result<impl std::fmt::Debug, AppError>, name: &str) -> String {
-    match r {
-        Err(e) => e
-            .field(name)
-            .unwrap_or_else(|| panic!("expected an error beside {name}, got {e:?}")),
-        Ok(v) => panic!("expected an error beside {name}, got {v:?}"),
-    }
-}
-
-fn not_found(r: Result<impl std::fmt::Debug, AppError>) {
-    match r {
-        Err(AppError::NotFound(_)) => {}
-        other => panic!("expected not found, got {other:?}"),
-    }
 }
 
 fn upstream(panel: &Panel) -> LunaNode {

@@ -13,7 +13,7 @@ use app::volume::{
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{assert_pages_render, eventually, Db, Panel};
+use crate::harness::{assert_pages_render, eventually, not_found, panel_vm, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::upstream::{key, ID_A};
 use crate::vms::make_vm_elsewhere;
@@ -102,37 +102,6 @@ fn conflict(e: AppError, words: &str) {
     }
 }
 
-fn not_found(r: Result<impl std::fmt::Debug, AppError>) {
-    match r {
-        Err(AppError::NotFound(_)) => {}
-        other => panic!("expected not found, got {other:?}"),
-    }
-}
-
-/// A VM of account A in `region` made through the panel by `c` (the owner).
-async fn vm_in(panel: &Panel, c: &Client, hostname: &str, region: &str) -> String {
-    let options: app::vm::CreateOptions = panel.call(c, "vms/create_options", &[]).await.unwrap();
-    let image = options
-        .images
-        .iter()
-        .find(|i| i.region == region && i.public)
-        .unwrap();
-    let boot = format!("image:{}", image.image_id);
-    panel
-        .call(
-            c,
-            "vms/create",
-            &[
-                ("vm[hostname]", hostname),
-                ("vm[region]", region),
-                ("vm[plan_id]", "m.2"),
-                ("vm[boot]", boot.as_str()),
-            ],
-        )
-        .await
-        .unwrap()
-}
-
 async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     let (panel, emu) = Panel::with_emulator(db, |c| c.time_scale = 0.1).await;
     let c = panel.owner("a@example.com").await;
@@ -206,8 +175,8 @@ async fn a_volume_lives_and_dies_through_the_panel(db: Db) {
     .await;
 
     // Attach: only to a VM in the same region, picked by id.
-    let here = vm_in(&panel, &c, "here", "toronto").await;
-    let there = vm_in(&panel, &c, "there", "montreal").await;
+    let here = panel_vm(&panel, &c, "here", "toronto", "").await;
+    let there = panel_vm(&panel, &c, "there", "montreal", "").await;
     // The choices come from the live VM list (no upstream call of their own): it shows new
     // VMs within a poll.
     let detail = eventually("one VM to attach to", 20, || async {
