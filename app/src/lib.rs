@@ -14,6 +14,7 @@ pub mod auth;
 pub mod catalog;
 pub mod components;
 pub mod credential;
+pub mod dns;
 pub mod error;
 pub mod image;
 pub mod model;

@@ -388,6 +388,10 @@ pub fn router(prepared: &Prepared) -> Router {
             get(app::image::ssr::download),
         )
         .route("/audit.csv", get(app::audit::ssr::csv))
+        .route(
+            app::dns::dynamic::UPDATE_PATH,
+            get(app::dns::dynamic::update::handler).post(app::dns::dynamic::update::handler),
+        )
         .layer(axum::Extension(app::server::session::StreamSlots::new(
             app::server::session::STREAMS_PER_USER,
         )))

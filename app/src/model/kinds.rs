@@ -75,7 +75,7 @@ pub static VM: Kind = Kind {
     id_arg: "vm_id",
     api: "vms",
     list: "vm/list",
-    reads: &["vm/list", "vm/info", "vm/iplist", "vm/usage"],
+    reads: &["vm/list", "vm/info", "vm/iplist", "vm/usage", "dns/list"],
     capabilities: &[
         Capability {
             key: "power",
@@ -365,6 +365,115 @@ pub static LB: Kind = Kind {
     lister: Some(crate::server::lists::lbs),
 };
 
+pub static ZONE: Kind = Kind {
+    key: "zone",
+    noun: "DNS zone",
+    plural: "DNS zones",
+    what: "The DNS zone",
+    id_arg: "zone_id",
+    api: "zones",
+    list: "dns2/zone-list",
+    reads: &["dns2/zone-list", "dns2/record-list"],
+    capabilities: &[Capability {
+        key: "dns",
+        label: "Add and remove DNS zones and their records (within their quota)",
+        actions: &[
+            "dns2/zone-add",
+            "dns2/zone-remove",
+            "dns2/record-add",
+            "dns2/record-remove",
+        ],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/dns"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::zones),
+};
+
+/// Zones of the legacy `dns/*` actions (reference §14: listed in the wiki only, shapes
+/// UNKNOWN), shown beside the current ones and counted with them against the zone quota.
+pub static LEGACY_ZONE: Kind = Kind {
+    key: "legacyzone",
+    noun: "legacy DNS zone",
+    plural: "legacy DNS zones",
+    what: "The legacy DNS zone",
+    id_arg: "legacy_zone_id",
+    api: "legacyzones",
+    list: "dns/zone-list",
+    reads: &["dns/zone-list", "dns/record-list"],
+    capabilities: &[Capability {
+        key: "dnslegacy",
+        label: "Add and remove legacy DNS zones and their records (within their zone quota)",
+        actions: &[
+            "dns/zone-add",
+            "dns/zone-remove",
+            "dns/record-add",
+            "dns/record-remove",
+        ],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/dns"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::legacy_zones),
+};
+
+pub static DYN: Kind = Kind {
+    key: "dyn",
+    noun: "dynamic DNS name",
+    plural: "dynamic DNS names",
+    what: "The dynamic DNS name",
+    id_arg: "dyn_id",
+    api: "dyndns",
+    list: "dns/dyn-list",
+    reads: &["dns/dyn-list"],
+    capabilities: &[Capability {
+        key: "dyndns",
+        label: "Add, update and remove dynamic DNS names",
+        actions: &["dns/dyn-add", "dns/dyn-update", "dns/dyn-remove"],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/dns/dynamic"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::dyns),
+};
+
+/// Hosted e-mail domains; users and aliases live inside one (a customer acts on those of
+/// their domains). The account-wide `email/usage` is the owner's only: a customer's usage
+/// is counted from their domains.
+pub static MAILDOMAIN: Kind = Kind {
+    key: "maildomain",
+    noun: "mail domain",
+    plural: "mail domains",
+    what: "The mail domain",
+    id_arg: "domain_id",
+    api: "mail",
+    list: "email/domain-list",
+    reads: &["email/domain-list", "email/user-list", "email/alias-list"],
+    capabilities: &[Capability {
+        key: "mail",
+        label: "Add and remove mail domains, their users and aliases, and DKIM keys (within their quota)",
+        actions: &[
+            "email/domain-add",
+            "email/domain-remove",
+            "email/domain-dkim-set",
+            "email/domain-dkim-unset",
+            "email/user-add",
+            "email/user-set-password",
+            "email/user-remove",
+            "email/alias-add",
+            "email/alias-remove",
+        ],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/mail"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::mail_domains),
+};
+
 /// Every kind, in the order pages and the ledger list them.
 pub static KINDS: &[&Kind] = &[
     &VM,
@@ -377,6 +486,10 @@ pub static KINDS: &[&Kind] = &[
     &SCRIPT,
     &FLOATING,
     &LB,
+    &ZONE,
+    &LEGACY_ZONE,
+    &DYN,
+    &MAILDOMAIN,
 ];
 
 /// Reads of the account's catalogue every signed-in user may make (not about a kind).

@@ -3,6 +3,7 @@
 //! modules above it (areas such as `vm`, `tenancy`, `image`), which re-export what they
 //! need from here.
 
+pub mod dns;
 pub mod kinds;
 pub mod network;
 pub mod securitygroup;

@@ -17,6 +17,9 @@ pub struct Quotas {
     pub floating_ips: Option<u32>,
     pub load_balancers: Option<u32>,
     pub security_groups: Option<u32>,
+    /// DNS zones, current and legacy together.
+    pub zones: Option<u32>,
+    pub mail_domains: Option<u32>,
 }
 
 /// Everything a reseller decides for one customer.
@@ -52,6 +55,8 @@ impl Default for CustomerPolicy {
                 floating_ips: Some(1),
                 load_balancers: Some(1),
                 security_groups: Some(5),
+                zones: Some(3),
+                mail_domains: Some(1),
             },
             plans: Vec::new(),
             regions: Vec::new(),

@@ -343,15 +343,24 @@ impl QuotaLock {
     /// Refuses one more of `kind` when the customer holds `limit` of them already (counted
     /// from the ledger as read under the lock); `None` is no limit.
     pub fn check_count(&self, kind: &Kind, limit: Option<u32>) -> Result<(), AppError> {
+        self.check_counts(&[kind], limit, kind.plural)
+    }
+
+    /// [`QuotaLock::check_count`] for a quota several kinds share (`what` names them).
+    pub fn check_counts(
+        &self,
+        kinds: &[&Kind],
+        limit: Option<u32>,
+        what: &str,
+    ) -> Result<(), AppError> {
         let Some(limit) = limit else {
             return Ok(());
         };
-        let held = self.held(kind.key).count();
+        let held: usize = kinds.iter().map(|k| self.held(k.key).count()).sum();
         if held >= limit as usize {
             return Err(AppError::Quota(format!(
-                "Your plan allows {limit} {} and you have {held}. Delete one, or ask your \
-                 provider for more.",
-                kind.plural
+                "Your plan allows {limit} {what} and you have {held}. Delete one, or ask your \
+                 provider for more."
             )));
         }
         Ok(())
@@ -450,6 +459,15 @@ fn request_meta() -> RequestMeta {
 }
 
 impl RequestMeta {
+    /// A request known only by its peer's address (a route no session signs in to).
+    pub fn from_peer(ip: std::net::IpAddr) -> Self {
+        Self {
+            request_id: None,
+            ip: Some(ip.to_string()),
+            impersonator: None,
+        }
+    }
+
     pub fn from_parts(parts: &http::request::Parts) -> Self {
         Self {
             request_id: parts
@@ -641,6 +659,11 @@ impl<P: Permission> Grant<P> {
 
     pub fn action(&self) -> &'static str {
         P::PATH
+    }
+
+    /// The address the request came from (the connection's peer), when known.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.meta.ip.as_deref()
     }
 
     pub fn target(&self) -> &Target {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use tokio::sync::{watch, Notify};
@@ -247,6 +247,64 @@ pub fn lbs(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
+/// Zone names lose Luna Node's trailing dot (`example.com.` → `example.com`).
+fn zone_name(name: &str) -> String {
+    name.trim_end_matches('.').to_owned()
+}
+
+pub fn zones(up: Arc<Upstream>, account: UserId) -> Listing {
+    listed(
+        up,
+        account,
+        api::Dns2ZoneList {},
+        "The DNS zone list",
+        |l| {
+            l.zones
+                .into_iter()
+                .map(|z| row(z.id, zone_name(&z.name), String::new(), String::new(), true))
+                .collect()
+        },
+    )
+}
+
+pub fn legacy_zones(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The legacy DNS zone list";
+    listed(up, account, api::DnsZoneList {}, what, |l| {
+        l.zones
+            .into_iter()
+            .map(|z| {
+                row(
+                    z.id,
+                    zone_name(&z.origin),
+                    String::new(),
+                    String::new(),
+                    true,
+                )
+            })
+            .collect()
+    })
+}
+
+pub fn dyns(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The dynamic DNS list";
+    listed(up, account, api::DnsDynList {}, what, |l| {
+        l.dyns
+            .into_iter()
+            .map(|d| row(d.id, d.name, String::new(), String::new(), true))
+            .collect()
+    })
+}
+
+pub fn mail_domains(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The mail domain list";
+    listed(up, account, api::EmailDomainList {}, what, |l| {
+        l.domains
+            .into_iter()
+            .map(|d| row(d.id, d.name, String::new(), String::new(), true))
+            .collect()
+    })
+}
+
 fn settled_ok(status: &str) -> bool {
     ["active", "available", ""]
         .iter()
@@ -266,23 +324,34 @@ struct Poller {
 /// owns this and shares its timing).
 pub struct ListHub {
     upstream: Arc<Upstream>,
+    /// The polling rhythm of every poller of this instance (the VM pollers' too); a change
+    /// applies at once, also to a poller already asleep.
+    timing: watch::Sender<LiveTiming>,
     pollers: Mutex<HashMap<(UserId, &'static str), Arc<Poller>>>,
 }
 
 impl ListHub {
-    pub fn new(upstream: Arc<Upstream>) -> Self {
+    pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
         Self {
             upstream,
+            timing: watch::channel(timing).0,
             pollers: Mutex::default(),
         }
     }
 
-    fn poller(
-        self: &Arc<Self>,
-        account: UserId,
-        kind: &'static Kind,
-        timing: impl Fn() -> LiveTiming + Send + 'static,
-    ) -> Option<Arc<Poller>> {
+    pub(super) fn timing(&self) -> LiveTiming {
+        self.timing.borrow().clone()
+    }
+
+    pub(super) fn set_timing(&self, timing: LiveTiming) {
+        self.timing.send_replace(timing);
+    }
+
+    pub(super) fn timing_changes(&self) -> watch::Receiver<LiveTiming> {
+        self.timing.subscribe()
+    }
+
+    fn poller(self: &Arc<Self>, account: UserId, kind: &'static Kind) -> Option<Arc<Poller>> {
         let lister = kind.lister?;
         let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = pollers.get(&(account, kind.key)) {
@@ -304,7 +373,7 @@ impl ListHub {
         });
         pollers.insert((account, kind.key), poller.clone());
         let (hub, p) = (self.clone(), poller.clone());
-        tokio::spawn(async move { hub.run(account, kind, lister, p, timing).await });
+        tokio::spawn(async move { hub.run(account, kind, lister, p).await });
         Some(poller)
     }
 
@@ -314,20 +383,14 @@ impl ListHub {
         self: &Arc<Self>,
         account: UserId,
         kind: &'static Kind,
-        timing: impl Fn() -> LiveTiming + Send + 'static,
     ) -> Option<watch::Receiver<Arc<KindSnapshot>>> {
-        Some(self.poller(account, kind, timing)?.tx.subscribe())
+        Some(self.poller(account, kind)?.tx.subscribe())
     }
 
     /// Look again at once and follow closely for a while: the user changed something.
-    pub fn kick(
-        self: &Arc<Self>,
-        account: UserId,
-        kind: &'static Kind,
-        timing: impl Fn() -> LiveTiming + Send + 'static,
-    ) {
-        let follow = timing().follow_for;
-        if let Some(p) = self.poller(account, kind, timing) {
+    pub fn kick(self: &Arc<Self>, account: UserId, kind: &'static Kind) {
+        let follow = self.timing().follow_for;
+        if let Some(p) = self.poller(account, kind) {
             *p.follow_until.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Instant::now() + follow);
             p.kick.notify_one();
@@ -352,13 +415,13 @@ impl ListHub {
         kind: &'static Kind,
         lister: ListFn,
         p: Arc<Poller>,
-        timing: impl Fn() -> LiveTiming,
     ) {
+        let mut retimed = self.timing_changes();
         loop {
             if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
                 return;
             }
-            let t = timing();
+            let t = self.timing();
             let idle = p.tx.receiver_count() == 0
                 && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > t.linger;
             if idle {
@@ -404,10 +467,35 @@ impl ListHub {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .is_some_and(|until| Instant::now() < until);
-            let pause = if busy || following { t.fast } else { t.slow };
-            tokio::select! {
-                () = tokio::time::sleep(pause) => {}
-                () = p.kick.notified() => {}
+            let fast = busy || following;
+            pause(
+                &mut retimed,
+                &p.kick,
+                |t| if fast { t.fast } else { t.slow },
+            )
+            .await;
+        }
+    }
+}
+
+/// Sleeps a poller's pause after a round: until `kick`, or until the pause `pick` chooses
+/// from the timing has passed since now — re-chosen when the timing changes meanwhile, so a
+/// slower rhythm holds at once for a poller already asleep (and a faster one wakes it).
+pub(super) async fn pause(
+    retimed: &mut watch::Receiver<LiveTiming>,
+    kick: &Notify,
+    pick: impl Fn(&LiveTiming) -> Duration,
+) {
+    let since = tokio::time::Instant::now();
+    loop {
+        let length = pick(&retimed.borrow_and_update());
+        tokio::select! {
+            () = tokio::time::sleep_until(since + length) => return,
+            () = kick.notified() => return,
+            changed = retimed.changed() => if changed.is_err() {
+                // The hub is gone: sleep out the pause as chosen.
+                tokio::time::sleep_until(since + length).await;
+                return;
             }
         }
     }

@@ -89,8 +89,8 @@ struct Dirty {
 pub struct LiveHub {
     upstream: Arc<Upstream>,
     /// The other kinds with transitions (images, volumes, snapshots), on the same timing.
+    /// It keeps the timing of both.
     lists: Arc<super::lists::ListHub>,
-    timing: std::sync::RwLock<LiveTiming>,
     pollers: Mutex<HashMap<UserId, Arc<Poller>>>,
 }
 
@@ -105,23 +105,20 @@ impl std::fmt::Debug for LiveHub {
 impl LiveHub {
     pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
         Self {
-            lists: Arc::new(super::lists::ListHub::new(upstream.clone())),
+            lists: Arc::new(super::lists::ListHub::new(upstream.clone(), timing)),
             upstream,
-            timing: std::sync::RwLock::new(timing),
             pollers: Mutex::default(),
         }
     }
 
-    /// Changes the polling rhythm (tests and benchmarks use short intervals).
+    /// Changes the polling rhythm (tests and benchmarks use short intervals); pollers asleep
+    /// take the new one at once.
     pub fn set_timing(&self, timing: LiveTiming) {
-        *self.timing.write().unwrap_or_else(|e| e.into_inner()) = timing;
+        self.lists.set_timing(timing);
     }
 
     fn timing(&self) -> LiveTiming {
-        self.timing
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.lists.timing()
     }
 
     fn poller(self: &Arc<Self>, account: UserId) -> Arc<Poller> {
@@ -229,14 +226,12 @@ impl LiveHub {
         account: UserId,
         kind: &'static crate::model::kinds::Kind,
     ) -> Option<watch::Receiver<Arc<crate::model::kinds::KindSnapshot>>> {
-        let hub = self.clone();
-        self.lists.subscribe(account, kind, move || hub.timing())
+        self.lists.subscribe(account, kind)
     }
 
     /// Look at `kind`'s list again at once and follow it closely for a while.
     pub fn kick_kind(self: &Arc<Self>, account: UserId, kind: &'static crate::model::kinds::Kind) {
-        let hub = self.clone();
-        self.lists.kick(account, kind, move || hub.timing())
+        self.lists.kick(account, kind)
     }
 
     /// Stops and forgets the pollers (the credential changed or was removed).
@@ -254,6 +249,7 @@ impl LiveHub {
     }
 
     async fn run(self: Arc<Self>, account: UserId, p: Arc<Poller>) {
+        let mut retimed = self.lists.timing_changes();
         loop {
             if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
                 return;
@@ -271,11 +267,12 @@ impl LiveHub {
             }
             let busy = self.round(account, &p).await;
             p.rounds.send_modify(|r| *r += 1);
-            let pause = if busy { timing.fast } else { timing.slow };
-            tokio::select! {
-                () = tokio::time::sleep(pause) => {}
-                () = p.kick.notified() => {}
-            }
+            super::lists::pause(
+                &mut retimed,
+                &p.kick,
+                |t| if busy { t.fast } else { t.slow },
+            )
+            .await;
         }
     }
 

@@ -348,6 +348,8 @@ pub struct PolicyForm {
     pub floating_ips: String,
     pub load_balancers: String,
     pub security_groups: String,
+    pub zones: String,
+    pub mail_domains: String,
     pub plans: String,
     pub regions: String,
     pub images: String,
@@ -386,6 +388,8 @@ impl PolicyForm {
             floating_ips: small(limit("floating_ips", &self.floating_ips)),
             load_balancers: small(limit("load_balancers", &self.load_balancers)),
             security_groups: small(limit("security_groups", &self.security_groups)),
+            zones: small(limit("zones", &self.zones)),
+            mail_domains: small(limit("mail_domains", &self.mail_domains)),
         };
         let list = |text: &str| -> Vec<String> {
             text.split([',', ' ', '\n'])

@@ -82,6 +82,8 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "networks/create",
     "lbs/create",
     "securitygroups/create",
+    "zones/create",
+    "dyndns/add",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -132,6 +134,15 @@ const ARGS: &[(&str, &str)] = &[
     ("form[floating_ips]", ""),
     ("form[load_balancers]", ""),
     ("form[security_groups]", ""),
+    ("form[zones]", ""),
+    ("zone[name]", "x"),
+    ("zone[ttl]", ""),
+    ("record[rtype]", "A"),
+    ("record_id", "1"),
+    ("text", "x"),
+    ("apply", "false"),
+    ("ttl", ""),
+    ("form[mail_domains]", ""),
     ("form[plans]", ""),
     ("form[regions]", ""),
     ("form[images]", ""),
@@ -441,6 +452,58 @@ impl Maker {
                 .lb_id
                 .expect("the emulator answers with the load balancer's id")
             }
+            "zone" => up
+                .call(
+                    cred,
+                    &api::Dns2ZoneAdd {
+                        name: format!("fixture-{n}.example.com"),
+                        ttl: 3600,
+                    },
+                )
+                .await
+                .unwrap()
+                .zone_id
+                .expect("the emulator answers with the zone's id"),
+            "legacyzone" => up
+                .call(
+                    cred,
+                    &api::DnsZoneAdd {
+                        origin: format!("legacy-{n}.example.org."),
+                        ttl: Some(3600),
+                    },
+                )
+                .await
+                .unwrap()
+                .zone_id
+                .expect("the emulator answers with the zone's id"),
+            "dyn" => {
+                let name = format!("fixture-{n}");
+                up.call(
+                    cred,
+                    &api::DnsDynAdd {
+                        name: name.clone(),
+                        ip: "203.0.113.9".into(),
+                    },
+                )
+                .await
+                .unwrap();
+                let dyns = up.call(cred, &api::DnsDynList {}).await.unwrap().dyns;
+                dyns.into_iter()
+                    .find(|d| d.name.starts_with(&name))
+                    .expect("the new dynamic DNS name is listed")
+                    .id
+            }
+            "maildomain" => up
+                .call(
+                    cred,
+                    &api::EmailDomainAdd {
+                        name: format!("mail-{n}.example.net"),
+                    },
+                )
+                .await
+                .unwrap()
+                .domain_id
+                .expect("the emulator answers with the domain's id"),
             _ => return None,
         };
         Some(made)

@@ -348,6 +348,22 @@ pub trait Store: Send + Sync + 'static {
         branding: &crate::model::tenancy::Branding,
     ) -> StoreResult<()>;
 
+    /// Saves the update link of dynamic DNS name `dyn_id` of `account`'s Luna Node account
+    /// (only the token's hash), replacing an older one.
+    async fn put_dyn_link(
+        &self,
+        account: UserId,
+        dyn_id: &str,
+        token_hash: &str,
+        created_by: UserId,
+    ) -> StoreResult<()>;
+    /// The link whose token hashes to `token_hash`: `(account, dyn_id, created_by)`.
+    async fn dyn_link(&self, token_hash: &str) -> StoreResult<Option<(UserId, String, UserId)>>;
+    /// The dynamic DNS names of `account` that have a link.
+    async fn dyn_links(&self, account: UserId) -> StoreResult<Vec<String>>;
+    /// Forgets the link of `dyn_id`; whether there was one.
+    async fn delete_dyn_link(&self, account: UserId, dyn_id: &str) -> StoreResult<bool>;
+
     /// Saves (inserts or replaces) a user's credential.
     async fn put_credential(&self, new: NewCredential) -> StoreResult<()>;
     async fn credential(&self, user_id: UserId) -> StoreResult<Option<StoredCredential>>;

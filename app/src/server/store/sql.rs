@@ -1047,6 +1047,67 @@ impl Store for SqlStore {
         self.put_json_row(&POLICY_ROWS, customer, policy).await
     }
 
+    async fn put_dyn_link(
+        &self,
+        account: UserId,
+        dyn_id: &str,
+        token_hash: &str,
+        created_by: UserId,
+    ) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM dyn_links WHERE account_user_id = $1 AND dyn_id = $2")
+                .bind(account)
+                .bind(dyn_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO dyn_links (token_hash, account_user_id, dyn_id, created_by, \
+                 created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash)
+            .bind(account)
+            .bind(dyn_id)
+            .bind(created_by)
+            .bind(now_unix())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
+    async fn dyn_link(&self, token_hash: &str) -> StoreResult<Option<(UserId, String, UserId)>> {
+        let row: Option<(i64, String, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT account_user_id, dyn_id, created_by FROM dyn_links WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row)
+    }
+
+    async fn dyn_links(&self, account: UserId) -> StoreResult<Vec<String>> {
+        Ok(with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT dyn_id FROM dyn_links WHERE account_user_id = $1 ORDER BY dyn_id"
+        )
+        .bind(account)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn delete_dyn_link(&self, account: UserId, dyn_id: &str) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM dyn_links WHERE account_user_id = $1 AND dyn_id = $2"
+        )
+        .bind(account)
+        .bind(dyn_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
     async fn branding(&self, reseller: UserId) -> StoreResult<Option<Branding>> {
         self.json_row(&BRANDING_ROWS, reseller).await
     }

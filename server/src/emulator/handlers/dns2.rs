@@ -252,14 +252,15 @@ fn record_add(account: &mut Account, p: &Params) -> Outcome {
         Some("no") => false,
         Some(_) => return Err("invalid global".into()),
     };
-    // Only the form is checked: monitor checks belong to the monitor category's state.
+    // The check must be one of the account's (INFERRED: the service ties failover to its
+    // own monitor checks; its wording is UNKNOWN).
     let monitor_id = p
         .opt("monitor_id")
         .map(|m| {
             m.trim()
                 .parse::<u64>()
                 .ok()
-                .filter(|&m| m > 0)
+                .filter(|&m| m > 0 && account.monitor.has_check(&m.to_string()))
                 .ok_or("invalid check")
         })
         .transpose()?;

@@ -238,13 +238,24 @@ async fn dns2_zone_and_record_lifecycle() {
 async fn dns2_geo_options_and_update_in_place() {
     let u = upstream().await;
     let zone_id = add_zone(&u, &u.a, "example.com.").await;
+    // Failover names one of the account's monitor checks (another's is refused below).
+    let check = u
+        .client
+        .monitor_check_add(
+            &u.a,
+            &MonitorCheckAdd::new("ping", "icmp", 60, 1).param("target", "203.0.113.5"),
+        )
+        .await
+        .unwrap()
+        .check_id
+        .expect("the emulator answers the new id");
 
     let latlong = Dns2RecordAdd {
         policy: Some(Dns2Policy::Latlong),
         latitude: Some(43.65),
         longitude: Some(-79.38),
         weight: Some(5),
-        monitor_id: Some("4012".into()),
+        monitor_id: Some(check.clone()),
         ..Dns2RecordAdd::new(&zone_id, "geo", Dns2RecordType::A, "203.0.113.5", 60)
     };
     let id = u
@@ -278,7 +289,13 @@ async fn dns2_geo_options_and_update_in_place() {
             r.weight,
             r.monitor_id.as_deref()
         ),
-        ("latlong", Some(43.65), Some(-79.38), Some(5), Some("4012"))
+        (
+            "latlong",
+            Some(43.65),
+            Some(-79.38),
+            Some(5),
+            Some(check.as_str())
+        )
     );
     let g = listed.iter().find(|r| r.id == region_id).unwrap();
     assert_eq!(
@@ -463,6 +480,14 @@ async fn dns2_rejects_bad_input() {
         (
             Dns2RecordAdd {
                 monitor_id: Some("x".into()),
+                ..a("www", "203.0.113.5")
+            },
+            not_found("invalid check"),
+        ),
+        (
+            // Well formed, but no check of the account.
+            Dns2RecordAdd {
+                monitor_id: Some("999999".into()),
                 ..a("www", "203.0.113.5")
             },
             not_found("invalid check"),
