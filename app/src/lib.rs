@@ -47,6 +47,8 @@ use crate::pages::{
     audit::AuditPage,
     catalog::{PlansPage, RegionsPage},
     customers::{BrandingPage, CustomerPage, CustomersPage},
+    dns::{DnsPage, LegacyZonePage, ZonePage},
+    dns_more::{DynamicDnsPage, ReverseDnsPage},
     floating_ips::FloatingIpsPage,
     image_detail::ImageDetailPage,
     images::{ImageFetchPage, ImagesPage},
@@ -185,6 +187,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("load-balancers/:id") view=LbDetailPage />
                     <Route path=path!("security-groups") view=SecurityGroupsPage />
                     <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
+                    <Route path=path!("dns") view=DnsPage />
+                    <Route path=path!("dns/zones/:id") view=ZonePage />
+                    <Route path=path!("dns/legacy/:id") view=LegacyZonePage />
+                    <Route path=path!("dns/reverse") view=ReverseDnsPage />
+                    <Route path=path!("dns/dynamic") view=DynamicDnsPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

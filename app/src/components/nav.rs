@@ -66,6 +66,7 @@ pub const NAV: &[NavEntry] = &[
     NavEntry::new("/networks", "Networks", ALL),
     NavEntry::new("/load-balancers", "Load balancers", ALL),
     NavEntry::new("/security-groups", "Security groups", ALL),
+    NavEntry::new("/dns", "DNS", ALL),
     NavEntry::new("/ssh-keys", "SSH keys", ALL),
     NavEntry::new("/plans", "Plans", ALL),
     NavEntry::new("/regions", "Regions", ALL),

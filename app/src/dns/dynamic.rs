@@ -256,11 +256,11 @@ pub async fn dyn_link(dyn_id: String) -> Result<String, AppError> {
 }
 
 /// Where update links point.
-pub const UPDATE_PATH: &str = "/dyn/update";
+pub const UPDATE_PATH: &str = "/api/dyn/update";
 
 #[cfg(feature = "ssr")]
 pub mod update {
-    //! `GET|POST /dyn/update?token=…[&ip=…]`: the other end of an update link. Answers in
+    //! `GET|POST /api/dyn/update?token=…[&ip=…]`: the other end of an update link. Answers in
     //! the words of the dyndns2 protocol routers speak (`good <ip>`, `nochg <ip>`,
     //! `badauth`, `nohost`, `911`), as plain text.
 

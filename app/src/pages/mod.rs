@@ -6,6 +6,8 @@ pub mod api_key;
 pub mod audit;
 pub mod catalog;
 pub mod customers;
+pub mod dns;
+pub mod dns_more;
 pub mod floating_ips;
 pub mod format;
 pub mod image_detail;

@@ -169,6 +169,7 @@ fn VmView(
         <LoginDetails vm_id=vm_id.clone() available=d.has_login_details />
         <VmVolumes vm_id=vm_id.clone() region=d.region.clone() />
         <VmSecurityGroups vm_id=vm_id.clone() />
+        <crate::pages::dns_more::PublishDnsCard vm_id=vm_id.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
         <Manage d=d.clone() refresh />
         <DeleteVmCard vm_id hostname />

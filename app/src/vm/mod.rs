@@ -111,9 +111,10 @@ pub(crate) mod ssr {
         let q = customer.policy.quotas.clone();
         let g = &g.under(lock);
         let plans = plans(g).await?;
+        // A plan may be named by its id or its name (`m.2`: reference §5, CONFIRMED).
         let plan = plans
             .iter()
-            .find(|p| p.plan_id == plan_id)
+            .find(|p| p.plan_id == plan_id || p.name == plan_id)
             .ok_or_else(|| AppError::NotFound("The plan".into()))?
             .clone();
         let listed = g
@@ -124,7 +125,7 @@ pub(crate) mod ssr {
         let size = |plan_id: &str| {
             plans
                 .iter()
-                .find(|p| p.plan_id == plan_id)
+                .find(|p| p.plan_id == plan_id || p.name == plan_id)
                 .map(|p| (u64::from(p.vcpu), u64::from(p.ram_mb), u64::from(p.disk_gb)))
         };
         // A resized VM counts with its new plan only.

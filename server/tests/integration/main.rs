@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 mod binary;
 mod demo;
+mod dns;
 mod gates;
 mod images;
 mod live_kinds;
