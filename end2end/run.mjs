@@ -13,6 +13,7 @@ import tenancy from "./journeys/tenancy.mjs";
 import storage from "./journeys/storage.mjs";
 import securitygroups from "./journeys/securitygroups.mjs";
 import networking from "./journeys/networking.mjs";
+import dns from "./journeys/dns.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -29,6 +30,7 @@ const FRESH = [
   ["storage", storage, true],
   ["securitygroups", securitygroups, true],
   ["networking", networking, true],
+  ["dns", dns, true],
 ];
 
 await waitForServer(base);

@@ -138,11 +138,8 @@ pub async fn publish_options(vm_id: String) -> Result<PublishOptions, AppError> 
         ssr::table(&g),
         super::ssr::all_zones(&g, super::ssr::Zk::Current)
     );
-    let addresses: Vec<String> = table?
-        .into_iter()
-        .filter(|r| r.vm_id == vm_id)
-        .map(|r| r.ip)
-        .collect();
+    let reverse: Vec<ReverseRow> = table?.into_iter().filter(|r| r.vm_id == vm_id).collect();
+    let addresses = reverse.iter().map(|r| r.ip.clone()).collect();
     let zones = zones
         .unwrap_or_default()
         .into_iter()
@@ -168,6 +165,7 @@ pub async fn publish_options(vm_id: String) -> Result<PublishOptions, AppError> 
     Ok(PublishOptions {
         zones,
         addresses,
+        reverse,
         suggested,
     })
 }

@@ -317,6 +317,8 @@ pub struct PublishOptions {
     pub zones: Vec<ZoneRow>,
     /// The VM's public addresses.
     pub addresses: Vec<String>,
+    /// Their reverse DNS.
+    pub reverse: Vec<ReverseRow>,
     /// A suggested name (the VM's host name's first label).
     pub suggested: String,
 }

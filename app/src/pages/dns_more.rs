@@ -373,12 +373,14 @@ pub fn PublishDnsCard(#[prop(into)] vm_id: String) -> impl IntoView {
                 None => view! { <Loading label="Loading your zones…" /> }.into_any(),
                 Some(Err(e)) => view! { <ProblemNotice error=e what="zones" /> }.into_any(),
                 Some(Ok(o)) if o.zones.is_empty() => view! {
+                    <VmReverse rows=o.reverse.clone() refresh=refresh.callback() />
                     <p class="muted" id="publish-no-zone">"Add a DNS zone first ("<a href="/dns">"DNS"</a>"), then publish this VM's name in it."</p>
                 }.into_any(),
                 Some(Ok(o)) => {
                     let (blocked, why) = (cannot.is_some(), cannot.clone());
                     let addresses = if o.addresses.is_empty() { "no public address yet".to_owned() } else { o.addresses.join(", ") };
                     view! {
+                        <VmReverse rows=o.reverse.clone() refresh=refresh.callback() />
                         <p class="muted">{format!("Makes an A (or AAAA) record for each public address ({addresses}) and sets each address's reverse DNS to that name.")}</p>
                         <div class="field">
                             <label for="publish-zone">"Zone"</label>
@@ -410,6 +412,29 @@ pub fn PublishDnsCard(#[prop(into)] vm_id: String) -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// The VM's addresses with their reverse DNS, each edited in place.
+#[component]
+fn VmReverse(rows: Vec<ReverseRow>, refresh: Callback<()>) -> impl IntoView {
+    if rows.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <table class="data" id="vm-rdns">
+            <caption class="visually-hidden">"Reverse DNS of this VM's addresses"</caption>
+            <thead><tr><th scope="col">"Address"</th><th scope="col">"Reverse DNS"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| {
+                    let (attr, shown) = (r.ip.clone(), r.ip.clone());
+                    view! {
+                        <tr data-ip=attr><td><code>{shown}</code></td><td><ReverseCell row=r refresh /></td></tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// An error that names no field of the card.

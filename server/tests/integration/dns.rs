@@ -660,6 +660,14 @@ async fn reverse_dns_and_publishing_a_vm(db: Db) {
         .unwrap();
     assert!(none.zones.is_empty());
     assert_eq!(
+        none.reverse
+            .iter()
+            .map(|r| r.hostname.as_str())
+            .collect::<Vec<_>>(),
+        ["host.example.net"],
+        "the VM page shows its reverse DNS"
+    );
+    assert_eq!(
         (none.addresses.clone(), none.suggested.as_str()),
         (vec![row.ip.clone()], "web-1")
     );
