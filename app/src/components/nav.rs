@@ -107,6 +107,7 @@ mod tests {
                 "Networks",
                 "Load balancers",
                 "Security groups",
+                "DNS",
                 "SSH keys",
                 "Plans",
                 "Regions",
