@@ -9,7 +9,6 @@ use app::dns::{
 };
 use app::error::AppError;
 use app::server::lunanode::actions as api;
-use app::server::lunanode::LunaNode;
 use reqwest::Client;
 
 use crate::both;
@@ -108,7 +107,7 @@ async fn zones_and_records_of_every_policy(db: Db) {
     assert!(listed.zones.iter().any(|z| z.id == idn));
 
     // A check to fail over on, made where monitoring lives.
-    let up = LunaNode::new(panel.state.upstream.client.base_url(), Default::default()).unwrap();
+    let up = panel.state.upstream.client.clone();
     let check = up
         .call(
             &cred(ID_A, 'A'),

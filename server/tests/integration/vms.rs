@@ -349,11 +349,10 @@ pub(crate) async fn make_vm_as(
     hostname: &str,
     plan: &str,
 ) -> String {
-    let upstream = app::server::lunanode::LunaNode::new(
-        panel.state.upstream.client.base_url(),
-        Default::default(),
-    )
-    .unwrap();
+    // The panel's own client: its nonces never go down for the API ID, whereas a second
+    // client's could, racing the panel's pollers within a second (Luna Node refuses a
+    // nonce lower than one it has seen: reference §1.4).
+    let upstream = panel.state.upstream.client.clone();
     upstream
         .vm_create(
             &cred(id, key),
