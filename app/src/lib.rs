@@ -17,6 +17,7 @@ pub mod credential;
 pub mod dns;
 pub mod error;
 pub mod image;
+pub mod mail;
 pub mod model;
 pub mod network;
 pub mod overview;
@@ -51,6 +52,8 @@ use crate::pages::{
     image_detail::ImageDetailPage,
     images::{ImageFetchPage, ImagesPage},
     load_balancers::{LbCreatePage, LbDetailPage, LoadBalancersPage},
+    mail::MailPage,
+    mail_domain::MailDomainPage,
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
@@ -185,6 +188,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("load-balancers/:id") view=LbDetailPage />
                     <Route path=path!("security-groups") view=SecurityGroupsPage />
                     <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
+                    <Route path=path!("mail") view=MailPage />
+                    <Route path=path!("mail/:id") view=MailDomainPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />
