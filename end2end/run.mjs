@@ -13,6 +13,7 @@ import tenancy from "./journeys/tenancy.mjs";
 import storage from "./journeys/storage.mjs";
 import securitygroups from "./journeys/securitygroups.mjs";
 import networking from "./journeys/networking.mjs";
+import mail from "./journeys/mail.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -29,6 +30,7 @@ const FRESH = [
   ["storage", storage, true],
   ["securitygroups", securitygroups, true],
   ["networking", networking, true],
+  ["mail", mail, true],
 ];
 
 await waitForServer(base);

@@ -9,6 +9,7 @@ mod demo;
 mod gates;
 mod images;
 mod live_kinds;
+mod mail;
 mod networking;
 mod securitygroups;
 mod sessions;
