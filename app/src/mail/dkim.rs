@@ -60,10 +60,10 @@ pub fn txt_value(public_b64: &str) -> String {
     format!("v=DKIM1; k=rsa; p={public_b64}")
 }
 
-/// A selector for a key made at `now` (`lp` and the time, to the second): a new key never
-/// takes the name of an older one.
-pub fn new_selector(now: time::OffsetDateTime) -> String {
-    format!(
+/// A selector for a key made at `now` (`lp` and the time, to the second), never the
+/// domain's `current` one: a new key never takes the name of an older one.
+pub fn new_selector(now: time::OffsetDateTime, current: &str) -> String {
+    let base = format!(
         "lp{:04}{:02}{:02}{:02}{:02}{:02}",
         now.year(),
         u8::from(now.month()),
@@ -71,7 +71,14 @@ pub fn new_selector(now: time::OffsetDateTime) -> String {
         now.hour(),
         now.minute(),
         now.second()
-    )
+    );
+    let mut selector = base.clone();
+    let mut n = 0;
+    while selector == current {
+        n += 1;
+        selector = format!("{base}{n}");
+    }
+    selector
 }
 
 /// What a DKIM TXT record says, as far as the panel can check it.
@@ -178,8 +185,13 @@ mod tests {
     fn selectors_follow_the_clock() {
         // 2026-03-04 05:06:07 UTC
         let t = time::OffsetDateTime::from_unix_timestamp(1_772_600_767).unwrap();
-        let s = new_selector(t);
+        let s = new_selector(t, "");
         assert_eq!(s, "lp20260304050607");
+        assert_eq!(
+            new_selector(t, &s),
+            "lp202603040506071",
+            "within the same second"
+        );
         assert_eq!(crate::model::mail::selector_problem(&s), None);
     }
 }

@@ -774,7 +774,7 @@ pub async fn mail_dkim_enable(
     use crate::server::lunanode::actions as api;
     let g = authorize::<api::EmailDomainDkimSet>(ssr::domain_target(&domain_id)?).await?;
     let selector = match selector.trim().to_ascii_lowercase() {
-        s if s.is_empty() => dkim::new_selector(time::OffsetDateTime::now_utc()),
+        s if s.is_empty() => String::new(),
         s => {
             if let Some(p) = selector_problem(&s) {
                 return Err(ssr::field("selector", p));
@@ -783,6 +783,17 @@ pub async fn mail_dkim_enable(
         }
     };
     let d = ssr::row(&ssr::domain(&g, &domain_id).await?, None, None);
+    let selector = if selector.is_empty() {
+        dkim::new_selector(time::OffsetDateTime::now_utc(), &d.dkim_selector)
+    } else if selector == d.dkim_selector {
+        // The record at that name holds the old key: the new one needs a name of its own.
+        return Err(ssr::field(
+            "selector",
+            "That is the current key's selector: choose another, or leave it empty.",
+        ));
+    } else {
+        selector
+    };
     let mut enabled = ssr::set_new_key(&g, &d, &selector).await?;
     if publish {
         enabled.published = Some(ssr::publish_dkim(&g, &d, &enabled).await);
@@ -1105,7 +1116,8 @@ pub async fn mail_publish(domain_id: String) -> Result<PublishReport, AppError> 
                 outcome(format!("SPF “{data}”"), r);
             }
             "dkim" => {
-                let selector = dkim::new_selector(time::OffsetDateTime::now_utc());
+                let selector =
+                    dkim::new_selector(time::OffsetDateTime::now_utc(), &d.dkim_selector);
                 let r = async {
                     let enabled = ssr::set_new_key(&g, &d, &selector).await?;
                     let name = health::under(&format!("{selector}._domainkey"), &rel);
