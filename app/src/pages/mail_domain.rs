@@ -64,7 +64,7 @@ fn Copyable(#[prop(into)] text: String, id: String) -> impl IntoView {
     let copy_id = format!("{id}-copy");
     let value = text.clone();
     view! {
-        <span class="copyable">
+        <span class="copy-row">
             <code id=id class="copy-text">{text}</code>
             " "
             <CopyButton text=Signal::derive(move || value.clone()) id=copy_id />
