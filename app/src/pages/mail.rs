@@ -9,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::kit::*;
+use crate::components::shell::Loading;
 use crate::mail::{mail_list, MailDomainAddFn, MailDomainRow, MailView, Meter};
 
 /// The capability a customer needs to change anything of their mail.
@@ -123,7 +124,16 @@ pub fn MailPage() -> impl IntoView {
             <h1>"E-mail"</h1>
         </div>
         <p class="muted">"Mail hosted for your domains: mailboxes, aliases that forward, and DKIM signing. Open a domain to manage it and to check the DNS records its mail needs."</p>
-        {usage}
+        // Inside its own loading boundary: read before the first read arrived, the server
+        // (still waiting) and the browser (holding it) would render it differently.
+        <Transition fallback=|| view! { <Loading label="Loading the usage…" /> }>
+            {move || Suspend::new(async move {
+                match list.first.await {
+                    Ok(_) => usage.into_any(),
+                    Err(_) => ().into_any(),
+                }
+            })}
+        </Transition>
         <ResourceList
             id="mail"
             noun="mail domains"
