@@ -14,6 +14,7 @@ import storage from "./journeys/storage.mjs";
 import securitygroups from "./journeys/securitygroups.mjs";
 import networking from "./journeys/networking.mjs";
 import dns from "./journeys/dns.mjs";
+import mail from "./journeys/mail.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -31,6 +32,7 @@ const FRESH = [
   ["securitygroups", securitygroups, true],
   ["networking", networking, true],
   ["dns", dns, true],
+  ["mail", mail, true],
 ];
 
 await waitForServer(base);

@@ -17,6 +17,7 @@ pub mod credential;
 pub mod dns;
 pub mod error;
 pub mod image;
+pub mod mail;
 pub mod model;
 pub mod network;
 pub mod overview;
@@ -53,6 +54,8 @@ use crate::pages::{
     image_detail::ImageDetailPage,
     images::{ImageFetchPage, ImagesPage},
     load_balancers::{LbCreatePage, LbDetailPage, LoadBalancersPage},
+    mail::MailPage,
+    mail_domain::MailDomainPage,
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
@@ -192,6 +195,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dns/legacy/:id") view=LegacyZonePage />
                     <Route path=path!("dns/reverse") view=ReverseDnsPage />
                     <Route path=path!("dns/dynamic") view=DynamicDnsPage />
+                    <Route path=path!("mail") view=MailPage />
+                    <Route path=path!("mail/:id") view=MailDomainPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

@@ -80,4 +80,9 @@ for pattern in "${canary:0:16}" "$(printf 'Z%.0s' $(seq 1 16))"; do
   fi
 done
 echo "no trace of the key in $(find "$work/fresh" target/site -type f | wc -l) files and the panel logs"
+# The DKIM keys the panel makes go to Luna Node only: never into its database or logs.
+if grep -rl --binary-files=text -e "PRIVATE KEY-----" "$work/fresh" "$work/fresh.log"; then
+  echo "a DKIM private key leaked into the files above" >&2
+  exit 1
+fi
 step "done"

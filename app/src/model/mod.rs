@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod kinds;
+pub mod mail;
 pub mod network;
 pub mod securitygroup;
 pub mod tenancy;

@@ -13,6 +13,8 @@ pub mod format;
 pub mod image_detail;
 pub mod images;
 pub mod load_balancers;
+pub mod mail;
+pub mod mail_domain;
 pub mod networks;
 pub mod not_found;
 pub mod overview;

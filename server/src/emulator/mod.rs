@@ -200,6 +200,23 @@ impl Emulator {
         world.accounts.get(api_id).map(|a| a.api_key.clone())
     }
 
+    /// The DKIM selector and private key (PEM) an account's mail domain `name` holds, as the
+    /// service keeps them (tests check the key the panel sent against the record it showed).
+    pub fn mail_dkim(&self, api_id: &str, name: &str) -> Option<(String, String)> {
+        let world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        let domain = world
+            .accounts
+            .get(api_id)?
+            .email
+            .domains
+            .values()
+            .find(|d| d.name == name)?;
+        domain
+            .dkim
+            .as_ref()
+            .map(|k| (k.selector.clone(), k.private_key.clone()))
+    }
+
     /// How many requests `path` (`vm/list`) has received so far.
     pub fn calls(&self, path: &str) -> u64 {
         let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());

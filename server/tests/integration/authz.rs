@@ -84,6 +84,7 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "securitygroups/create",
     "zones/create",
     "dyndns/add",
+    "mail/domain_add",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -186,6 +187,11 @@ const ARGS: &[(&str, &str)] = &[
     ("rule[cidr]", "203.0.113.0/24"),
     ("rule[remote_group]", ""),
     ("rule[label]", ""),
+    ("username", "x"),
+    ("targets", "someone@example.org"),
+    ("alias_id", "1"),
+    ("selector", ""),
+    ("publish", "false"),
 ];
 
 fn registered() -> BTreeSet<String> {

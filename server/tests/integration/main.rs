@@ -10,6 +10,7 @@ mod dns;
 mod gates;
 mod images;
 mod live_kinds;
+mod mail;
 mod networking;
 mod securitygroups;
 mod sessions;

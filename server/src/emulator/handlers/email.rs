@@ -2,7 +2,9 @@
 //! response has ever been seen, so every answer here is UNKNOWN, shaped after the API's
 //! habits (INFERRED): lists as arrays under `domains`/`users`/`aliases`, adds answering the
 //! new `<thing>_id`, every number a string, unknown ids as `invalid <thing>`. The validation
-//! rules (domain syntax, local parts, password length, PEM keys) are INFERRED too.
+//! rules (domain syntax, local parts, password length, PEM keys) are INFERRED too, and kept
+//! no kinder than a real mail service would be: a DKIM key must parse as an RSA private key
+//! of at least 1024 bits (RFC 8301), and a domain's mail is hosted by one account only.
 
 use std::collections::BTreeMap;
 
@@ -185,7 +187,9 @@ fn domain_add(ctx: &mut Ctx<'_>) -> Outcome {
     if !valid_domain(&name) {
         return Err("invalid domain name".into());
     }
-    if ctx.account.email.domains.values().any(|d| d.name == name) {
+    if ctx.account.email.domains.values().any(|d| d.name == name)
+        || ctx.mail_elsewhere.contains(&name)
+    {
         return Err("domain already exists".into());
     }
     let id = ctx.account.next_id();
@@ -359,33 +363,24 @@ fn valid_selector(selector: &str) -> bool {
         })
 }
 
-/// An unencrypted PEM private key (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`, the
-/// forms DKIM signers load): matching BEGIN/END lines around base64 lines only.
+/// An unencrypted PEM RSA private key (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`,
+/// the forms DKIM signers load) of at least 1024 bits (RFC 8301: shorter keys must not be
+/// used). The key is parsed as a signer would: a well-shaped PEM of junk is refused.
+/// INFERRED: whether Luna Node also takes Ed25519 keys (RFC 8463) is UNKNOWN; the panel
+/// makes RSA keys only.
 fn looks_like_pem_private_key(pem: &str) -> bool {
-    let lines: Vec<&str> = pem.lines().map(str::trim).collect();
-    let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
-        return false;
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let pem = pem.trim().replace("\r\n", "\n");
+    let key = if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
+        rsa::RsaPrivateKey::from_pkcs8_pem(&pem).ok()
+    } else if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+        rsa::RsaPrivateKey::from_pkcs1_pem(&pem).ok()
+    } else {
+        None
     };
-    let Some(label) = first
-        .strip_prefix("-----BEGIN ")
-        .and_then(|l| l.strip_suffix("-----"))
-    else {
-        return false;
-    };
-    if !matches!(label, "PRIVATE KEY" | "RSA PRIVATE KEY")
-        || *last != format!("-----END {label}-----")
-    {
-        return false;
-    }
-    let body = &lines[1..lines.len() - 1];
-    let base64: usize = body.iter().map(|l| l.len()).sum();
-    // The smallest real key (Ed25519 PKCS#8) is 64 base64 characters.
-    base64 >= 64
-        && body.iter().all(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        })
+    key.is_some_and(|k| k.size() * 8 >= 1024)
 }
 
 #[cfg(test)]
@@ -418,21 +413,47 @@ mod tests {
 
     #[test]
     fn pem_private_keys() {
-        let body = "MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF";
-        assert!(looks_like_pem_private_key(&format!(
-            "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
-        )));
-        assert!(looks_like_pem_private_key(&format!(
-            "-----BEGIN RSA PRIVATE KEY-----\r\n{body}\r\n{body}\r\n-----END RSA PRIVATE KEY-----"
-        )));
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+        let mut rng = rsa::rand_core::OsRng;
+        let key = rsa::RsaPrivateKey::new(&mut rng, 1024).unwrap();
+        let pkcs8 = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let pkcs1 = key.to_pkcs1_pem(LineEnding::CRLF).unwrap();
+        assert!(looks_like_pem_private_key(&pkcs8));
+        assert!(
+            looks_like_pem_private_key(&pkcs1),
+            "PKCS#1 with CRLF line ends"
+        );
+        let small = rsa::RsaPrivateKey::new(&mut rng, 512).unwrap();
+        let body = |pem: &str| {
+            pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        // The smallest Ed25519 PKCS#8 key: well-shaped, but not RSA.
+        let ed25519 = "MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF";
         for bad in [
             String::new(),
             "not a key".to_owned(),
-            format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----"),
-            format!("-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}\n-----END ENCRYPTED PRIVATE KEY-----"),
-            format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"),
-            "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----".to_owned(),
-            format!("-----BEGIN PRIVATE KEY-----\n{body} !\n-----END PRIVATE KEY-----"),
+            small.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+            format!("-----BEGIN PRIVATE KEY-----\n{ed25519}\n-----END PRIVATE KEY-----"),
+            format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+                body(&pkcs8)
+            ),
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+                body(&pkcs8)
+            ),
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+                "QUJD".repeat(40)
+            ),
+            format!(
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----",
+                body(&pkcs8)
+            ),
         ] {
             assert!(!looks_like_pem_private_key(&bad), "{bad}");
         }

@@ -58,6 +58,9 @@ pub(crate) struct Ctx<'a> {
     pub p: &'a Params,
     pub now: Instant,
     pub scale: f64,
+    /// Mail domains other accounts host (filled for `email/domain-add` only): a domain's
+    /// mail is hosted once service-wide (INFERRED).
+    pub mail_elsewhere: Vec<String>,
 }
 
 pub(crate) fn dispatch(
@@ -69,6 +72,16 @@ pub(crate) fn dispatch(
 ) -> Response {
     let now = Instant::now();
     let (durations, scale) = (world.durations, world.scale);
+    let mail_elsewhere = if (category, action) == ("email", "domain-add") {
+        world
+            .accounts
+            .iter()
+            .filter(|(id, _)| id.as_str() != api_id)
+            .flat_map(|(_, a)| a.email.domains.values().map(|d| d.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let Some(account) = world.accounts.get_mut(api_id) else {
         return fail(super::AUTH_FAILURE);
     };
@@ -78,6 +91,7 @@ pub(crate) fn dispatch(
         p,
         now,
         scale,
+        mail_elsewhere,
     };
     let handled = match category {
         "billing" | "region" | "plan" => account::handle(&mut ctx, category, action),

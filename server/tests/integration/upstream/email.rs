@@ -6,8 +6,13 @@ use app::server::lunanode::{Credential, UpstreamError};
 
 use super::{upstream, Upstream};
 
-/// A throwaway Ed25519 PKCS#8 key (generated for this test only).
-const DKIM_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFWpWL3vSk7z2TCgfGfkncQDq6IXpH28u55YVwof3Fan\n-----END PRIVATE KEY-----\n";
+/// A throwaway RSA key in PKCS#8 PEM, made for these tests (1024 bits: the least a DKIM
+/// key may have, and quick to make).
+static DKIM_KEY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
+    key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string()
+});
 
 async fn domains(u: &Upstream, cred: &Credential) -> Vec<EmailDomain> {
     u.client
@@ -96,7 +101,7 @@ async fn email_domains_and_dkim() {
             &EmailDomainDkimSet {
                 domain_id: id.clone(),
                 selector: "mail2024".into(),
-                private_key: DKIM_KEY.into(),
+                private_key: DKIM_KEY.clone(),
             },
         )
         .await
@@ -327,8 +332,8 @@ async fn email_validation() {
             ),
             "invalid private key",
         ),
-        (dkim("bad selector", DKIM_KEY), "invalid selector"),
-        (dkim("", DKIM_KEY), "selector not set"),
+        (dkim("bad selector", &DKIM_KEY), "invalid selector"),
+        (dkim("", &DKIM_KEY), "selector not set"),
     ] {
         let err = u
             .client
@@ -450,6 +455,19 @@ async fn email_accounts_are_isolated() {
     let domain = add_domain(&u, &u.a, "example.com").await;
     let user = add_user(&u, &u.a, &domain, "alice").await;
     assert!(domains(&u, &u.b).await.is_empty());
+    // A domain's mail is hosted by one account only (INFERRED).
+    assert_eq!(
+        u.client
+            .email_domain_add(
+                &u.b,
+                &EmailDomainAdd {
+                    name: "Example.COM".into(),
+                },
+            )
+            .await
+            .unwrap_err(),
+        UpstreamError::Rejected("domain already exists".into())
+    );
     assert_eq!(
         u.client
             .email_usage(&u.b, &EmailUsage {})
@@ -492,7 +510,7 @@ async fn email_accounts_are_isolated() {
                 &EmailDomainDkimSet {
                     domain_id: domain.clone(),
                     selector: "evil".into(),
-                    private_key: DKIM_KEY.into(),
+                    private_key: DKIM_KEY.clone(),
                 },
             )
             .await

@@ -122,8 +122,8 @@ pub struct EmailDomainRemove {
 }
 
 /// Sets the DKIM signing key for outgoing mail of the domain; publish the matching public
-/// key as TXT `{selector}._domainkey.{domain}`.
-#[derive(Debug, Clone, Serialize)]
+/// key as TXT `{selector}._domainkey.{domain}`. Its `Debug` leaves the key out.
+#[derive(Clone, Serialize)]
 pub struct EmailDomainDkimSet {
     pub domain_id: String,
     pub selector: String,
@@ -183,8 +183,8 @@ impl TryFrom<RawUser> for EmailUser {
     }
 }
 
-/// Creates a mailbox `username@domain`.
-#[derive(Debug, Clone, Serialize)]
+/// Creates a mailbox `username@domain`. Its `Debug` leaves the password out.
+#[derive(Clone, Serialize)]
 pub struct EmailUserAdd {
     pub domain_id: String,
     /// The local part only (before the `@`).
@@ -215,12 +215,31 @@ impl From<RawAddedUser> for EmailUserAdded {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Its `Debug` leaves the password out.
+#[derive(Clone, Serialize)]
 pub struct EmailUserSetPassword {
     pub domain_id: String,
     pub user_id: String,
     pub password: String,
 }
+
+/// `Debug` for requests carrying a secret: every field but the secret.
+macro_rules! redacted_debug {
+    ($t:ident { $($field:ident),* } hides $secret:ident) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field(stringify!($secret), &"[REDACTED]")
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(EmailDomainDkimSet { domain_id, selector } hides private_key);
+redacted_debug!(EmailUserAdd { domain_id, username } hides password);
+redacted_debug!(EmailUserSetPassword { domain_id, user_id } hides password);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EmailUserRemove {
@@ -464,6 +483,23 @@ mod tests {
         })
         .unwrap();
         assert!(p["private_key"].contains('\n'), "sent verbatim");
+        let debug = format!(
+            "{:?} {:?}",
+            EmailDomainDkimSet {
+                domain_id: "1".into(),
+                selector: "mail".into(),
+                private_key: "-----BEGIN PRIVATE KEY-----".into(),
+            },
+            EmailUserAdd {
+                domain_id: "1".into(),
+                username: "alice".into(),
+                password: "hunter2hunter2".into(),
+            }
+        );
+        assert!(
+            !debug.contains("BEGIN") && !debug.contains("hunter2") && debug.contains("alice"),
+            "{debug}"
+        );
         assert_eq!(
             params(&EmailAliasAdd {
                 domain_id: "1".into(),
