@@ -4,9 +4,7 @@
 // the missing records"; a mailbox gets a generated password shown once, an alias forwards
 // to two addresses; the domain is removed with its name typed.
 //
-// The DNS zone must exist first. The DNS pages are not in this branch yet, so the zone is
-// made through the panel's own server function (`/api/zones/create`, what the DNS page's
-// form posts), from the signed-in page: never through Luna Node's API.
+// The DNS zone must exist first: it is added on the DNS page.
 import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
 import { ADMIN_FINAL } from "./accounts.mjs";
 import { ensureKey, signIn } from "./steps.mjs";
@@ -20,16 +18,11 @@ export default async function mail(base, creds) {
   await check("mail: a domain is added (a bad name refused beside the field) in its zone", async () => {
     await signIn(page, base, ADMIN_FINAL);
     await ensureKey(page, base, creds);
+    await visit(page, `${base}/dns`);
+    await page.fill('input[name="zone[name]"]', DOMAIN);
+    await page.click('#add-zone-form button[type="submit"]');
+    await page.waitForURL(/\/dns\/zones\/\d+$/);
     await visit(page, `${base}/mail`);
-    const made = await page.evaluate(async (name) => {
-      const res = await fetch("/api/zones/create", {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ "zone[name]": name, "zone[ttl]": "" }),
-      });
-      return [res.status, await res.text()];
-    }, DOMAIN);
-    assert(made[0] === 200, `the zone is made: ${made}`);
     await expectText(page.locator("#mail-usage"), "Mail domains", "the usage card");
     await page.fill("#field-name", "not a domain");
     await page.click("#add-mail-domain-form button[type=submit]");
