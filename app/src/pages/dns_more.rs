@@ -13,7 +13,7 @@ use crate::dns::reverse::{publish_dns, publish_options, reverse_list, reverse_se
 use crate::error::AppError;
 use crate::model::dns::*;
 use crate::pages::dns::{DnsTabs, DNS};
-use crate::pages::floating_ips::slug;
+use crate::pages::floating_ips::RdnsEditor;
 
 /// The capabilities a customer needs: reverse DNS is set with the floating-IP group's
 /// `dns/set`; dynamic names have their own.
@@ -72,10 +72,6 @@ fn reverse_spec(refresh: Callback<()>) -> ListSpec<ReverseRow> {
 
 #[component]
 fn ReverseCell(row: ReverseRow, refresh: Callback<()>) -> impl IntoView {
-    let reason = Viewer::current().cannot(RDNS);
-    let s = slug(&row.ip);
-    let value = RwSignal::new(row.hostname.clone());
-    let error = RwSignal::new(None::<AppError>);
     let (vm, ip) = (row.vm_id.clone(), row.ip.clone());
     let shown = if row.default {
         "Luna Node's default".to_owned()
@@ -83,27 +79,15 @@ fn ReverseCell(row: ReverseRow, refresh: Callback<()>) -> impl IntoView {
         row.hostname.clone()
     };
     view! {
-        <span class=if row.default { "muted rdns" } else { "rdns" } id=format!("rdns-{s}")>{shown}</span>
-        <details class="inline-details">
-            <summary class="button subtle small">"Edit"</summary>
-            <InputAction
-                id=format!("rdns-save-{s}")
-                input_id=format!("rdns-input-{s}")
-                label="Host name (empty: the default)"
-                value
-                field="hostname"
-                error
-                button="Save"
-                pending_label="Saving…"
-                success="Reverse DNS saved."
-                reason
-                run=move |name: String| {
-                    let (vm, ip) = (vm.clone(), ip.clone());
-                    async move { keep_error(error, reverse_set(vm, ip, name).await) }
-                }
-                on_done=refresh
-            />
-        </details>
+        <RdnsEditor
+            ip=row.ip.clone()
+            current=row.hostname.clone()
+            shown
+            default=row.default
+            reason=Viewer::current().cannot(RDNS)
+            run=move |name: String| reverse_set(vm.clone(), ip.clone(), name)
+            refresh
+        />
     }
 }
 

@@ -116,23 +116,61 @@ fn spec(view: Signal<Option<FloatingView>>, refresh: Callback<()>) -> ListSpec<F
 /// The reverse DNS name, with an editor in place (empty restores Luna Node's default).
 #[component]
 fn RdnsCell(row: FloatingRow, refresh: Callback<()>) -> impl IntoView {
-    let viewer = Viewer::current();
-    let reason = viewer.cannot(FLOATING);
-    let s = slug(&row.ip);
-    let value = RwSignal::new(if row.rdns_default {
+    let reason = Viewer::current().cannot(FLOATING);
+    let ip = row.ip.clone();
+    let current = if row.rdns_default {
         String::new()
     } else {
         row.rdns.clone()
-    });
-    let error = RwSignal::new(None::<AppError>);
-    let ip = row.ip.clone();
-    let shown = if row.rdns.is_empty() {
+    };
+    let shown = or_not_set(&row.rdns);
+    view! {
+        <RdnsEditor
+            ip=row.ip.clone()
+            current
+            shown
+            default=row.rdns_default
+            reason
+            run=move |name: String| floating_rdns(ip.clone(), name)
+            refresh
+        />
+    }
+}
+
+fn or_not_set(name: &str) -> String {
+    if name.is_empty() {
         "Not set".to_owned()
     } else {
-        row.rdns.clone()
-    };
+        name.to_owned()
+    }
+}
+
+/// An address's reverse DNS name (`rdns-{slug}`) and its editor in place: the field
+/// `rdns-input-{slug}`, the button `rdns-save-{slug}`, the refusal beside it. `run` saves
+/// the name typed (empty: Luna Node's default). Shared by the floating IP, reverse DNS and
+/// VM pages.
+#[component]
+pub fn RdnsEditor<F, Fut>(
+    ip: String,
+    /// What the field starts with (empty when the default applies).
+    current: String,
+    /// What the cell says.
+    shown: String,
+    /// Whether Luna Node's default applies (shown muted).
+    default: bool,
+    reason: Option<String>,
+    run: F,
+    refresh: Callback<()>,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    let s = slug(&ip);
+    let value = RwSignal::new(current);
+    let error = RwSignal::new(None::<AppError>);
     view! {
-        <span class=if row.rdns_default { "muted rdns" } else { "rdns" } id=format!("rdns-{s}")>{shown}</span>
+        <span class=if default { "muted rdns" } else { "rdns" } id=format!("rdns-{s}")>{shown}</span>
         <details class="inline-details">
             <summary class="button subtle small">"Edit"</summary>
             <InputAction
@@ -147,8 +185,8 @@ fn RdnsCell(row: FloatingRow, refresh: Callback<()>) -> impl IntoView {
                 success="Reverse DNS saved."
                 reason
                 run=move |name: String| {
-                    let ip = ip.clone();
-                    async move { keep_error(error, floating_rdns(ip, name).await) }
+                    let run = run.clone();
+                    async move { keep_error(error, run(name).await) }
                 }
                 on_done=refresh
             />
