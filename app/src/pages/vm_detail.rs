@@ -4,16 +4,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
+use crate::components::detail::{detail_page, DetailBack, DetailSource};
 use crate::components::form::action_error;
+use crate::components::list::Refresh;
 use crate::components::live::{load_in_browser, use_live_vms, StatusBadge};
 use crate::components::shell::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::pages::format::{opt, ram, usd, usd_delta};
 use crate::pages::vm_security_groups::VmSecurityGroups;
 use crate::pages::vm_volumes::VmVolumes;
-use crate::pages::vms::UpstreamProblemNotice;
 use crate::vm::{
     vm_create_options, vm_detail, vm_usage, PowerOp, UsageKey, UsagePoint, VmDeleteFn, VmDetail,
     VmFairshareFn, VmFloatingAddFn, VmFloatingDeleteFn, VmIpAddFn, VmIpDeleteFn, VmLoginFn,
@@ -30,95 +31,77 @@ const POWER_OPS: &[PowerOp] = &[
     PowerOp::Diskswap,
 ];
 
-/// What the live row says of this VM: status, name, task state, raw state.
-type LiveStatus = (Option<String>, String, String, String);
+/// What the live row says of this VM: status, task state, raw state.
+type LiveStatus = (Option<String>, String, String);
 
 #[component]
 pub fn VmDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let vm_id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let version = RwSignal::new(0u32);
-    let detail = Resource::new(
-        move || (vm_id.get(), version.get()),
-        |(id, _)| vm_detail(id),
-    );
+    let refresh = Refresh::new();
+    let source = DetailSource {
+        back: ("/vms", "Virtual machines"),
+        read: vm_detail,
+        loading: "Loading the VM…",
+        missing: "This VM does not exist (any more). It may have been deleted.",
+        what: "VMs",
+    };
+    view! {
+        // Until the VM's own name replaces it (also when it does not exist).
+        <Title text="Virtual machine" />
+        {detail_page(source, refresh, |d: &VmDetail, id| d.vm_id == id, move |d| view! { <VmView d refresh /> })}
+    }
+}
+
+/// The VM's page, rendered once: its parts follow the data, so a status change (the live
+/// stream) re-reads the details without losing what is typed in any card or a card's result.
+#[component]
+fn VmView(d: Signal<VmDetail>, refresh: Refresh) -> impl IntoView {
+    let vm_id = d.with_untracked(|d| d.vm_id.clone());
     let live = use_live_vms();
-    // The live status of this VM, and a re-read of the details whenever it changes.
-    let live_status = Memo::new(move |_| {
-        live.with(|s| {
-            s.as_ref().and_then(|s| {
-                s.vms.iter().find(|v| v.vm_id == vm_id.get()).map(|v| {
-                    (
-                        v.status.clone(),
-                        v.name.clone(),
-                        v.task_state.clone(),
-                        v.status_raw.clone(),
-                    )
+    // The live status of this VM; the details are re-read whenever it changes.
+    let live_status = {
+        let vm_id = vm_id.clone();
+        Memo::new(move |_| {
+            live.with(|s| {
+                s.as_ref().and_then(|s| {
+                    s.vms
+                        .iter()
+                        .find(|v| v.vm_id == vm_id)
+                        .map(|v| (v.status.clone(), v.task_state.clone(), v.status_raw.clone()))
                 })
             })
         })
-    });
+    };
     Effect::new(move |prev: Option<Option<LiveStatus>>| {
         let now = live_status.get();
         if let Some(Some(_)) = &prev {
             if prev.as_ref() != Some(&now) {
-                version.update(|v| *v += 1);
+                refresh.bump();
             }
         }
         now
     });
-    let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
-    view! {
-        <Title text="Virtual machine" />
-        <p class="breadcrumb">
-            <a href="/vms">"Virtual machines"</a>
-        </p>
-        <Transition fallback=|| view! { <Loading label="Loading the VM…" /> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => {
-                        let fallback = (d.status.clone(), d.status_raw.clone(), d.task_state.clone());
-                        // The live row's status when it has one, else the details'.
-                        let now = Signal::derive(move || {
-                            live_status
-                                .get()
-                                .and_then(|(s, _, task, raw)| s.map(|s| (s, raw, task)))
-                                .unwrap_or_else(|| fallback.clone())
-                        });
-                        let status = Signal::derive(move || Some(now.get().0));
-                        let phase = Signal::derive(move || {
-                            now.with(|(s, raw, task)| VmPhase::of(s, raw, task))
-                        });
-                        view! { <VmView d status phase refresh /> }.into_any()
-                    }
-                    Err(AppError::NotFound(_)) => view! {
-                        <ErrorNotice message="This VM does not exist (any more). It may have been deleted.".to_owned() />
-                    }
-                    .into_any(),
-                    Err(e) => view! { <UpstreamProblemNotice error=e /> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn VmView(
-    d: VmDetail,
-    #[prop(into)] status: Signal<Option<String>>,
-    /// What the status means (buttons follow it; the badge shows Luna Node's words).
-    #[prop(into)]
-    phase: Signal<VmPhase>,
-    refresh: Callback<()>,
-) -> impl IntoView {
-    let vm_id = d.vm_id.clone();
-    let hostname = d.hostname.clone();
+    // The live row's status when it has one, else the details'.
+    let now = Memo::new(move |_| {
+        live_status
+            .get()
+            .and_then(|(s, task, raw)| s.map(|s| (s, raw, task)))
+            .unwrap_or_else(|| {
+                d.with(|d| (d.status.clone(), d.status_raw.clone(), d.task_state.clone()))
+            })
+    });
+    let status = Signal::derive(move || Some(now.get().0));
+    let phase = Signal::derive(move || now.with(|(s, raw, task)| VmPhase::of(s, raw, task)));
+    let hostname = Memo::new(move |_| d.with(|d| d.hostname.clone()));
+    let can_diskswap = Memo::new(move |_| d.with(|d| d.can_diskswap));
+    let region = d.with_untracked(|d| d.region.clone());
+    let has_login = d.with_untracked(|d| d.has_login_details);
+    let done = refresh.callback();
     let power = ServerAction::<VmPowerFn>::new();
     let power_error = action_error(power.value());
     let busy = move || power.pending().get();
     Effect::new(move |_| {
         if let Some(Ok(())) = power.value().get() {
-            refresh.run(());
+            refresh.bump();
         }
     });
     let buttons = {
@@ -126,7 +109,6 @@ fn VmView(
         POWER_OPS
             .iter()
             .copied()
-            .filter(move |op| *op != PowerOp::Diskswap || d.can_diskswap)
             .map(|op| {
                 let vm_id = vm_id.clone();
                 view! {
@@ -134,6 +116,7 @@ fn VmView(
                         type="button"
                         class="button"
                         data-op=op.label()
+                        hidden=move || op == PowerOp::Diskswap && !can_diskswap.get()
                         disabled=move || busy() || !op.allowed_in(Some(phase.get()))
                         on:click=move |_| {
                             power.dispatch(VmPowerFn { vm_id: vm_id.clone(), op });
@@ -145,11 +128,12 @@ fn VmView(
             })
             .collect_view()
     };
-    let title = hostname.clone();
+    let delete_id = vm_id.clone();
     view! {
-        <Title text=title />
+        <Title text=move || hostname.get() />
+        <DetailBack back=("/vms", "Virtual machines") />
         <div class="page-head">
-            <h1 id="vm-hostname">{hostname.clone()}</h1>
+            <h1 id="vm-hostname">{move || hostname.get()}</h1>
             <StatusBadge status />
         </div>
         <div class="toolbar" role="group" aria-label="Power and state">
@@ -163,16 +147,17 @@ fn VmView(
         // Details beside the addresses, the address table (four columns, long IPv6 addresses)
         // given the larger share of the width.
         <div class="cards vm-cards">
-            <Facts d=d.clone() />
-            <Addresses d=d.clone() refresh />
+            {move || view! { <Facts d=d.get() /> }}
+            <Addresses d refresh=done />
         </div>
-        <LoginDetails vm_id=vm_id.clone() available=d.has_login_details />
-        <VmVolumes vm_id=vm_id.clone() region=d.region.clone() />
+        <LoginDetails vm_id=vm_id.clone() available=has_login />
+        <VmVolumes vm_id=vm_id.clone() region />
         <VmSecurityGroups vm_id=vm_id.clone() />
         <crate::pages::dns_more::PublishDnsCard vm_id=vm_id.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
-        <Manage d=d.clone() refresh />
-        <DeleteVmCard vm_id hostname />
+        <Manage d refresh=done />
+        // Re-rendered only by a rename (the name to type follows it).
+        {move || view! { <DeleteVmCard vm_id=delete_id.clone() hostname=hostname.get() /> }}
     }
     .into_any()
 }
@@ -261,8 +246,7 @@ fn Facts(d: VmDetail) -> impl IntoView {
 }
 
 #[component]
-fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
-    let vm_id = d.vm_id.clone();
+fn Addresses(d: Signal<VmDetail>, refresh: Callback<()>) -> impl IntoView {
     let vm_ip_add = ServerAction::<VmIpAddFn>::new();
     let vm_ip_delete = ServerAction::<VmIpDeleteFn>::new();
     let vm_floating_add = ServerAction::<VmFloatingAddFn>::new();
@@ -277,160 +261,168 @@ fn Addresses(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
             refresh.run(());
         }
     });
-    let addresses = d
-        .addresses
-        .iter()
-        .map(|a| {
-            view! {
-                <tr>
-                    <td><code>{a.addr.clone()}</code></td>
-                    <td>{a.version.map_or("–".to_owned(), |v| format!("IPv{v}"))}</td>
-                    <td>{if a.external { "Public" } else { "Private" }}</td>
-                    <td>{a.reverse.clone().unwrap_or_else(|| "–".into())}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let private_ips = {
-        let vm_id = vm_id.clone();
-        d.ips
+    // The table and lists follow the data; the actions (and their errors) stay.
+    let body = move || {
+        let d = d.get();
+        let vm_id = d.vm_id.clone();
+        let addresses = d
+            .addresses
             .iter()
-            .filter(|i| i.kind != "floating")
-            .map(|i| {
-                let (vm_id, ip) = (vm_id.clone(), i.ip.clone());
+            .map(|a| {
                 view! {
-                    <li>
-                        <code>{i.ip.clone()}</code>
-                        " "
-                        <span class="muted">{i.kind.clone()}</span>
-                        " "
-                        <button
-                            type="button"
-                            class="button subtle small"
-                            disabled=move || vm_ip_delete.pending().get()
-                            on:click=move |_| {
-                                vm_ip_delete.dispatch(VmIpDeleteFn {
-                                    vm_id: vm_id.clone(),
-                                    address: ip.clone(),
-                                });
-                            }
-                        >
-                            "Remove"
-                        </button>
-                    </li>
+                    <tr>
+                        <td><code>{a.addr.clone()}</code></td>
+                        <td>{a.version.map_or("–".to_owned(), |v| format!("IPv{v}"))}</td>
+                        <td>{if a.external { "Public" } else { "Private" }}</td>
+                        <td>{a.reverse.clone().unwrap_or_else(|| "–".into())}</td>
+                    </tr>
                 }
             })
-            .collect_view()
-    };
-    let has_floating = !d.floating_ips.is_empty();
-    let network = match &d.network {
-        None => "–".into_any(),
-        Some(n) => {
-            let text = format!("{} ({})", n.name, n.subnet);
-            if n.id.is_empty() {
-                text.into_any()
-            } else {
-                view! { <a href="/networks">{text}</a> }.into_any()
+            .collect_view();
+        let private_ips = {
+            let vm_id = vm_id.clone();
+            d.ips
+                .iter()
+                .filter(|i| i.kind != "floating")
+                .map(|i| {
+                    let (vm_id, ip) = (vm_id.clone(), i.ip.clone());
+                    view! {
+                        <li>
+                            <code>{i.ip.clone()}</code>
+                            " "
+                            <span class="muted">{i.kind.clone()}</span>
+                            " "
+                            <button
+                                type="button"
+                                class="button subtle small"
+                                disabled=move || vm_ip_delete.pending().get()
+                                on:click=move |_| {
+                                    vm_ip_delete.dispatch(VmIpDeleteFn {
+                                        vm_id: vm_id.clone(),
+                                        address: ip.clone(),
+                                    });
+                                }
+                            >
+                                "Remove"
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        };
+        let has_floating = !d.floating_ips.is_empty();
+        let network = match &d.network {
+            None => "–".into_any(),
+            Some(n) => {
+                let text = format!("{} ({})", n.name, n.subnet);
+                if n.id.is_empty() {
+                    text.into_any()
+                } else {
+                    view! { <a href="/networks">{text}</a> }.into_any()
+                }
             }
-        }
-    };
-    let balancers = if d.load_balancers.is_empty() {
-        "None".into_any()
-    } else {
-        d.load_balancers
+        };
+        let balancers = if d.load_balancers.is_empty() {
+            "None".into_any()
+        } else {
+            d.load_balancers
             .iter()
             .map(|l| view! { <a href=format!("/load-balancers/{}", l.id)>{l.name.clone()}</a>" " })
             .collect_view()
             .into_any()
+        };
+        let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
+        view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Addresses">
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Address"</th>
+                                <th scope="col">"Version"</th>
+                                <th scope="col">"Kind"</th>
+                                <th scope="col">"Reverse DNS"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{addresses}</tbody>
+                    </table>
+                </div>
+                <dl class="facts">
+                    <dt>"Primary IP"</dt>
+                    <dd>{if d.ip.is_empty() { "–".to_owned() } else { d.ip.clone() }}</dd>
+                    <dt>"Private IP"</dt>
+                    <dd>{if d.private_ip.is_empty() { "–".to_owned() } else { d.private_ip.clone() }}</dd>
+                    <dt>"Extra public IPs"</dt>
+                    <dd>{if d.additional_ips.is_empty() { "None".to_owned() } else { d.additional_ips.join(", ") }}</dd>
+                    <dt>"Extra private IPs"</dt>
+                    <dd>{if d.additional_private_ips.is_empty() { "None".to_owned() } else { d.additional_private_ips.join(", ") }}</dd>
+                    <dt>"IPv6"</dt>
+                    <dd>{if d.ipv6.is_empty() { "None".to_owned() } else { d.ipv6.join(", ") }}</dd>
+                    <dt>"Floating IPs"</dt>
+                    <dd id="vm-floating">{if has_floating { d.floating_ips.join(", ") } else { "None".to_owned() }}</dd>
+                    <dt>"Network"</dt>
+                    <dd id="vm-network">{network}</dd>
+                    <dt>"Load balancers"</dt>
+                    <dd id="vm-lbs">{balancers}</dd>
+                </dl>
+                <h3>"Private IPs"</h3>
+                <ul class="plain">{private_ips}</ul>
+                <div class="toolbar">
+                    <button
+                        type="button"
+                        class="button"
+                        disabled=move || vm_ip_add.pending().get()
+                        on:click=move |_| {
+                            vm_ip_add.dispatch(VmIpAddFn { vm_id: vm_a.clone() });
+                        }
+                    >
+                        "Add private IP"
+                    </button>
+                    {if has_floating {
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || keep.get()
+                                    on:change=move |ev| keep.set(event_target_checked(&ev))
+                                />
+                                "Keep the address on the account"
+                            </label>
+                            <button
+                                type="button"
+                                class="button"
+                                id="floating-detach"
+                                disabled=move || vm_floating_delete.pending().get()
+                                on:click=move |_| {
+                                    vm_floating_delete.dispatch(VmFloatingDeleteFn { vm_id: vm_b.clone(), keep: keep.get_untracked() });
+                                }
+                            >
+                                "Detach floating IP"
+                            </button>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <button
+                                type="button"
+                                class="button"
+                                id="floating-attach"
+                                disabled=move || vm_floating_add.pending().get()
+                                on:click=move |_| {
+                                    vm_floating_add.dispatch(VmFloatingAddFn { vm_id: vm_c.clone(), ip: String::new() });
+                                }
+                            >
+                                "Attach a new floating IP"
+                            </button>
+                        }
+                        .into_any()
+                    }}
+                </div>
+        }
     };
-    let (vm_a, vm_b, vm_c) = (vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
         <section class="card">
             <h2>"Addresses"</h2>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Addresses">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Address"</th>
-                            <th scope="col">"Version"</th>
-                            <th scope="col">"Kind"</th>
-                            <th scope="col">"Reverse DNS"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{addresses}</tbody>
-                </table>
-            </div>
-            <dl class="facts">
-                <dt>"Primary IP"</dt>
-                <dd>{if d.ip.is_empty() { "–".to_owned() } else { d.ip.clone() }}</dd>
-                <dt>"Private IP"</dt>
-                <dd>{if d.private_ip.is_empty() { "–".to_owned() } else { d.private_ip.clone() }}</dd>
-                <dt>"Extra public IPs"</dt>
-                <dd>{if d.additional_ips.is_empty() { "None".to_owned() } else { d.additional_ips.join(", ") }}</dd>
-                <dt>"Extra private IPs"</dt>
-                <dd>{if d.additional_private_ips.is_empty() { "None".to_owned() } else { d.additional_private_ips.join(", ") }}</dd>
-                <dt>"IPv6"</dt>
-                <dd>{if d.ipv6.is_empty() { "None".to_owned() } else { d.ipv6.join(", ") }}</dd>
-                <dt>"Floating IPs"</dt>
-                <dd id="vm-floating">{if has_floating { d.floating_ips.join(", ") } else { "None".to_owned() }}</dd>
-                <dt>"Network"</dt>
-                <dd id="vm-network">{network}</dd>
-                <dt>"Load balancers"</dt>
-                <dd id="vm-lbs">{balancers}</dd>
-            </dl>
-            <h3>"Private IPs"</h3>
-            <ul class="plain">{private_ips}</ul>
-            <div class="toolbar">
-                <button
-                    type="button"
-                    class="button"
-                    disabled=move || vm_ip_add.pending().get()
-                    on:click=move |_| {
-                        vm_ip_add.dispatch(VmIpAddFn { vm_id: vm_a.clone() });
-                    }
-                >
-                    "Add private IP"
-                </button>
-                {if has_floating {
-                    view! {
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                prop:checked=move || keep.get()
-                                on:change=move |ev| keep.set(event_target_checked(&ev))
-                            />
-                            "Keep the address on the account"
-                        </label>
-                        <button
-                            type="button"
-                            class="button"
-                            id="floating-detach"
-                            disabled=move || vm_floating_delete.pending().get()
-                            on:click=move |_| {
-                                vm_floating_delete.dispatch(VmFloatingDeleteFn { vm_id: vm_b.clone(), keep: keep.get_untracked() });
-                            }
-                        >
-                            "Detach floating IP"
-                        </button>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <button
-                            type="button"
-                            class="button"
-                            id="floating-attach"
-                            disabled=move || vm_floating_add.pending().get()
-                            on:click=move |_| {
-                                vm_floating_add.dispatch(VmFloatingAddFn { vm_id: vm_c.clone(), ip: String::new() });
-                            }
-                        >
-                            "Attach a new floating IP"
-                        </button>
-                    }
-                    .into_any()
-                }}
-            </div>
+            {body}
             <ErrorOf error=action_error(vm_ip_add.value()) />
             <ErrorOf error=action_error(vm_ip_delete.value()) />
             <ErrorOf error=action_error(vm_floating_add.value()) />
@@ -568,7 +560,10 @@ fn UsageGraphs(vm_id: String) -> impl IntoView {
 
 /// Rename, resize (with the price difference), re-image, snapshot.
 #[component]
-fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
+fn Manage(d: Signal<VmDetail>, refresh: Callback<()>) -> impl IntoView {
+    // The plan follows a resize (the price differences with it); the rest is fixed.
+    let current_plan = Memo::new(move |_| d.with(|d| d.plan_id.clone()));
+    let d = d.get_untracked();
     let open = RwSignal::new(false);
     // Fetched in the browser when the section is first opened (never while rendering on the
     // server, so hydration always meets the same closed section).
@@ -606,7 +601,6 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
     let snap_name = RwSignal::new(format!("{}-snapshot", d.hostname));
     let vm_id = d.vm_id.clone();
     let region = d.region.clone();
-    let current_plan = d.plan_id.clone();
     let (id1, id2, id3, id4) = (vm_id.clone(), vm_id.clone(), vm_id.clone(), vm_id.clone());
     view! {
         <section class="card">
@@ -643,11 +637,10 @@ fn Manage(d: VmDetail, refresh: Callback<()>) -> impl IntoView {
                 <summary>"Resize, re-image and snapshot"</summary>
                     {
                         let region = region.clone();
-                        let current_plan = current_plan.clone();
                         let (id2, id3, id4) = (id2.clone(), id3.clone(), id4.clone());
                         move || {
                             let region = region.clone();
-                            let current_plan = current_plan.clone();
+                            let current_plan = current_plan.get();
                             let (id2, id3, id4) = (id2.clone(), id3.clone(), id4.clone());
                             {
                                 let Some(result) = options.get() else {
