@@ -237,6 +237,7 @@ super::actions! {
 pub const IMAGE_RETRIEVE: super::ActionInfo = super::ActionInfo {
     path: "image/retrieve",
     read: true,
+    ty: "image_retrieve",
 };
 
 #[cfg(test)]
