@@ -22,6 +22,7 @@ pub mod model;
 pub mod network;
 pub mod overview;
 pub mod pages;
+pub mod script;
 pub mod securitygroup;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -59,6 +60,7 @@ use crate::pages::{
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
+    scripts::{ScriptNewPage, ScriptPage, ScriptsPage},
     security_group_detail::SecurityGroupDetailPage,
     security_groups::SecurityGroupsPage,
     sign_in::SignInPage,
@@ -200,6 +202,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />
+                    <Route path=path!("scripts") view=ScriptsPage />
+                    <Route path=path!("scripts/new") view=ScriptNewPage />
+                    <Route path=path!("scripts/:id") view=ScriptPage />
                     <Route path=path!("customers") view=CustomersPage />
                     <Route path=path!("customers/:id") view=CustomerPage />
                     <Route path=path!("branding") view=BrandingPage />

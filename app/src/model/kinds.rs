@@ -308,11 +308,15 @@ pub static SCRIPT: Kind = Kind {
     id_arg: "script_id",
     api: "scripts",
     list: "script/list",
-    reads: &["script/list"],
-    capabilities: &[],
+    reads: &["script/list", "script/get"],
+    capabilities: &[Capability {
+        key: "scripts",
+        label: "Write and delete startup scripts",
+        actions: &["script/create", "script/update", "script/delete"],
+    }],
     transitions: false,
     busy: &[],
-    path: None,
+    path: Some("/scripts"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::scripts),
 };

@@ -3,10 +3,12 @@
 //! modules above it (areas such as `vm`, `tenancy`, `image`), which re-export what they
 //! need from here.
 
+pub mod billing;
 pub mod dns;
 pub mod kinds;
 pub mod mail;
 pub mod network;
+pub mod script;
 pub mod securitygroup;
 pub mod tenancy;
 pub mod vm;

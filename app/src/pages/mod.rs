@@ -18,6 +18,7 @@ pub mod mail_domain;
 pub mod networks;
 pub mod not_found;
 pub mod overview;
+pub mod scripts;
 pub mod security_group_detail;
 pub mod security_groups;
 pub mod sign_in;

@@ -585,7 +585,7 @@ pub async fn vm_create(vm: NewVm) -> Result<String, AppError> {
                 ip: opt(&vm.floating_ip),
                 net_id: opt(&vm.net_id),
                 securitygroups: vm.security_groups,
-                scripts: vm.scripts,
+                scripts: vm.scripts.clone(),
                 key_id: vm.ssh_keys,
                 set_password: vm.set_password.then_some(true),
                 affinity_group: opt(&vm.affinity_group),
@@ -607,6 +607,7 @@ pub async fn vm_create(vm: NewVm) -> Result<String, AppError> {
     // Recorded in the same step: a customer's new VM is theirs from the first moment.
     g.claim(&crate::kinds::VM, &vm_id).await?;
     drop(quota);
+    crate::script::ssr::record_uses(&g, &vm.scripts, &vm_id, &hostname).await;
     ssr::kick(&g, &vm_id);
     Ok(vm_id)
 }

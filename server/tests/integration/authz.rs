@@ -85,6 +85,7 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "zones/create",
     "dyndns/add",
     "mail/domain_add",
+    "scripts/create",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -192,6 +193,7 @@ const ARGS: &[(&str, &str)] = &[
     ("alias_id", "1"),
     ("selector", ""),
     ("publish", "false"),
+    ("content", "#!/bin/sh"),
 ];
 
 fn registered() -> BTreeSet<String> {

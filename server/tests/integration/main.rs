@@ -12,6 +12,7 @@ mod images;
 mod live_kinds;
 mod mail;
 mod networking;
+mod scripts;
 mod securitygroups;
 mod sessions;
 mod tenancy;

@@ -690,6 +690,69 @@ async fn case_quota_lock_serializes_one_customer(store: SqlStore) {
         .unwrap();
 }
 
+async fn case_script_uses_per_account(store: SqlStore) {
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap()
+        .id;
+    let b = store
+        .create_user(new_user("b@example.com"), SignUpGate::Open)
+        .await
+        .unwrap()
+        .id;
+    store.put_script_use(a, "7", "vm-1", "web1").await.unwrap();
+    store.put_script_use(a, "7", "vm-2", "web2").await.unwrap();
+    // Recorded twice: still once.
+    store.put_script_use(a, "7", "vm-1", "web1").await.unwrap();
+    store.put_script_use(a, "8", "vm-3", "db").await.unwrap();
+    store.put_script_use(b, "7", "vm-9", "other").await.unwrap();
+    let uses = store.script_uses(a, "7").await.unwrap();
+    assert_eq!(
+        uses,
+        [
+            ("vm-1".to_owned(), "web1".to_owned()),
+            ("vm-2".into(), "web2".into())
+        ]
+    );
+    assert_eq!(store.script_uses(b, "7").await.unwrap().len(), 1);
+    assert!(store.script_uses(a, "9").await.unwrap().is_empty());
+}
+
+async fn case_billing_days_compare_with_an_earlier_day(store: SqlStore) {
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(store.billing_before(a, "2026-12-03").await.unwrap(), None);
+    store
+        .put_billing_day(a, "2026-12-01", Some(50.0), 10.0)
+        .await
+        .unwrap();
+    store
+        .put_billing_day(a, "2026-12-02", Some(40.0), 12.0)
+        .await
+        .unwrap();
+    // The day's newest reading replaces the earlier one.
+    store
+        .put_billing_day(a, "2026-12-02", Some(39.5), 14.6)
+        .await
+        .unwrap();
+    store
+        .put_billing_day(a, "2026-12-03", None, 20.0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.billing_before(a, "2026-12-03").await.unwrap(),
+        Some(("2026-12-02".to_owned(), Some(39.5), 14.6))
+    );
+    assert_eq!(
+        store.billing_before(a, "2026-12-02").await.unwrap(),
+        Some(("2026-12-01".to_owned(), Some(50.0), 10.0))
+    );
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -738,4 +801,6 @@ contract!(
     case_customers_belong_to_one_reseller,
     case_audit_search_filters,
     case_quota_lock_serializes_one_customer,
+    case_script_uses_per_account,
+    case_billing_days_compare_with_an_earlier_day,
 );

@@ -364,6 +364,38 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the link of `dyn_id`; whether there was one.
     async fn delete_dyn_link(&self, account: UserId, dyn_id: &str) -> StoreResult<bool>;
 
+    /// Records that VM `vm_id` (named `hostname`) of `account` was created with startup
+    /// script `script_id` (again: no change).
+    async fn put_script_use(
+        &self,
+        account: UserId,
+        script_id: &str,
+        vm_id: &str,
+        hostname: &str,
+    ) -> StoreResult<()>;
+    /// The VMs recorded as created with `script_id`: `(vm_id, hostname)`, oldest first.
+    async fn script_uses(
+        &self,
+        account: UserId,
+        script_id: &str,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// Records `account`'s credit and monthly run rate for UTC `day` (`YYYY-MM-DD`),
+    /// replacing that day's earlier reading.
+    async fn put_billing_day(
+        &self,
+        account: UserId,
+        day: &str,
+        credit: Option<f64>,
+        monthly: f64,
+    ) -> StoreResult<()>;
+    /// The newest reading of a day before `day`: `(day, credit, monthly)`.
+    async fn billing_before(
+        &self,
+        account: UserId,
+        day: &str,
+    ) -> StoreResult<Option<(String, Option<f64>, f64)>>;
+
     /// Saves (inserts or replaces) a user's credential.
     async fn put_credential(&self, new: NewCredential) -> StoreResult<()>;
     async fn credential(&self, user_id: UserId) -> StoreResult<Option<StoredCredential>>;

@@ -1108,6 +1108,83 @@ impl Store for SqlStore {
         Ok(done > 0)
     }
 
+    async fn put_script_use(
+        &self,
+        account: UserId,
+        script_id: &str,
+        vm_id: &str,
+        hostname: &str,
+    ) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO script_uses (account_user_id, script_id, vm_id, hostname, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+        )
+        .bind(account)
+        .bind(script_id)
+        .bind(vm_id)
+        .bind(hostname)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn script_uses(
+        &self,
+        account: UserId,
+        script_id: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        Ok(with_pool!(self, |p| sqlx::query_as(
+            "SELECT vm_id, hostname FROM script_uses WHERE account_user_id = $1 \
+             AND script_id = $2 ORDER BY created_at, vm_id"
+        )
+        .bind(account)
+        .bind(script_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn put_billing_day(
+        &self,
+        account: UserId,
+        day: &str,
+        credit: Option<f64>,
+        monthly: f64,
+    ) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO billing_days (account_user_id, day, credit, monthly, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_user_id, day) DO UPDATE SET \
+             credit = excluded.credit, monthly = excluded.monthly, recorded_at = excluded.recorded_at"
+        )
+        .bind(account)
+        .bind(day)
+        .bind(credit)
+        .bind(monthly)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    async fn billing_before(
+        &self,
+        account: UserId,
+        day: &str,
+    ) -> StoreResult<Option<(String, Option<f64>, f64)>> {
+        Ok(with_pool!(self, |p| sqlx::query_as(
+            "SELECT day, credit, monthly FROM billing_days WHERE account_user_id = $1 \
+             AND day < $2 ORDER BY day DESC LIMIT 1"
+        )
+        .bind(account)
+        .bind(day)
+        .fetch_optional(p)
+        .await)?)
+    }
+
     async fn branding(&self, reseller: UserId) -> StoreResult<Option<Branding>> {
         self.json_row(&BRANDING_ROWS, reseller).await
     }
