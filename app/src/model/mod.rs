@@ -6,6 +6,7 @@
 pub mod dns;
 pub mod kinds;
 pub mod mail;
+pub mod monitor;
 pub mod network;
 pub mod securitygroup;
 pub mod tenancy;

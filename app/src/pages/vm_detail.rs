@@ -170,6 +170,7 @@ fn VmView(
         <VmVolumes vm_id=vm_id.clone() region=d.region.clone() />
         <VmSecurityGroups vm_id=vm_id.clone() />
         <crate::pages::dns_more::PublishDnsCard vm_id=vm_id.clone() />
+        <crate::pages::monitoring::MonitorVmCard vm_id=vm_id.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
         <Manage d=d.clone() refresh />
         <DeleteVmCard vm_id hostname />
