@@ -588,7 +588,7 @@ pub async fn monitor_list() -> Result<MonitorView, AppError> {
             plural(failed, "check", "checks")
         ));
     }
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|a| a.name.to_lowercase());
     let mut contact_rows: Vec<ContactRow> = contacts
         .iter()
         .filter(|c| g.sees(&kinds::MONITORCONTACT, &c.id))
