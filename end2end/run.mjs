@@ -15,6 +15,7 @@ import securitygroups from "./journeys/securitygroups.mjs";
 import networking from "./journeys/networking.mjs";
 import dns from "./journeys/dns.mjs";
 import mail from "./journeys/mail.mjs";
+import monitoring from "./journeys/monitoring.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -33,6 +34,7 @@ const FRESH = [
   ["networking", networking, true],
   ["dns", dns, true],
   ["mail", mail, true],
+  ["monitoring", monitoring, true],
 ];
 
 await waitForServer(base);

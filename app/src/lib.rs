@@ -19,6 +19,7 @@ pub mod error;
 pub mod image;
 pub mod mail;
 pub mod model;
+pub mod monitor;
 pub mod network;
 pub mod overview;
 pub mod pages;
@@ -57,6 +58,7 @@ use crate::pages::{
     load_balancers::{LbCreatePage, LbDetailPage, LoadBalancersPage},
     mail::MailPage,
     mail_domain::MailDomainPage,
+    monitoring::{MonitorCheckPage, MonitoringPage},
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
@@ -199,6 +201,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dns/dynamic") view=DynamicDnsPage />
                     <Route path=path!("mail") view=MailPage />
                     <Route path=path!("mail/:id") view=MailDomainPage />
+                    <Route path=path!("monitoring") view=MonitoringPage />
+                    <Route path=path!("monitoring/checks/:id") view=MonitorCheckPage />
                     <Route path=path!("plans") view=PlansPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("ssh-keys") view=SshKeysPage />

@@ -194,12 +194,8 @@ pub(crate) mod ssr {
         }
     }
 
-    /// The monitor checks failover may name: the owner's (a customer cannot list checks
-    /// until checks are a kind of their own).
+    /// The monitor checks failover may name: the caller's (a customer: theirs).
     pub async fn checks<P: Permission>(g: &Grant<P>) -> Vec<CheckChoice> {
-        if g.customer().is_some() {
-            return Vec::new();
-        }
         let Ok(list) = g.also::<api::MonitorCheckList>(Target::Account).await else {
             return Vec::new();
         };
@@ -207,6 +203,7 @@ pub(crate) mod ssr {
             Ok(c) => c
                 .checks
                 .into_iter()
+                .filter(|c| g.sees(&kinds::MONITORCHECK, &c.id))
                 .map(|c| CheckChoice {
                     name: if c.name.is_empty() {
                         c.id.clone()

@@ -478,6 +478,59 @@ pub static MAILDOMAIN: Kind = Kind {
     lister: Some(crate::server::lists::mail_domains),
 };
 
+/// Uptime checks (`monitor/*`). The capability covers checks and the alerts on them;
+/// a customer's alerts name only their checks and their contacts.
+pub static MONITORCHECK: Kind = Kind {
+    key: "monitorcheck",
+    noun: "monitor check",
+    plural: "monitor checks",
+    what: "The monitor check",
+    id_arg: "check_id",
+    api: "monitor",
+    list: "monitor/check-list",
+    reads: &[
+        "monitor/check-list",
+        "monitor/check-types",
+        "monitor/alert-list",
+    ],
+    capabilities: &[Capability {
+        key: "monitor",
+        label: "Add and remove monitor checks, alert contacts and alerts (within their quota)",
+        actions: &[
+            "monitor/check-add",
+            "monitor/check-remove",
+            "monitor/alert-add",
+            "monitor/alert-remove",
+            "monitor/contact-add",
+            "monitor/contact-remove",
+        ],
+    }],
+    transitions: false,
+    busy: &[],
+    path: Some("/monitoring"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::monitor_checks),
+};
+
+/// Who hears about checks: e-mail addresses, phone numbers (SMS) and webhooks. Changed
+/// under the `monitor` capability of [`MONITORCHECK`].
+pub static MONITORCONTACT: Kind = Kind {
+    key: "monitorcontact",
+    noun: "alert contact",
+    plural: "alert contacts",
+    what: "The contact",
+    id_arg: "contact_id",
+    api: "monitorcontacts",
+    list: "monitor/contact-list",
+    reads: &["monitor/contact-list"],
+    capabilities: &[],
+    transitions: false,
+    busy: &[],
+    path: Some("/monitoring"),
+    #[cfg(feature = "ssr")]
+    lister: Some(crate::server::lists::monitor_contacts),
+};
+
 /// Every kind, in the order pages and the ledger list them.
 pub static KINDS: &[&Kind] = &[
     &VM,
@@ -494,6 +547,8 @@ pub static KINDS: &[&Kind] = &[
     &LEGACY_ZONE,
     &DYN,
     &MAILDOMAIN,
+    &MONITORCHECK,
+    &MONITORCONTACT,
 ];
 
 /// Reads of the account's catalogue every signed-in user may make (not about a kind).

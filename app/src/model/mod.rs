@@ -7,6 +7,7 @@ pub mod billing;
 pub mod dns;
 pub mod kinds;
 pub mod mail;
+pub mod monitor;
 pub mod network;
 pub mod script;
 pub mod securitygroup;

@@ -20,6 +20,8 @@ pub struct Quotas {
     /// DNS zones, current and legacy together.
     pub zones: Option<u32>,
     pub mail_domains: Option<u32>,
+    pub monitor_checks: Option<u32>,
+    pub monitor_contacts: Option<u32>,
 }
 
 /// Everything a reseller decides for one customer.
@@ -57,6 +59,8 @@ impl Default for CustomerPolicy {
                 security_groups: Some(5),
                 zones: Some(3),
                 mail_domains: Some(1),
+                monitor_checks: Some(5),
+                monitor_contacts: Some(3),
             },
             plans: Vec::new(),
             regions: Vec::new(),

@@ -207,7 +207,7 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
     view! {
         <ActionForm action=save attr:novalidate=true attr:id="customer-policy">
             <input type="hidden" name="customer_id" value=customer_id.to_string() />
-            <FormAlert error fields=&["vms", "vcpu", "ram_mb", "disk_gb", "volumes", "volume_gb", "floating_ips", "load_balancers", "security_groups", "zones", "mail_domains", "enabled"] />
+            <FormAlert error fields=&["vms", "vcpu", "ram_mb", "disk_gb", "volumes", "volume_gb", "floating_ips", "load_balancers", "security_groups", "zones", "mail_domains", "monitor_checks", "monitor_contacts", "enabled"] />
             <fieldset>
                 <legend>"Quotas (empty: no limit)"</legend>
                 <Field name="form[vms]" label="Servers" required=false value=limit(q.vms) error=field_error(error, "vms") />
@@ -221,6 +221,8 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
                 <Field name="form[security_groups]" label="Security groups" required=false value=limit(q.security_groups) error=field_error(error, "security_groups") />
                 <Field name="form[zones]" label="DNS zones" required=false value=limit(q.zones) error=field_error(error, "zones") />
                 <Field name="form[mail_domains]" label="Mail domains" required=false value=limit(q.mail_domains) error=field_error(error, "mail_domains") />
+                <Field name="form[monitor_checks]" label="Monitor checks" required=false value=limit(q.monitor_checks) error=field_error(error, "monitor_checks") />
+                <Field name="form[monitor_contacts]" label="Alert contacts" required=false value=limit(q.monitor_contacts) error=field_error(error, "monitor_contacts") />
             </fieldset>
             <fieldset>
                 <legend>"What they may use (plans and regions empty: all)"</legend>

@@ -15,6 +15,7 @@ pub mod images;
 pub mod load_balancers;
 pub mod mail;
 pub mod mail_domain;
+pub mod monitoring;
 pub mod networks;
 pub mod not_found;
 pub mod overview;

@@ -154,6 +154,7 @@ fn VmView(d: Signal<VmDetail>, refresh: Refresh) -> impl IntoView {
         <VmVolumes vm_id=vm_id.clone() region />
         <VmSecurityGroups vm_id=vm_id.clone() />
         <crate::pages::dns_more::PublishDnsCard vm_id=vm_id.clone() />
+        <crate::pages::monitoring::MonitorVmCard vm_id=vm_id.clone() />
         <UsageGraphs vm_id=vm_id.clone() />
         <Manage d refresh=done />
         // Re-rendered only by a rename (the name to type follows it).

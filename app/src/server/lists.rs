@@ -305,6 +305,38 @@ pub fn mail_domains(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
+/// Checks are named by their name (their id when they have none).
+pub fn monitor_checks(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The monitor check list";
+    listed(up, account, api::MonitorCheckList {}, what, |l| {
+        l.checks
+            .into_iter()
+            .map(|c| {
+                let name = if c.name.trim().is_empty() {
+                    c.id.clone()
+                } else {
+                    c.name
+                };
+                row(c.id, name, String::new(), c.status, true)
+            })
+            .collect()
+    })
+}
+
+/// Contacts are named by their type and address.
+pub fn monitor_contacts(up: Arc<Upstream>, account: UserId) -> Listing {
+    let what = "The contact list";
+    listed(up, account, api::MonitorContactList {}, what, |l| {
+        l.contacts
+            .into_iter()
+            .map(|c| {
+                let name = crate::model::monitor::describe_contact(&c.contact_type, &c.rel);
+                row(c.id, name, String::new(), String::new(), true)
+            })
+            .collect()
+    })
+}
+
 fn settled_ok(status: &str) -> bool {
     ["active", "available", ""]
         .iter()

@@ -350,6 +350,8 @@ pub struct PolicyForm {
     pub security_groups: String,
     pub zones: String,
     pub mail_domains: String,
+    pub monitor_checks: String,
+    pub monitor_contacts: String,
     pub plans: String,
     pub regions: String,
     pub images: String,
@@ -390,6 +392,8 @@ impl PolicyForm {
             security_groups: small(limit("security_groups", &self.security_groups)),
             zones: small(limit("zones", &self.zones)),
             mail_domains: small(limit("mail_domains", &self.mail_domains)),
+            monitor_checks: small(limit("monitor_checks", &self.monitor_checks)),
+            monitor_contacts: small(limit("monitor_contacts", &self.monitor_contacts)),
         };
         let list = |text: &str| -> Vec<String> {
             text.split([',', ' ', '\n'])

@@ -86,6 +86,8 @@ const ACCOUNT_CHANGES: &[&str] = &[
     "dyndns/add",
     "mail/domain_add",
     "scripts/create",
+    "monitor/check_add",
+    "monitor/contact_add",
 ];
 /// Called after every other function: it takes the owners' and resellers' keys away.
 const LAST: &str = "credential/delete";
@@ -194,6 +196,17 @@ const ARGS: &[(&str, &str)] = &[
     ("selector", ""),
     ("publish", "false"),
     ("content", "#!/bin/sh"),
+    ("form[monitor_checks]", ""),
+    ("form[monitor_contacts]", ""),
+    ("check[name]", "x"),
+    ("check[check_type]", "icmp"),
+    ("check[interval]", "60"),
+    ("check[delay]", "1"),
+    ("check[params][target]", "192.0.2.1"),
+    ("contact[kind]", "email"),
+    ("contact[value]", "someone@example.org"),
+    ("alert_id", "1"),
+    ("http", "false"),
 ];
 
 fn registered() -> BTreeSet<String> {
@@ -512,6 +525,28 @@ impl Maker {
                 .unwrap()
                 .domain_id
                 .expect("the emulator answers with the domain's id"),
+            "monitorcheck" => up
+                .call(
+                    cred,
+                    &api::MonitorCheckAdd::new(&format!("fixture-check-{n}"), "icmp", 60, 1)
+                        .param("target", &format!("192.0.2.{}", n % 250 + 1)),
+                )
+                .await
+                .unwrap()
+                .check_id
+                .expect("the emulator answers with the check's id"),
+            "monitorcontact" => up
+                .call(
+                    cred,
+                    &api::MonitorContactAdd {
+                        contact_type: "email".into(),
+                        rel: format!("fixture-{n}@example.com"),
+                    },
+                )
+                .await
+                .unwrap()
+                .contact_id
+                .expect("the emulator answers with the contact's id"),
             _ => return None,
         };
         Some(made)

@@ -11,6 +11,7 @@ mod gates;
 mod images;
 mod live_kinds;
 mod mail;
+mod monitor;
 mod networking;
 mod scripts;
 mod securitygroups;
