@@ -24,6 +24,7 @@ pub mod network;
 pub mod overview;
 pub mod pages;
 pub mod script;
+pub mod search;
 pub mod securitygroup;
 #[cfg(feature = "ssr")]
 pub mod server;

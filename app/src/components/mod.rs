@@ -11,6 +11,7 @@ pub mod list;
 pub mod live;
 pub mod nav;
 pub mod notice;
+pub mod palette;
 pub mod shell;
 pub mod table;
 

@@ -166,6 +166,31 @@ mod tests {
         }
     }
 
+    /// Every kind's list page and entry page (search opens them) is a route of the app.
+    #[test]
+    fn every_kind_page_is_a_route() {
+        let routes = include_str!("../lib.rs");
+        for k in crate::kinds::KINDS {
+            if let Some(p) = k.path {
+                let route = format!("path!(\"{}\")", p.trim_start_matches('/'));
+                assert!(routes.contains(&route), "{} has no route {p}", k.key);
+            }
+            if let Some(d) = k.detail {
+                let route = format!("path!(\"{}:id\")", d.trim_start_matches('/'));
+                assert!(routes.contains(&route), "{} has no route {d}:id", k.key);
+                assert!(k.path.is_some(), "{} has entry pages but no list", k.key);
+            }
+        }
+        assert_eq!(
+            crate::kinds::VOLUME.href("7").as_deref(),
+            Some("/volumes/7")
+        );
+        assert_eq!(
+            crate::kinds::FLOATING.href("192.0.2.1").as_deref(),
+            Some("/floating-ips")
+        );
+    }
+
     #[test]
     fn the_table_is_well_formed() {
         let mut paths = std::collections::HashSet::new();

@@ -183,6 +183,9 @@ fn Console(
             }
         })
         .collect_view();
+    let pages: Vec<(&'static str, &'static str)> = nav_for(user.role, access.as_ref())
+        .map(|e| (e.label, e.path))
+        .collect();
     let close_menu = move |_| menu_open.set(false);
     let style = branding
         .as_ref()
@@ -253,6 +256,7 @@ fn Console(
                     <span id="brand-name">{brand_name}</span>
                 </a>
                 {demo.then(|| view! { <span class="badge badge-demo">"Demo"</span> })}
+                <crate::components::palette::Palette pages />
                 <div class="topbar-user">
                     <span class="user-name" title=user.email.clone()>
                         {user.display_name.clone()}

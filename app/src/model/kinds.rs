@@ -45,12 +45,24 @@ pub struct Kind {
     pub busy: &'static [&'static str],
     /// The list page, when the kind has one.
     pub path: Option<&'static str>,
+    /// The start of an entry's own page, the id appended (`/volumes/`), when entries have
+    /// one (search opens it; else the list page).
+    pub detail: Option<&'static str>,
     /// How the server lists the kind from Luna Node (`None`: not listed).
     #[cfg(feature = "ssr")]
     pub lister: Option<crate::server::lists::ListFn>,
 }
 
 impl Kind {
+    /// Where an entry is shown: its own page, else the kind's list page.
+    pub fn href(&self, id: &str) -> Option<String> {
+        match (self.detail, self.path) {
+            (Some(d), _) => Some(format!("{d}{id}")),
+            (None, Some(p)) => Some(p.to_owned()),
+            (None, None) => None,
+        }
+    }
+
     /// Whether `status` is a transition of this kind.
     pub fn is_busy(&self, status: &str) -> bool {
         self.busy
@@ -135,6 +147,7 @@ pub static VM: Kind = Kind {
     transitions: true,
     busy: &[],
     path: Some("/vms"),
+    detail: Some("/vms/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::vms),
 };
@@ -156,6 +169,7 @@ pub static SSHKEY: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/ssh-keys"),
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::sshkeys),
 };
@@ -183,6 +197,7 @@ pub static IMAGE: Kind = Kind {
     transitions: true,
     busy: &["queued", "saving", "uploading", "importing", "pending"],
     path: Some("/images"),
+    detail: Some("/images/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::images),
 };
@@ -222,6 +237,7 @@ pub static VOLUME: Kind = Kind {
         "backing-up",
     ],
     path: Some("/volumes"),
+    detail: Some("/volumes/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::volumes),
 };
@@ -247,6 +263,7 @@ pub static SNAPSHOT: Kind = Kind {
     transitions: true,
     busy: &["creating", "deleting", "pending"],
     path: None,
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::snapshots),
 };
@@ -268,6 +285,7 @@ pub static NETWORK: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/networks"),
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::networks),
 };
@@ -296,6 +314,7 @@ pub static SECURITYGROUP: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/security-groups"),
+    detail: Some("/security-groups/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::securitygroups),
 };
@@ -317,6 +336,7 @@ pub static SCRIPT: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/scripts"),
+    detail: Some("/scripts/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::scripts),
 };
@@ -338,6 +358,7 @@ pub static FLOATING: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/floating-ips"),
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::floating),
 };
@@ -365,6 +386,7 @@ pub static LB: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/load-balancers"),
+    detail: Some("/load-balancers/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::lbs),
 };
@@ -391,6 +413,7 @@ pub static ZONE: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/dns"),
+    detail: Some("/dns/zones/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::zones),
 };
@@ -419,6 +442,7 @@ pub static LEGACY_ZONE: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/dns"),
+    detail: Some("/dns/legacy/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::legacy_zones),
 };
@@ -440,6 +464,7 @@ pub static DYN: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/dns/dynamic"),
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::dyns),
 };
@@ -474,6 +499,7 @@ pub static MAILDOMAIN: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/mail"),
+    detail: Some("/mail/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::mail_domains),
 };
@@ -508,6 +534,7 @@ pub static MONITORCHECK: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/monitoring"),
+    detail: Some("/monitoring/checks/"),
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::monitor_checks),
 };
@@ -527,6 +554,7 @@ pub static MONITORCONTACT: Kind = Kind {
     transitions: false,
     busy: &[],
     path: Some("/monitoring"),
+    detail: None,
     #[cfg(feature = "ssr")]
     lister: Some(crate::server::lists::monitor_contacts),
 };

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod monitor;
 pub mod network;
 pub mod script;
+pub mod search;
 pub mod securitygroup;
 pub mod tenancy;
 pub mod vm;

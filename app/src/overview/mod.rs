@@ -116,7 +116,13 @@ mod costs {
                 .filter(|(id, _)| owned("volume", id))
                 .map(|(_, gb)| *gb)
                 .collect(),
-            floating: floating.iter().filter(|f| owned("floating", &f.id)).count(),
+            // A VM's own (primary) address comes with its plan (INFERRED: Luna Node lists
+            // it as a floating IP attached to the VM); the others are billed.
+            floating: floating
+                .iter()
+                .filter(|f| owned("floating", &f.id))
+                .filter(|f| !vms.vms.iter().any(|v| v.ip == f.id))
+                .count(),
             lbs: lbs.iter().filter(|l| owned("lb", &l.id)).count(),
         }
     }

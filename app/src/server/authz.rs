@@ -752,6 +752,47 @@ impl<P: Permission> Grant<P> {
         Ok(grant)
     }
 
+    /// `kind`'s list as this grant's caller may see it, from the instance's shared poller
+    /// of the kind (started if none runs): no upstream call when a page or an earlier
+    /// search already keeps it current. Waits up to `wait` for a first answer; then the
+    /// last known rows (possibly none) and the poller's problem, if any.
+    pub async fn cached_kind(
+        &self,
+        kind: &'static Kind,
+        wait: std::time::Duration,
+    ) -> Result<(Vec<kinds::Listed>, Option<String>), AppError> {
+        let probe = Grant::<P> {
+            target: Target::Account,
+            ..self.clone()
+        };
+        probe.decide_path(kind.list, true, true, &[]).await?;
+        let Some(mut rx) = self.state.live.subscribe_kind(self.account, kind) else {
+            return Err(internal(format!("kind {} has no lister", kind.key)));
+        };
+        let answered = {
+            let first = rx.wait_for(|s| s.listed_at.is_some() || s.problem.is_some());
+            match tokio::time::timeout(wait, first).await {
+                Ok(Ok(s)) => Some(s.clone()),
+                _ => None,
+            }
+        };
+        let snapshot = answered.unwrap_or_else(|| rx.borrow().clone());
+        let rows = snapshot
+            .rows
+            .iter()
+            .filter(|r| self.sees(kind, &r.id))
+            .cloned()
+            .collect();
+        let problem = snapshot.problem.as_ref().map(|p| {
+            if self.customer().is_some() {
+                neutral_text(p)
+            } else {
+                p.clone()
+            }
+        });
+        Ok((rows, problem))
+    }
+
     /// `kind`'s list as this grant's caller may see it (a customer: what is theirs), read
     /// through the registry's lister. Decided like a grant for the kind's list action.
     pub async fn list_kind(&self, kind: &'static Kind) -> Result<Vec<kinds::Listed>, AppError> {

@@ -14,6 +14,7 @@ mod mail;
 mod monitor;
 mod networking;
 mod scripts;
+mod search;
 mod securitygroups;
 mod sessions;
 mod tenancy;

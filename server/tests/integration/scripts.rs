@@ -54,6 +54,19 @@ async fn billing(panel: &Panel, c: &Client) -> Billing {
         .expect("overview/billing")
 }
 
+/// The costs once `ok` holds (the live VM list catches up with a change within seconds).
+async fn until(panel: &Panel, c: &Client, ok: impl Fn(&Billing) -> bool) -> Billing {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let b = billing(panel, c).await;
+        if ok(&b) {
+            return b;
+        }
+        assert!(std::time::Instant::now() < deadline, "never: {b:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn make_vm(panel: &Panel, c: &Client, hostname: &str, script: Option<&str>) -> String {
     let mut form = vec![
         ("vm[hostname]", hostname),
@@ -245,11 +258,15 @@ async fn costs_follow_the_account_and_split_per_customer(db: Db) {
     assert!(before.customers.is_empty(), "no customer has anything yet");
 
     let vm = make_vm(&panel, &reseller, "r-web", None).await;
-    let after = billing(&panel, &reseller).await;
+    // The VM list is the live poller's: the new VM is in it once it has looked again.
+    let after = until(&panel, &reseller, |b| vms(b).count == 1).await;
     let line = vms(&after);
     assert_eq!((line.count, line.detail.as_str()), (1, "1 × m.2"));
     assert!(line.hourly > 0.0 && !line.estimate);
-    assert!((after.monthly() - before.monthly() - line.monthly()).abs() < 1e-9);
+    assert!(
+        (after.monthly() - before.monthly() - line.monthly()).abs() < 1e-9,
+        "{before:?} then {after:?}"
+    );
     let days = after.days_left().unwrap();
     let expect = after.credit.unwrap() / (after.hourly() * 24.0);
     assert!((days - expect).abs() < 1e-6, "{days} vs {expect}");
@@ -259,8 +276,8 @@ async fn costs_follow_the_account_and_split_per_customer(db: Db) {
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     policy(&panel, &reseller, a, &[]).await;
     assign(&panel, &reseller, a, "vm", &vm).await;
-    let mine = make_vm(&panel, &reseller, "r-db", None).await;
-    let r = billing(&panel, &reseller).await;
+    let _mine = make_vm(&panel, &reseller, "r-db", None).await;
+    let r = until(&panel, &reseller, |b| vms(b).count == 2).await;
     assert_eq!(r.customers.len(), 2, "{:?}", r.customers);
     let theirs = r.customers.iter().find(|c| c.customer_id == a).unwrap();
     assert!((theirs.hourly() - line.hourly).abs() < 1e-9);
@@ -270,7 +287,6 @@ async fn costs_follow_the_account_and_split_per_customer(db: Db) {
     assert_eq!(c.credit, None);
     assert_eq!(vms(&c).count, 1);
     assert!(c.customers.is_empty() && c.since.is_none());
-    let _ = mine;
     panel.stop().await;
 }
 
