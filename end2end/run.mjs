@@ -16,6 +16,7 @@ import networking from "./journeys/networking.mjs";
 import dns from "./journeys/dns.mjs";
 import mail from "./journeys/mail.mjs";
 import monitoring from "./journeys/monitoring.mjs";
+import consoleJourney from "./journeys/console.mjs";
 
 const base = process.env.E2E_BASE || "http://127.0.0.1:3000";
 const demoBase = process.env.E2E_DEMO_BASE;
@@ -35,6 +36,7 @@ const FRESH = [
   ["dns", dns, true],
   ["mail", mail, true],
   ["monitoring", monitoring, true],
+  ["console", consoleJourney, true],
 ];
 
 await waitForServer(base);

@@ -98,7 +98,7 @@ pub async fn script_list() -> Result<Vec<ScriptRow>, AppError> {
             name: s.name,
         })
         .collect();
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|a| a.name.to_lowercase());
     Ok(rows)
 }
 

@@ -185,7 +185,7 @@ async fn customers_only_their_scripts(db: Db) {
         .await
         .unwrap();
     let ids = |rows: Vec<ScriptRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(ids(list(&panel, &ca).await), [theirs.clone()]);
+    assert_eq!(ids(list(&panel, &ca).await), std::slice::from_ref(&theirs));
     assert!(list(&panel, &cb).await.is_empty());
     assert_eq!(list(&panel, &reseller).await.len(), 2);
     for (c, id) in [(&cb, &theirs), (&ca, &resellers)] {
