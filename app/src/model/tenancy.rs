@@ -22,6 +22,7 @@ pub struct Quotas {
     pub mail_domains: Option<u32>,
     pub monitor_checks: Option<u32>,
     pub monitor_contacts: Option<u32>,
+    pub scripts: Option<u32>,
 }
 
 /// Everything a reseller decides for one customer.
@@ -61,6 +62,7 @@ impl Default for CustomerPolicy {
                 mail_domains: Some(1),
                 monitor_checks: Some(5),
                 monitor_contacts: Some(3),
+                scripts: Some(5),
             },
             plans: Vec::new(),
             regions: Vec::new(),

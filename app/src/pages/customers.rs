@@ -207,7 +207,7 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
     view! {
         <ActionForm action=save attr:novalidate=true attr:id="customer-policy">
             <input type="hidden" name="customer_id" value=customer_id.to_string() />
-            <FormAlert error fields=&["vms", "vcpu", "ram_mb", "disk_gb", "volumes", "volume_gb", "floating_ips", "load_balancers", "security_groups", "zones", "mail_domains", "monitor_checks", "monitor_contacts", "enabled"] />
+            <FormAlert error fields=&["vms", "vcpu", "ram_mb", "disk_gb", "volumes", "volume_gb", "floating_ips", "load_balancers", "security_groups", "zones", "mail_domains", "monitor_checks", "monitor_contacts", "scripts", "enabled"] />
             <fieldset>
                 <legend>"Quotas (empty: no limit)"</legend>
                 <Field name="form[vms]" label="Servers" required=false value=limit(q.vms) error=field_error(error, "vms") />
@@ -223,6 +223,7 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
                 <Field name="form[mail_domains]" label="Mail domains" required=false value=limit(q.mail_domains) error=field_error(error, "mail_domains") />
                 <Field name="form[monitor_checks]" label="Monitor checks" required=false value=limit(q.monitor_checks) error=field_error(error, "monitor_checks") />
                 <Field name="form[monitor_contacts]" label="Alert contacts" required=false value=limit(q.monitor_contacts) error=field_error(error, "monitor_contacts") />
+                <Field name="form[scripts]" label="Startup scripts" required=false value=limit(q.scripts) error=field_error(error, "scripts") />
             </fieldset>
             <fieldset>
                 <legend>"What they may use (plans and regions empty: all)"</legend>

@@ -144,10 +144,16 @@ pub async fn script_create(name: String, content: String) -> Result<String, AppE
     use crate::server::lunanode::actions as api;
     let g = authorize::<api::ScriptCreate>(Target::Account).await?;
     let (name, content) = ssr::checked(&name, &content)?;
+    // Held until the new script is claimed: parallel creates are counted one by one.
+    let quota = g.quota_lock().await?;
+    if let (Some(c), Some(lock)) = (g.customer(), &quota) {
+        lock.check_count(&crate::kinds::SCRIPT, c.policy.quotas.scripts)?;
+    }
     let made = g
         .call(&api::ScriptCreate { name, content }, "The startup script")
         .await?;
     g.claim(&crate::kinds::SCRIPT, &made.script_id).await?;
+    drop(quota);
     Ok(made.script_id)
 }
 

@@ -352,6 +352,7 @@ pub struct PolicyForm {
     pub mail_domains: String,
     pub monitor_checks: String,
     pub monitor_contacts: String,
+    pub scripts: String,
     pub plans: String,
     pub regions: String,
     pub images: String,
@@ -394,6 +395,7 @@ impl PolicyForm {
             mail_domains: small(limit("mail_domains", &self.mail_domains)),
             monitor_checks: small(limit("monitor_checks", &self.monitor_checks)),
             monitor_contacts: small(limit("monitor_contacts", &self.monitor_contacts)),
+            scripts: small(limit("scripts", &self.scripts)),
         };
         let list = |text: &str| -> Vec<String> {
             text.split([',', ' ', '\n'])

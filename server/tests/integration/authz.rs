@@ -196,6 +196,7 @@ const ARGS: &[(&str, &str)] = &[
     ("selector", ""),
     ("publish", "false"),
     ("content", "#!/bin/sh"),
+    ("form[scripts]", ""),
     ("form[monitor_checks]", ""),
     ("form[monitor_contacts]", ""),
     ("check[name]", "x"),

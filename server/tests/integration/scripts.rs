@@ -176,11 +176,18 @@ async fn customers_only_their_scripts(db: Db) {
     let (_admin, reseller, _) = reseller(&panel).await;
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
     let (cb, b) = customer(&panel, &reseller, "b@customer.example").await;
-    policy(&panel, &reseller, a, &[]).await;
+    policy(&panel, &reseller, a, &[("scripts", "1")]).await;
     policy(&panel, &reseller, b, &[]).await;
     let theirs = create(&panel, &ca, "a-setup", "#!/bin/sh\necho a\n")
         .await
         .unwrap();
+    // Past their quota: refused before Luna Node.
+    let calls = emu.calls("script/create");
+    match create(&panel, &ca, "a-more", "#!/bin/sh").await {
+        Err(AppError::Quota(m)) => assert!(m.contains("1 startup scripts"), "{m}"),
+        other => panic!("expected the quota, got {other:?}"),
+    }
+    assert_eq!(emu.calls("script/create"), calls);
     let resellers = create(&panel, &reseller, "r-setup", "#!/bin/sh\necho r\n")
         .await
         .unwrap();
