@@ -342,6 +342,44 @@ async fn main() {
         row("vms/list as a customer (ledger + policy)", c, &figures[1]);
     }
 
+    println!("\nThe command palette's index and the overview's costs, as the reseller (500 VMs):");
+    for (name, path) in [
+        ("search/index (every kind, shared pollers)", "search/index"),
+        ("overview/billing (areas, customers, record)", "overview/billing"),
+    ] {
+        for c in [1usize, 8] {
+            let h = http.clone();
+            let p = panel.clone();
+            let f = measure(if c == 1 { 100 } else { 400 }, c, move || {
+                let (h, p) = (h.clone(), p.clone());
+                async move {
+                    let r = h.post(format!("{p}/api/{path}")).send().await.unwrap();
+                    assert!(r.status().is_success());
+                    r.bytes().await.unwrap();
+                }
+            })
+            .await;
+            row(name, c, &f);
+        }
+    }
+    // Every keystroke in the palette ranks the whole index in the browser.
+    let body = post("search/index", &[]).await.unwrap().text().await.unwrap();
+    let index: app::search::SearchIndex = serde_json::from_str(&body).unwrap();
+    let queries = ["vm-4", "203.0.113", "bench", "vm-499.bench.example", "zz-nothing"];
+    let rounds = 200;
+    let t = Instant::now();
+    let mut hits = 0;
+    for _ in 0..rounds {
+        for q in queries {
+            hits += app::search::best(&index.items, q, 30).len();
+        }
+    }
+    let per = t.elapsed() / (rounds * queries.len() as u32);
+    println!(
+        "  palette matching over {} entries: {per:.3?} per keystroke (native; {hits} hits)",
+        index.items.len()
+    );
+
     println!("\nServer rendering of /vms with 500 VMs:");
     let body = http
         .get(format!("{panel}/vms"))

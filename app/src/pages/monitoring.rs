@@ -98,7 +98,7 @@ fn check_list_spec() -> ListSpec<CheckRow> {
                 alerts_text(c)
             )
         })),
-        filters: vec![Filter::from_rows("type", "Type", "All types", |c| {
+        filters: vec![Filter::from_rows("kind", "Type", "All types", |c| {
             c.type_name.clone()
         })],
         row_id: |c| c.id.clone(),
