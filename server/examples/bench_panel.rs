@@ -345,7 +345,10 @@ async fn main() {
     println!("\nThe command palette's index and the overview's costs, as the reseller (500 VMs):");
     for (name, path) in [
         ("search/index (every kind, shared pollers)", "search/index"),
-        ("overview/billing (areas, customers, record)", "overview/billing"),
+        (
+            "overview/billing (areas, customers, record)",
+            "overview/billing",
+        ),
     ] {
         for c in [1usize, 8] {
             let h = http.clone();
@@ -363,9 +366,20 @@ async fn main() {
         }
     }
     // Every keystroke in the palette ranks the whole index in the browser.
-    let body = post("search/index", &[]).await.unwrap().text().await.unwrap();
+    let body = post("search/index", &[])
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let index: app::search::SearchIndex = serde_json::from_str(&body).unwrap();
-    let queries = ["vm-4", "203.0.113", "bench", "vm-499.bench.example", "zz-nothing"];
+    let queries = [
+        "vm-4",
+        "203.0.113",
+        "bench",
+        "vm-499.bench.example",
+        "zz-nothing",
+    ];
     let rounds = 200;
     let t = Instant::now();
     let mut hits = 0;

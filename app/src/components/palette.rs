@@ -77,17 +77,19 @@ pub fn Palette(pages: Vec<(&'static str, &'static str)>) -> impl IntoView {
         });
     };
     let hide = move || open.set(false);
-    // Ctrl-K / ⌘K anywhere opens it (and closes it when open).
-    let _listener = window_event_listener(leptos::ev::keydown, move |ev| {
+    // Ctrl-K / ⌘K anywhere opens it (and closes it when open); removed with the console
+    // (signing out and in again must not leave a listener on a disposed palette).
+    let listener = window_event_listener(leptos::ev::keydown, move |ev| {
         if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("k") {
             ev.prevent_default();
-            if open.get_untracked() {
-                hide();
-            } else {
-                show();
+            match open.try_get_untracked() {
+                Some(true) => hide(),
+                Some(false) => show(),
+                None => {}
             }
         }
     });
+    on_cleanup(move || listener.remove());
     Effect::new(move |_| {
         if open.get() {
             if let Some(el) = input.get() {

@@ -101,7 +101,8 @@ fn ScriptEditor(
             .join("\n")
     };
     let over = move || bytes.get() > MAX_BYTES;
-    // As typed: the server's refusal until the text changes, then the editor's own check.
+    // The server's refusal until the user types again (typing clears it), then the editor's
+    // own check as they type.
     let content_error = move || {
         field("content").or_else(|| {
             content.with(|c| {
@@ -126,7 +127,7 @@ fn ScriptEditor(
                 <label for="script-name">"Name"</label>
                 <input id="script-name" autocomplete="off" maxlength="200" aria-describedby="script-name-error"
                     aria-invalid=move || name_error().is_some().to_string()
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    prop:value=move || name.get() on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); } />
                 <p class="field-error" id="script-name-error" aria-live="polite">{name_error}</p>
             </div>
             <div class="field" class:field-invalid=move || content_error().is_some()>
@@ -137,7 +138,7 @@ fn ScriptEditor(
                         autocapitalize="off" wrap="off" rows=move || lines.get().max(14).to_string()
                         aria-describedby="script-content-meta script-content-warning script-content-error"
                         aria-invalid=move || content_error().is_some().to_string()
-                        prop:value=move || content.get() on:input=move |ev| content.set(event_target_value(&ev))></textarea>
+                        prop:value=move || content.get() on:input=move |ev| { content.set(event_target_value(&ev)); error.set(None); }></textarea>
                 </div>
                 <p class="field-hint" id="script-content-meta" class:warning-text=over aria-live="polite">
                     {move || format!("{} lines · {} of {} bytes · {}", lines.get(), thousands(bytes.get()), thousands(MAX_BYTES), content.with(|c| Format::of(c).label()))}

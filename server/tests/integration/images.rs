@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use crate::both;
 use crate::harness::{assert_pages_render, eventually, Db, Panel};
-use crate::tenancy::{assign, customer, policy, reseller};
+use crate::tenancy::{assign, customer, policy, policy_without, reseller};
 use crate::upstream::{key, ID_A};
 
 pub(crate) async fn images(panel: &Panel, c: &Client) -> Vec<ImageRow> {
@@ -769,18 +769,7 @@ async fn image_pages_render_on_the_server() {
 
     // A customer holding the image, whose provider did not turn on the images capability.
     let (ca, a) = customer(&panel, &reseller, "a@customer.example").await;
-    let mut form = vec![("customer_id".to_owned(), a.to_string())];
-    for (i, c) in app::kinds::capabilities()
-        .filter(|c| c.key != "images")
-        .enumerate()
-    {
-        form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
-    }
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let _: () = panel
-        .call(&reseller, "customers/policy", &form)
-        .await
-        .unwrap();
+    policy_without(&panel, &reseller, a, &[], "images").await;
     assign(&panel, &reseller, a, "image", &id).await;
     let list = panel.page(&ca, "/images").await;
     assert!(list.contains("rendered-image") && list.contains("Templates and ISOs"));

@@ -11,7 +11,7 @@ use reqwest::Client;
 
 use crate::both;
 use crate::harness::{error_beside as field, not_found, Db, Panel};
-use crate::tenancy::{assign, customer, policy, reseller};
+use crate::tenancy::{assign, customer, policy, policy_without, reseller};
 use crate::upstream::{key, ID_A};
 
 async fn owner(panel: &Panel) -> Client {
@@ -231,19 +231,7 @@ async fn customers_only_their_scripts(db: Db) {
         .await;
     assert!(r.is_err(), "another customer's script: {r:?}");
     // Without the capability, writing is refused; reading stays.
-    let a_id = a.to_string();
-    let mut form = vec![("customer_id".to_owned(), a_id)];
-    for (i, c) in app::kinds::capabilities()
-        .filter(|c| c.key != "scripts")
-        .enumerate()
-    {
-        form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
-    }
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let _: () = panel
-        .call(&reseller, "customers/policy", &form)
-        .await
-        .unwrap();
+    policy_without(&panel, &reseller, a, &[], "scripts").await;
     assert_eq!(
         create(&panel, &ca, "more", "#!/bin/sh").await.unwrap_err(),
         AppError::Forbidden

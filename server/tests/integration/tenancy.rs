@@ -84,12 +84,24 @@ pub(crate) async fn policy(
     customer: i64,
     limits: &[(&str, &str)],
 ) {
+    policy_without(panel, reseller, customer, limits, "").await;
+}
+
+/// [`policy`] with every capability but `without` turned on.
+pub(crate) async fn policy_without(
+    panel: &Panel,
+    reseller: &Client,
+    customer: i64,
+    limits: &[(&str, &str)],
+    without: &str,
+) {
     let customer = customer.to_string();
     let mut form: Vec<(String, String)> = vec![("customer_id".into(), customer.clone())];
     for (k, v) in limits {
         form.push((format!("form[{k}]"), (*v).to_owned()));
     }
-    for (i, c) in app::kinds::capabilities().enumerate() {
+    let enabled = app::kinds::capabilities().filter(|c| c.key != without);
+    for (i, c) in enabled.enumerate() {
         form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
     }
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
