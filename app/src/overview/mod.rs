@@ -101,7 +101,7 @@ mod costs {
         ]
     }
 
-    /// The resources of `ids` (kind key, id) out of everything listed.
+    /// The resources `owned` accepts (by kind key and id) out of everything listed.
     pub fn holdings<'a>(
         owned: &dyn Fn(&str, &str) -> bool,
         vms: &'a VmListing,
