@@ -8,29 +8,49 @@ pub use crate::model::vm::AccountSummary;
 #[cfg(feature = "ssr")]
 use crate::model::vm::{PlanView, VmPhase};
 
-/// Credit, VM counts by state and the monthly run rate, for the overview.
-#[server(name = OverviewSummaryFn, endpoint = "overview/summary")]
-pub async fn overview_summary() -> Result<AccountSummary, AppError> {
-    use crate::server::authz::Target;
+/// The account's credit, for the overview's cards.
+#[cfg(feature = "ssr")]
+mod credit {
+    use crate::error::AppError;
+    use crate::server::authz::{Grant, Permission, Target};
     use crate::server::lunanode::actions as api;
-    let list = crate::server::authz::authorize::<api::VmList>(Target::Account).await?;
-    // The account's credit is the reseller's business, not their customers'.
-    let credit_grant = match list.customer() {
-        Some(_) => None,
-        None => Some(list.also::<api::BillingCredit>(Target::Account).await?),
-    };
-    if list.state().store.credential(list.account).await?.is_none() {
-        return Err(AppError::NoCredential);
+
+    /// The grant to read the credit; `None` for a customer (the credit is their
+    /// reseller's business, not theirs).
+    pub async fn grant<P: Permission>(
+        list: &Grant<P>,
+    ) -> Result<Option<Grant<api::BillingCredit>>, AppError> {
+        match list.customer() {
+            Some(_) => Ok(None),
+            None => Ok(Some(
+                list.also::<api::BillingCredit>(Target::Account).await?,
+            )),
+        }
     }
-    let credit = async {
-        match &credit_grant {
+
+    /// The credit in USD, read through `grant` (`None` without one).
+    pub async fn read(grant: &Option<Grant<api::BillingCredit>>) -> Result<Option<f64>, AppError> {
+        match grant {
             Some(g) => g
                 .call(&api::BillingCredit {}, "The account")
                 .await
                 .map(|c| Some(c.credit)),
             None => Ok(None),
         }
-    };
+    }
+}
+
+/// Credit, VM counts by state and the monthly run rate, for the overview.
+#[server(name = OverviewSummaryFn, endpoint = "overview/summary")]
+pub async fn overview_summary() -> Result<AccountSummary, AppError> {
+    use crate::server::authz::Target;
+    use crate::server::lunanode::actions as api;
+    let list = crate::server::authz::authorize::<api::VmList>(Target::Account).await?;
+    let credit_grant = credit::grant(&list).await?;
+    if list.state().store.credential(list.account).await?.is_none() {
+        return Err(AppError::NoCredential);
+    }
+    let credit = credit::read(&credit_grant);
     let (credit, snapshot, plans) = futures::join!(
         credit,
         crate::vm::ssr::snapshot(&list),
@@ -148,19 +168,8 @@ pub async fn overview_billing() -> Result<crate::model::billing::Billing, AppErr
     if list.state().store.credential(list.account).await?.is_none() {
         return Err(AppError::NoCredential);
     }
-    let credit_grant = match list.customer() {
-        Some(_) => None,
-        None => Some(list.also::<api::BillingCredit>(Target::Account).await?),
-    };
-    let credit = async {
-        match &credit_grant {
-            Some(g) => g
-                .call(&api::BillingCredit {}, "The account")
-                .await
-                .map(|c| Some(c.credit)),
-            None => Ok(None),
-        }
-    };
+    let credit_grant = credit::grant(&list).await?;
+    let credit = credit::read(&credit_grant);
     let volumes = async {
         let g = list.also::<api::VolumeList>(Target::Account).await?;
         let l = g
