@@ -470,10 +470,13 @@ impl RequestMeta {
 
     pub fn from_parts(parts: &http::request::Parts) -> Self {
         Self {
+            // A client's own `x-request-id` reaches the audit log only when it looks like
+            // one (the server sets a UUID when there is none; issue 13.6).
             request_id: parts
                 .headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
+                .filter(|v| is_request_id(v))
                 .map(str::to_owned),
             ip: parts
                 .extensions
@@ -485,6 +488,29 @@ impl RequestMeta {
                 .map(|i| i.0.id),
         }
     }
+}
+
+impl RequestMeta {
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
+
+    pub fn impersonator(&self) -> Option<UserId> {
+        self.impersonator
+    }
+}
+
+/// Whether a client-sent request id may be recorded: 1 to 64 characters of letters,
+/// digits, `-`, `_` and `.` (a UUID is; a line break, markup or a novel is not).
+pub fn is_request_id(v: &str) -> bool {
+    (1..=64).contains(&v.len())
+        && v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Permission to perform one action (`P`) on one target of one account. The caller's scope

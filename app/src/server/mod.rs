@@ -4,6 +4,7 @@
 
 pub mod authz;
 pub mod context;
+pub mod events;
 pub mod lists;
 pub mod live;
 pub mod lunanode;
