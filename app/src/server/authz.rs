@@ -508,8 +508,7 @@ impl RequestMeta {
 /// digits, `-`, `_` and `.` (a UUID is; a line break, markup or a novel is not).
 pub fn is_request_id(v: &str) -> bool {
     (1..=64).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
