@@ -111,6 +111,15 @@ pub enum AppError {
     /// A customer's quota would be exceeded; says which limit.
     #[error("{0}")]
     Quota(String),
+    /// Too many attempts (sign-in, codes, sign-up) or calls: the caller must wait
+    /// `retry_after` seconds (429 with `Retry-After`). The message never says which of
+    /// e-mail, password or code was wrong.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
+    /// The panel is at capacity for this work (the password-hashing queue is full): 503 with
+    /// `Retry-After`, instead of an unbounded wait.
+    #[error("The panel is busy right now. Try again in {retry_after} seconds.")]
+    Busy { retry_after: u64 },
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -185,7 +194,31 @@ impl AppError {
                 UpstreamProblem::Timeout => 504,
                 UpstreamProblem::OutcomeUnknown => 502,
             },
+            AppError::TooMany { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// Seconds to wait before trying again (the `Retry-After` header), when the answer is
+    /// "not now" rather than "no".
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooMany { retry_after, .. } | AppError::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
+    /// "Too many sign-in attempts…" for a throttled sign-in, code or sign-up.
+    pub fn too_many_attempts(retry_after: u64) -> Self {
+        AppError::TooMany {
+            message: format!(
+                "Too many attempts. Wait {} before trying again.",
+                crate::error::wait_words(retry_after)
+            ),
+            retry_after,
         }
     }
 }
@@ -204,6 +237,15 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Transport(other.to_string()),
         }
+    }
+}
+
+/// "1 second", "40 seconds", "3 minutes" (rounded up): how long to wait.
+pub fn wait_words(secs: u64) -> String {
+    match secs {
+        0 | 1 => "1 second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
     }
 }
 
@@ -241,6 +283,19 @@ mod tests {
         let back: AppError = serde_json::from_str(&json).unwrap();
         assert_eq!(back, err);
         assert!(back.to_string().contains("abc123"));
+    }
+
+    #[test]
+    fn waiting_is_said_in_words_and_carried_as_retry_after() {
+        assert_eq!(wait_words(1), "1 second");
+        assert_eq!(wait_words(45), "45 seconds");
+        assert_eq!(wait_words(121), "3 minutes");
+        let e = AppError::too_many_attempts(8);
+        assert_eq!(e.status_code(), 429);
+        assert_eq!(e.retry_after(), Some(8));
+        assert!(e.to_string().contains("8 seconds"), "{e}");
+        assert_eq!(AppError::Busy { retry_after: 2 }.status_code(), 503);
+        assert_eq!(AppError::Forbidden.retry_after(), None);
     }
 
     #[test]

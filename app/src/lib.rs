@@ -66,6 +66,7 @@ use crate::pages::{
     scripts::{ScriptNewPage, ScriptPage, ScriptsPage},
     security_group_detail::SecurityGroupDetailPage,
     security_groups::SecurityGroupsPage,
+    sessions::SessionsPage,
     sign_in::SignInPage,
     sign_up::SignUpPage,
     ssh_keys::SshKeysPage,
@@ -177,6 +178,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("account/sessions") view=SessionsPage />
                     <Route path=path!("admin") view=AdminPage />
                     <Route path=path!("api-key") view=ApiKeyPage />
                     <Route path=path!("vms") view=VmsPage />

@@ -140,10 +140,44 @@ export default async function accounts(base) {
     await shot(bob.page, "09-disabled-sign-in");
   });
 
+  const laptop = await openBrowser();
+  await check("sessions page: another browser's session is listed and signed out from here", async () => {
+    await signIn(laptop.page, base, ADMIN.email, NEW_PASSWORD);
+    await laptop.page.waitForURL(`${base}/`);
+    await visit(page, `${base}/account`);
+    await page.click("#open-sessions");
+    await page.waitForURL(`${base}/account/sessions`);
+    await hydrated(page);
+    const rows = page.locator("#session-table tbody tr");
+    await expectText(page.locator("#session-table"), "This session", "current session marked");
+    assert((await rows.count()) >= 2, `rows: ${await rows.count()}`);
+    await shot(page, "10-sessions");
+    // The newest other session is the laptop's: sign it out.
+    await page.locator("button[id^=sign-out-session-]:not([disabled])").first().click();
+    await expectText(page.locator(".toasts"), "signed out", "toast");
+    await visit(laptop.page, `${base}/account`);
+    assert(laptop.page.url().endsWith("/sign-in"), `laptop still signed in at ${laptop.page.url()}`);
+  });
+
+  await check("audit page: sign-in events filtered by kind", async () => {
+    await visit(page, `${base}/audit`);
+    await hydrated(page);
+    await page.selectOption("#audit-category", "auth/");
+    await page.click("#audit-filters button[type=submit]");
+    await page.waitForURL(/category=auth/);
+    const table = page.locator("main table");
+    for (const action of ["auth/sign_in_failed", "auth/sign_out", "auth/password_change", "auth/session_revoke"]) {
+      await expectText(table, action, action);
+    }
+    assert(!(await table.innerText()).includes("admin/disable"), "only sign-in events");
+    await shot(page, "11-audit-sign-in-events");
+  });
+
   await check("no console errors, page errors or dialogs", async () => {
-    const all = [...problems, ...bob.problems];
+    const all = [...problems, ...bob.problems, ...laptop.problems];
     assert(all.length === 0, all.join("\n"));
   });
   await bob.context.close();
+  await laptop.context.close();
   await context.close();
 }

@@ -54,6 +54,18 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ),
     ("invite_days", "how long an invite link stays valid"),
     (
+        "throttle_cap_seconds",
+        "the longest a throttled sign-in, code or sign-up must wait (blocks double up to it)",
+    ),
+    (
+        "sign_ups_per_hour",
+        "sign-up attempts allowed from one address per hour",
+    ),
+    (
+        "trusted_proxies",
+        "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client",
+    ),
+    (
         "site_root",
         "folder with the built site (pkg/ and public files)",
     ),
@@ -120,6 +132,10 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
     pub invite_lifetime: Duration,
+    pub throttle: app::server::throttle::ThrottleSettings,
+    /// Peers whose `X-Forwarded-For` is believed (the client address for throttling and
+    /// the audit log); nobody's by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub site_root: PathBuf,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -374,6 +390,21 @@ impl Layers {
             });
         }
         let invite_days = self.parse("invite_days", "7", |v| bounded(v, 1, 90))?;
+        let throttle = app::server::throttle::ThrottleSettings {
+            cap_secs: self.parse("throttle_cap_seconds", "900", |v| bounded(v, 1, 86_400))? as i64,
+            sign_ups_per_hour: self.parse("sign_ups_per_hour", "20", |v| bounded(v, 1, 100_000))?
+                as i64,
+        };
+        let trusted_proxies = self.parse("trusted_proxies", "", |v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse::<std::net::IpAddr>()
+                        .map_err(|_| format!("{a:?} is not an IP address"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
         let site_root = self.parse("site_root", "target/site", |v| Ok(PathBuf::from(v)))?;
         let log_format = self.parse("log_format", "text", |v| match v {
             "text" => Ok(LogFormat::Text),
@@ -399,6 +430,8 @@ impl Layers {
             idle_timeout: Duration::from_secs(idle * 60),
             absolute_timeout: Duration::from_secs(absolute * 3600),
             invite_lifetime: Duration::from_secs(invite_days * 86_400),
+            throttle,
+            trusted_proxies,
             site_root,
             log_format,
             log_level,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use app::server::authz::ClientAddr;
 use app::server::session::Authenticated;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -44,6 +45,45 @@ pub async fn origin_gate(
         )
             .into_response()
     }
+}
+
+/// Establishes the client's address ([`ClientAddr`]) for throttling and the audit log: the
+/// connection's peer, unless that peer is one of `trusted` reverse proxies, in which case
+/// the last address in `X-Forwarded-For` that is not itself a trusted proxy (the proxies
+/// append; anything further left was written by the client and is not believed).
+pub async fn client_addr(
+    State(trusted): State<Arc<[std::net::IpAddr]>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let addr = if trusted.contains(&peer) {
+            forwarded_client(req.headers(), &trusted).unwrap_or(peer)
+        } else {
+            peer
+        };
+        req.extensions_mut().insert(ClientAddr(addr));
+    }
+    next.run(req).await
+}
+
+/// The client named by `X-Forwarded-For` behind `trusted` proxies.
+fn forwarded_client(
+    headers: &http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse().ok())
+        .collect::<Option<Vec<_>>>()?;
+    hops.into_iter().rev().find(|a| !trusted.contains(a))
 }
 
 /// Pages anyone may open; every other page needs a signed-in user.
@@ -92,6 +132,11 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(parts.status);
+        if let Some(secs) = err.retry_after() {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
@@ -128,6 +173,26 @@ pub async fn response_headers(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_clients_are_believed_only_behind_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7, 10.0.0.2"),
+        );
+        // The client wrote 6.6.6.6; the proxy appended what it saw (203.0.113.7).
+        assert_eq!(
+            forwarded_client(&h, &[proxy]),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
+        assert_eq!(forwarded_client(&h, &[proxy]), None);
+    }
 
     #[test]
     fn console_pages() {

@@ -171,6 +171,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         idle_timeout: config.idle_timeout,
         absolute_timeout: config.absolute_timeout,
         invite_lifetime: config.invite_lifetime,
+        throttle: config.throttle,
     };
     let state = ServerState {
         store: store.clone(),
@@ -421,6 +422,10 @@ pub fn router(prepared: &Prepared) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::<str>::from(prepared.config.public_origin()),
             gates::origin_gate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<[std::net::IpAddr]>::from(prepared.config.trusted_proxies.clone()),
+            gates::client_addr,
         ));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -470,12 +475,24 @@ pub async fn start(prepared: Prepared) -> Result<Running, StartupError> {
 pub async fn start_on(prepared: Prepared, listener: TcpListener) -> Result<Running, StartupError> {
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
     let (shutdown, mut signal) = tokio::sync::watch::channel(false);
-    let sweeper = tokio::spawn(
-        prepared
-            .sessions
-            .clone()
-            .delete_expired_every(SESSION_SWEEP),
-    );
+    let sweeper = tokio::spawn({
+        let (sessions, store) = (prepared.sessions.clone(), prepared.store.clone());
+        let idle = i64::try_from(prepared.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
+        async move {
+            // The listings of sessions that timed out go with them.
+            let listings = async move {
+                let mut tick = tokio::time::interval(SESSION_SWEEP);
+                loop {
+                    tick.tick().await;
+                    let before = app::server::store::now_unix().saturating_sub(idle);
+                    if let Err(e) = store.prune_sessions(before).await {
+                        tracing::warn!(error = %e, "pruning timed-out session listings failed");
+                    }
+                }
+            };
+            tokio::join!(sessions.delete_expired_every(SESSION_SWEEP), listings);
+        }
+    });
     let app = router(&prepared);
     let ready = prepared.ready.clone();
     let store = prepared.store.clone();

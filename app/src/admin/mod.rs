@@ -5,10 +5,44 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::types::{InviteSummary, NewInvite, UserSummary};
 
+/// The signed-in administrator; anyone else is refused, and the refusal audited.
+#[cfg(feature = "ssr")]
+pub async fn admin(path: &str) -> Result<crate::server::store::User, AppError> {
+    use crate::server::context::{require_admin, require_user, state};
+    match require_admin() {
+        Err(e @ AppError::Forbidden) => {
+            let (user, state) = (require_user()?, state()?);
+            let meta = crate::server::events::current_meta();
+            crate::server::events::denied(&state, &meta, &user, path, "panel", &e).await;
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+/// The event of an administrator's change to `user_id`'s account (shown to that account
+/// too).
+#[cfg(feature = "ssr")]
+async fn about_user(
+    state: &crate::server::ServerState,
+    admin: &crate::server::store::User,
+    action: &str,
+    user_id: i64,
+) -> Result<crate::server::events::Event, AppError> {
+    let account = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .map(|u| u.reseller_id.unwrap_or(u.id));
+    Ok(crate::server::events::Event::by(admin, action)
+        .target(format!("user:{user_id}"))
+        .account(account.or(Some(admin.id))))
+}
+
 #[server(endpoint = "admin/list_users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    use crate::server::context::{require_admin, state};
-    require_admin()?;
+    use crate::server::context::state;
+    admin("admin/list_users").await?;
     let users = state()?.store.list_users().await?;
     Ok(users
         .into_iter()
@@ -26,14 +60,25 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 /// Disables (ending every session at once) or re-enables an account.
 #[server(endpoint = "admin/set_user_disabled")]
 pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> {
-    use crate::server::context::{require_admin, state};
-    let admin = require_admin()?;
+    use crate::server::context::state;
+    use crate::server::events::{action, around};
+    let admin = admin("admin/set_user_disabled").await?;
     if admin.id == user_id {
         return Err(AppError::Conflict(
             "You cannot disable your own account. Ask another administrator.".into(),
         ));
     }
-    state()?.store.set_user_disabled(user_id, disabled).await?;
+    let state = state()?;
+    let what = if disabled {
+        action::ADMIN_DISABLE
+    } else {
+        action::ADMIN_ENABLE
+    };
+    let event = about_user(&state, &admin, what, user_id).await?;
+    around(&state, event, async {
+        Ok(state.store.set_user_disabled(user_id, disabled).await?)
+    })
+    .await?;
     tracing::info!(
         admin_id = admin.id,
         user_id,
@@ -47,9 +92,20 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<(), AppEr
 /// cannot act until they are a reseller again).
 #[server(endpoint = "admin/set_reseller")]
 pub async fn set_reseller(user_id: i64, reseller: bool) -> Result<(), AppError> {
-    use crate::server::context::{require_admin, state};
-    let admin = require_admin()?;
-    state()?.store.set_reseller(user_id, reseller).await?;
+    use crate::server::context::state;
+    use crate::server::events::{action, around};
+    let admin = admin("admin/set_reseller").await?;
+    let state = state()?;
+    let event = about_user(&state, &admin, action::ADMIN_ROLE, user_id)
+        .await?
+        .target(format!(
+            "user:{user_id} role:{}",
+            if reseller { "reseller" } else { "owner" }
+        ));
+    around(&state, event, async {
+        Ok(state.store.set_reseller(user_id, reseller).await?)
+    })
+    .await?;
     tracing::info!(
         admin_id = admin.id,
         user_id,
@@ -63,15 +119,21 @@ pub async fn set_reseller(user_id: i64, reseller: bool) -> Result<(), AppError> 
 #[server(endpoint = "admin/create_invite")]
 pub async fn create_invite() -> Result<NewInvite, AppError> {
     use crate::auth::FreshInvite;
-    use crate::server::context::{require_admin, state};
+    use crate::server::context::state;
+    use crate::server::events::{action, record, Event};
 
-    let admin = require_admin()?;
+    let admin = admin("admin/create_invite").await?;
     let state = state()?;
     let fresh = FreshInvite::new(&state.settings);
     let invite = state
         .store
         .create_invite(admin.id, &fresh.token_hash, fresh.expires_at)
         .await?;
+    record(
+        &state,
+        Event::by(&admin, action::ADMIN_INVITE).target(format!("invite:{}", invite.id)),
+    )
+    .await;
     tracing::info!(admin_id = admin.id, invite_id = invite.id, "invite created");
     Ok(fresh.shown(&state.settings, invite.id))
 }
@@ -80,10 +142,10 @@ pub async fn create_invite() -> Result<NewInvite, AppError> {
 pub async fn list_invites() -> Result<Vec<InviteSummary>, AppError> {
     use std::collections::HashMap;
 
-    use crate::server::context::{require_admin, state};
+    use crate::server::context::state;
     use crate::server::store::now_unix;
 
-    require_admin()?;
+    admin("admin/list_invites").await?;
     let store = state()?.store;
     let emails: HashMap<i64, String> = store
         .list_users()
@@ -109,18 +171,25 @@ pub async fn list_invites() -> Result<Vec<InviteSummary>, AppError> {
 
 #[server(endpoint = "admin/revoke_invite")]
 pub async fn revoke_invite(invite_id: i64) -> Result<(), AppError> {
-    use crate::server::context::{require_admin, state};
-    let admin = require_admin()?;
-    state()?
-        .store
-        .revoke_invite(invite_id)
-        .await
-        .map_err(|e| match e {
-            crate::server::store::StoreError::NotFound => {
-                AppError::NotFound("An unused invite with that number".into())
-            }
-            other => other.into(),
-        })?;
+    use crate::server::context::state;
+    use crate::server::events::{action, around, Event};
+    let admin = admin("admin/revoke_invite").await?;
+    let state = state()?;
+    let event =
+        Event::by(&admin, action::ADMIN_INVITE_REVOKE).target(format!("invite:{invite_id}"));
+    around(&state, event, async {
+        state
+            .store
+            .revoke_invite(invite_id)
+            .await
+            .map_err(|e| match e {
+                crate::server::store::StoreError::NotFound => {
+                    AppError::NotFound("An unused invite with that number".into())
+                }
+                other => other.into(),
+            })
+    })
+    .await?;
     tracing::info!(admin_id = admin.id, invite_id, "invite revoked");
     Ok(())
 }

@@ -22,6 +22,10 @@ pub struct AuditQuery {
     pub from: String,
     /// `YYYY-MM-DD`, to the end of that day (UTC).
     pub to: String,
+    /// One of [`CATEGORIES`]' keys (an action prefix), or empty for every kind.
+    pub category: String,
+    /// `ok`, `failed`, `denied`, `unknown`, `pending`, or empty for any.
+    pub outcome: String,
     /// Only entries older than this id (the next page).
     pub before: Option<i64>,
 }
@@ -40,15 +44,36 @@ impl AuditQuery {
                 .collect::<String>()
         };
         format!(
-            "/audit.csv?actor={}&action={}&target={}&from={}&to={}",
+            "/audit.csv?actor={}&action={}&target={}&from={}&to={}&category={}&outcome={}",
             enc(&self.actor),
             enc(&self.action),
             enc(&self.target),
             enc(&self.from),
-            enc(&self.to)
+            enc(&self.to),
+            enc(&self.category),
+            enc(&self.outcome)
         )
     }
 }
+
+/// The kinds of event the page filters by: an action prefix and its name.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("auth/", "Sign-in, sessions and passwords"),
+    ("admin/", "Administration"),
+    ("denied/", "Refused by the panel"),
+    ("customer/", "Customers (reseller)"),
+    ("credential/", "API key"),
+    ("vm/", "VMs"),
+];
+
+/// The outcomes the page filters by.
+pub const OUTCOMES: &[(&str, &str)] = &[
+    ("ok", "Done"),
+    ("failed", "Failed"),
+    ("denied", "Refused"),
+    ("unknown", "Unknown (no answer)"),
+    ("pending", "Pending"),
+];
 
 /// One entry as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +167,12 @@ pub fn check_query(q: &AuditQuery) -> Result<(Option<i64>, Option<i64>), AppErro
             errors.add(field, "At most 200 characters.");
         }
     }
+    if !q.category.is_empty() && !CATEGORIES.iter().any(|(k, _)| *k == q.category) {
+        errors.add("category", "Choose a kind of event from the list.");
+    }
+    if !q.outcome.is_empty() && !OUTCOMES.iter().any(|(k, _)| *k == q.outcome) {
+        errors.add("outcome", "Choose an outcome from the list.");
+    }
     errors.into_result()?;
     Ok((from, to))
 }
@@ -207,6 +238,8 @@ pub mod ssr {
             since,
             until,
             before_id: q.before,
+            category: Some(q.category.clone()).filter(|s| !s.is_empty()),
+            outcome: Some(q.outcome.clone()).filter(|s| !s.is_empty()),
         };
         let rows = state.store.search_audit(&filter, limit + 1).await?;
         let more = rows.len() as i64 > limit;

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::types::{PanelInfo, SessionUser};
 
+pub mod sessions;
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use sha2::{Digest, Sha256};
@@ -137,11 +139,19 @@ pub async fn sign_up(
     use crate::server::context::{session, state};
     use crate::server::session::start;
     use crate::server::store::{now_unix, NewUser, SignUpGate, StoreError};
+    use crate::server::throttle;
     use crate::types::SignUpPolicy;
     use crate::validate::{check_sign_up, normalize_email};
 
     check_sign_up(&name, &email, &password, &confirm).into_result()?;
     let state = state()?;
+    let meta = crate::server::events::current_meta();
+    // Per client address: attempts (each costs a password hash and, with open sign-up,
+    // can make an account) and unusable invite links (guessing).
+    let attempts = [(throttle::SIGN_UP_ADDRESS, meta.ip())];
+    let guesses = [(throttle::INVITE_ADDRESS, meta.ip())];
+    throttle::check(&state, &attempts).await?;
+    throttle::check(&state, &guesses).await?;
     let invite = invite.filter(|t| !t.trim().is_empty());
     let gate = match (invite, state.settings.sign_up) {
         (Some(token), _) => SignUpGate::Invite {
@@ -167,10 +177,12 @@ pub async fn sign_up(
                 .await?
                 .is_some_and(|i| i.is_usable(now_unix()));
             if !usable {
+                throttle::failed(&state, &guesses).await?;
                 return Err(StoreError::InviteInvalid.into());
             }
         }
     }
+    throttle::failed(&state, &attempts).await?;
     let email = normalize_email(&email);
     let password_hash = state.hasher.hash(&password).await?;
     let created = state
@@ -194,6 +206,11 @@ pub async fn sign_up(
         Err(e) => return Err(e.into()),
     };
     start(&session()?, &user).await?;
+    crate::server::events::record(
+        &state,
+        crate::server::events::Event::by(&user, crate::server::events::action::SIGN_UP),
+    )
+    .await;
     tracing::info!(
         user_id = user.id,
         role = user.role.as_str(),
@@ -212,7 +229,10 @@ pub use crate::error::EMAIL_TAKEN as TAKEN;
 pub async fn sign_in(email: String, password: String) -> Result<SessionUser, AppError> {
     use crate::error::FieldErrors;
     use crate::server::context::{session, state};
+    use crate::server::events::{action, record, Event};
     use crate::server::session::start;
+    use crate::server::store::Outcome;
+    use crate::server::throttle;
     use crate::validate::{normalize_email, PASSWORD_MAX_CHARS};
 
     let mut errors = FieldErrors::new();
@@ -228,15 +248,48 @@ pub async fn sign_in(email: String, password: String) -> Result<SessionUser, App
         return Err(AppError::InvalidCredentials);
     }
     let state = state()?;
-    let user = state.store.user_by_email(&normalize_email(&email)).await?;
+    let email = normalize_email(&email);
+    let meta = crate::server::events::current_meta();
+    // Counted per address typed (known or not: the answer must not tell) and per client.
+    let keys = [
+        (throttle::SIGN_IN_ACCOUNT, Some(email.as_str())),
+        (throttle::SIGN_IN_ADDRESS, meta.ip()),
+    ];
+    if let Err(e) = throttle::check(&state, &keys).await {
+        tracing::info!("sign-in refused: throttled");
+        return Err(e);
+    }
+    let user = state.store.user_by_email(&email).await?;
     let verified = state
         .hasher
         .verify(&password, user.as_ref().map(|u| &u.password_hash))
         .await?;
-    let Some(user) = user.filter(|u| verified.ok && !u.disabled) else {
+    let Some(user) = user.clone().filter(|u| verified.ok && !u.disabled) else {
         tracing::info!("sign-in refused");
+        let blocked = throttle::failed(&state, &keys).await?;
+        // The attempt is the account's business when the address has one (its owner and
+        // reseller see it); an unknown address is the administrator's alone.
+        let mut event = Event::anonymous(action::SIGN_IN_FAILED)
+            .target(format!("email:{email}"))
+            .outcome(Outcome::Failed, Some("invalid_credentials"));
+        if let Some(u) = &user {
+            event = event.account(Some(u.reseller_id.unwrap_or(u.id)));
+        }
+        record(&state, event.clone()).await;
+        if let Some(secs) = blocked {
+            record(
+                &state,
+                Event {
+                    action: action::THROTTLED.to_owned(),
+                    ..event
+                }
+                .outcome(Outcome::Denied, Some(&format!("blocked_{secs}s"))),
+            )
+            .await;
+        }
         return Err(AppError::InvalidCredentials);
     };
+    throttle::cleared(&state, &keys[..1]).await?;
     if verified.needs_rehash {
         let fresh = state.hasher.hash(&password).await?;
         state.store.set_password_hash(user.id, fresh, false).await?;
@@ -246,18 +299,30 @@ pub async fn sign_in(email: String, password: String) -> Result<SessionUser, App
         );
     }
     start(&session()?, &user).await?;
+    record(&state, Event::by(&user, action::SIGN_IN)).await;
     tracing::info!(user_id = user.id, "signed in");
     Ok(SessionUser::from(&user))
 }
 
-/// Ends this session on the server.
+/// Ends this session on the server, and has the browser clear what it kept of the panel
+/// (`Clear-Site-Data`: cache, cookies, storage).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::context::{session, signed_in};
-    if let Some(user) = signed_in()? {
+    use crate::server::context::{impersonating, session, signed_in, state};
+    use crate::server::events::{action, record, Event};
+    let state = state()?;
+    // While viewing as a customer, it is the reseller who signs out.
+    if let Some(user) = impersonating().or(signed_in()?) {
         tracing::info!(user_id = user.id, "signed out");
+        record(&state, Event::by(&user, action::SIGN_OUT)).await;
     }
-    session()?.flush().await?;
+    crate::server::session::end(&state, &session()?).await?;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::HeaderName::from_static("clear-site-data"),
+            http::HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+        );
+    }
     Ok(())
 }
 
@@ -306,7 +371,16 @@ pub async fn change_password(
         .user_by_id(user.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    start(&session()?, &user).await?;
+    let sid = start(&session()?, &user).await?;
+    state
+        .store
+        .delete_sessions_except(user.id, Some(&sid))
+        .await?;
+    crate::server::events::record(
+        &state,
+        crate::server::events::Event::by(&user, crate::server::events::action::PASSWORD_CHANGE),
+    )
+    .await;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(())
 }

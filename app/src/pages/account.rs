@@ -33,6 +33,11 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
         <ChangePasswordCard />
+        <section class="card">
+            <h2>"Sessions"</h2>
+            <p>"See where you are signed in, and sign out sessions you do not recognise."</p>
+            <a class="button" id="open-sessions" href="/account/sessions">"Your sessions"</a>
+        </section>
     }
 }
 

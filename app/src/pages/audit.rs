@@ -22,6 +22,8 @@ pub fn AuditPage() -> impl IntoView {
             target: p.get("target").unwrap_or_default(),
             from: p.get("from").unwrap_or_default(),
             to: p.get("to").unwrap_or_default(),
+            category: p.get("category").unwrap_or_default(),
+            outcome: p.get("outcome").unwrap_or_default(),
             before: p.get("before").and_then(|b| b.parse().ok()),
         })
     });
@@ -46,12 +48,39 @@ pub fn AuditPage() -> impl IntoView {
             </div>
         }
     };
+    let choice = move |name: &'static str,
+                       label: &'static str,
+                       any: &'static str,
+                       options: &'static [(&'static str, &'static str)]| {
+        let current = move || {
+            query.with(|q| match name {
+                "category" => q.category.clone(),
+                _ => q.outcome.clone(),
+            })
+        };
+        let id = format!("audit-{name}");
+        view! {
+            <div class="field" class:field-invalid=move || field_error(error, name).get().is_some()>
+                <label for=id.clone()>{label}</label>
+                <select id=id name=name prop:value=current>
+                    <option value="">{any}</option>
+                    {options
+                        .iter()
+                        .map(|(value, text)| view! { <option value=*value>{*text}</option> })
+                        .collect_view()}
+                </select>
+                <p class="field-error" aria-live="polite">{move || field_error(error, name).get()}</p>
+            </div>
+        }
+    };
     view! {
         <Title text="Audit log" />
         <h1>"Audit log"</h1>
-        <p class="lead">"Every change made through this panel: who, what, on which resource, when and how it ended. Entries cannot be changed or deleted."</p>
+        <p class="lead">"Every change made through this panel — and every sign-in, sign-out, password and session change, administrator action and refused request: who, what, on which resource, when, from where and how it ended. Entries cannot be changed or deleted."</p>
         <section class="card">
             <form method="get" action="/audit" id="audit-filters" class="filters">
+                {choice("category", "Kind of event", "Every kind", crate::audit::CATEGORIES)}
+                {choice("outcome", "Outcome", "Any outcome", crate::audit::OUTCOMES)}
                 {field("actor", "Who (e-mail)", "someone@example.com")}
                 {field("action", "Action", "vm/ or vm/reboot")}
                 {field("target", "Resource", "vm:1234")}

@@ -22,6 +22,7 @@ pub mod overview;
 pub mod scripts;
 pub mod security_group_detail;
 pub mod security_groups;
+pub mod sessions;
 pub mod sign_in;
 pub mod sign_up;
 pub mod ssh_keys;

@@ -478,10 +478,7 @@ impl RequestMeta {
                 .and_then(|v| v.to_str().ok())
                 .filter(|v| is_request_id(v))
                 .map(str::to_owned),
-            ip: parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+            ip: client_addr(parts).map(|ip| ip.to_string()),
             impersonator: parts
                 .extensions
                 .get::<super::session::Impersonating>()
@@ -502,6 +499,26 @@ impl RequestMeta {
     pub fn impersonator(&self) -> Option<UserId> {
         self.impersonator
     }
+}
+
+/// The client's address as the panel believes it (request extension set by the server's
+/// `client_addr` gate): the connection's peer, or — only when that peer is a configured
+/// trusted proxy — the address the proxy says it forwarded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The client's address for this request: [`ClientAddr`], else the connection's peer.
+pub fn client_addr(parts: &http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
 }
 
 /// Whether a client-sent request id may be recorded: 1 to 64 characters of letters,
@@ -578,7 +595,16 @@ pub async fn authorize_as<P: Permission>(
     target: Target,
     refs: Vec<Target>,
 ) -> Result<Grant<P>, AppError> {
-    let (account, scope) = load_scope(&actor, &state).await?;
+    let (account, scope) = match load_scope(&actor, &state).await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            if matches!(e, AppError::Forbidden) {
+                super::events::denied(&state, &meta, &actor, P::PATH, &target.audit_text(), &e)
+                    .await;
+            }
+            return Err(e);
+        }
+    };
     let grant = Grant {
         actor,
         account,
@@ -662,19 +688,7 @@ fn neutral_error(e: AppError) -> AppError {
 }
 
 fn error_class(e: &AppError) -> &'static str {
-    match e {
-        AppError::NotFound(_) => "not_found",
-        AppError::NoCredential => "no_credential",
-        AppError::Validation(_) => "validation",
-        AppError::Upstream { problem, .. } => match problem {
-            UpstreamProblem::Rejected => "rejected",
-            UpstreamProblem::KeyRefused => "key_refused",
-            UpstreamProblem::Unavailable => "unavailable",
-            UpstreamProblem::Timeout => "timeout",
-            UpstreamProblem::OutcomeUnknown => "outcome_unknown",
-        },
-        _ => "internal",
-    }
+    super::events::class_of(e)
 }
 
 impl<P: Permission> Grant<P> {
@@ -697,8 +711,24 @@ impl<P: Permission> Grant<P> {
 
     /// The decision itself, on this grant's scope: may its caller do `P` on its target
     /// using `refs`?
+    /// [`Grant::decide_path`] for `P`; a refusal (not allowed, not theirs, suspended) is
+    /// audited (issue 13.7) — failures of the panel or of Luna Node are not refusals.
     async fn decide(&self, refs: &[Target]) -> Result<(), AppError> {
-        self.decide_path(P::PATH, P::READ, P::UPSTREAM, refs).await
+        let decided = self.decide_path(P::PATH, P::READ, P::UPSTREAM, refs).await;
+        if let Err(e @ (AppError::Forbidden | AppError::NotFound(_) | AppError::Suspended)) =
+            &decided
+        {
+            super::events::denied(
+                &self.state,
+                &self.meta,
+                &self.actor,
+                P::PATH,
+                &self.target.audit_text(),
+                e,
+            )
+            .await;
+        }
+        decided
     }
 
     async fn decide_path(
@@ -981,6 +1011,21 @@ impl<P: Permission> Grant<P> {
         } else if kind.transitions {
             self.state.live.kick_kind(self.account, kind);
         }
+    }
+
+    /// Audits a refusal decided after the grant (a reseller-only action asked by someone
+    /// else, another reseller's customer) and returns it.
+    pub async fn refused(&self, e: AppError) -> AppError {
+        super::events::denied(
+            &self.state,
+            &self.meta,
+            &self.actor,
+            P::PATH,
+            &self.target.audit_text(),
+            &e,
+        )
+        .await;
+        e
     }
 
     /// Audits a panel-local mutation (no upstream call of its own) around `work`.

@@ -28,6 +28,8 @@ pub struct PanelSettings {
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
     pub invite_lifetime: Duration,
+    /// Sign-in, code and sign-up throttling.
+    pub throttle: super::throttle::ThrottleSettings,
 }
 
 /// Shared by every request; cheap to clone.
@@ -90,7 +92,15 @@ impl From<StoreError> for AppError {
 
 impl From<PasswordError> for AppError {
     fn from(e: PasswordError) -> Self {
-        internal(e)
+        match e {
+            PasswordError::Busy => {
+                tracing::warn!("password hashing queue full: request answered busy");
+                AppError::Busy {
+                    retry_after: super::password::BUSY_RETRY_AFTER,
+                }
+            }
+            other => internal(other),
+        }
     }
 }
 

@@ -137,6 +137,66 @@ pub async fn record_with(state: &ServerState, meta: &RequestMeta, event: Event) 
     }
 }
 
+/// Runs `work` and records `event` with how it ended (`ok`, or `failed` and why): for
+/// changes the panel makes itself, with no upstream call (an administrator's).
+pub async fn around<T>(
+    state: &ServerState,
+    event: Event,
+    work: impl std::future::Future<Output = Result<T, crate::error::AppError>>,
+) -> Result<T, crate::error::AppError> {
+    let result = work.await;
+    let event = match &result {
+        Ok(_) => event,
+        Err(e) => event.outcome(Outcome::Failed, Some(class_of(e))),
+    };
+    record(state, event).await;
+    result
+}
+
+/// Records that the panel refused `actor` the action `path` on `target` (an authorization
+/// refusal: not allowed, or not theirs — the latter answered "not found").
+pub async fn denied(
+    state: &ServerState,
+    meta: &RequestMeta,
+    actor: &User,
+    path: &str,
+    target: &str,
+    error: &crate::error::AppError,
+) {
+    let event = Event {
+        target: one_line(target),
+        ..Event::by(actor, &format!("{}{path}", action::DENIED_PREFIX))
+    }
+    .outcome(Outcome::Denied, Some(class_of(error)));
+    record_with(state, meta, event).await;
+}
+
+/// A short name for an error's kind, for the audit row.
+pub fn class_of(e: &crate::error::AppError) -> &'static str {
+    use crate::error::{AppError, UpstreamProblem};
+    match e {
+        AppError::NotFound(_) => "not_found",
+        AppError::Forbidden => "forbidden",
+        AppError::Unauthenticated => "unauthenticated",
+        AppError::Suspended => "suspended",
+        AppError::Quota(_) => "quota",
+        AppError::Conflict(_) => "conflict",
+        AppError::NoCredential => "no_credential",
+        AppError::Validation(_) => "validation",
+        AppError::TooMany { .. } => "too_many",
+        AppError::Busy { .. } => "busy",
+        AppError::InvalidCredentials => "invalid_credentials",
+        AppError::Upstream { problem, .. } => match problem {
+            UpstreamProblem::Rejected => "rejected",
+            UpstreamProblem::KeyRefused => "key_refused",
+            UpstreamProblem::Unavailable => "unavailable",
+            UpstreamProblem::Timeout => "timeout",
+            UpstreamProblem::OutcomeUnknown => "outcome_unknown",
+        },
+        AppError::Internal { .. } | AppError::Transport(_) => "internal",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,16 @@
 //! Password hashing: argon2id m=19456 KiB, t=2, p=1 (OWASP's second setting, SEC-2.1), run on
 //! the blocking pool behind a semaphore so logins cannot starve the async executor (SEC-2.3).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{
     PasswordHash as Phc, PasswordHasher as _, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::store::PasswordHash;
 
@@ -26,6 +27,9 @@ pub enum PasswordError {
     Task(#[from] tokio::task::JoinError),
     #[error("password hashing queue closed")]
     Closed,
+    /// The queue is full, or no permit came within [`QUEUE_WAIT`].
+    #[error("password hashing queue is full")]
+    Busy,
 }
 
 /// The outcome of checking a password.
@@ -39,6 +43,9 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Requests waiting for a permit now; at [`Hasher::queue_cap`] the next is refused.
+    waiting: Arc<AtomicUsize>,
+    queue_cap: usize,
     /// How many hashes and verifications were started (tests check when work is done).
     runs: Arc<AtomicU64>,
     /// Verified against when the e-mail is unknown, so that case costs the same as a wrong
@@ -50,7 +57,23 @@ impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hasher")
             .field("available", &self.permits.available_permits())
+            .field("waiting", &self.waiting.load(Ordering::Relaxed))
             .finish_non_exhaustive()
+    }
+}
+
+/// How long a request may wait for a hashing permit before it is answered "busy".
+pub const QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// What a refused request is told to wait (seconds): about one round of the queue.
+pub const BUSY_RETRY_AFTER: u64 = 2;
+
+/// One place in the hashing queue; leaving it (got a permit, gave up, or the request was
+/// dropped) frees it.
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -95,11 +118,18 @@ fn verify_blocking(password: &[u8], stored: &str) -> Verified {
 }
 
 impl Hasher {
-    /// `parallel` is how many hashes may run at once (one per core is right).
+    /// `parallel` is how many hashes may run at once (one per core is right); up to
+    /// `queue_cap` more requests may wait for one.
     pub fn new(parallel: usize) -> Result<Self, PasswordError> {
+        Self::with_queue(parallel, parallel.max(1) * 16)
+    }
+
+    pub fn with_queue(parallel: usize, queue_cap: usize) -> Result<Self, PasswordError> {
         let dummy = hash_blocking(b"lunapanel dummy password for unknown accounts")?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(parallel.max(1))),
+            waiting: Arc::default(),
+            queue_cap,
             runs: Arc::default(),
             dummy: dummy.into(),
         })
@@ -110,15 +140,39 @@ impl Hasher {
         self.runs.load(Ordering::Relaxed)
     }
 
+    /// Requests waiting for a hashing permit now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// A permit, after a bounded wait in a bounded queue (SEC-2.3). The permit is moved into
+    /// the blocking task, so a request that goes away mid-hash does not free its place
+    /// before the hash is done: at most `parallel` hashes ever run.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, PasswordError> {
+        if let Ok(p) = self.permits.clone().try_acquire_owned() {
+            return Ok(p);
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue_cap {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(PasswordError::Busy);
+        }
+        let _place = Waiting(self.waiting.clone());
+        match tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(_)) => Err(PasswordError::Closed),
+            Err(_) => Err(PasswordError::Busy),
+        }
+    }
+
     pub async fn hash(&self, password: &str) -> Result<PasswordHash, PasswordError> {
         self.runs.fetch_add(1, Ordering::Relaxed);
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Closed)?;
+        let permit = self.permit().await?;
         let password = password.as_bytes().to_vec();
-        let phc = tokio::task::spawn_blocking(move || hash_blocking(&password)).await??;
+        let phc = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_blocking(&password)
+        })
+        .await??;
         Ok(PasswordHash(phc))
     }
 
@@ -130,16 +184,15 @@ impl Hasher {
         stored: Option<&PasswordHash>,
     ) -> Result<Verified, PasswordError> {
         self.runs.fetch_add(1, Ordering::Relaxed);
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Closed)?;
+        let permit = self.permit().await?;
         let password = password.as_bytes().to_vec();
         let known = stored.is_some();
         let hash: String = stored.map_or_else(|| self.dummy.to_string(), |h| h.0.clone());
-        let verified =
-            tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await?;
+        let verified = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_blocking(&password, &hash)
+        })
+        .await?;
         Ok(if known {
             verified
         } else {
@@ -226,6 +279,37 @@ mod tests {
         assert!(!v.ok);
         let garbage = PasswordHash("not a phc string".into());
         assert!(!hasher.verify("x", Some(&garbage)).await.unwrap().ok);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_is_refused_at_once_and_frees_its_places() {
+        // One hash at a time, two may wait: of 8 at once, 3 are hashed and 5 refused (more
+        // are hashed only if a hash ends before all 8 have asked: a slow machine).
+        let hasher = Hasher::with_queue(1, 2).unwrap();
+        let stored = hasher.hash("correct horse battery").await.unwrap();
+        let tries = (0..8).map(|_| {
+            let (h, s) = (hasher.clone(), stored.clone());
+            tokio::spawn(async move { h.verify("correct horse battery", Some(&s)).await })
+        });
+        let results = futures::future::join_all(tries).await;
+        let busy = results
+            .iter()
+            .filter(|r| matches!(r.as_ref().unwrap(), Err(PasswordError::Busy)))
+            .count();
+        let ok = results
+            .iter()
+            .filter(|r| matches!(r.as_ref().unwrap(), Ok(v) if v.ok))
+            .count();
+        assert_eq!(ok + busy, 8);
+        assert!(ok >= 3 && busy >= 1, "{ok} hashed, {busy} refused");
+        assert_eq!(hasher.waiting(), 0, "every place was given back");
+        assert!(
+            hasher
+                .verify("correct horse battery", Some(&stored))
+                .await
+                .unwrap()
+                .ok
+        );
     }
 
     #[test]

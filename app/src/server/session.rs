@@ -28,8 +28,13 @@ pub const AUTH_KEY: &str = "auth";
 pub const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// What a signed-in session remembers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionAuth {
+    /// This session's handle in `user_sessions` (the sessions page); a session whose row is
+    /// gone has been signed out from elsewhere. Sessions made before the handle existed
+    /// have none and end at their next request.
+    #[serde(default)]
+    pub sid: String,
     pub uid: i64,
     /// The user's `session_epoch` at sign-in.
     pub epoch: i64,
@@ -152,21 +157,85 @@ impl ExpiredDeletion for SessionBackend {
 }
 
 /// Starts a signed-in session for `user`: a new session id (no fixation, SEC-3.2) carrying
-/// the user's current epoch.
-pub async fn start(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+/// the user's current epoch, listed on their sessions page with where it came from and
+/// which browser. Returns the session's handle.
+pub async fn start(session: &Session, user: &User) -> Result<String, crate::error::AppError> {
+    let state = super::context::state()?;
+    let parts = leptos::prelude::use_context::<http::request::Parts>();
+    let ip = parts
+        .as_ref()
+        .and_then(super::authz::client_addr)
+        .map(|ip| ip.to_string());
+    let user_agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .map(crate::server::events::one_line);
+    start_with(&state, session, user, ip, user_agent).await
+}
+
+/// [`start`] with explicit request details.
+pub async fn start_with(
+    state: &ServerState,
+    session: &Session,
+    user: &User,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<String, crate::error::AppError> {
+    // The old handle (a password change, a second sign-in over a live session) goes.
+    if let Some(old) = session.get::<SessionAuth>(AUTH_KEY).await? {
+        state.store.delete_session(old.uid, &old.sid).await?;
+    }
     session.cycle_id().await?;
     let now = now_unix();
+    let sid = new_sid();
+    state
+        .store
+        .put_session(&super::store::SessionRow {
+            sid: sid.clone(),
+            user_id: user.id,
+            created_at: now,
+            seen_at: now,
+            ip,
+            user_agent,
+        })
+        .await?;
     session
         .insert(
             AUTH_KEY,
             SessionAuth {
+                sid: sid.clone(),
                 uid: user.id,
                 epoch: user.session_epoch,
                 auth_at: now,
                 seen_at: now,
             },
         )
-        .await
+        .await?;
+    Ok(sid)
+}
+
+/// Ends this session on the server (its record and its listing).
+pub async fn end(state: &ServerState, session: &Session) -> Result<(), crate::error::AppError> {
+    if let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? {
+        state.store.delete_session(auth.uid, &auth.sid).await?;
+    }
+    session.flush().await?;
+    Ok(())
+}
+
+/// The handle of this session, when signed in.
+pub async fn current_sid(session: &Session) -> Result<Option<String>, crate::error::AppError> {
+    Ok(session.get::<SessionAuth>(AUTH_KEY).await?.map(|a| a.sid))
+}
+
+/// 128 random bits, base64url.
+fn new_sid() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Whether a session made under `auth` is still good for `user` at `now`.
@@ -180,6 +249,7 @@ pub fn still_valid(
     let idle = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
     let absolute = i64::try_from(absolute.as_secs()).unwrap_or(i64::MAX);
     !user.disabled
+        && !auth.sid.is_empty()
         && user.id == auth.uid
         && user.session_epoch == auth.epoch
         && now - auth.auth_at < absolute
@@ -191,8 +261,9 @@ pub fn still_valid(
 async fn resolve(
     state: &ServerState,
     session: &Session,
+    client_ip: Option<String>,
 ) -> Result<(Option<User>, Option<Impersonating>), crate::error::AppError> {
-    let Some(user) = resolve_user(state, session).await? else {
+    let Some(user) = resolve_user(state, session, client_ip).await? else {
         return Ok((None, None));
     };
     let Some(customer_id) = session.get::<i64>(VIEW_AS_KEY).await? else {
@@ -216,6 +287,7 @@ async fn resolve(
 async fn resolve_user(
     state: &ServerState,
     session: &Session,
+    client_ip: Option<String>,
 ) -> Result<Option<User>, crate::error::AppError> {
     let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
         return Ok(None);
@@ -223,7 +295,7 @@ async fn resolve_user(
     let now = now_unix();
     let user = state.store.user_by_id(auth.uid).await?;
     let settings = &state.settings;
-    match user {
+    let valid = match user {
         Some(user)
             if still_valid(
                 &auth,
@@ -231,26 +303,31 @@ async fn resolve_user(
                 now,
                 settings.idle_timeout,
                 settings.absolute_timeout,
-            ) =>
+            ) && state.store.session_listed(user.id, &auth.sid).await? =>
         {
-            if now - auth.seen_at >= TOUCH_INTERVAL_SECS {
-                session
-                    .insert(
-                        AUTH_KEY,
-                        SessionAuth {
-                            seen_at: now,
-                            ..auth
-                        },
-                    )
-                    .await?;
-            }
-            Ok(Some(user))
+            user
         }
         _ => {
-            session.flush().await?;
-            Ok(None)
+            end(state, session).await?;
+            return Ok(None);
         }
+    };
+    if now - auth.seen_at >= TOUCH_INTERVAL_SECS {
+        state
+            .store
+            .touch_session(&auth.sid, now, client_ip.as_deref())
+            .await?;
+        session
+            .insert(
+                AUTH_KEY,
+                SessionAuth {
+                    seen_at: now,
+                    ..auth
+                },
+            )
+            .await?;
     }
+    Ok(Some(valid))
 }
 
 /// Middleware: establishes [`Authenticated`] for the request (after the session layer).
@@ -260,7 +337,11 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    match resolve(&state, &session).await {
+    let client_ip = req
+        .extensions()
+        .get::<super::authz::ClientAddr>()
+        .map(|c| c.0.to_string());
+    match resolve(&state, &session, client_ip).await {
         Ok((user, impersonating)) => {
             req.extensions_mut().insert(Authenticated(user));
             if let Some(i) = impersonating {
@@ -428,7 +509,8 @@ impl LiveSession {
             now_unix(),
             settings.idle_timeout,
             settings.absolute_timeout,
-        ) {
+        ) || !state.store.session_listed(user.id, &auth.sid).await?
+        {
             return Ok(None);
         }
         let Some(customer_id) = self.session.get::<i64>(VIEW_AS_KEY).await? else {
@@ -474,6 +556,7 @@ mod tests {
         let idle = Duration::from_secs(1800);
         let abs = Duration::from_secs(12 * 3600);
         let auth = SessionAuth {
+            sid: "handle".into(),
             uid: 7,
             epoch: 3,
             auth_at: 1000,
@@ -494,16 +577,27 @@ mod tests {
         );
         let busy = SessionAuth {
             seen_at: 1000 + 12 * 3600 - 5,
-            ..auth
+            ..auth.clone()
         };
         assert!(
             !still_valid(&busy, &user(3, false), 1000 + 12 * 3600, idle, abs),
             "absolute"
         );
-        let other = SessionAuth { uid: 8, ..auth };
+        let other = SessionAuth {
+            uid: 8,
+            ..auth.clone()
+        };
         assert!(
             !still_valid(&other, &user(3, false), 1001, idle, abs),
             "other user"
+        );
+        let before_handles = SessionAuth {
+            sid: String::new(),
+            ..auth
+        };
+        assert!(
+            !still_valid(&before_handles, &user(3, false), 1001, idle, abs),
+            "a session from before handles"
         );
     }
 

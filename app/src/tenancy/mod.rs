@@ -34,7 +34,7 @@ mod ssr {
     pub async fn reseller<P: Permission>(target: Target) -> Result<Grant<P>, AppError> {
         let g = authorize::<P>(target).await?;
         if g.actor.role != Role::Reseller {
-            return Err(AppError::Forbidden);
+            return Err(g.refused(AppError::Forbidden).await);
         }
         Ok(g)
     }
@@ -46,7 +46,7 @@ mod ssr {
     ) -> Result<User, AppError> {
         match g.state().store.user_by_id(customer_id).await? {
             Some(u) if u.role == Role::Customer && u.reseller_id == Some(g.actor.id) => Ok(u),
-            _ => Err(AppError::NotFound("The customer".into())),
+            _ => Err(g.refused(AppError::NotFound("The customer".into())).await),
         }
     }
 
@@ -462,6 +462,10 @@ pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
             .remove::<i64>(VIEW_AS_KEY)
             .await
             .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
+        session
+            .cycle_id()
+            .await
+            .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
         store
             .audit(AuditEntry {
                 request_id: None,
@@ -485,6 +489,11 @@ pub async fn view_as(customer_id: i64) -> Result<(), AppError> {
     g.audited(async {
         session
             .insert(VIEW_AS_KEY, customer_id)
+            .await
+            .map_err(|e| crate::server::context::internal(format!("session: {e}")))?;
+        // A change of privilege: a new session id (SEC-3.2).
+        session
+            .cycle_id()
             .await
             .map_err(|e| crate::server::context::internal(format!("session: {e}")))
     })

@@ -81,7 +81,10 @@ impl Panel {
         all.extend(flags.iter().map(|(k, v)| (*k, v.to_string())));
         let config = config::load(None, Vec::new(), &all).expect("test config");
         let mut prepared = prepare(config).await.expect("prepare");
-        tweak(Arc::get_mut(&mut prepared.state.settings).expect("settings not shared yet"));
+        let settings = Arc::get_mut(&mut prepared.state.settings).expect("settings not shared yet");
+        // Tests sign many accounts up from one address; the throttle tests lower it again.
+        settings.throttle.sign_ups_per_hour = 100_000;
+        tweak(settings);
         let state = prepared.state.clone();
         let sessions = prepared.sessions.clone();
         let running = start_on(prepared, listener).await.expect("start");
@@ -149,6 +152,23 @@ impl Panel {
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             // A response that never ends fails its test instead of stalling the run.
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap()
+    }
+
+    /// [`Panel::client`] whose connections come from `ip` (a loopback address such as
+    /// `127.0.0.7`: every one of 127.0.0.0/8 reaches the panel), as another computer's
+    /// would.
+    pub fn client_from(&self, ip: &str) -> Client {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_str(&self.base).unwrap());
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()

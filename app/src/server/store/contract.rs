@@ -562,6 +562,13 @@ async fn case_audit_search_filters(store: SqlStore) {
         .await
         .unwrap();
     store.audit(row(50, "sshkey/add", "", None)).await.unwrap();
+    store
+        .audit(AuditEntry {
+            outcome: Outcome::Denied,
+            ..row(50, "denied/vm/stop", "vm:99", None)
+        })
+        .await
+        .unwrap();
     let find = |f: AuditFilter| {
         let store = store.clone();
         async move {
@@ -574,7 +581,30 @@ async fn case_audit_search_filters(store: SqlStore) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(find(AuditFilter::default()).await.len(), 3);
+    assert_eq!(find(AuditFilter::default()).await.len(), 4);
+    assert_eq!(
+        find(AuditFilter {
+            outcome: Some("denied".into()),
+            ..Default::default()
+        })
+        .await,
+        ["denied/vm/stop"]
+    );
+    assert_eq!(
+        find(AuditFilter {
+            category: Some("denied/".into()),
+            action: Some("denied/vm/".into()),
+            ..Default::default()
+        })
+        .await,
+        ["denied/vm/stop"]
+    );
+    assert!(find(AuditFilter {
+        category: Some("auth/".into()),
+        ..Default::default()
+    })
+    .await
+    .is_empty());
     assert_eq!(
         find(AuditFilter {
             action: Some("vm/".into()),
@@ -597,7 +627,7 @@ async fn case_audit_search_filters(store: SqlStore) {
             ..Default::default()
         })
         .await,
-        ["sshkey/add", "vm/stop"]
+        ["denied/vm/stop", "sshkey/add", "vm/stop"]
     );
     // Rows a reseller acted while viewing as someone are theirs too.
     assert_eq!(
@@ -753,6 +783,111 @@ async fn case_billing_days_compare_with_an_earlier_day(store: SqlStore) {
     );
 }
 
+async fn case_sessions_are_listed_and_revoked(store: SqlStore) {
+    use super::SessionRow;
+    let a = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap()
+        .id;
+    let b = store
+        .create_user(new_user("b@example.com"), SignUpGate::Open)
+        .await
+        .unwrap()
+        .id;
+    let row = |sid: &str, user: i64, at: i64| SessionRow {
+        sid: sid.into(),
+        user_id: user,
+        created_at: at,
+        seen_at: at,
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0".into()),
+    };
+    for (sid, user, at) in [
+        ("s1", a, 100),
+        ("s2", a, 200),
+        ("s3", a, 300),
+        ("t1", b, 100),
+    ] {
+        store.put_session(&row(sid, user, at)).await.unwrap();
+    }
+    store
+        .touch_session("s1", 400, Some("10.0.0.9"))
+        .await
+        .unwrap();
+    let listed = store.user_sessions(a).await.unwrap();
+    let order: Vec<&str> = listed.iter().map(|r| r.sid.as_str()).collect();
+    assert_eq!(order, ["s1", "s3", "s2"], "most recently seen first");
+    assert_eq!(listed[0].ip.as_deref(), Some("10.0.0.9"));
+    // Only its own user can remove a session.
+    assert!(!store.delete_session(b, "s2").await.unwrap());
+    assert!(store.delete_session(a, "s2").await.unwrap());
+    assert!(!store.session_listed(a, "s2").await.unwrap());
+    assert!(
+        !store.session_listed(b, "s1").await.unwrap(),
+        "another user's"
+    );
+    assert_eq!(
+        store.delete_sessions_except(a, Some("s1")).await.unwrap(),
+        1
+    );
+    assert!(store.session_listed(a, "s1").await.unwrap());
+    assert!(store.session_listed(b, "t1").await.unwrap(), "b untouched");
+    assert_eq!(store.prune_sessions(150).await.unwrap(), 1, "t1 timed out");
+    assert_eq!(store.delete_sessions_except(a, None).await.unwrap(), 1);
+}
+
+async fn case_throttle_counts_blocks_and_starts_again(store: SqlStore) {
+    assert_eq!(
+        store.throttle_state("sign_in:account", "a").await.unwrap(),
+        None
+    );
+    for n in 1..=3 {
+        let row = store
+            .throttle_fail("sign_in:account", "a", 1000 + n, 900)
+            .await
+            .unwrap();
+        assert_eq!(row.failures, n);
+    }
+    store
+        .throttle_block("sign_in:account", "a", 2000)
+        .await
+        .unwrap();
+    // Another scope and key are apart.
+    let other = store
+        .throttle_fail("sign_in:address", "a", 1003, 900)
+        .await
+        .unwrap();
+    assert_eq!(other.failures, 1);
+    // Long after the last failure, but while blocked: still counting.
+    let row = store
+        .throttle_fail("sign_in:account", "a", 1950, 900)
+        .await
+        .unwrap();
+    assert_eq!((row.failures, row.blocked_until), (4, 2000));
+    // A window after the last failure, the block over: counting starts again.
+    let row = store
+        .throttle_fail("sign_in:account", "a", 1950 + 900, 900)
+        .await
+        .unwrap();
+    assert_eq!(row.failures, 1);
+    // Concurrent failures are each counted.
+    let tries = (0..10).map(|_| {
+        let s = store.clone();
+        tokio::spawn(async move { s.throttle_fail("code:account", "7", 5000, 900).await })
+    });
+    for t in futures::future::join_all(tries).await {
+        t.unwrap().unwrap();
+    }
+    let row = store.throttle_state("code:account", "7").await.unwrap();
+    assert_eq!(row.map(|r| r.failures), Some(10));
+    store.throttle_clear("code:account", "7").await.unwrap();
+    assert_eq!(
+        store.throttle_state("code:account", "7").await.unwrap(),
+        None
+    );
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -803,4 +938,6 @@ contract!(
     case_quota_lock_serializes_one_customer,
     case_script_uses_per_account,
     case_billing_days_compare_with_an_earlier_day,
+    case_sessions_are_listed_and_revoked,
+    case_throttle_counts_blocks_and_starts_again,
 );

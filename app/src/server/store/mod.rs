@@ -182,6 +182,10 @@ pub struct AuditFilter {
     pub until: Option<i64>,
     /// Only rows older than this id (paging).
     pub before_id: Option<i64>,
+    /// An action prefix (`auth/`), besides `action`.
+    pub category: Option<String>,
+    /// `ok`, `failed`, …
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +247,29 @@ impl std::fmt::Debug for QuotaGuard {
             .field("shared", &self._shared.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// A signed-in session as its user sees it on the sessions page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    /// A random handle kept in the session record; not the cookie's id (knowing it signs
+    /// nobody in).
+    pub sid: String,
+    pub user_id: UserId,
+    pub created_at: i64,
+    pub seen_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One throttle counter (sign-in, codes, sign-up, invites; per account or address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThrottleRow {
+    /// Failures since the counter last started again.
+    pub failures: i64,
+    pub last_failure_at: i64,
+    /// Refused until then (unix seconds; 0 when not blocked).
+    pub blocked_until: i64,
 }
 
 #[async_trait]
@@ -425,6 +452,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// How many credentials each master-key version seals.
     async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>>;
+
+    /// Lists a new signed-in session.
+    async fn put_session(&self, row: &SessionRow) -> StoreResult<()>;
+    /// Whether `user`'s session `sid` is still listed (not signed out from elsewhere).
+    async fn session_listed(&self, user: UserId, sid: &str) -> StoreResult<bool>;
+    /// Records a request of session `sid` at `seen_at` from `ip`.
+    async fn touch_session(&self, sid: &str, seen_at: i64, ip: Option<&str>) -> StoreResult<()>;
+    /// `user`'s listed sessions, most recently seen first.
+    async fn user_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRow>>;
+    /// Removes `user`'s session `sid`; `false` when there was none.
+    async fn delete_session(&self, user: UserId, sid: &str) -> StoreResult<bool>;
+    /// Removes all of `user`'s sessions but `keep`; how many.
+    async fn delete_sessions_except(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
+    /// Removes sessions not seen since `before` (they have timed out); how many.
+    async fn prune_sessions(&self, before: i64) -> StoreResult<u64>;
+
+    /// The counter of `key` under `scope`, if any.
+    async fn throttle_state(&self, scope: &str, key: &str) -> StoreResult<Option<ThrottleRow>>;
+    /// Counts one failure at `now` (starting again when the last one is `window` seconds
+    /// old and no block is on) and returns the counter after it. Atomic: failures from
+    /// several requests or instances at once are all counted.
+    async fn throttle_fail(
+        &self,
+        scope: &str,
+        key: &str,
+        now: i64,
+        window: i64,
+    ) -> StoreResult<ThrottleRow>;
+    /// Refuses `key` under `scope` until `until`.
+    async fn throttle_block(&self, scope: &str, key: &str, until: i64) -> StoreResult<()>;
+    /// Forgets the counter (a success, or an administrator's unlock).
+    async fn throttle_clear(&self, scope: &str, key: &str) -> StoreResult<()>;
 
     /// Writes an audit row and returns its id.
     async fn audit(&self, entry: AuditEntry) -> StoreResult<i64>;

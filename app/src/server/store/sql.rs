@@ -16,8 +16,8 @@ use sqlx::FromRow;
 
 use super::{
     now_unix, AuditEntry, AuditFilter, AuditRecord, AuditScope, Invite, NewCredential, NewUser,
-    Outcome, PasswordHash, QuotaGuard, SignUpGate, Store, StoreError, StoreResult,
-    StoredCredential, User, UserId, QUOTA_WAIT,
+    Outcome, PasswordHash, QuotaGuard, SessionRow, SignUpGate, Store, StoreError, StoreResult,
+    StoredCredential, ThrottleRow, User, UserId, QUOTA_WAIT,
 };
 use crate::model::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::server::vault::Sealed;
@@ -813,7 +813,9 @@ impl Store for SqlStore {
              AND ($6 IS NULL OR strpos_target) \
              AND ($7 IS NULL OR ts >= $7) AND ($8 IS NULL OR ts <= $8) \
              AND ($9 IS NULL OR id < $9) \
-             ORDER BY id DESC LIMIT $10"
+             AND ($10 IS NULL OR outcome = $10) \
+             AND ($11 IS NULL OR substr(action, 1, length($11)) = $11) \
+             ORDER BY id DESC LIMIT $12"
         );
         let contains = match self.pool() {
             Pool::Sqlite(_) => "instr(target, $6) > 0",
@@ -830,6 +832,8 @@ impl Store for SqlStore {
             .bind(f.since)
             .bind(f.until)
             .bind(f.before_id)
+            .bind(f.outcome.as_deref())
+            .bind(f.category.as_deref())
             .bind(limit)
             .fetch_all(p)
             .await)?;
@@ -1183,6 +1187,152 @@ impl Store for SqlStore {
         .bind(day)
         .fetch_optional(p)
         .await)?)
+    }
+
+    async fn put_session(&self, row: &SessionRow) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO user_sessions (sid, user_id, created_at, seen_at, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&row.sid)
+        .bind(row.user_id)
+        .bind(row.created_at)
+        .bind(row.seen_at)
+        .bind(&row.ip)
+        .bind(&row.user_agent)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn session_listed(&self, user: UserId, sid: &str) -> StoreResult<bool> {
+        let n: i64 = with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_sessions WHERE sid = $1 AND user_id = $2"
+        )
+        .bind(sid)
+        .bind(user)
+        .fetch_one(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    async fn touch_session(&self, sid: &str, seen_at: i64, ip: Option<&str>) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "UPDATE user_sessions SET seen_at = $1, ip = COALESCE($2, ip) WHERE sid = $3"
+        )
+        .bind(seen_at)
+        .bind(ip)
+        .bind(sid)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn user_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRow>> {
+        Ok(with_pool!(self, |p| sqlx::query_as(
+            "SELECT sid, user_id, created_at, seen_at, ip, user_agent FROM user_sessions \
+             WHERE user_id = $1 ORDER BY seen_at DESC, created_at DESC"
+        )
+        .bind(user)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn delete_session(&self, user: UserId, sid: &str) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM user_sessions WHERE sid = $1 AND user_id = $2"
+        )
+        .bind(sid)
+        .bind(user)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    async fn delete_sessions_except(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64> {
+        Ok(with_pool!(self, |p| sqlx::query(
+            "DELETE FROM user_sessions WHERE user_id = $1 AND sid <> COALESCE($2, '')"
+        )
+        .bind(user)
+        .bind(keep)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    async fn prune_sessions(&self, before: i64) -> StoreResult<u64> {
+        Ok(with_pool!(self, |p| sqlx::query(
+            "DELETE FROM user_sessions WHERE seen_at < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    async fn throttle_state(&self, scope: &str, key: &str) -> StoreResult<Option<ThrottleRow>> {
+        Ok(with_pool!(self, |p| sqlx::query_as(
+            "SELECT failures, last_failure_at, blocked_until FROM auth_throttle \
+             WHERE scope = $1 AND key = $2"
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    async fn throttle_fail(
+        &self,
+        scope: &str,
+        key: &str,
+        now: i64,
+        window: i64,
+    ) -> StoreResult<ThrottleRow> {
+        // Every SET expression sees the row as it was: a counter whose last failure is a
+        // window old (and that is not blocked) starts again at 1.
+        Ok(with_pool!(self, |p| sqlx::query_as(
+            "INSERT INTO auth_throttle (scope, key, failures, last_failure_at, blocked_until) \
+             VALUES ($1, $2, 1, $3, 0) ON CONFLICT (scope, key) DO UPDATE SET \
+             failures = CASE WHEN auth_throttle.last_failure_at <= $4 \
+                             AND auth_throttle.blocked_until <= $3 \
+                        THEN 1 ELSE auth_throttle.failures + 1 END, \
+             last_failure_at = $3 \
+             RETURNING failures, last_failure_at, blocked_until"
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(now)
+        .bind(now - window)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    async fn throttle_block(&self, scope: &str, key: &str, until: i64) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "UPDATE auth_throttle SET blocked_until = $1 WHERE scope = $2 AND key = $3"
+        )
+        .bind(until)
+        .bind(scope)
+        .bind(key)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn throttle_clear(&self, scope: &str, key: &str) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "DELETE FROM auth_throttle WHERE scope = $1 AND key = $2"
+        )
+        .bind(scope)
+        .bind(key)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 
     async fn branding(&self, reseller: UserId) -> StoreResult<Option<Branding>> {
