@@ -62,6 +62,7 @@ const PANEL_NOT_FOUND: &[&str] = &[
     "credential/delete",
     "admin/set_reseller",
     "admin/revoke_invite",
+    "sessions/revoke",
 ];
 /// Of the reseller console, the ones that name a customer (reseller A's customer D).
 const NAMES_A_CUSTOMER: &[&str] = &[

@@ -138,6 +138,8 @@ async fn a_good_key_is_stored_masked_and_replacing_it_needs_the_password(db: Db)
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .rev()
+        // Sign-in events are another test's (hardening.rs).
+        .filter(|r| !r.entry.action.starts_with("auth/"))
         .map(|r| (r.entry.action.as_str(), r.entry.outcome.as_str()))
         .collect();
     assert_eq!(
