@@ -111,6 +111,14 @@ pub enum AppError {
     /// A customer's quota would be exceeded; says which limit.
     #[error("{0}")]
     Quota(String),
+    /// The account's (or the customer's) budget of calls to Luna Node is spent for now
+    /// (`crate::server::budget`): nothing was sent. `retry_after` is in whole seconds; the
+    /// HTTP answer is 429 with a `Retry-After` header saying the same.
+    #[error(
+        "Too many requests to the cloud from your account; slow down and try again in \
+         {retry_after} s."
+    )]
+    Throttled { retry_after: u64 },
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -185,7 +193,16 @@ impl AppError {
                 UpstreamProblem::Timeout => 504,
                 UpstreamProblem::OutcomeUnknown => 502,
             },
+            AppError::Throttled { .. } => 429,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// For a refusal to call Luna Node now: the seconds to wait (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Throttled { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -241,6 +258,20 @@ mod tests {
         let back: AppError = serde_json::from_str(&json).unwrap();
         assert_eq!(back, err);
         assert!(back.to_string().contains("abc123"));
+    }
+
+    #[test]
+    fn a_spent_budget_says_when_to_try_again() {
+        let err = AppError::Throttled { retry_after: 7 };
+        assert_eq!(
+            err.to_string(),
+            "Too many requests to the cloud from your account; slow down and try again in 7 s."
+        );
+        assert_eq!(err.status_code(), 429);
+        assert_eq!(err.retry_after(), Some(7));
+        assert_eq!(AppError::Forbidden.retry_after(), None);
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
     }
 
     #[test]
