@@ -78,8 +78,9 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Server functions answer every error with 500; this gives each `AppError` its own status
-/// (401, 403, 404, 409, 422, …) so that clients, proxies and monitoring see what happened.
-/// The body is left as it is.
+/// (401, 403, 404, 409, 422, 429, …) so that clients, proxies and monitoring see what
+/// happened, and a refusal to call Luna Node now (429) its `Retry-After` (server functions
+/// cannot set headers on an error themselves). The body is left as it is.
 pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
@@ -92,6 +93,11 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(parts.status);
+        if let Some(secs) = err.retry_after() {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::budget::Payer;
 use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
@@ -303,18 +304,20 @@ impl ImageCatalog {
     }
 
     /// Whether image `id` of `account` is a public template or ISO (lists the account's
-    /// images when the catalogue cannot tell).
+    /// images, at `payer`'s expense, when the catalogue cannot tell).
     pub async fn is_public(
         &self,
         upstream: &super::upstream::Upstream,
         account: UserId,
+        payer: Payer,
         id: &str,
     ) -> Result<bool, AppError> {
         if let Some(public) = self.known(account, id) {
             return Ok(public);
         }
+        let req = ImageList { region: None };
         let list = upstream
-            .call(account, &ImageList { region: None }, "The image list")
+            .call_as(payer, account, &req, "The image list")
             .await?;
         self.learn(account, &list.images);
         Ok(list
@@ -673,6 +676,7 @@ fn error_class(e: &AppError) -> &'static str {
             UpstreamProblem::Timeout => "timeout",
             UpstreamProblem::OutcomeUnknown => "outcome_unknown",
         },
+        AppError::Throttled { .. } => "throttled",
         _ => "internal",
     }
 }
@@ -741,7 +745,7 @@ impl<P: Permission> Grant<P> {
             let public = self
                 .state
                 .images
-                .is_public(&self.state.upstream, self.account, id)
+                .is_public(&self.state.upstream, self.account, self.payer(), id)
                 .await
                 .map_err(neutral_error)?;
             if !public {
@@ -819,7 +823,9 @@ impl<P: Permission> Grant<P> {
     }
 
     /// `kind`'s list as this grant's caller may see it (a customer: what is theirs), read
-    /// through the registry's lister. Decided like a grant for the kind's list action.
+    /// through the registry's lister. Decided like a grant for the kind's list action. Each
+    /// upstream call spends the caller's budget: prefer [`Grant::cached_kind`], which does
+    /// not, where the shared poller's list will do.
     pub async fn list_kind(&self, kind: &'static Kind) -> Result<Vec<kinds::Listed>, AppError> {
         let Some(lister) = kind.lister else {
             return Err(internal(format!("kind {} has no lister", kind.key)));
@@ -830,13 +836,32 @@ impl<P: Permission> Grant<P> {
             ..self.clone()
         };
         probe.decide_path(kind.list, true, true, &[]).await?;
-        let rows = lister(self.state.upstream.clone(), self.account)
+        let rows = lister(self.state.upstream.clone(), self.account, self.payer())
             .await
             .map_err(|e| self.neutral(e))?;
         Ok(rows
             .into_iter()
             .filter(|r| self.sees(kind, &r.id))
             .collect())
+    }
+
+    /// Whose budget this grant's upstream calls spend: the customer's (and so their
+    /// reseller's account's) for a customer, the account's for everyone else.
+    pub fn payer(&self) -> Payer {
+        match &self.scope {
+            Scope::Whole => Payer::Account(self.account),
+            Scope::Customer(c) => Payer::Customer {
+                account: self.account,
+                customer: c.customer,
+            },
+        }
+    }
+
+    /// Spends one upstream call of this grant's budget ([`Grant::payer`]), for a call made
+    /// other than through [`Grant::call`] (which spends it itself): refused
+    /// ([`AppError::Throttled`]) when it is spent, and the call must then not be made.
+    pub async fn spend(&self) -> Result<(), AppError> {
+        self.state.upstream.spend(self.payer()).await
     }
 
     /// The customer's view, if this grant is a customer's.
@@ -1035,8 +1060,11 @@ impl<P: Permission> Grant<P> {
 impl<A: Action + 'static> Grant<A> {
     /// Makes the upstream call this grant is for (the type allows no other). `what` names
     /// the target in "not found". A mutation writes its audit row before the call and
-    /// settles it after.
+    /// settles it after. The call spends one of the caller's budget first: when that is
+    /// spent, the answer is [`AppError::Throttled`], with no call, no audit row and nothing
+    /// for the circuit breaker (a refused call is not a call).
     pub async fn call(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
+        self.spend().await?;
         if A::READ {
             let result = self.state.upstream.call(self.account, req, what).await;
             return result.map_err(|e| self.neutral(e));

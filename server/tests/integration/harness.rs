@@ -70,6 +70,12 @@ impl Panel {
             ("listen", addr.to_string()),
             ("database_url", test_db.url.clone()),
             ("demo", "false".into()),
+            // Tests call far faster than people click: call budgets as good as none, but
+            // on the request path (budget.rs sets small ones to test them).
+            ("upstream_account_rate", "10000".into()),
+            ("upstream_account_burst", "100000".into()),
+            ("upstream_customer_rate", "10000".into()),
+            ("upstream_customer_burst", "100000".into()),
             (
                 "site_root",
                 std::env::temp_dir()
