@@ -783,8 +783,9 @@ impl<P: Permission> Grant<P> {
 
     /// `kind`'s list as this grant's caller may see it, from the instance's shared poller
     /// of the kind (started if none runs): no upstream call when a page or an earlier
-    /// search already keeps it current. Waits up to `wait` for a first answer; then the
-    /// last known rows (possibly none) and the poller's problem, if any.
+    /// search already keeps it current, and no budget spent ([`super::budget`]). Waits up
+    /// to `wait` for a first answer; then the last known rows (possibly none) and the
+    /// poller's problem, if any (also when it has not answered yet).
     pub async fn cached_kind(
         &self,
         kind: &'static Kind,
@@ -812,11 +813,21 @@ impl<P: Permission> Grant<P> {
             .filter(|r| self.sees(kind, &r.id))
             .cloned()
             .collect();
-        let problem = snapshot.problem.as_ref().map(|p| {
+        // No list yet (the poller did not answer within `wait`) is a problem too: the
+        // rows are not known, which an empty list must not pass for.
+        let problem = snapshot.problem.clone().or_else(|| {
+            snapshot.listed_at.is_none().then(|| {
+                format!(
+                    "Luna Node did not list the {} in time. Try again in a moment.",
+                    kind.plural
+                )
+            })
+        });
+        let problem = problem.map(|p| {
             if self.customer().is_some() {
-                neutral_text(p)
+                neutral_text(&p)
             } else {
-                p.clone()
+                p
             }
         });
         Ok((rows, problem))
@@ -999,12 +1010,15 @@ impl<P: Permission> Grant<P> {
         }
     }
 
-    /// Has live status look again at `kind` (`id` in it) at once.
+    /// Has live status look again at `kind` (`id` in it) at once; for a kind without
+    /// transitions, only a poller already running (the shared list other pages read).
     fn kick_res(&self, kind: &'static Kind, id: &str) {
         if *kind == kinds::VM {
             self.state.live.kick(self.account, &[id]);
         } else if kind.transitions {
             self.state.live.kick_kind(self.account, kind);
+        } else {
+            self.state.live.refresh_kind(self.account, kind);
         }
     }
 

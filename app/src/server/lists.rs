@@ -454,6 +454,17 @@ impl ListHub {
         }
     }
 
+    /// Look again at once if a poller of `kind` runs for `account` (the user changed
+    /// something), without starting one or following closely: for kinds without
+    /// transitions, whose shared list readers ([`super::authz::Grant::cached_kind`]) should
+    /// see the change without waiting for a slow round.
+    pub fn refresh(&self, account: UserId, kind: &'static Kind) {
+        let pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = pollers.get(&(account, kind.key)) {
+            p.kick.notify_one();
+        }
+    }
+
     /// Stops every poller of `account` (its credential changed or was removed).
     pub fn forget(&self, account: UserId) {
         let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
