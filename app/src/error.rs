@@ -120,6 +120,14 @@ pub enum AppError {
     /// `Retry-After`, instead of an unbounded wait.
     #[error("The panel is busy right now. Try again in {retry_after} seconds.")]
     Busy { retry_after: u64 },
+    /// The account's (or the customer's) budget of calls to Luna Node is spent for now
+    /// (`crate::server::budget`): nothing was sent. `retry_after` is in whole seconds; the
+    /// HTTP answer is 429 with a `Retry-After` header saying the same.
+    #[error(
+        "Too many requests to the cloud from your account; slow down and try again in \
+         {retry_after} s."
+    )]
+    Throttled { retry_after: u64 },
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -196,6 +204,7 @@ impl AppError {
             },
             AppError::TooMany { .. } => 429,
             AppError::Busy { .. } => 503,
+            AppError::Throttled { .. } => 429,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -204,9 +213,9 @@ impl AppError {
     /// "not now" rather than "no".
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::TooMany { retry_after, .. } | AppError::Busy { retry_after } => {
-                Some(*retry_after)
-            }
+            AppError::TooMany { retry_after, .. }
+            | AppError::Busy { retry_after }
+            | AppError::Throttled { retry_after } => Some(*retry_after),
             _ => None,
         }
     }
@@ -296,6 +305,20 @@ mod tests {
         assert!(e.to_string().contains("8 seconds"), "{e}");
         assert_eq!(AppError::Busy { retry_after: 2 }.status_code(), 503);
         assert_eq!(AppError::Forbidden.retry_after(), None);
+    }
+
+    #[test]
+    fn a_spent_budget_says_when_to_try_again() {
+        let err = AppError::Throttled { retry_after: 7 };
+        assert_eq!(
+            err.to_string(),
+            "Too many requests to the cloud from your account; slow down and try again in 7 s."
+        );
+        assert_eq!(err.status_code(), 429);
+        assert_eq!(err.retry_after(), Some(7));
+        assert_eq!(AppError::Forbidden.retry_after(), None);
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
     }
 
     #[test]

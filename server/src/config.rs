@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::server::budget::{BudgetLimits, Rate};
 use app::types::SignUpPolicy;
 use url::Url;
 
@@ -64,6 +65,22 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "trusted_proxies",
         "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client",
+    ),
+    (
+        "upstream_account_rate",
+        "Luna Node calls per second one account's users may make, pollers aside (0: no limit)",
+    ),
+    (
+        "upstream_account_burst",
+        "calls an account's users may make at once before its rate applies",
+    ),
+    (
+        "upstream_customer_rate",
+        "Luna Node calls per second one customer may make, within their reseller's (0: no limit)",
+    ),
+    (
+        "upstream_customer_burst",
+        "calls one customer may make at once before their rate applies",
     ),
     (
         "site_root",
@@ -136,6 +153,8 @@ pub struct Config {
     /// Peers whose `X-Forwarded-For` is believed (the client address for throttling and
     /// the audit log); nobody's by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// What users may spend on Luna Node calls (see `app::server::budget`).
+    pub budget: BudgetLimits,
     pub site_root: PathBuf,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -405,6 +424,25 @@ impl Layers {
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
+        let defaults = BudgetLimits::default();
+        let rate = |key: &str, default: Rate| -> Result<Rate, ConfigError> {
+            let per_second = self.parse(
+                &format!("{key}_rate"),
+                &default.per_second.to_string(),
+                calls_per_second,
+            )?;
+            let burst = self.parse(&format!("{key}_burst"), &default.burst.to_string(), |v| {
+                bounded(v, 1, 100_000)
+            })?;
+            Ok(Rate {
+                per_second,
+                burst: u32::try_from(burst).unwrap_or(u32::MAX),
+            })
+        };
+        let budget = BudgetLimits {
+            account: rate("upstream_account", defaults.account)?,
+            customer: rate("upstream_customer", defaults.customer)?,
+        };
         let site_root = self.parse("site_root", "target/site", |v| Ok(PathBuf::from(v)))?;
         let log_format = self.parse("log_format", "text", |v| match v {
             "text" => Ok(LogFormat::Text),
@@ -432,6 +470,7 @@ impl Layers {
             invite_lifetime: Duration::from_secs(invite_days * 86_400),
             throttle,
             trusted_proxies,
+            budget,
             site_root,
             log_format,
             log_level,
@@ -462,6 +501,13 @@ fn parse_bool(v: &str) -> Result<bool, String> {
         "false" | "0" | "no" | "off" => Ok(false),
         _ => Err("must be true or false".into()),
     }
+}
+
+fn calls_per_second(v: &str) -> Result<f64, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && (0.0..=10_000.0).contains(x))
+        .ok_or_else(|| "must be a number of calls per second from 0 (no limit) to 10000".into())
 }
 
 fn bounded(v: &str, min: u64, max: u64) -> Result<u64, String> {
@@ -636,6 +682,42 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("absolute_timeout_hours"), "{err}");
+    }
+
+    #[test]
+    fn upstream_budgets_have_defaults_and_bounds() {
+        let c = load(None, env(&[]), &[]).unwrap();
+        assert_eq!(c.budget, BudgetLimits::default());
+        let c = load(
+            None,
+            env(&[("LUNAPANEL_UPSTREAM_CUSTOMER_RATE", "0.5")]),
+            &[
+                ("upstream_customer_burst", "3".into()),
+                ("upstream_account_rate", "0".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            c.budget.customer,
+            Rate {
+                per_second: 0.5,
+                burst: 3
+            }
+        );
+        assert!(!c.budget.account.is_limited(), "0 is no limit");
+        for (key, value) in [
+            ("upstream_account_rate", "-1"),
+            ("upstream_customer_rate", "fast"),
+            ("upstream_customer_rate", "NaN"),
+            ("upstream_account_burst", "0"),
+            ("upstream_customer_burst", "1.5"),
+        ] {
+            let err = load(None, env(&[]), &[(key, value.into())]).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("`{key}`")),
+                "{key}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -118,8 +118,9 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Server functions answer every error with 500; this gives each `AppError` its own status
-/// (401, 403, 404, 409, 422, …) so that clients, proxies and monitoring see what happened.
-/// The body is left as it is.
+/// (401, 403, 404, 409, 422, 429, …) so that clients, proxies and monitoring see what
+/// happened, and a refusal to call Luna Node now (429) its `Retry-After` (server functions
+/// cannot set headers on an error themselves). The body is left as it is.
 pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;

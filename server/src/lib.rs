@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::server::budget::Budget;
 use app::server::live::{LiveHub, LiveTiming};
 use app::server::lunanode::{ClientOptions, LunaNode};
 use app::server::password::Hasher;
@@ -147,6 +148,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         Arc::new(client),
         keyring.clone(),
         store.clone(),
+        Budget::new(config.budget),
     ));
     let live = Arc::new(LiveHub::new(upstream.clone(), LiveTiming::default()));
     let mut demo = demo;

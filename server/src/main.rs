@@ -238,6 +238,18 @@ struct Settings {
     /// Days an invite link stays valid [default: 7]
     #[arg(long, global = true)]
     invite_days: Option<String>,
+    /// Luna Node calls per second an account's users may make, 0 = no limit [default: 20]
+    #[arg(long, global = true)]
+    upstream_account_rate: Option<String>,
+    /// Calls an account's users may make at once [default: 100]
+    #[arg(long, global = true)]
+    upstream_account_burst: Option<String>,
+    /// Luna Node calls per second one customer may make, 0 = no limit [default: 5]
+    #[arg(long, global = true)]
+    upstream_customer_rate: Option<String>,
+    /// Calls one customer may make at once [default: 30]
+    #[arg(long, global = true)]
+    upstream_customer_burst: Option<String>,
     /// Folder with the built site [default: target/site]
     #[arg(long, global = true)]
     site_root: Option<String>,
@@ -264,6 +276,10 @@ impl Settings {
             ("idle_timeout_minutes", &self.idle_timeout_minutes),
             ("absolute_timeout_hours", &self.absolute_timeout_hours),
             ("invite_days", &self.invite_days),
+            ("upstream_account_rate", &self.upstream_account_rate),
+            ("upstream_account_burst", &self.upstream_account_burst),
+            ("upstream_customer_rate", &self.upstream_customer_rate),
+            ("upstream_customer_burst", &self.upstream_customer_burst),
             ("site_root", &self.site_root),
             ("log_format", &self.log_format),
             ("log_level", &self.log_level),

@@ -117,7 +117,9 @@ pub fn advice(error: &AppError, what: &str, customer: bool) -> Advice {
             link: Some(("Sign in", "/sign-in")),
             retry: false,
         },
-        AppError::Transport(_) | AppError::Internal { .. } => plain(error.to_string(), true),
+        AppError::Transport(_) | AppError::Internal { .. } | AppError::Throttled { .. } => {
+            plain(error.to_string(), true)
+        }
         other => plain(other.to_string(), false),
     }
 }
@@ -192,6 +194,11 @@ mod tests {
         };
         assert!(!advice(&rejected, "VMs", false).retry);
         assert!(advice(&AppError::Transport("x".into()), "VMs", false).retry);
+        let slow = advice(&AppError::Throttled { retry_after: 4 }, "VMs", true);
+        assert!(
+            slow.retry && slow.text.contains("try again in 4 s"),
+            "{slow:?}"
+        );
         assert_eq!(
             advice(&AppError::Unauthenticated, "VMs", false)
                 .link

@@ -143,6 +143,8 @@ pub async fn save_credential(
         }
     }
     let cred = ssr::credential(&api_id, &api_key)?;
+    // Testing the key is a call like any other: the account's budget pays for it.
+    grant.spend().await?;
     let credit = ssr::test(&state.upstream, &cred).await?;
     drop(cred);
     let mut api_key = api_key;
@@ -177,6 +179,7 @@ pub async fn test_credential() -> Result<CredentialView, AppError> {
     let grant = authorize::<crate::server::authz::panel::CredentialTest>(Target::Account).await?;
     let state = grant.state().clone();
     let cred = state.upstream.credential(grant.account).await?;
+    grant.spend().await?;
     let result = ssr::test(&state.upstream, &cred).await;
     drop(cred);
     let (ok, message, credit) = match &result {

@@ -302,13 +302,15 @@ pub mod ssr {
     }
 
     /// The bytes of the image `g` was granted, as Luna Node sends them (the one way to make
-    /// an `image/retrieve` call: only with its grant). A customer's error is told neutrally.
+    /// an `image/retrieve` call: only with its grant, whose budget it spends). A customer's
+    /// error is told neutrally.
     pub async fn retrieve(g: &Grant<api::ImageRetrieve>) -> Result<ImageBytes, AppError> {
         let Some((_, id)) = g.target().resource() else {
             return Err(crate::server::context::internal(
                 "image/retrieve without an image",
             ));
         };
+        g.spend().await?;
         g.state()
             .upstream
             .retrieve_image(g.account, id)
@@ -463,12 +465,18 @@ pub mod ssr {
         use axum::response::IntoResponse;
         let status = http::StatusCode::from_u16(e.status_code())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        (
+        let mut response = (
             status,
             [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             e.to_string(),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = e.retry_after() {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
     }
 
     /// The ids of the account's images in `region` now (to tell a new one apart).

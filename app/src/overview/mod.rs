@@ -183,13 +183,29 @@ pub async fn overview_billing() -> Result<crate::model::billing::Billing, AppErr
                 .collect::<Vec<_>>(),
         )
     };
+    // Floating IPs and load balancers from the instance's shared pollers (as the command
+    // palette reads them): opening the overview spends no upstream call on them. A list
+    // the poller has not read, or failed to read last time, is missing.
+    let cached = |kind: &'static kinds::Kind| {
+        let list = list.clone();
+        async move {
+            let wait = std::time::Duration::from_secs(10);
+            match list.cached_kind(kind, wait).await? {
+                (rows, None) => Ok(rows),
+                (_, Some(message)) => Err(AppError::Upstream {
+                    problem: crate::error::UpstreamProblem::Unavailable,
+                    message,
+                }),
+            }
+        }
+    };
     let (credit, snapshot, plans, volumes, floating, lbs) = futures::join!(
         credit,
         crate::vm::ssr::snapshot(&list),
         crate::catalog::ssr::plans(&list),
         volumes,
-        list.list_kind(&kinds::FLOATING),
-        list.list_kind(&kinds::LB),
+        cached(&kinds::FLOATING),
+        cached(&kinds::LB),
     );
     let credit = credit?;
     let snapshot = list.filter_snapshot(&snapshot?);

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::budget::Payer;
 use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
@@ -303,18 +304,20 @@ impl ImageCatalog {
     }
 
     /// Whether image `id` of `account` is a public template or ISO (lists the account's
-    /// images when the catalogue cannot tell).
+    /// images, at `payer`'s expense, when the catalogue cannot tell).
     pub async fn is_public(
         &self,
         upstream: &super::upstream::Upstream,
         account: UserId,
+        payer: Payer,
         id: &str,
     ) -> Result<bool, AppError> {
         if let Some(public) = self.known(account, id) {
             return Ok(public);
         }
+        let req = ImageList { region: None };
         let list = upstream
-            .call(account, &ImageList { region: None }, "The image list")
+            .call_as(payer, account, &req, "The image list")
             .await?;
         self.learn(account, &list.images);
         Ok(list
@@ -771,7 +774,7 @@ impl<P: Permission> Grant<P> {
             let public = self
                 .state
                 .images
-                .is_public(&self.state.upstream, self.account, id)
+                .is_public(&self.state.upstream, self.account, self.payer(), id)
                 .await
                 .map_err(neutral_error)?;
             if !public {
@@ -809,8 +812,9 @@ impl<P: Permission> Grant<P> {
 
     /// `kind`'s list as this grant's caller may see it, from the instance's shared poller
     /// of the kind (started if none runs): no upstream call when a page or an earlier
-    /// search already keeps it current. Waits up to `wait` for a first answer; then the
-    /// last known rows (possibly none) and the poller's problem, if any.
+    /// search already keeps it current, and no budget spent ([`super::budget`]). Waits up
+    /// to `wait` for a first answer; then the last known rows (possibly none) and the
+    /// poller's problem, if any (also when it has not answered yet).
     pub async fn cached_kind(
         &self,
         kind: &'static Kind,
@@ -838,18 +842,30 @@ impl<P: Permission> Grant<P> {
             .filter(|r| self.sees(kind, &r.id))
             .cloned()
             .collect();
-        let problem = snapshot.problem.as_ref().map(|p| {
+        // No list yet (the poller did not answer within `wait`) is a problem too: the
+        // rows are not known, which an empty list must not pass for.
+        let problem = snapshot.problem.clone().or_else(|| {
+            snapshot.listed_at.is_none().then(|| {
+                format!(
+                    "Luna Node did not list the {} in time. Try again in a moment.",
+                    kind.plural
+                )
+            })
+        });
+        let problem = problem.map(|p| {
             if self.customer().is_some() {
-                neutral_text(p)
+                neutral_text(&p)
             } else {
-                p.clone()
+                p
             }
         });
         Ok((rows, problem))
     }
 
     /// `kind`'s list as this grant's caller may see it (a customer: what is theirs), read
-    /// through the registry's lister. Decided like a grant for the kind's list action.
+    /// through the registry's lister. Decided like a grant for the kind's list action. Each
+    /// upstream call spends the caller's budget: prefer [`Grant::cached_kind`], which does
+    /// not, where the shared poller's list will do.
     pub async fn list_kind(&self, kind: &'static Kind) -> Result<Vec<kinds::Listed>, AppError> {
         let Some(lister) = kind.lister else {
             return Err(internal(format!("kind {} has no lister", kind.key)));
@@ -860,13 +876,32 @@ impl<P: Permission> Grant<P> {
             ..self.clone()
         };
         probe.decide_path(kind.list, true, true, &[]).await?;
-        let rows = lister(self.state.upstream.clone(), self.account)
+        let rows = lister(self.state.upstream.clone(), self.account, self.payer())
             .await
             .map_err(|e| self.neutral(e))?;
         Ok(rows
             .into_iter()
             .filter(|r| self.sees(kind, &r.id))
             .collect())
+    }
+
+    /// Whose budget this grant's upstream calls spend: the customer's (and so their
+    /// reseller's account's) for a customer, the account's for everyone else.
+    pub fn payer(&self) -> Payer {
+        match &self.scope {
+            Scope::Whole => Payer::Account(self.account),
+            Scope::Customer(c) => Payer::Customer {
+                account: self.account,
+                customer: c.customer,
+            },
+        }
+    }
+
+    /// Spends one upstream call of this grant's budget ([`Grant::payer`]), for a call made
+    /// other than through [`Grant::call`] (which spends it itself): refused
+    /// ([`AppError::Throttled`]) when it is spent, and the call must then not be made.
+    pub async fn spend(&self) -> Result<(), AppError> {
+        self.state.upstream.spend(self.payer()).await
     }
 
     /// The customer's view, if this grant is a customer's.
@@ -1004,12 +1039,15 @@ impl<P: Permission> Grant<P> {
         }
     }
 
-    /// Has live status look again at `kind` (`id` in it) at once.
+    /// Has live status look again at `kind` (`id` in it) at once; for a kind without
+    /// transitions, only a poller already running (the shared list other pages read).
     fn kick_res(&self, kind: &'static Kind, id: &str) {
         if *kind == kinds::VM {
             self.state.live.kick(self.account, &[id]);
         } else if kind.transitions {
             self.state.live.kick_kind(self.account, kind);
+        } else {
+            self.state.live.refresh_kind(self.account, kind);
         }
     }
 
@@ -1080,8 +1118,11 @@ impl<P: Permission> Grant<P> {
 impl<A: Action + 'static> Grant<A> {
     /// Makes the upstream call this grant is for (the type allows no other). `what` names
     /// the target in "not found". A mutation writes its audit row before the call and
-    /// settles it after.
+    /// settles it after. The call spends one of the caller's budget first: when that is
+    /// spent, the answer is [`AppError::Throttled`], with no call, no audit row and nothing
+    /// for the circuit breaker (a refused call is not a call).
     pub async fn call(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
+        self.spend().await?;
         if A::READ {
             let result = self.state.upstream.call(self.account, req, what).await;
             return result.map_err(|e| self.neutral(e));

@@ -184,6 +184,7 @@ pub fn class_of(e: &crate::error::AppError) -> &'static str {
         AppError::NoCredential => "no_credential",
         AppError::Validation(_) => "validation",
         AppError::TooMany { .. } => "too_many",
+        AppError::Throttled { .. } => "throttled",
         AppError::Busy { .. } => "busy",
         AppError::InvalidCredentials => "invalid_credentials",
         AppError::Upstream { problem, .. } => match problem {

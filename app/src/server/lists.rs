@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use tokio::sync::{watch, Notify};
 
+use super::budget::Payer;
 use super::live::LiveTiming;
 use super::lunanode::actions as api;
 use super::store::{now_unix, UserId};
@@ -20,7 +21,9 @@ use crate::model::kinds::{Kind, KindSnapshot, Listed};
 
 /// How a kind is listed from Luna Node (the registry entry's `lister`). Called only by code
 /// that holds a decision for the account already (a grant, or a stream authorized for it).
-pub type ListFn = fn(Arc<Upstream>, UserId) -> Listing;
+/// Each of its calls spends one of the [`Payer`]'s budget (a list by region makes several;
+/// the pollers' lists are [`Payer::Panel`]'s, free).
+pub type ListFn = fn(Arc<Upstream>, UserId, Payer) -> Listing;
 
 /// What a lister returns.
 pub type Listing = BoxFuture<'static, Result<Vec<Listed>, AppError>>;
@@ -29,6 +32,7 @@ pub type Listing = BoxFuture<'static, Result<Vec<Listed>, AppError>>;
 fn listed<A>(
     up: Arc<Upstream>,
     account: UserId,
+    payer: Payer,
     req: A,
     what: &'static str,
     rows: fn(A::Response) -> Vec<Listed>,
@@ -37,7 +41,7 @@ where
     A: super::lunanode::Action + 'static,
     A::Response: Send,
 {
-    Box::pin(async move { Ok(rows(up.call(account, &req, what).await?)) })
+    Box::pin(async move { Ok(rows(up.call_as(payer, account, &req, what).await?)) })
 }
 
 fn row(id: String, name: String, region: String, status: String, usable: bool) -> Listed {
@@ -50,8 +54,8 @@ fn row(id: String, name: String, region: String, status: String, usable: bool) -
     }
 }
 
-pub fn vms(up: Arc<Upstream>, account: UserId) -> Listing {
-    listed(up, account, api::VmList {}, "The VM list", |l| {
+pub fn vms(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
+    listed(up, account, payer, api::VmList {}, "The VM list", |l| {
         l.vms
             .into_iter()
             .map(|v| row(v.vm_id, v.name, String::new(), String::new(), true))
@@ -59,20 +63,27 @@ pub fn vms(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn sshkeys(up: Arc<Upstream>, account: UserId) -> Listing {
-    listed(up, account, api::SshKeyList {}, "The SSH key list", |l| {
-        l.keys
-            .into_iter()
-            .map(|k| row(k.id, k.name, String::new(), String::new(), true))
-            .collect()
-    })
+pub fn sshkeys(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
+    listed(
+        up,
+        account,
+        payer,
+        api::SshKeyList {},
+        "The SSH key list",
+        |l| {
+            l.keys
+                .into_iter()
+                .map(|k| row(k.id, k.name, String::new(), String::new(), true))
+                .collect()
+        },
+    )
 }
 
 /// The account's own images: public templates and ISOs are Luna Node's, not a kind anyone
 /// owns (told apart by name: INFERRED, see [`api::ImageSummary::is_public`]).
-pub fn images(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn images(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let req = api::ImageList { region: None };
-    listed(up, account, req, "The image list", |l| {
+    listed(up, account, payer, req, "The image list", |l| {
         l.images
             .into_iter()
             .filter(|i| !i.is_public())
@@ -84,9 +95,9 @@ pub fn images(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn volumes(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn volumes(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let req = api::VolumeList { region: None };
-    listed(up, account, req, "The volume list", |l| {
+    listed(up, account, payer, req, "The volume list", |l| {
         l.volumes
             .into_iter()
             .map(|v| {
@@ -102,13 +113,14 @@ pub fn volumes(up: Arc<Upstream>, account: UserId) -> Listing {
 async fn per_region<T, F>(
     up: &Upstream,
     account: UserId,
+    payer: Payer,
     each: impl Fn(String) -> F,
 ) -> Result<Vec<T>, AppError>
 where
     F: std::future::Future<Output = Result<Vec<T>, AppError>>,
 {
     let regions = up
-        .call(account, &api::RegionList {}, "The region list")
+        .call_as(payer, account, &api::RegionList {}, "The region list")
         .await?;
     let lists = futures::future::join_all(regions.regions.into_keys().map(each)).await;
     let mut all = Vec::new();
@@ -118,13 +130,14 @@ where
     Ok(all)
 }
 
-pub fn snapshots(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn snapshots(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     Box::pin(async move {
-        per_region(&up, account, |region| {
+        per_region(&up, account, payer, |region| {
             let up = up.clone();
             async move {
                 let list = up
-                    .call(
+                    .call_as(
+                        payer,
                         account,
                         &api::VolumeSnapshotList {
                             region: region.clone(),
@@ -151,13 +164,14 @@ pub fn snapshots(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn networks(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn networks(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     Box::pin(async move {
-        per_region(&up, account, |region| {
+        per_region(&up, account, payer, |region| {
             let up = up.clone();
             async move {
                 let list = up
-                    .call(
+                    .call_as(
+                        payer,
                         account,
                         &api::NetworkList {
                             region: Some(region.clone()),
@@ -179,9 +193,9 @@ pub fn networks(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn securitygroups(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn securitygroups(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The security group list";
-    listed(up, account, api::SecurityGroupList {}, what, |l| {
+    listed(up, account, payer, api::SecurityGroupList {}, what, |l| {
         l.securitygroups
             .into_iter()
             .map(|g| row(g.securitygroup_id, g.name, g.region, String::new(), true))
@@ -189,20 +203,28 @@ pub fn securitygroups(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn scripts(up: Arc<Upstream>, account: UserId) -> Listing {
-    listed(up, account, api::ScriptList {}, "The script list", |l| {
-        l.scripts
-            .into_iter()
-            .map(|s| row(s.id, s.name, String::new(), String::new(), true))
-            .collect()
-    })
-}
-
-/// Floating IPs are known by their address; usable when attached to nothing.
-pub fn floating(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn scripts(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     listed(
         up,
         account,
+        payer,
+        api::ScriptList {},
+        "The script list",
+        |l| {
+            l.scripts
+                .into_iter()
+                .map(|s| row(s.id, s.name, String::new(), String::new(), true))
+                .collect()
+        },
+    )
+}
+
+/// Floating IPs are known by their address; usable when attached to nothing.
+pub fn floating(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
+    listed(
+        up,
+        account,
+        payer,
         api::FloatingList {},
         "The floating IP list",
         |l| {
@@ -219,16 +241,18 @@ pub fn floating(up: Arc<Upstream>, account: UserId) -> Listing {
 
 /// Ready words shared by images, volumes and snapshots (any case).
 /// Load balancers: `lb/list` needs a region (CONFIRMED: `region not set`).
-pub fn lbs(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn lbs(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     Box::pin(async move {
-        per_region(&up, account, |region| {
+        per_region(&up, account, payer, |region| {
             let up = up.clone();
             async move {
                 let req = api::LbList {
                     region: region.clone(),
                     net_id: None,
                 };
-                let list = up.call(account, &req, "The load balancer list").await?;
+                let list = up
+                    .call_as(payer, account, &req, "The load balancer list")
+                    .await?;
                 Ok(list
                     .lbs
                     .into_iter()
@@ -252,10 +276,11 @@ fn zone_name(name: &str) -> String {
     name.trim_end_matches('.').to_owned()
 }
 
-pub fn zones(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn zones(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     listed(
         up,
         account,
+        payer,
         api::Dns2ZoneList {},
         "The DNS zone list",
         |l| {
@@ -267,9 +292,9 @@ pub fn zones(up: Arc<Upstream>, account: UserId) -> Listing {
     )
 }
 
-pub fn legacy_zones(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn legacy_zones(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The legacy DNS zone list";
-    listed(up, account, api::DnsZoneList {}, what, |l| {
+    listed(up, account, payer, api::DnsZoneList {}, what, |l| {
         l.zones
             .into_iter()
             .map(|z| {
@@ -285,9 +310,9 @@ pub fn legacy_zones(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn dyns(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn dyns(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The dynamic DNS list";
-    listed(up, account, api::DnsDynList {}, what, |l| {
+    listed(up, account, payer, api::DnsDynList {}, what, |l| {
         l.dyns
             .into_iter()
             .map(|d| row(d.id, d.name, String::new(), String::new(), true))
@@ -295,9 +320,9 @@ pub fn dyns(up: Arc<Upstream>, account: UserId) -> Listing {
     })
 }
 
-pub fn mail_domains(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn mail_domains(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The mail domain list";
-    listed(up, account, api::EmailDomainList {}, what, |l| {
+    listed(up, account, payer, api::EmailDomainList {}, what, |l| {
         l.domains
             .into_iter()
             .map(|d| row(d.id, d.name, String::new(), String::new(), true))
@@ -306,9 +331,9 @@ pub fn mail_domains(up: Arc<Upstream>, account: UserId) -> Listing {
 }
 
 /// Checks are named by their name (their id when they have none).
-pub fn monitor_checks(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn monitor_checks(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The monitor check list";
-    listed(up, account, api::MonitorCheckList {}, what, |l| {
+    listed(up, account, payer, api::MonitorCheckList {}, what, |l| {
         l.checks
             .into_iter()
             .map(|c| {
@@ -324,9 +349,9 @@ pub fn monitor_checks(up: Arc<Upstream>, account: UserId) -> Listing {
 }
 
 /// Contacts are named by their type and address.
-pub fn monitor_contacts(up: Arc<Upstream>, account: UserId) -> Listing {
+pub fn monitor_contacts(up: Arc<Upstream>, account: UserId, payer: Payer) -> Listing {
     let what = "The contact list";
-    listed(up, account, api::MonitorContactList {}, what, |l| {
+    listed(up, account, payer, api::MonitorContactList {}, what, |l| {
         l.contacts
             .into_iter()
             .map(|c| {
@@ -429,6 +454,17 @@ impl ListHub {
         }
     }
 
+    /// Look again at once if a poller of `kind` runs for `account` (the user changed
+    /// something), without starting one or following closely: for kinds without
+    /// transitions, whose shared list readers ([`super::authz::Grant::cached_kind`]) should
+    /// see the change without waiting for a slow round.
+    pub fn refresh(&self, account: UserId, kind: &'static Kind) {
+        let pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = pollers.get(&(account, kind.key)) {
+            p.kick.notify_one();
+        }
+    }
+
     /// Stops every poller of `account` (its credential changed or was removed).
     pub fn forget(&self, account: UserId) {
         let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
@@ -467,7 +503,8 @@ impl ListHub {
                 }
                 return;
             }
-            let busy = match lister(self.upstream.clone(), account).await {
+            // The panel's own fixed load: not charged to anyone's budget.
+            let busy = match lister(self.upstream.clone(), account, Payer::Panel).await {
                 Ok(rows) => {
                     let busy = rows.iter().any(|r| kind.is_busy(&r.status));
                     p.tx.send_modify(|s| {

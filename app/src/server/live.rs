@@ -234,6 +234,12 @@ impl LiveHub {
         self.lists.kick(account, kind)
     }
 
+    /// Look at `kind`'s list again at once if a poller of it runs (see
+    /// [`super::lists::ListHub::refresh`]).
+    pub fn refresh_kind(&self, account: UserId, kind: &'static crate::model::kinds::Kind) {
+        self.lists.refresh(account, kind)
+    }
+
     /// Stops and forgets the pollers (the credential changed or was removed).
     pub fn forget(&self, account: UserId) {
         self.lists.forget(account);

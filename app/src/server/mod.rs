@@ -3,6 +3,7 @@
 //! reach them. Gated once, at `lib.rs`.
 
 pub mod authz;
+pub mod budget;
 pub mod context;
 pub mod events;
 pub mod lists;

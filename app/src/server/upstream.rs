@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
+use super::budget::{Budget, Payer};
 use super::lunanode::actions::ImageRetrieve;
 use super::lunanode::{Action, Credential, ImageBytes, LunaNode, UpstreamError};
 use super::store::{now_unix, Store, UserId};
@@ -23,6 +24,8 @@ use crate::types::UpstreamHealth;
 pub struct Upstream {
     pub client: Arc<LunaNode>,
     pub keyring: Arc<Keyring>,
+    /// What users' requests may spend on calls (the pollers' are not charged).
+    pub budget: Budget,
     store: Arc<dyn Store>,
     health: Mutex<HashMap<UserId, UpstreamHealth>>,
     /// When each account's `last_used_at` was last written (at most once a minute).
@@ -34,6 +37,7 @@ impl std::fmt::Debug for Upstream {
         f.debug_struct("Upstream")
             .field("client", &self.client)
             .field("keyring", &self.keyring)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
 }
@@ -130,10 +134,16 @@ pub fn upstream_error(e: UpstreamError, what: &str) -> AppError {
 }
 
 impl Upstream {
-    pub fn new(client: Arc<LunaNode>, keyring: Arc<Keyring>, store: Arc<dyn Store>) -> Self {
+    pub fn new(
+        client: Arc<LunaNode>,
+        keyring: Arc<Keyring>,
+        store: Arc<dyn Store>,
+        budget: Budget,
+    ) -> Self {
         Self {
             client,
             keyring,
+            budget,
             store,
             health: Mutex::default(),
             touched: Mutex::default(),
@@ -164,7 +174,29 @@ impl Upstream {
             .map_err(|e| upstream_error(UpstreamError::Credential(e), "The credential"))
     }
 
+    /// Spends one call of `payer`'s budget, or refuses ([`AppError::Throttled`]) with no
+    /// call made. For a request that calls Luna Node other than through
+    /// [`Upstream::call_as`] or a grant (which spend it themselves).
+    pub async fn spend(&self, payer: Payer) -> Result<(), AppError> {
+        self.budget.spend(payer).await
+    }
+
+    /// [`Upstream::call`] for `payer`, who spends one call of their budget first: refused
+    /// with no call made when it is spent.
+    pub async fn call_as<A: Action>(
+        &self,
+        payer: Payer,
+        account: UserId,
+        req: &A,
+        what: &str,
+    ) -> Result<A::Response, AppError> {
+        self.spend(payer).await?;
+        self.call(account, req, what).await
+    }
+
     /// Calls `A` with the account's credential. `what` names the target for "not found".
+    /// Spends no budget: a user's request spends it first ([`Upstream::call_as`], the
+    /// grants); the panel's pollers are not charged.
     pub async fn call<A: Action>(
         &self,
         account: UserId,
@@ -180,7 +212,8 @@ impl Upstream {
 
     /// Downloads image `image_id` of `account` (`image/retrieve`) as a stream of byte chunks,
     /// for a route to pass on to the browser as they arrive (never whole in memory; see
-    /// [`LunaNode::image_retrieve`]). Authorization is the caller's, as for [`Upstream::call`].
+    /// [`LunaNode::image_retrieve`]). Authorization and the budget are the caller's, as for
+    /// [`Upstream::call`].
     ///
     /// An error before the first byte (no such image, not active yet, key refused, Luna Node
     /// unreachable) is the usual [`AppError`] (`invalid image` → "The image" not found). An

@@ -664,8 +664,12 @@ impl Fixtures {
                 .lister
                 .expect("every kind of the registry has a lister");
             let up = panel.state.upstream.clone();
-            let in_a = lister(up.clone(), self.reseller_a).await.unwrap();
-            let in_c = lister(up, self.reseller_b).await.unwrap();
+            // The test's own look, as the panel's pollers look: charged to no one.
+            let panel_own = app::server::budget::Payer::Panel;
+            let in_a = lister(up.clone(), self.reseller_a, panel_own)
+                .await
+                .unwrap();
+            let in_c = lister(up, self.reseller_b, panel_own).await.unwrap();
             let there = |rows: &[app::kinds::Listed], id: &str| rows.iter().any(|r| r.id == id);
             let f = self.get(kind).clone();
             self.remade += [

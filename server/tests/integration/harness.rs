@@ -70,6 +70,12 @@ impl Panel {
             ("listen", addr.to_string()),
             ("database_url", test_db.url.clone()),
             ("demo", "false".into()),
+            // Tests call far faster than people click: call budgets as good as none, but
+            // on the request path (budget.rs sets small ones to test them).
+            ("upstream_account_rate", "10000".into()),
+            ("upstream_account_burst", "100000".into()),
+            ("upstream_customer_rate", "10000".into()),
+            ("upstream_customer_burst", "100000".into()),
             (
                 "site_root",
                 std::env::temp_dir()
@@ -104,13 +110,23 @@ impl Panel {
         db: Db,
         config: impl FnOnce(&mut lunapanel::emulator::EmulatorConfig),
     ) -> (Panel, lunapanel::emulator::Emulator) {
+        Self::with_emulator_flags(db, &[], config).await
+    }
+
+    /// [`Panel::with_emulator`] with extra config `flags`.
+    pub async fn with_emulator_flags(
+        db: Db,
+        flags: &[(&'static str, &str)],
+        config: impl FnOnce(&mut lunapanel::emulator::EmulatorConfig),
+    ) -> (Panel, lunapanel::emulator::Emulator) {
         let mut cfg = crate::upstream::default_config();
         config(&mut cfg);
         let emulator = lunapanel::emulator::Emulator::new(cfg);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = emulator.spawn(listener).unwrap();
-        let panel =
-            Self::start_with(db, &[("upstream_url", &base), ("sign_up", "open")], |_| {}).await;
+        let mut all = vec![("upstream_url", base.as_str()), ("sign_up", "open")];
+        all.extend_from_slice(flags);
+        let panel = Self::start_with(db, &all, |_| {}).await;
         panel.state.live.set_timing(app::server::live::LiveTiming {
             fast: std::time::Duration::from_millis(150),
             slow: std::time::Duration::from_millis(400),

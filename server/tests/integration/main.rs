@@ -5,6 +5,7 @@ mod harness;
 mod accounts;
 mod authz;
 mod binary;
+mod budget;
 mod demo;
 mod dns;
 mod gates;
