@@ -246,7 +246,8 @@ async fn disable_demo_account(
     Ok(())
 }
 
-/// `lunapanel rotate-master-key`: re-seals every stored credential (see `vault::rotate`).
+/// `lunapanel rotate-master-key`: re-seals every stored credential and TOTP seed (see
+/// `vault::rotate`).
 pub async fn rotate_master_key(
     config: &Config,
 ) -> Result<app::server::vault::RotationReport, StartupError> {
@@ -268,12 +269,24 @@ pub async fn rotate_master_key(
 /// while no credential is stored. They must open a stored credential, or start-up stops
 /// before anything is changed (SEC-1.5).
 pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring, StartupError> {
-    let sample = store
+    use app::server::vault::{credential_owner, seed_owner, Purpose};
+    // One sealed value to try the keys on: a credential, else a TOTP seed.
+    let mut sample = store
         .credentials_not_sealed_with(0, 1)
         .await
         .map_err(StartupError::Demo)?
         .into_iter()
-        .next();
+        .next()
+        .map(|(user, s)| (Purpose::UpstreamCredential, credential_owner(user), s));
+    if sample.is_none() {
+        sample = store
+            .second_factors_not_sealed_with(0, 1)
+            .await
+            .map_err(StartupError::Demo)?
+            .into_iter()
+            .next()
+            .map(|(user, s)| (Purpose::TotpSeed, seed_owner(user), s));
+    }
     let keyring = match &config.master_key {
         Some(text) => Keyring::from_text(text.expose())?,
         None => {
@@ -281,20 +294,16 @@ pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring,
             if sample.is_some() && !path.exists() {
                 return Err(StartupError::MasterKeyMismatch(format!(
                     "the master key file {} is missing, but the database holds encrypted API \
-                     keys; restore the file (or set LUNAPANEL_MASTER_KEY) and start again",
+                     keys or second-factor seeds; restore the file (or set \
+                     LUNAPANEL_MASTER_KEY) and start again",
                     path.display()
                 )));
             }
             Keyring::from_file(path)?
         }
     };
-    if let Some((user_id, sealed)) = sample {
-        let owner = app::server::vault::credential_owner(user_id);
-        if let Err(e) = keyring.open(
-            app::server::vault::Purpose::UpstreamCredential,
-            &owner,
-            &sealed,
-        ) {
+    if let Some((purpose, owner, sealed)) = sample {
+        if let Err(e) = keyring.open(purpose, &owner, &sealed) {
             return Err(StartupError::MasterKeyMismatch(format!(
                 "the configured master keys do not open the stored API keys ({e}); \
                  this is the wrong key file or LUNAPANEL_MASTER_KEY"
