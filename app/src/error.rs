@@ -111,6 +111,13 @@ pub enum AppError {
     /// A customer's quota would be exceeded; says which limit.
     #[error("{0}")]
     Quota(String),
+    /// The administrator requires a second factor for this user's role and they have none
+    /// yet: only setting one up is allowed until they do.
+    #[error(
+        "This panel requires a second sign-in factor for your role. Set up an authenticator \
+         app on the Sign-in security page first."
+    )]
+    SecondFactorRequired,
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -174,7 +181,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => 422,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::Suspended => 403,
+            AppError::Forbidden | AppError::Suspended | AppError::SecondFactorRequired => 403,
             AppError::Quota(_) => 409,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) | AppError::NoCredential => 409,

@@ -25,6 +25,7 @@ pub mod action {
     pub const TOTP_RESET: &str = "auth/totp_reset";
     pub const TOTP_FAILED: &str = "auth/totp_failed";
     pub const RECOVERY_USED: &str = "auth/recovery_code_used";
+    pub const RECOVERY_REGENERATE: &str = "auth/recovery_codes_regenerate";
     pub const SESSION_REVOKE: &str = "auth/session_revoke";
     pub const SESSIONS_REVOKE_OTHERS: &str = "auth/sessions_revoke_others";
     pub const THROTTLED: &str = "auth/throttled";

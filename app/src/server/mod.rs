@@ -12,6 +12,7 @@ pub mod made;
 pub mod password;
 pub mod session;
 pub mod store;
+pub mod totp;
 pub mod upstream;
 pub mod vault;
 

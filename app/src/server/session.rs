@@ -155,6 +155,7 @@ impl ExpiredDeletion for SessionBackend {
 /// the user's current epoch.
 pub async fn start(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
+    session.remove_value(super::totp::PARTIAL_KEY).await?;
     let now = now_unix();
     session
         .insert(
@@ -262,21 +263,47 @@ pub async fn authenticate(
 ) -> Response {
     match resolve(&state, &session).await {
         Ok((user, impersonating)) => {
+            // A role the administrator requires a second factor of, without one, may only
+            // enrol (issue 13): checked here so every route is covered.
+            let really = impersonating.as_ref().map(|i| &i.0).or(user.as_ref());
+            match enrolment_needed(&state, really).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    let path = req.uri().path();
+                    if !super::totp::enrolment_allows(path) {
+                        return super::totp::enrolment_refusal(req.method(), path);
+                    }
+                    req.extensions_mut().insert(super::totp::MustEnrol);
+                }
+                Err(e) => return unavailable(e),
+            }
             req.extensions_mut().insert(Authenticated(user));
             if let Some(i) = impersonating {
                 req.extensions_mut().insert(i);
             }
             next.run(req).await
         }
-        Err(e) => {
-            let _ = internal(format!("session check failed: {e}"));
-            (
-                http::StatusCode::SERVICE_UNAVAILABLE,
-                "The panel's database is not answering. Try again in a moment.",
-            )
-                .into_response()
-        }
+        Err(e) => unavailable(e),
     }
+}
+
+async fn enrolment_needed(
+    state: &ServerState,
+    user: Option<&User>,
+) -> Result<bool, crate::error::AppError> {
+    match user {
+        Some(u) => super::totp::must_enrol(state, u).await,
+        None => Ok(false),
+    }
+}
+
+fn unavailable(e: crate::error::AppError) -> Response {
+    let _ = internal(format!("session check failed: {e}"));
+    (
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "The panel's database is not answering. Try again in a moment.",
+    )
+        .into_response()
 }
 
 /// At most this many live event streams (`/api/live/*`) per signed-in user at a time: each
