@@ -63,7 +63,9 @@ use crate::pages::{
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
+    reset::ResetPage,
     scripts::{ScriptNewPage, ScriptPage, ScriptsPage},
+    security::SecurityPage,
     security_group_detail::SecurityGroupDetailPage,
     security_groups::SecurityGroupsPage,
     sign_in::SignInPage,
@@ -174,9 +176,11 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/sign-up") view=SignUpPage />
+                <Route path=path!("/reset") view=ResetPage />
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("account/security") view=SecurityPage />
                     <Route path=path!("admin") view=AdminPage />
                     <Route path=path!("api-key") view=ApiKeyPage />
                     <Route path=path!("vms") view=VmsPage />
