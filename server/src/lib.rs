@@ -74,6 +74,9 @@ pub enum StartupError {
     MasterKeyMismatch(String),
     #[error("cannot create the Luna Node client: {0}")]
     Client(String),
+    /// An operator command could not do what it was asked.
+    #[error("{0}")]
+    Command(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -263,6 +266,50 @@ pub async fn rotate_master_key(
         .map_err(|e| StartupError::MasterKeyMismatch(e.to_string()));
     store.close().await;
     report
+}
+
+/// `lunapanel reset-second-factor EMAIL`: removes the account's second factor (for an
+/// administrator locked out with no one to reset it for them); their sessions end. Audited
+/// with no actor (the operator at the console). `false` when they had none.
+pub async fn reset_second_factor(config: &Config, email: &str) -> Result<bool, StartupError> {
+    use app::server::store::{AuditEntry, Outcome};
+    let store = store::connect(config.database_url.expose())
+        .await
+        .map_err(|source| StartupError::Database {
+            url: config.database_url.redacted(),
+            source,
+        })?;
+    let fail = |e: store::StoreError| StartupError::Command(format!("database: {e}"));
+    let result = async {
+        let email = app::validate::normalize_email(email);
+        let Some(user) = store.user_by_email(&email).await.map_err(fail)? else {
+            return Err(StartupError::Command(format!(
+                "no account has the e-mail address {email}"
+            )));
+        };
+        let removed = store.delete_second_factor(user.id).await.map_err(fail)?;
+        if removed.is_some() {
+            store
+                .audit(AuditEntry {
+                    request_id: None,
+                    actor_user_id: None,
+                    actor_role: Some("operator".into()),
+                    account_user_id: Some(user.reseller_id.unwrap_or(user.id)),
+                    action: app::server::events::action::TOTP_RESET.into(),
+                    target: format!("user:{}", user.id),
+                    outcome: Outcome::Ok,
+                    error_class: None,
+                    ip: None,
+                    impersonator_user_id: None,
+                })
+                .await
+                .map_err(fail)?;
+        }
+        Ok(removed.is_some())
+    }
+    .await;
+    store.close().await;
+    result
 }
 
 /// The master keys: from `master_key` (environment) or the key file, which is created only

@@ -823,6 +823,42 @@ async fn the_admin_helps_anyone_but_themselves(db: Db) {
         .sign_in(&panel.client(), "owner@example.com", NEW_PASSWORD)
         .await
         .unwrap();
+
+    // Nobody resets the administrator's: the operator does, at the console.
+    enrol(&panel, &admin).await;
+    let config = lunapanel::config::load(
+        None,
+        Vec::new(),
+        &[
+            ("database_url", panel.db.url.clone()),
+            ("demo", "false".into()),
+            (
+                "master_key_file",
+                panel.keydir.join("master.key").display().to_string(),
+            ),
+        ],
+    )
+    .unwrap();
+    assert!(
+        lunapanel::reset_second_factor(&config, " ADMIN@example.com")
+            .await
+            .unwrap()
+    );
+    assert!(!signed_in(&panel, &admin).await);
+    assert!(
+        !lunapanel::reset_second_factor(&config, "admin@example.com")
+            .await
+            .unwrap()
+    );
+    let e = lunapanel::reset_second_factor(&config, "nobody@example.com")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no account"), "{e}");
+    panel
+        .sign_in(&panel.client(), "admin@example.com", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(audited(&panel, "auth/totp_reset").await, 2);
     panel.stop().await;
 }
 
