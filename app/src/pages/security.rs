@@ -342,3 +342,29 @@ fn RecoveryCodes(list: Vec<String>) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_drawn_with_svg_elements() {
+        let qr = QrMatrix {
+            width: 2,
+            dark: vec![true, true, false, true],
+        };
+        let html = view! { <QrSvg qr /> }.to_html();
+        assert!(html.contains(r#"id="totp-qr""#), "{html}");
+        assert!(html.contains(r#"viewBox="0 0 10 10""#), "{html}");
+        // The white background and one rectangle per run of dark modules.
+        assert_eq!(html.matches("<rect").count(), 3, "{html}");
+        assert!(
+            html.contains(r#"<rect x="4" y="4" width="2" height="1""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<rect x="5" y="5" width="1" height="1""#),
+            "{html}"
+        );
+    }
+}
