@@ -265,7 +265,11 @@ pub async fn authenticate(
         Ok((user, impersonating)) => {
             // A role the administrator requires a second factor of, without one, may only
             // enrol (issue 13): checked here so every route is covered.
-            let really = impersonating.as_ref().map(|i| &i.0).or(user.as_ref());
+            let really = impersonating
+                .as_ref()
+                .map(|i| &i.0)
+                .or(user.as_ref())
+                .filter(|_| !super::totp::is_static_file(req.uri().path()));
             match enrolment_needed(&state, really).await {
                 Ok(false) => {}
                 Ok(true) => {

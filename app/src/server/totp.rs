@@ -370,10 +370,16 @@ pub fn enrolment_allows(path: &str) -> bool {
     if let Some(name) = path.strip_prefix("/api/") {
         return ENROL_ALLOWED_FNS.contains(&name);
     }
-    if ENROL_ALLOWED_PAGES.contains(&path) || path.starts_with("/pkg/") {
+    ENROL_ALLOWED_PAGES.contains(&path) || is_static_file(path)
+}
+
+/// The site's static files: the build output under `/pkg/` and the top-level files from
+/// `public/` (favicon, logo, robots.txt). The same for everyone, so the session middleware
+/// does not look up the policy for them.
+pub fn is_static_file(path: &str) -> bool {
+    if path.starts_with("/pkg/") {
         return true;
     }
-    // Top-level static files from `public/` (favicon, logo, robots.txt).
     let file = path.strip_prefix('/').unwrap_or(path);
     !file.contains('/')
         && file

@@ -1465,9 +1465,8 @@ impl Store for SqlStore {
         old: &Sealed,
         new: &Sealed,
     ) -> StoreResult<bool> {
-        let done =
-            with_pool!(self, |p| {
-                sqlx::query(
+        let done = with_pool!(self, |p| {
+            sqlx::query(
             "UPDATE second_factors SET key_version = $1, seed_nonce = $2, seed_ciphertext = $3 \
              WHERE user_id = $4 AND key_version = $5 AND seed_nonce = $6"
         )
@@ -1480,7 +1479,7 @@ impl Store for SqlStore {
         .execute(p)
         .await
         .map(|r| r.rows_affected())
-            })?;
+        })?;
         Ok(done == 1)
     }
 
