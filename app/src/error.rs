@@ -128,6 +128,13 @@ pub enum AppError {
          {retry_after} s."
     )]
     Throttled { retry_after: u64 },
+    /// The administrator requires a second factor for this user's role and they have none
+    /// yet: only setting one up is allowed until they do.
+    #[error(
+        "This panel requires a second sign-in factor for your role. Set up an authenticator \
+         app on the Sign-in security page first."
+    )]
+    SecondFactorRequired,
     /// The browser could not complete the call (network down, panel restarting, bad response).
     #[error("The panel could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
@@ -191,7 +198,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => 422,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::Suspended => 403,
+            AppError::Forbidden | AppError::Suspended | AppError::SecondFactorRequired => 403,
             AppError::Quota(_) => 409,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) | AppError::NoCredential => 409,

@@ -63,7 +63,9 @@ use crate::pages::{
     networks::NetworksPage,
     not_found::NotFound,
     overview::OverviewPage,
+    reset::ResetPage,
     scripts::{ScriptNewPage, ScriptPage, ScriptsPage},
+    security::SecurityPage,
     security_group_detail::SecurityGroupDetailPage,
     security_groups::SecurityGroupsPage,
     sessions::SessionsPage,
@@ -175,10 +177,12 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/sign-up") view=SignUpPage />
+                <Route path=path!("/reset") view=ResetPage />
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("account") view=AccountPage />
                     <Route path=path!("account/sessions") view=SessionsPage />
+                    <Route path=path!("account/security") view=SecurityPage />
                     <Route path=path!("admin") view=AdminPage />
                     <Route path=path!("api-key") view=ApiKeyPage />
                     <Route path=path!("vms") view=VmsPage />

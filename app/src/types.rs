@@ -74,6 +74,16 @@ impl SessionUser {
     }
 }
 
+/// What a right password leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInOutcome {
+    /// Signed in.
+    SignedIn(SessionUser),
+    /// The account has a second factor: its code is asked next (`sign_in/code`). Nothing
+    /// else can be done until it is given.
+    CodeNeeded,
+}
+
 /// Who may create an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -107,6 +117,11 @@ pub struct PanelInfo {
     /// server decides again on every call). `None` for everyone else.
     #[serde(default)]
     pub customer_access: Option<CustomerAccess>,
+    /// The administrator requires a second factor for this user's role and they have none:
+    /// the console sends them to the Sign-in security page, and the server refuses
+    /// everything else until they set one up.
+    #[serde(default)]
+    pub must_enrol_second_factor: bool,
 }
 
 /// What a customer may do, as the pages need it to explain a disabled button.
@@ -143,6 +158,9 @@ pub struct UserSummary {
     pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
+    /// Whether they have a second factor (TOTP) turned on.
+    #[serde(default)]
+    pub second_factor: bool,
 }
 
 /// An invite as listed on the admin page (the token is shown once, at creation).
@@ -160,6 +178,13 @@ pub struct InviteSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewInvite {
     pub id: i64,
+    pub link: String,
+    pub expires_at: i64,
+}
+
+/// A freshly made password-reset link: the link carries the only copy of the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewResetLink {
     pub link: String,
     pub expires_at: i64,
 }

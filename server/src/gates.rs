@@ -87,7 +87,7 @@ fn forwarded_client(
 }
 
 /// Pages anyone may open; every other page needs a signed-in user.
-const PUBLIC_PAGES: &[&str] = &["/sign-in", "/sign-up"];
+const PUBLIC_PAGES: &[&str] = &["/sign-in", "/sign-up", "/reset"];
 
 /// Whether `path` is a console page (not an API call, asset, file or public page).
 fn is_console_page(path: &str) -> bool {
@@ -203,6 +203,7 @@ mod tests {
         for p in [
             "/sign-in",
             "/sign-up",
+            "/reset",
             "/api/sign_in",
             "/pkg/lunapanel.js",
             "/favicon.svg",

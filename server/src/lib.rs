@@ -75,6 +75,9 @@ pub enum StartupError {
     MasterKeyMismatch(String),
     #[error("cannot create the Luna Node client: {0}")]
     Client(String),
+    /// An operator command could not do what it was asked.
+    #[error("{0}")]
+    Command(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -249,7 +252,8 @@ async fn disable_demo_account(
     Ok(())
 }
 
-/// `lunapanel rotate-master-key`: re-seals every stored credential (see `vault::rotate`).
+/// `lunapanel rotate-master-key`: re-seals every stored credential and TOTP seed (see
+/// `vault::rotate`).
 pub async fn rotate_master_key(
     config: &Config,
 ) -> Result<app::server::vault::RotationReport, StartupError> {
@@ -267,16 +271,72 @@ pub async fn rotate_master_key(
     report
 }
 
+/// `lunapanel reset-second-factor EMAIL`: removes the account's second factor (for an
+/// administrator locked out with no one to reset it for them); their sessions end. Audited
+/// with no actor (the operator at the console). `false` when they had none.
+pub async fn reset_second_factor(config: &Config, email: &str) -> Result<bool, StartupError> {
+    use app::server::store::{AuditEntry, Outcome};
+    let store = store::connect(config.database_url.expose())
+        .await
+        .map_err(|source| StartupError::Database {
+            url: config.database_url.redacted(),
+            source,
+        })?;
+    let fail = |e: store::StoreError| StartupError::Command(format!("database: {e}"));
+    let result = async {
+        let email = app::validate::normalize_email(email);
+        let Some(user) = store.user_by_email(&email).await.map_err(fail)? else {
+            return Err(StartupError::Command(format!(
+                "no account has the e-mail address {email}"
+            )));
+        };
+        let removed = store.delete_second_factor(user.id).await.map_err(fail)?;
+        if removed.is_some() {
+            store
+                .audit(AuditEntry {
+                    request_id: None,
+                    actor_user_id: None,
+                    actor_role: Some("operator".into()),
+                    account_user_id: Some(user.reseller_id.unwrap_or(user.id)),
+                    action: app::server::events::action::TOTP_RESET.into(),
+                    target: format!("user:{}", user.id),
+                    outcome: Outcome::Ok,
+                    error_class: None,
+                    ip: None,
+                    impersonator_user_id: None,
+                })
+                .await
+                .map_err(fail)?;
+        }
+        Ok(removed.is_some())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
 /// The master keys: from `master_key` (environment) or the key file, which is created only
 /// while no credential is stored. They must open a stored credential, or start-up stops
 /// before anything is changed (SEC-1.5).
 pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring, StartupError> {
-    let sample = store
+    use app::server::vault::{credential_owner, seed_owner, Purpose};
+    // One sealed value to try the keys on: a credential, else a TOTP seed.
+    let mut sample = store
         .credentials_not_sealed_with(0, 1)
         .await
         .map_err(StartupError::Demo)?
         .into_iter()
-        .next();
+        .next()
+        .map(|(user, s)| (Purpose::UpstreamCredential, credential_owner(user), s));
+    if sample.is_none() {
+        sample = store
+            .second_factors_not_sealed_with(0, 1)
+            .await
+            .map_err(StartupError::Demo)?
+            .into_iter()
+            .next()
+            .map(|(user, s)| (Purpose::TotpSeed, seed_owner(user), s));
+    }
     let keyring = match &config.master_key {
         Some(text) => Keyring::from_text(text.expose())?,
         None => {
@@ -284,20 +344,16 @@ pub async fn open_keyring(config: &Config, store: &dyn Store) -> Result<Keyring,
             if sample.is_some() && !path.exists() {
                 return Err(StartupError::MasterKeyMismatch(format!(
                     "the master key file {} is missing, but the database holds encrypted API \
-                     keys; restore the file (or set LUNAPANEL_MASTER_KEY) and start again",
+                     keys or second-factor seeds; restore the file (or set \
+                     LUNAPANEL_MASTER_KEY) and start again",
                     path.display()
                 )));
             }
             Keyring::from_file(path)?
         }
     };
-    if let Some((user_id, sealed)) = sample {
-        let owner = app::server::vault::credential_owner(user_id);
-        if let Err(e) = keyring.open(
-            app::server::vault::Purpose::UpstreamCredential,
-            &owner,
-            &sealed,
-        ) {
+    if let Some((purpose, owner, sealed)) = sample {
+        if let Err(e) = keyring.open(purpose, &owner, &sealed) {
             return Err(StartupError::MasterKeyMismatch(format!(
                 "the configured master keys do not open the stored API keys ({e}); \
                  this is the wrong key file or LUNAPANEL_MASTER_KEY"

@@ -37,6 +37,13 @@ enum Command {
     /// the new version to the variable (and restart the panels) first; this re-encrypts to
     /// the highest version and says when the old ones may be removed.
     RotateMasterKey,
+    /// Turn off two-step sign-in for the account with this e-mail address (for someone who
+    /// lost their authenticator app and their recovery codes and has no administrator to
+    /// ask — the administrator themselves). Their sessions end; audited.
+    ResetSecondFactor {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -330,7 +337,8 @@ fn main() -> ExitCode {
             match runtime.block_on(lunapanel::rotate_master_key(&config)) {
                 Ok(report) => {
                     println!(
-                        "Re-encrypted {} stored API key(s) with master key version {}.",
+                        "Re-encrypted {} stored secret(s) (API keys and second-factor seeds) \
+                         with master key version {}.",
                         report.resealed, report.active
                     );
                     if !report.retired.is_empty() {
@@ -345,6 +353,35 @@ fn main() -> ExitCode {
                             report.remaining
                         );
                     }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("lunapanel: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::ResetSecondFactor { email } => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lunapanel: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(lunapanel::reset_second_factor(&config, &email)) {
+                Ok(true) => {
+                    println!(
+                        "Two-step sign-in is off for {email}; their sessions ended. They sign \
+                         in with their password and can set it up again."
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(false) => {
+                    println!("{email} has no second factor; nothing was changed.");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

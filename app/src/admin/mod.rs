@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{InviteSummary, NewInvite, UserSummary};
+use crate::types::{InviteSummary, NewInvite, NewResetLink, UserSummary};
 
 /// The signed-in administrator; anyone else is refused, and the refusal audited.
 #[cfg(feature = "ssr")]
@@ -43,10 +43,13 @@ async fn about_user(
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     use crate::server::context::state;
     admin("admin/list_users").await?;
-    let users = state()?.store.list_users().await?;
+    let store = state()?.store;
+    let users = store.list_users().await?;
+    let with_factor = store.second_factor_users().await?;
     Ok(users
         .into_iter()
         .map(|u| UserSummary {
+            second_factor: with_factor.contains(&u.id),
             id: u.id,
             email: u.email,
             display_name: u.display_name,
@@ -192,4 +195,93 @@ pub async fn revoke_invite(invite_id: i64) -> Result<(), AppError> {
     .await?;
     tracing::info!(admin_id = admin.id, invite_id, "invite revoked");
     Ok(())
+}
+
+/// Whether administrators and resellers must have a second factor.
+#[server(endpoint = "admin/second_factor_policy")]
+pub async fn second_factor_policy() -> Result<bool, AppError> {
+    use crate::server::context::state;
+    admin("admin/second_factor_policy").await?;
+    crate::server::totp::required_by_policy(&state()?).await
+}
+
+/// Requires (or stops requiring) a second factor of administrators and resellers; those
+/// without one are sent to set it up before anything else. The administrator must have
+/// one first.
+#[server(endpoint = "admin/set_second_factor_policy")]
+pub async fn set_second_factor_policy(require: bool) -> Result<(), AppError> {
+    use crate::server::context::state;
+    use crate::server::events::{action, record, Event};
+    use crate::server::totp::{has_second_factor, REQUIRED_SETTING};
+
+    let admin = admin("admin/set_second_factor_policy").await?;
+    let state = state()?;
+    if require && !has_second_factor(&state, admin.id).await? {
+        return Err(AppError::Conflict(
+            "Turn on two-step sign-in for your own account first (Account → Sign-in \
+             security), so that you are not sent there yourself."
+                .into(),
+        ));
+    }
+    state
+        .store
+        .put_panel_setting(REQUIRED_SETTING, if require { "true" } else { "false" })
+        .await?;
+    record(
+        &state,
+        Event::by(&admin, action::ADMIN_SETTINGS)
+            .target(format!("setting:{REQUIRED_SETTING}={require}")),
+    )
+    .await;
+    tracing::info!(admin_id = admin.id, require, "second-factor policy changed");
+    Ok(())
+}
+
+/// The user `user_id` as someone else the administrator acts on (not themselves: their own
+/// password and second factor are changed on their Account pages).
+#[cfg(feature = "ssr")]
+async fn other_user(
+    admin: &crate::server::store::User,
+    user_id: i64,
+    own: &str,
+) -> Result<crate::server::store::User, AppError> {
+    if admin.id == user_id {
+        return Err(AppError::Conflict(own.to_owned()));
+    }
+    crate::server::context::state()?
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The user".into()))
+}
+
+/// Removes a user's second factor (they lost their device and recovery codes); their
+/// sessions end. Audited.
+#[server(endpoint = "admin/reset_second_factor")]
+pub async fn reset_second_factor(user_id: i64) -> Result<(), AppError> {
+    use crate::server::context::state;
+    let (admin, state) = (admin("admin/reset_second_factor").await?, state()?);
+    let user = other_user(
+        &admin,
+        user_id,
+        "Turn your own second factor off on the Sign-in security page.",
+    )
+    .await?;
+    crate::auth::reset::ssr::reset_second_factor(&state, &admin, &user).await?;
+    Ok(())
+}
+
+/// Makes a single-use password-reset link for a user (it expires after an hour). The token
+/// exists only in the returned link. Audited.
+#[server(endpoint = "admin/reset_link")]
+pub async fn create_reset_link(user_id: i64) -> Result<NewResetLink, AppError> {
+    use crate::server::context::state;
+    let (admin, state) = (admin("admin/reset_link").await?, state()?);
+    let user = other_user(
+        &admin,
+        user_id,
+        "Change your own password on the Account page.",
+    )
+    .await?;
+    crate::auth::reset::ssr::make_link(&state, &admin, &user).await
 }

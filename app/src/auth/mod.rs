@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{PanelInfo, SessionUser};
+use crate::types::{PanelInfo, SessionUser, SignInOutcome};
+
+pub mod reset;
+pub mod totp;
 
 pub mod sessions;
 
@@ -117,6 +120,7 @@ pub async fn get_panel_info() -> Result<PanelInfo, AppError> {
         branding,
         viewing_as_by: reseller.as_ref().map(SessionUser::from),
         customer_access,
+        must_enrol_second_factor: crate::server::context::must_enrol(),
     })
 }
 
@@ -224,9 +228,10 @@ pub async fn sign_up(
 pub use crate::error::EMAIL_TAKEN as TAKEN;
 
 /// Signs in. An unknown e-mail, a wrong password and a disabled account all give the same
-/// answer after the same amount of work (SEC-2.4).
+/// answer after the same amount of work (SEC-2.4). With a second factor on, a right
+/// password only leads to [`SignInOutcome::CodeNeeded`] (see [`totp::sign_in_code`]).
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<SessionUser, AppError> {
+pub async fn sign_in(email: String, password: String) -> Result<SignInOutcome, AppError> {
     use crate::error::FieldErrors;
     use crate::server::context::{session, state};
     use crate::server::events::{action, record, Event};
@@ -298,10 +303,14 @@ pub async fn sign_in(email: String, password: String) -> Result<SessionUser, App
             "password re-hashed with current parameters"
         );
     }
+    // With a second factor, the code is asked next (`sign_in/code`), in a partial session.
+    if crate::server::totp::begin_second_step(&state, &session()?, &user).await? {
+        return Ok(SignInOutcome::CodeNeeded);
+    }
     start(&session()?, &user).await?;
     record(&state, Event::by(&user, action::SIGN_IN)).await;
     tracing::info!(user_id = user.id, "signed in");
-    Ok(SessionUser::from(&user))
+    Ok(SignInOutcome::SignedIn(SessionUser::from(&user)))
 }
 
 /// Ends this session on the server, and has the browser clear what it kept of the panel

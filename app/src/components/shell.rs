@@ -53,10 +53,27 @@ pub fn ErrorPage(message: String) -> impl IntoView {
     }
 }
 
-/// Guards the console: signed-in users get the frame, everyone else the sign-in page.
+/// Guards the console: signed-in users get the frame, everyone else the sign-in page; a
+/// user who must set up a second factor first is kept on the Sign-in security page (the
+/// server refuses everything else to them anyway, and redirects page loads there).
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
+    let location = leptos_router::hooks::use_location();
+    let navigate = leptos_router::hooks::use_navigate();
+    // The banner's copy of panel_info, refreshed without rebuilding the console (the
+    // security page refreshes it once a second factor is on).
+    Effect::new(move |_| {
+        let must = ctx
+            .banner
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|i| i.must_enrol_second_factor);
+        let page = crate::auth::totp::SECURITY_PAGE;
+        if must && location.pathname.get() != page {
+            navigate(page, Default::default());
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

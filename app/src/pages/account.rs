@@ -1,4 +1,4 @@
-//! `/account`: who you are, and changing your password.
+//! `/account`: who you are, changing your password, and the way to two-step sign-in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,6 +32,15 @@ pub fn AccountPage() -> impl IntoView {
                 })
             })}
         </Suspense>
+        <section class="card">
+            <h2>"Two-step sign-in"</h2>
+            <p>
+                "Ask for a code from an authenticator app at sign-in, on top of your password. "
+                <a href={crate::auth::totp::SECURITY_PAGE} id="security-link">
+                    "Sign-in security"
+                </a>
+            </p>
+        </section>
         <ChangePasswordCard />
         <section class="card">
             <h2>"Sessions"</h2>

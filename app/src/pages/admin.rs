@@ -1,10 +1,12 @@
-//! `/admin`: users (disable / enable) and invite links. Admin only (enforced on the server).
+//! `/admin`: users (disable / enable, reset links, second factors), invite links and the
+//! two-step sign-in policy. Admin only (enforced on the server).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::admin::{
-    list_invites, list_users, CreateInvite, RevokeInvite, SetReseller, SetUserDisabled,
+    list_invites, list_users, second_factor_policy, CreateInvite, CreateResetLink,
+    ResetSecondFactor, RevokeInvite, SetReseller, SetSecondFactorPolicy, SetUserDisabled,
 };
 use crate::components::form::{action_error, ActionError};
 use crate::components::shell::{ErrorNotice, Loading};
@@ -20,6 +22,7 @@ pub fn AdminPage() -> impl IntoView {
         <h1>"Administration"</h1>
         <UsersCard />
         <InvitesCard />
+        <SecondFactorPolicyCard />
     }
 }
 
@@ -28,8 +31,18 @@ fn UsersCard() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let toggle = ServerAction::<SetUserDisabled>::new();
     let reseller = ServerAction::<SetReseller>::new();
+    let help = SignInHelp {
+        reset_factor: ServerAction::<ResetSecondFactor>::new(),
+        reset_link: ServerAction::<CreateResetLink>::new(),
+    };
     let users = Resource::new(
-        move || (toggle.version().get(), reseller.version().get()),
+        move || {
+            (
+                toggle.version().get(),
+                reseller.version().get(),
+                help.reset_factor.version().get(),
+            )
+        },
         |_| list_users(),
     );
     view! {
@@ -37,11 +50,27 @@ fn UsersCard() -> impl IntoView {
             <h2 id="users-heading">"Users"</h2>
             <ActionError error=action_error(toggle.value()) />
             <ActionError error=action_error(reseller.value()) />
+            <ActionError error=action_error(help.reset_factor.value()) />
+            {move || {
+                help.reset_link.value().get().map(|r| match r {
+                    Ok(link) => view! {
+                        <div class="notice notice-success" role="status">
+                            <label for="reset-link">
+                                "Give this password-reset link to its user yourself (it is shown only now, works once, and expires "
+                                {format_unix(link.expires_at)} "):"
+                            </label>
+                            <input id="reset-link" class="copyable" readonly value=link.link />
+                        </div>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                })
+            }}
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let me = ctx.info.await.ok().and_then(|i| i.user).map(|u| u.id);
                     match users.await {
-                        Ok(list) => view! { <UsersTable list me toggle reseller /> }.into_any(),
+                        Ok(list) => view! { <UsersTable list me toggle reseller help /> }.into_any(),
                         Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                     }
                 })}
@@ -50,12 +79,20 @@ fn UsersCard() -> impl IntoView {
     }
 }
 
+/// The administrator's help for users who cannot sign in.
+#[derive(Clone, Copy)]
+struct SignInHelp {
+    reset_factor: ServerAction<ResetSecondFactor>,
+    reset_link: ServerAction<CreateResetLink>,
+}
+
 #[component]
 fn UsersTable(
     list: Vec<UserSummary>,
     me: Option<i64>,
     toggle: ServerAction<SetUserDisabled>,
     reseller: ServerAction<SetReseller>,
+    help: SignInHelp,
 ) -> impl IntoView {
     let rows = list
         .into_iter()
@@ -63,6 +100,8 @@ fn UsersTable(
             let is_me = Some(u.id) == me;
             let (label, disable) = if u.disabled { ("Enable", false) } else { ("Disable", true) };
             let action_label = format!("{label} {}", u.email);
+            let link_label = format!("Password reset link for {}", u.email);
+            let factor_label = format!("Reset the second factor of {}", u.email);
             let email = u.email.clone();
             let reseller_button = matches!(u.role, Role::Owner | Role::Reseller).then(|| {
                 let make = u.role == Role::Owner;
@@ -92,9 +131,50 @@ fn UsersTable(
                             view! { <span class="badge badge-on">"Active"</span> }
                         }}
                     </td>
+                    <td>
+                        {if u.second_factor {
+                            view! { <span class="badge badge-on">"On"</span> }.into_any()
+                        } else {
+                            view! { <span class="muted">"Off"</span> }.into_any()
+                        }}
+                    </td>
                     <td>{format_unix(u.created_at)}</td>
                     <td class="actions">
                         {reseller_button}
+                        {(!is_me).then(|| {
+                            let user_id = u.id;
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small subtle"
+                                    aria-label=link_label
+                                    data-action="reset-link"
+                                    disabled=move || help.reset_link.pending().get()
+                                    on:click=move |_| {
+                                        help.reset_link.dispatch(CreateResetLink { user_id });
+                                    }
+                                >
+                                    "Reset link"
+                                </button>
+                            }
+                        })}
+                        {(!is_me && u.second_factor).then(|| {
+                            let user_id = u.id;
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small subtle"
+                                    aria-label=factor_label
+                                    data-action="reset-second-factor"
+                                    disabled=move || help.reset_factor.pending().get()
+                                    on:click=move |_| {
+                                        help.reset_factor.dispatch(ResetSecondFactor { user_id });
+                                    }
+                                >
+                                    "Reset second factor"
+                                </button>
+                            }
+                        })}
                         {(!is_me).then(|| view! {
                             <button
                                 type="button"
@@ -113,7 +193,55 @@ fn UsersTable(
             }
         })
         .collect_view();
-    view! { <DataTable headers=&["Name", "E-mail", "Role", "Status", "Created", ""]>{rows}</DataTable> }
+    view! {
+        <DataTable headers=&["Name", "E-mail", "Role", "Status", "Two-step", "Created", ""]>
+            {rows}
+        </DataTable>
+    }
+}
+
+/// Whether administrators and resellers must have a second factor.
+#[component]
+fn SecondFactorPolicyCard() -> impl IntoView {
+    let set = ServerAction::<SetSecondFactorPolicy>::new();
+    let policy = Resource::new(move || set.version().get(), |_| second_factor_policy());
+    view! {
+        <section class="card" aria-labelledby="second-factor-policy-heading">
+            <h2 id="second-factor-policy-heading">"Two-step sign-in"</h2>
+            <p>
+                "Administrators and resellers can reach Luna Node API keys. Require them to use                  an authenticator app at sign-in: those without one are sent to set it up before                  they can do anything else."
+            </p>
+            <ActionError error=action_error(set.value()) />
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match policy.await {
+                        Ok(required) => view! {
+                            <p id="second-factor-policy">
+                                {if required {
+                                    "Required for administrators and resellers."
+                                } else {
+                                    "Not required (each user chooses)."
+                                }}
+                            </p>
+                            <button
+                                type="button"
+                                class="button"
+                                id=if required { "stop-requiring-second-factor" } else { "require-second-factor" }
+                                disabled=move || set.pending().get()
+                                on:click=move |_| {
+                                    set.dispatch(SetSecondFactorPolicy { require: !required });
+                                }
+                            >
+                                {if required { "Stop requiring it" } else { "Require it" }}
+                            </button>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }
 
 #[component]

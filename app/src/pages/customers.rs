@@ -1,5 +1,5 @@
 //! The reseller console: `/customers` (list, create, invite, suspend, view as),
-//! `/customers/:id` (what is theirs, their policy, delete) and `/branding`.
+//! `/customers/:id` (what is theirs, their policy, sign-in help, delete) and `/branding`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,8 +10,8 @@ use crate::components::shell::{ErrorNotice, Loading};
 use crate::components::table::DataTable;
 use crate::tenancy::{
     get_branding, get_customer, ledger_drift, list_customers, AssignResource, CreateCustomer,
-    CustomerPolicy, DeleteCustomer, InviteCustomer, SaveBranding, SetCustomerPolicy,
-    SuspendCustomer, UnassignResource, ViewAs,
+    CustomerPolicy, CustomerResetLink, DeleteCustomer, InviteCustomer, ResetCustomerSecondFactor,
+    SaveBranding, SetCustomerPolicy, SuspendCustomer, UnassignResource, ViewAs,
 };
 use crate::types::{format_unix, Role};
 use crate::PanelContext;
@@ -262,9 +262,18 @@ pub fn CustomerPage() -> impl IntoView {
     let assign = ServerAction::<AssignResource>::new();
     let unassign = ServerAction::<UnassignResource>::new();
     let delete = ServerAction::<DeleteCustomer>::new();
+    let reset_factor = ServerAction::<ResetCustomerSecondFactor>::new();
+    let reset_link = ServerAction::<CustomerResetLink>::new();
     let detail = Resource::new(
-        move || (id.get(), assign.version().get(), unassign.version().get()),
-        |(id, _, _)| get_customer(id),
+        move || {
+            (
+                id.get(),
+                assign.version().get(),
+                unassign.version().get(),
+                reset_factor.version().get(),
+            )
+        },
+        |(id, _, _, _)| get_customer(id),
     );
     // What no customer holds yet, of every kind (the ledger check's list), to assign here.
     let free = Resource::new(move || assign.version().get(), |_| ledger_drift());
@@ -328,6 +337,7 @@ pub fn CustomerPage() -> impl IntoView {
                         <h2>"Limits and permissions"</h2>
                         <PolicyForm customer_id policy=d.policy />
                     </section>
+                    <SignInHelp customer_id second_factor=d.second_factor reset_factor reset_link />
                     <section class="card danger-zone">
                         <h2>"Delete this customer"</h2>
                         <p>
@@ -346,6 +356,75 @@ pub fn CustomerPage() -> impl IntoView {
             })}
         </Transition>
         {move || action_error(unassign.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+    }
+}
+
+/// For a customer who cannot sign in: a password-reset link, and removing a second factor
+/// whose device and recovery codes they lost.
+#[component]
+fn SignInHelp(
+    customer_id: i64,
+    second_factor: bool,
+    reset_factor: ServerAction<ResetCustomerSecondFactor>,
+    reset_link: ServerAction<CustomerResetLink>,
+) -> impl IntoView {
+    view! {
+        <section class="card" id="customer-sign-in-help" aria-labelledby="sign-in-help-heading">
+            <h2 id="sign-in-help-heading">"Sign-in help"</h2>
+            <p id="customer-second-factor">
+                {if second_factor {
+                    "Two-step sign-in is on for this customer."
+                } else {
+                    "Two-step sign-in is off for this customer."
+                }}
+            </p>
+            <p>
+                "A password-reset link works once, for an hour; give it to them yourself. It                  keeps their two-step sign-in."
+            </p>
+            <button
+                type="button"
+                class="button"
+                id="customer-reset-link"
+                disabled=move || reset_link.pending().get()
+                on:click=move |_| {
+                    reset_link.dispatch(CustomerResetLink { customer_id });
+                }
+            >
+                "Make a password-reset link"
+            </button>
+            {move || {
+                reset_link.value().get().map(|r| match r {
+                    Ok(link) => view! {
+                        <div class="notice notice-success" role="status">
+                            <label for="reset-link">
+                                "Their reset link (shown only now; expires "
+                                {format_unix(link.expires_at)} "):"
+                            </label>
+                            <input id="reset-link" class="copyable" readonly value=link.link />
+                        </div>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                })
+            }}
+            {second_factor.then(|| view! {
+                <p>
+                    "If they lost their phone and their recovery codes, remove their second                      factor: they sign in with the password alone and can set up a new one."
+                </p>
+                <button
+                    type="button"
+                    class="button danger"
+                    id="customer-reset-second-factor"
+                    disabled=move || reset_factor.pending().get()
+                    on:click=move |_| {
+                        reset_factor.dispatch(ResetCustomerSecondFactor { customer_id });
+                    }
+                >
+                    "Remove their second factor"
+                </button>
+            })}
+            {move || action_error(reset_factor.value()).get().map(|e| view! { <ErrorNotice message=e.to_string() /> })}
+        </section>
     }
 }
 

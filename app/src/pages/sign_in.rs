@@ -4,17 +4,53 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
+use crate::auth::totp::SignInCode;
 use crate::auth::SignIn;
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
-use crate::types::SignUpPolicy;
+use crate::error::AppError;
+use crate::pages::security::IdField;
+use crate::types::{SignInOutcome, SignUpPolicy};
 use crate::PanelContext;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let action = ServerAction::<SignIn>::new();
-    let error = action_error(action.value());
-    ctx.after_success(action.value(), "/");
+    let code = ServerAction::<SignInCode>::new();
+    // The second step (a code) once the password was right and the account has a second
+    // factor; back to the first when the partial sign-in ends (timeout, wrong codes).
+    let second_step = RwSignal::new(false);
+    let ended = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| {
+        if let Some(Ok(SignInOutcome::CodeNeeded)) = action.value().get() {
+            ended.set(None);
+            code.value().set(None);
+            second_step.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = code.value().get() {
+            if e == AppError::Unauthenticated {
+                ended.set(Some(AppError::Conflict(
+                    "The sign-in was not completed (too many wrong codes, or it took too long). \
+                     Sign in again."
+                        .into(),
+                )));
+                second_step.set(false);
+            }
+        }
+    });
+    let password_error = action_error(action.value());
+    let error = Signal::derive(move || ended.get().or_else(|| password_error.get()));
+    let code_error = action_error(code.value());
+    let signed_in = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .filter(|r| !matches!(r, Ok(SignInOutcome::CodeNeeded)))
+    });
+    ctx.after_success(signed_in, "/");
+    ctx.after_success(code.value(), "/");
 
     view! {
         <Title text="Sign in" />
@@ -38,25 +74,54 @@ pub fn SignInPage() -> impl IntoView {
                         }
                     })}
                 </Transition>
-                <ActionForm action=action attr:novalidate=true>
-                    <FormAlert error fields=&["email", "password"] />
-                    <Field
-                        name="email"
-                        label="E-mail address"
-                        input_type="email"
-                        autocomplete="username"
-                        error=field_error(error, "email")
-                    />
-                    <Field
-                        name="password"
-                        label="Password"
-                        error=field_error(error, "password")
-                        autocomplete="current-password"
-                        input_type="password"
-                        revealable=true
-                    />
-                    <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending() />
-                </ActionForm>
+                <div hidden=move || second_step.get()>
+                    <ActionForm action=action attr:novalidate=true attr:id="sign-in-form">
+                        <FormAlert error fields=&["email", "password"] />
+                        <Field
+                            name="email"
+                            label="E-mail address"
+                            input_type="email"
+                            autocomplete="username"
+                            error=field_error(error, "email")
+                        />
+                        <Field
+                            name="password"
+                            label="Password"
+                            error=field_error(error, "password")
+                            autocomplete="current-password"
+                            input_type="password"
+                            revealable=true
+                        />
+                        <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending() />
+                    </ActionForm>
+                </div>
+                {move || second_step.get().then(|| view! {
+                    <ActionForm action=code attr:novalidate=true attr:id="sign-in-code-form">
+                        <p>"Two-step sign-in is on for this account."</p>
+                        <FormAlert error=code_error fields=&["code"] />
+                        <IdField
+                            id="sign-in-code"
+                            name="code"
+                            label="Code from your authenticator app"
+                            hint="Or one of your recovery codes."
+                            autocomplete="one-time-code"
+                            error=field_error(code_error, "code")
+                        />
+                        <SubmitButton label="Continue" busy_label="Checking…" pending=code.pending() />
+                        <button
+                            type="button"
+                            class="button subtle"
+                            id="sign-in-restart"
+                            on:click=move |_| second_step.set(false)
+                        >
+                            "Start again"
+                        </button>
+                    </ActionForm>
+                })}
+                <p class="aside">
+                    "Forgot your password? Ask the panel's administrator (or your provider) for \
+                     a reset link."
+                </p>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let can_sign_up = ctx

@@ -76,6 +76,9 @@ pub mod panel {
         CustomerUnassign = "customer/unassign",
         CustomerPolicy = "customer/policy",
         CustomerViewAs = "customer/view_as",
+        // Audited as `auth/totp_reset` and `auth/reset_link` (`crate::server::events`).
+        CustomerSecondFactorReset = "customer/totp_reset",
+        CustomerResetLink = "customer/reset_link",
         BrandingSave = "branding/save",
     }
 }

@@ -144,9 +144,25 @@ pub fn impersonating() -> Option<User> {
         .map(|i| i.0.clone())
 }
 
-/// The signed-in user, or `Unauthenticated`.
+/// The signed-in user, or `Unauthenticated`; `SecondFactorRequired` while they must enrol a
+/// second factor first (the middleware already refuses their requests to anything else;
+/// this also covers server functions called in-process while a page renders).
 pub fn require_user() -> Result<User, AppError> {
+    let user = require_user_enrolling()?;
+    if must_enrol() {
+        return Err(AppError::SecondFactorRequired);
+    }
+    Ok(user)
+}
+
+/// The signed-in user, even one who must enrol a second factor first: for enrolment only.
+pub fn require_user_enrolling() -> Result<User, AppError> {
     signed_in()?.ok_or(AppError::Unauthenticated)
+}
+
+/// Whether the signed-in user must enrol a second factor before anything else.
+pub fn must_enrol() -> bool {
+    parts().is_ok_and(|p| p.extensions.get::<super::totp::MustEnrol>().is_some())
 }
 
 /// The signed-in admin, or `Unauthenticated` / `Forbidden`.

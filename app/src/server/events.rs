@@ -25,6 +25,7 @@ pub mod action {
     pub const TOTP_RESET: &str = "auth/totp_reset";
     pub const TOTP_FAILED: &str = "auth/totp_failed";
     pub const RECOVERY_USED: &str = "auth/recovery_code_used";
+    pub const RECOVERY_REGENERATE: &str = "auth/recovery_codes_regenerate";
     pub const SESSION_REVOKE: &str = "auth/session_revoke";
     pub const SESSIONS_REVOKE_OTHERS: &str = "auth/sessions_revoke_others";
     pub const THROTTLED: &str = "auth/throttled";
@@ -177,6 +178,7 @@ pub fn class_of(e: &crate::error::AppError) -> &'static str {
     match e {
         AppError::NotFound(_) => "not_found",
         AppError::Forbidden => "forbidden",
+        AppError::SecondFactorRequired => "second_factor_required",
         AppError::Unauthenticated => "unauthenticated",
         AppError::Suspended => "suspended",
         AppError::Quota(_) => "quota",

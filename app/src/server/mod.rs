@@ -14,6 +14,7 @@ pub mod password;
 pub mod session;
 pub mod store;
 pub mod throttle;
+pub mod totp;
 pub mod upstream;
 pub mod vault;
 

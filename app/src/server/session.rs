@@ -187,6 +187,7 @@ pub async fn start_with(
         state.store.delete_session(old.uid, &old.sid).await?;
     }
     session.cycle_id().await?;
+    session.remove_value(super::totp::PARTIAL_KEY).await?;
     let now = now_unix();
     let sid = new_sid();
     state
@@ -343,21 +344,51 @@ pub async fn authenticate(
         .map(|c| c.0.to_string());
     match resolve(&state, &session, client_ip).await {
         Ok((user, impersonating)) => {
+            // A role the administrator requires a second factor of, without one, may only
+            // enrol (issue 13): checked here so every route is covered.
+            let really = impersonating
+                .as_ref()
+                .map(|i| &i.0)
+                .or(user.as_ref())
+                .filter(|_| !super::totp::is_static_file(req.uri().path()));
+            match enrolment_needed(&state, really).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    let path = req.uri().path();
+                    if !super::totp::enrolment_allows(path) {
+                        return super::totp::enrolment_refusal(req.method(), path);
+                    }
+                    req.extensions_mut().insert(super::totp::MustEnrol);
+                }
+                Err(e) => return unavailable(e),
+            }
             req.extensions_mut().insert(Authenticated(user));
             if let Some(i) = impersonating {
                 req.extensions_mut().insert(i);
             }
             next.run(req).await
         }
-        Err(e) => {
-            let _ = internal(format!("session check failed: {e}"));
-            (
-                http::StatusCode::SERVICE_UNAVAILABLE,
-                "The panel's database is not answering. Try again in a moment.",
-            )
-                .into_response()
-        }
+        Err(e) => unavailable(e),
     }
+}
+
+async fn enrolment_needed(
+    state: &ServerState,
+    user: Option<&User>,
+) -> Result<bool, crate::error::AppError> {
+    match user {
+        Some(u) => super::totp::must_enrol(state, u).await,
+        None => Ok(false),
+    }
+}
+
+fn unavailable(e: crate::error::AppError) -> Response {
+    let _ = internal(format!("session check failed: {e}"));
+    (
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "The panel's database is not answering. Try again in a moment.",
+    )
+        .into_response()
 }
 
 /// At most this many live event streams (`/api/live/*`) per signed-in user at a time: each

@@ -64,7 +64,7 @@ pub const SIGN_UP_ADDRESS: Rule = Rule {
     window: 3600,
     base: 60,
 };
-/// Unusable invite links tried from one address (guessing invites).
+/// Unusable invite and password-reset links tried from one address (guessing them).
 pub const INVITE_ADDRESS: Rule = Rule {
     scope: "invite:address",
     free: 10,

@@ -28,12 +28,15 @@ pub const NONCE_LEN: usize = 24;
 pub enum Purpose {
     /// A Luna Node API ID and key.
     UpstreamCredential,
+    /// A user's TOTP seed (second factor).
+    TotpSeed,
 }
 
 impl Purpose {
     fn as_str(self) -> &'static str {
         match self {
             Purpose::UpstreamCredential => "upstream-credential",
+            Purpose::TotpSeed => "totp-seed",
         }
     }
 }
@@ -268,6 +271,11 @@ pub fn credential_owner(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
+/// The AAD owner of a user's TOTP seed: its table and row (the user).
+pub fn seed_owner(user_id: i64) -> String {
+    format!("second_factors/user:{user_id}")
+}
+
 /// Where the master keys come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -455,9 +463,12 @@ pub enum RotationError {
     Store(#[from] super::store::StoreError),
     #[error("credential of user {user_id} cannot be opened: {source}")]
     Open { user_id: i64, source: VaultError },
+    #[error("second-factor seed of user {user_id} cannot be opened: {source}")]
+    OpenSeed { user_id: i64, source: VaultError },
 }
 
-/// Re-seals every stored credential under a new master key while panels keep serving.
+/// Re-seals every stored credential (and every TOTP seed) under a new master key while
+/// panels keep serving.
 ///
 /// With a key file: a new version is appended to the file (running panels pick it up at
 /// their next seal or open), every row is re-sealed with it (compare-and-swap, so a row saved
@@ -508,10 +519,12 @@ pub async fn rotate(
             }
         }
     }
+    resealed += reseal_seeds(store, keyring, active).await?;
     let remaining: i64 = store
         .credential_versions()
         .await?
         .into_iter()
+        .chain(store.second_factor_versions().await?)
         .filter(|(v, _)| *v != active)
         .map(|(_, n)| n)
         .sum();
@@ -535,6 +548,39 @@ pub async fn rotate(
         retired,
         remaining,
     })
+}
+
+/// Re-seals every TOTP seed not sealed with `active` (the second half of [`rotate`], run
+/// after the credentials' grace period, so running panels already seal with the new key; a
+/// seed sealed with an old one anyway is counted in `remaining`, which keeps that key).
+async fn reseal_seeds(
+    store: &dyn super::store::Store,
+    keyring: &Keyring,
+    active: u32,
+) -> Result<u64, RotationError> {
+    let mut resealed = 0u64;
+    loop {
+        let batch = store.second_factors_not_sealed_with(active, 200).await?;
+        if batch.is_empty() {
+            return Ok(resealed);
+        }
+        let mut changed = 0;
+        for (user_id, old) in batch {
+            let owner = seed_owner(user_id);
+            let plain = keyring
+                .open(Purpose::TotpSeed, &owner, &old)
+                .map_err(|source| RotationError::OpenSeed { user_id, source })?;
+            let new = keyring.current().seal(Purpose::TotpSeed, &owner, &plain);
+            if store.reseal_second_factor(user_id, &old, &new).await? {
+                changed += 1;
+            }
+        }
+        resealed += changed;
+        if changed == 0 {
+            // Every row of the batch changed under us (re-enrolled): look again.
+            tokio::task::yield_now().await;
+        }
+    }
 }
 
 #[cfg(unix)]

@@ -18,6 +18,9 @@ pub struct CustomerDetail {
     /// The names of what is assigned, by `(kind, resource_id)`, as the account lists them
     /// now (missing when gone, or when the kind could not be listed).
     pub names: Vec<LedgerResource>,
+    /// Whether they have a second factor (TOTP) turned on.
+    #[serde(default)]
+    pub second_factor: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -206,12 +209,41 @@ pub async fn get_customer(customer_id: i64) -> Result<CustomerDetail, AppError> 
                 .any(|a| a.kind == r.kind && a.resource_id == r.resource_id)
         })
         .collect();
+    let second_factor = crate::server::totp::has_second_factor(g.state(), customer_id).await?;
     Ok(CustomerDetail {
         customer: ssr::summary(user, &assignments),
         policy,
         assignments,
         names,
+        second_factor,
     })
+}
+
+/// Removes a customer's second factor (they lost their device and recovery codes); their
+/// sessions end. Audited.
+#[server(endpoint = "customers/reset_second_factor")]
+pub async fn reset_customer_second_factor(customer_id: i64) -> Result<(), AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerSecondFactorReset>(
+        Target::Customer(customer_id),
+    )
+    .await?;
+    let customer = ssr::own_customer(&g, customer_id).await?;
+    crate::auth::reset::ssr::reset_second_factor(g.state(), &g.actor, &customer).await?;
+    Ok(())
+}
+
+/// Makes a single-use password-reset link for a customer (it expires after an hour). The
+/// token exists only in the returned link. Audited.
+#[server(endpoint = "customers/reset_link")]
+pub async fn customer_reset_link(customer_id: i64) -> Result<crate::types::NewResetLink, AppError> {
+    use crate::server::authz::Target;
+    let g = ssr::reseller::<crate::server::authz::panel::CustomerResetLink>(Target::Customer(
+        customer_id,
+    ))
+    .await?;
+    let customer = ssr::own_customer(&g, customer_id).await?;
+    crate::auth::reset::ssr::make_link(g.state(), &g.actor, &customer).await
 }
 
 /// Suspends a customer (their running VMs are stopped; they can sign in and look but not

@@ -19,7 +19,16 @@ use reqwest::{Client, StatusCode};
 use crate::harness::{Db, Panel};
 
 /// Server functions anyone may call (signed out). Their own tests cover them (accounts.rs).
-const PUBLIC: &[&str] = &["panel_info", "sign_up", "sign_in", "sign_out"];
+const PUBLIC: &[&str] = &[
+    "panel_info",
+    "sign_up",
+    "sign_in",
+    "sign_out",
+    // The second step of signing in (a partial session) and reset links (a token).
+    "sign_in/code",
+    "reset/check",
+    "reset/password",
+];
 /// Server functions for administrators only.
 const ADMIN: &[&str] = &[
     "admin/list_users",
@@ -28,6 +37,10 @@ const ADMIN: &[&str] = &[
     "admin/create_invite",
     "admin/list_invites",
     "admin/revoke_invite",
+    "admin/second_factor_policy",
+    "admin/set_second_factor_policy",
+    "admin/reset_second_factor",
+    "admin/reset_link",
 ];
 /// The reseller console: resellers only, on their own customers.
 const RESELLER: &[&str] = &[
@@ -44,6 +57,8 @@ const RESELLER: &[&str] = &[
     "customers/drift",
     "branding/get",
     "branding/save",
+    "customers/reset_second_factor",
+    "customers/reset_link",
 ];
 // Every other registered function is for any signed-in user: acting on their own account,
 // or (a customer) on what is theirs in their reseller's account.
@@ -63,6 +78,10 @@ const PANEL_NOT_FOUND: &[&str] = &[
     "admin/set_reseller",
     "admin/revoke_invite",
     "sessions/revoke",
+    "admin/second_factor_policy",
+    "admin/set_second_factor_policy",
+    "admin/reset_second_factor",
+    "admin/reset_link",
 ];
 /// Of the reseller console, the ones that name a customer (reseller A's customer D).
 const NAMES_A_CUSTOMER: &[&str] = &[
@@ -72,6 +91,8 @@ const NAMES_A_CUSTOMER: &[&str] = &[
     "customers/assign",
     "customers/policy",
     "customers/view_as",
+    "customers/reset_second_factor",
+    "customers/reset_link",
 ];
 /// Account-level changes: a suspended customer may not make them.
 const ACCOUNT_CHANGES: &[&str] = &[
@@ -209,6 +230,10 @@ const ARGS: &[(&str, &str)] = &[
     ("contact[value]", "someone@example.org"),
     ("alert_id", "1"),
     ("http", "false"),
+    // Second factor and reset links (a wrong code, the policy left off).
+    ("code", "000000"),
+    ("require", "false"),
+    ("token", "x"),
 ];
 
 fn registered() -> BTreeSet<String> {

@@ -265,12 +265,29 @@ impl Panel {
             .unwrap()
     }
 
+    /// Signs in an account without a second factor (one that asks for a code fails the test:
+    /// use [`Panel::sign_in_outcome`]).
     pub async fn sign_in(
         &self,
         client: &Client,
         email: &str,
         password: &str,
     ) -> Result<app::types::SessionUser, AppError> {
+        match self.sign_in_outcome(client, email, password).await? {
+            app::types::SignInOutcome::SignedIn(user) => Ok(user),
+            app::types::SignInOutcome::CodeNeeded => {
+                panic!("{email} has a second factor: sign in with sign_in_outcome")
+            }
+        }
+    }
+
+    /// The first step of signing in: signed in, or a code is needed next (`sign_in/code`).
+    pub async fn sign_in_outcome(
+        &self,
+        client: &Client,
+        email: &str,
+        password: &str,
+    ) -> Result<app::types::SignInOutcome, AppError> {
         self.call(
             client,
             "sign_in",

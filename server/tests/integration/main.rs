@@ -17,6 +17,7 @@ mod monitor;
 mod networking;
 mod scripts;
 mod search;
+mod second_factor;
 mod securitygroups;
 mod sessions;
 mod tenancy;

@@ -888,6 +888,232 @@ async fn case_throttle_counts_blocks_and_starts_again(store: SqlStore) {
     );
 }
 
+async fn case_second_factor_lifecycle(store: SqlStore) {
+    let u = store
+        .create_user(new_user("a@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    assert!(store.second_factor(u.id).await.unwrap().is_none());
+    // Enrolment: a pending seed, replaced by a second start.
+    assert!(store
+        .put_pending_second_factor(u.id, &sealed(1, 1))
+        .await
+        .unwrap());
+    assert!(store
+        .put_pending_second_factor(u.id, &sealed(1, 2))
+        .await
+        .unwrap());
+    let pending = store.second_factor(u.id).await.unwrap().unwrap();
+    assert_eq!(pending.sealed, sealed(1, 2));
+    assert!(!pending.enabled);
+    assert!(!format!("{pending:?}").contains("nonce"), "{pending:?}");
+    assert!(store.second_factor_users().await.unwrap().is_empty());
+    // A pending seed accepts no code.
+    assert!(!store.accept_second_factor_step(u.id, 5).await.unwrap());
+    // Confirming needs the pending seed that was shown (not an older one).
+    let hashes = vec!["h1".to_owned(), "h2".to_owned()];
+    assert!(!store
+        .enable_second_factor(u.id, &sealed(1, 1).nonce, 100, &hashes)
+        .await
+        .unwrap());
+    assert!(store
+        .enable_second_factor(u.id, &sealed(1, 2).nonce, 100, &hashes)
+        .await
+        .unwrap());
+    let on = store.second_factor(u.id).await.unwrap().unwrap();
+    assert!(on.enabled);
+    assert_eq!(on.last_step, Some(100));
+    assert_eq!(
+        store.user_by_id(u.id).await.unwrap().unwrap().session_epoch,
+        1,
+        "turning it on ends other sessions"
+    );
+    assert_eq!(store.second_factor_users().await.unwrap(), vec![u.id]);
+    // An enabled seed is never replaced by a new enrolment.
+    assert!(!store
+        .put_pending_second_factor(u.id, &sealed(1, 3))
+        .await
+        .unwrap());
+    // Steps: only later ones, each once.
+    assert!(!store.accept_second_factor_step(u.id, 100).await.unwrap());
+    assert!(!store.accept_second_factor_step(u.id, 99).await.unwrap());
+    assert!(store.accept_second_factor_step(u.id, 101).await.unwrap());
+    assert!(!store.accept_second_factor_step(u.id, 101).await.unwrap());
+    // Recovery codes: once each.
+    assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 2);
+    assert!(store.use_recovery_code(u.id, "h1").await.unwrap());
+    assert!(!store.use_recovery_code(u.id, "h1").await.unwrap());
+    assert!(!store.use_recovery_code(u.id, "nope").await.unwrap());
+    assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 1);
+    store
+        .replace_recovery_codes(u.id, &["h3".to_owned()])
+        .await
+        .unwrap();
+    assert!(!store.use_recovery_code(u.id, "h2").await.unwrap());
+    assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 1);
+    // Rotation of the master key.
+    assert_eq!(store.second_factor_versions().await.unwrap(), vec![(1, 1)]);
+    assert_eq!(
+        store.second_factors_not_sealed_with(2, 10).await.unwrap(),
+        vec![(u.id, sealed(1, 2))]
+    );
+    assert!(!store
+        .reseal_second_factor(u.id, &sealed(1, 9), &sealed(2, 4))
+        .await
+        .unwrap());
+    assert!(store
+        .reseal_second_factor(u.id, &sealed(1, 2), &sealed(2, 4))
+        .await
+        .unwrap());
+    assert!(store
+        .second_factors_not_sealed_with(2, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let resealed = store.second_factor(u.id).await.unwrap().unwrap();
+    assert_eq!(
+        (resealed.sealed, resealed.enabled, resealed.last_step),
+        (sealed(2, 4), true, Some(101))
+    );
+    // Turning it off removes seed and codes and ends other sessions.
+    assert_eq!(store.delete_second_factor(u.id).await.unwrap(), Some(true));
+    assert_eq!(store.delete_second_factor(u.id).await.unwrap(), None);
+    assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 0);
+    assert_eq!(
+        store.user_by_id(u.id).await.unwrap().unwrap().session_epoch,
+        2
+    );
+    // Dropping a pending seed ends no session.
+    store
+        .put_pending_second_factor(u.id, &sealed(1, 5))
+        .await
+        .unwrap();
+    assert_eq!(store.delete_second_factor(u.id).await.unwrap(), Some(false));
+    assert_eq!(
+        store.user_by_id(u.id).await.unwrap().unwrap().session_epoch,
+        2
+    );
+}
+
+async fn case_second_factor_goes_with_a_deleted_customer(store: SqlStore) {
+    store
+        .create_user(new_user("admin@example.com"), SignUpGate::FirstUserOnly)
+        .await
+        .unwrap();
+    let r = store
+        .create_user(new_user("r@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    store.set_reseller(r.id, true).await.unwrap();
+    let c = store
+        .create_customer(r.id, new_user("c@example.com"))
+        .await
+        .unwrap();
+    store
+        .put_pending_second_factor(c.id, &sealed(1, 1))
+        .await
+        .unwrap();
+    store
+        .enable_second_factor(c.id, &sealed(1, 1).nonce, 7, &["h".to_owned()])
+        .await
+        .unwrap();
+    let link = store
+        .create_password_reset(c.id, r.id, "reset-c", now_unix() + 60)
+        .await
+        .unwrap();
+    assert_eq!(link.user_id, c.id);
+    store.delete_customer(r.id, c.id).await.unwrap();
+    assert!(store.second_factor(c.id).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(c.id).await.unwrap(), 0);
+    assert!(store.password_reset("reset-c").await.unwrap().is_none());
+}
+
+async fn case_password_reset_links(store: SqlStore) {
+    let admin = store
+        .create_user(new_user("admin@example.com"), SignUpGate::FirstUserOnly)
+        .await
+        .unwrap();
+    let u = store
+        .create_user(new_user("u@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let now = now_unix();
+    let first = store
+        .create_password_reset(u.id, admin.id, "tok-1", now + 3600)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.user_id, first.created_by, first.used_at),
+        (u.id, Some(admin.id), None)
+    );
+    assert!(first.is_usable(now));
+    assert_eq!(
+        store.password_reset("tok-1").await.unwrap().as_ref(),
+        Some(&first)
+    );
+    // A newer link replaces the unused older one.
+    store
+        .create_password_reset(u.id, admin.id, "tok-2", now + 3600)
+        .await
+        .unwrap();
+    assert!(store.password_reset("tok-1").await.unwrap().is_none());
+    let hash = || PasswordHash("new-hash".into());
+    assert_eq!(
+        store
+            .use_password_reset("tok-1", hash(), now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.use_password_reset("nope", hash(), now).await.unwrap(),
+        None
+    );
+    // Expired: refused (checked against the `now` given).
+    assert_eq!(
+        store
+            .use_password_reset("tok-2", hash(), now + 3600)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .use_password_reset("tok-2", hash(), now)
+            .await
+            .unwrap(),
+        Some(u.id)
+    );
+    let after = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(after.password_hash, hash());
+    assert_eq!(after.session_epoch, 1, "every session ends");
+    // Single use.
+    assert_eq!(
+        store
+            .use_password_reset("tok-2", hash(), now)
+            .await
+            .unwrap(),
+        None
+    );
+    let used = store.password_reset("tok-2").await.unwrap().unwrap();
+    assert!(used.used_at.is_some() && !used.is_usable(now));
+}
+
+async fn case_panel_settings(store: SqlStore) {
+    assert_eq!(store.panel_setting("x").await.unwrap(), None);
+    store.put_panel_setting("x", "1").await.unwrap();
+    store.put_panel_setting("x", "2").await.unwrap();
+    store.put_panel_setting("y", "3").await.unwrap();
+    assert_eq!(
+        store.panel_setting("x").await.unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        store.panel_setting("y").await.unwrap().as_deref(),
+        Some("3")
+    );
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -940,4 +1166,8 @@ contract!(
     case_billing_days_compare_with_an_earlier_day,
     case_sessions_are_listed_and_revoked,
     case_throttle_counts_blocks_and_starts_again,
+    case_second_factor_lifecycle,
+    case_second_factor_goes_with_a_deleted_customer,
+    case_password_reset_links,
+    case_panel_settings,
 );

@@ -124,6 +124,49 @@ pub struct NewCredential {
     pub test_message: String,
 }
 
+/// A user's TOTP seed (only ever sealed here) and its state. `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    pub user_id: UserId,
+    pub sealed: Sealed,
+    /// False while enrolment waits for its first code (the seed is pending).
+    pub enabled: bool,
+    /// The last accepted time step: only later steps are accepted (no code works twice).
+    pub last_step: Option<i64>,
+    pub created_at: i64,
+    pub enabled_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("user_id", &self.user_id)
+            .field("key_version", &self.sealed.version)
+            .field("enabled", &self.enabled)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A password-reset link as stored (the token itself is only ever in the link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub id: i64,
+    pub user_id: UserId,
+    /// The administrator or reseller who made it (`None` once they are deleted).
+    pub created_by: Option<UserId>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl PasswordReset {
+    /// Whether the link can still be used at `now` (unix seconds).
+    pub fn is_usable(&self, now: i64) -> bool {
+        self.used_at.is_none() && self.expires_at > now
+    }
+}
+
 /// How an audited action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -512,6 +555,77 @@ pub trait Store: Send + Sync + 'static {
     /// The newest `limit` rows matching `filter`.
     async fn search_audit(&self, filter: &AuditFilter, limit: i64)
         -> StoreResult<Vec<AuditRecord>>;
+    // Second factor (TOTP) and password-reset links (issue 13).
+
+    /// `user`'s TOTP seed, pending or enabled.
+    async fn second_factor(&self, user: UserId) -> StoreResult<Option<SecondFactor>>;
+    /// The users whose second factor is enabled.
+    async fn second_factor_users(&self) -> StoreResult<Vec<UserId>>;
+    /// Stores a pending seed, replacing an earlier pending one; `false` (nothing written)
+    /// when `user` already has an enabled one.
+    async fn put_pending_second_factor(&self, user: UserId, sealed: &Sealed) -> StoreResult<bool>;
+    /// Turns on the pending seed whose nonce is `pending_nonce`, with `step` as its last
+    /// accepted step; replaces the recovery codes with `recovery_hashes` and bumps the
+    /// session epoch, all in one transaction. `false` when that pending seed is gone.
+    async fn enable_second_factor(
+        &self,
+        user: UserId,
+        pending_nonce: &[u8],
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool>;
+    /// Records time step `step` as used: `true` only when the factor is enabled and `step` is
+    /// later than the last accepted one (compare-and-set: no code works twice, even on two
+    /// instances at once).
+    async fn accept_second_factor_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
+    /// Removes `user`'s seed (pending or enabled) and recovery codes; removing an enabled one
+    /// bumps the session epoch. `None` when there was none, else whether it was enabled.
+    async fn delete_second_factor(&self, user: UserId) -> StoreResult<Option<bool>>;
+    /// Replaces `user`'s recovery codes (their hashes).
+    async fn replace_recovery_codes(&self, user: UserId, hashes: &[String]) -> StoreResult<()>;
+    /// Uses the unused recovery code hashing to `hash`; `false` when there is none.
+    async fn use_recovery_code(&self, user: UserId, hash: &str) -> StoreResult<bool>;
+    /// How many unused recovery codes `user` has.
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64>;
+    /// Up to `limit` seeds sealed with a version other than `version` (for rotation).
+    async fn second_factors_not_sealed_with(
+        &self,
+        version: u32,
+        limit: i64,
+    ) -> StoreResult<Vec<(UserId, Sealed)>>;
+    /// Replaces `old` with `new` only if the row still holds `old` (compare on the nonce).
+    async fn reseal_second_factor(
+        &self,
+        user: UserId,
+        old: &Sealed,
+        new: &Sealed,
+    ) -> StoreResult<bool>;
+    /// How many seeds each master-key version seals.
+    async fn second_factor_versions(&self) -> StoreResult<Vec<(u32, i64)>>;
+
+    /// Makes a password-reset link for `user` (only the token's hash is kept); `user`'s
+    /// earlier unused links stop working.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        created_by: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<PasswordReset>;
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<Option<PasswordReset>>;
+    /// Uses the link: when it is usable at `now`, marks it used, sets the password hash and
+    /// bumps the session epoch (every session ends), in one transaction. The user's id, or
+    /// `None` for an unknown, used or expired link.
+    async fn use_password_reset(
+        &self,
+        token_hash: &str,
+        hash: PasswordHash,
+        now: i64,
+    ) -> StoreResult<Option<UserId>>;
+
+    /// A panel-wide setting the administrator changes at run time.
+    async fn panel_setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn put_panel_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
 
 /// Current time in unix seconds.

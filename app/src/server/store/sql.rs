@@ -16,8 +16,8 @@ use sqlx::FromRow;
 
 use super::{
     now_unix, AuditEntry, AuditFilter, AuditRecord, AuditScope, Invite, NewCredential, NewUser,
-    Outcome, PasswordHash, QuotaGuard, SessionRow, SignUpGate, Store, StoreError, StoreResult,
-    StoredCredential, ThrottleRow, User, UserId, QUOTA_WAIT,
+    Outcome, PasswordHash, PasswordReset, QuotaGuard, SecondFactor, SessionRow, SignUpGate, Store,
+    StoreError, StoreResult, StoredCredential, ThrottleRow, User, UserId, QUOTA_WAIT,
 };
 use crate::model::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::server::vault::Sealed;
@@ -257,6 +257,65 @@ impl TryFrom<CredentialRow> for StoredCredential {
             last_test_ok: r.last_test_ok,
             last_test_message: r.last_test_message,
         })
+    }
+}
+
+const SECOND_FACTOR_COLUMNS: &str =
+    "user_id, key_version, seed_nonce, seed_ciphertext, enabled, last_step, created_at, enabled_at";
+
+#[derive(FromRow)]
+struct SecondFactorRow {
+    user_id: i64,
+    key_version: i64,
+    seed_nonce: Vec<u8>,
+    seed_ciphertext: Vec<u8>,
+    enabled: bool,
+    last_step: Option<i64>,
+    created_at: i64,
+    enabled_at: Option<i64>,
+}
+
+impl TryFrom<SecondFactorRow> for SecondFactor {
+    type Error = StoreError;
+
+    fn try_from(r: SecondFactorRow) -> StoreResult<Self> {
+        Ok(SecondFactor {
+            user_id: r.user_id,
+            sealed: Sealed {
+                version: version_of(r.key_version)?,
+                nonce: r.seed_nonce,
+                ciphertext: r.seed_ciphertext,
+            },
+            enabled: r.enabled,
+            last_step: r.last_step,
+            created_at: r.created_at,
+            enabled_at: r.enabled_at,
+        })
+    }
+}
+
+const PASSWORD_RESET_COLUMNS: &str = "id, user_id, created_by, created_at, expires_at, used_at";
+
+#[derive(FromRow)]
+struct PasswordResetRow {
+    id: i64,
+    user_id: i64,
+    created_by: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl From<PasswordResetRow> for PasswordReset {
+    fn from(r: PasswordResetRow) -> Self {
+        PasswordReset {
+            id: r.id,
+            user_id: r.user_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        }
     }
 }
 
@@ -1341,6 +1400,351 @@ impl Store for SqlStore {
 
     async fn put_branding(&self, reseller: UserId, branding: &Branding) -> StoreResult<()> {
         self.put_json_row(&BRANDING_ROWS, reseller, branding).await
+    }
+
+    async fn second_factor(&self, user: UserId) -> StoreResult<Option<SecondFactor>> {
+        let sql = format!("SELECT {SECOND_FACTOR_COLUMNS} FROM second_factors WHERE user_id = $1");
+        let row: Option<SecondFactorRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(user)
+            .fetch_optional(p)
+            .await)?;
+        row.map(SecondFactor::try_from).transpose()
+    }
+
+    async fn second_factor_users(&self) -> StoreResult<Vec<UserId>> {
+        Ok(with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT user_id FROM second_factors WHERE enabled = TRUE ORDER BY user_id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn put_pending_second_factor(&self, user: UserId, sealed: &Sealed) -> StoreResult<bool> {
+        // An enabled seed is never overwritten here: it must be turned off first.
+        let done = with_pool!(self, |p| sqlx::query(
+            "INSERT INTO second_factors (user_id, key_version, seed_nonce, seed_ciphertext, \
+             enabled, last_step, created_at, enabled_at) \
+             VALUES ($1, $2, $3, $4, FALSE, NULL, $5, NULL) \
+             ON CONFLICT (user_id) DO UPDATE SET key_version = excluded.key_version, \
+             seed_nonce = excluded.seed_nonce, seed_ciphertext = excluded.seed_ciphertext, \
+             created_at = excluded.created_at \
+             WHERE second_factors.enabled = FALSE"
+        )
+        .bind(user)
+        .bind(i64::from(sealed.version))
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn enable_second_factor(
+        &self,
+        user: UserId,
+        pending_nonce: &[u8],
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool> {
+        let now = now_unix();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE second_factors SET enabled = TRUE, last_step = $1, enabled_at = $2 \
+                 WHERE user_id = $3 AND enabled = FALSE AND seed_nonce = $4",
+            )
+            .bind(step)
+            .bind(now)
+            .bind(user)
+            .bind(pending_nonce)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done != 1 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            for hash in recovery_hashes {
+                sqlx::query(
+                    "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) \
+                     VALUES ($1, $2, $3, NULL)",
+                )
+                .bind(user)
+                .bind(hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE users SET session_epoch = session_epoch + 1, updated_at = $1 \
+                 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    async fn accept_second_factor_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE second_factors SET last_step = $1 WHERE user_id = $2 AND enabled = TRUE \
+             AND (last_step IS NULL OR last_step < $1)"
+        )
+        .bind(step)
+        .bind(user)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn delete_second_factor(&self, user: UserId) -> StoreResult<Option<bool>> {
+        let now = now_unix();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let enabled: Option<bool> = sqlx::query_scalar(
+                "DELETE FROM second_factors WHERE user_id = $1 RETURNING enabled",
+            )
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            if enabled == Some(true) {
+                sqlx::query(
+                    "UPDATE users SET session_epoch = session_epoch + 1, updated_at = $1 \
+                     WHERE id = $2",
+                )
+                .bind(now)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(enabled)
+        })
+    }
+
+    async fn replace_recovery_codes(&self, user: UserId, hashes: &[String]) -> StoreResult<()> {
+        let now = now_unix();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            for hash in hashes {
+                sqlx::query(
+                    "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) \
+                     VALUES ($1, $2, $3, NULL)",
+                )
+                .bind(user)
+                .bind(hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn use_recovery_code(&self, user: UserId, hash: &str) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 \
+             WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL"
+        )
+        .bind(now_unix())
+        .bind(user)
+        .bind(hash)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64> {
+        Ok(with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"
+        )
+        .bind(user)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    async fn second_factors_not_sealed_with(
+        &self,
+        version: u32,
+        limit: i64,
+    ) -> StoreResult<Vec<(UserId, Sealed)>> {
+        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT user_id, key_version, seed_nonce, seed_ciphertext FROM second_factors \
+             WHERE key_version <> $1 ORDER BY user_id LIMIT $2"
+        )
+        .bind(i64::from(version))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(user_id, v, nonce, ciphertext)| {
+                Ok((
+                    user_id,
+                    Sealed {
+                        version: version_of(v)?,
+                        nonce,
+                        ciphertext,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn reseal_second_factor(
+        &self,
+        user: UserId,
+        old: &Sealed,
+        new: &Sealed,
+    ) -> StoreResult<bool> {
+        let done = with_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE second_factors SET key_version = $1, seed_nonce = $2, seed_ciphertext = $3 \
+             WHERE user_id = $4 AND key_version = $5 AND seed_nonce = $6"
+        )
+        .bind(i64::from(new.version))
+        .bind(&new.nonce)
+        .bind(&new.ciphertext)
+        .bind(user)
+        .bind(i64::from(old.version))
+        .bind(&old.nonce)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    async fn second_factor_versions(&self) -> StoreResult<Vec<(u32, i64)>> {
+        let rows: Vec<(i64, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT key_version, COUNT(*) FROM second_factors GROUP BY key_version \
+             ORDER BY key_version"
+        )
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(v, n)| Ok((version_of(v)?, n)))
+            .collect()
+    }
+
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        created_by: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<PasswordReset> {
+        let sql = format!(
+            "INSERT INTO password_resets (token_hash, user_id, created_by, created_at, \
+             expires_at, used_at) VALUES ($1, $2, $3, $4, $5, NULL) \
+             RETURNING {PASSWORD_RESET_COLUMNS}"
+        );
+        let row: PasswordResetRow = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // One open link per user: a new one replaces the ones not yet used.
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query_as(&sql)
+                .bind(token_hash)
+                .bind(user)
+                .bind(created_by)
+                .bind(now_unix())
+                .bind(expires_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unique_as("reset link"))?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(row)
+        })?;
+        Ok(row.into())
+    }
+
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<Option<PasswordReset>> {
+        let sql =
+            format!("SELECT {PASSWORD_RESET_COLUMNS} FROM password_resets WHERE token_hash = $1");
+        let row: Option<PasswordResetRow> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await)?;
+        Ok(row.map(PasswordReset::from))
+    }
+
+    async fn use_password_reset(
+        &self,
+        token_hash: &str,
+        hash: PasswordHash,
+        now: i64,
+    ) -> StoreResult<Option<UserId>> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let user: Option<i64> = sqlx::query_scalar(
+                "UPDATE password_resets SET used_at = $1 \
+                 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+                 RETURNING user_id",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(user) = user else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, updated_at = $2, \
+                 session_epoch = session_epoch + 1 WHERE id = $3",
+            )
+            .bind(&hash.0)
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(user))
+        })
+    }
+
+    async fn panel_setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT value FROM panel_settings WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    async fn put_panel_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO panel_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
+             updated_at = excluded.updated_at"
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now_unix())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 }
 
