@@ -388,6 +388,38 @@ async fn partial_sign_ins_end_after_five_wrong_codes_or_five_minutes(db: Db) {
     panel.stop().await;
 }
 
+async fn wrong_codes_are_throttled_across_partial_sign_ins(db: Db) {
+    let panel = Panel::start_with(db, &[("sign_up", "open")], |s| s.throttle.cap_secs = 2).await;
+    let email = "admin@example.com";
+    let admin = panel.admin().await;
+    let (mut app, _) = enrol(&panel, &admin).await;
+    let code = app.code().await;
+    // Five wrong codes end a partial sign-in; a new password entry does not buy more.
+    let c = panel.client();
+    panel.sign_in_outcome(&c, email, PASSWORD).await.unwrap();
+    for _ in 0..5 {
+        send_code(&panel, &c, &wrong(&code)).await.unwrap_err();
+    }
+    panel.sign_in_outcome(&c, email, PASSWORD).await.unwrap();
+    // The sixth wrong code for the account begins a block: even the right one waits.
+    assert!(send_code(&panel, &c, &wrong(&code))
+        .await
+        .unwrap_err()
+        .field("code")
+        .is_some());
+    let (status, body) = panel
+        .call_raw(&c, "sign_in/code", &[("code", code.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Afterwards the right code works.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    send_code(&panel, &c, &code)
+        .await
+        .expect("the right code after the block");
+    assert!(signed_in(&panel, &c).await);
+    panel.stop().await;
+}
+
 async fn required_second_factor_sends_admins_and_resellers_to_enrol(db: Db) {
     let panel = open_panel(db).await;
     let admin = panel.admin().await;
@@ -885,6 +917,7 @@ async fn a_master_key_rotation_reseals_seeds(db: Db) {
 }
 
 crate::both!(
+    wrong_codes_are_throttled_across_partial_sign_ins,
     enrol_then_sign_in_with_each_code_once,
     partial_sign_ins_end_after_five_wrong_codes_or_five_minutes,
     required_second_factor_sends_admins_and_resellers_to_enrol,
