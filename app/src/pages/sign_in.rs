@@ -14,7 +14,7 @@ pub fn SignInPage() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action.value());
-    ctx.after_success(action.value(), "/");
+    PanelContext::enter_after_success(action.value());
 
     view! {
         <Title text="Sign in" />
