@@ -8,6 +8,7 @@ mod binary;
 mod demo;
 mod dns;
 mod gates;
+mod headers;
 mod images;
 mod live_kinds;
 mod mail;
