@@ -23,8 +23,9 @@ export async function openBrowser() {
     viewport: { width: 1280, height: 860 },
   });
   context.setDefaultTimeout(15000);
-  const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
+  await watchCsp(context, problems);
+  const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
     // A refused sign-in or a validation error is an expected 4xx; anything 5xx is not.
@@ -36,6 +37,48 @@ export async function openBrowser() {
     d.dismiss();
   });
   return { context, page, problems };
+}
+
+// ---- Content-Security-Policy: every violation on any page of a journey's browser fails
+// the journey (SEC-4.4): the step it happened in (see `check`) and the journey's closing
+// "no errors" assertion, which reads `problems`.
+
+const cspStats = { violations: 0 };
+/** Violations per page not yet reported by a `check`. */
+const cspPending = new WeakMap();
+
+/** Records every `securitypolicyviolation` of `context`'s pages into `problems`: a listener
+ * installed before any of the page's own scripts (init scripts are not subject to the
+ * page's CSP) reports each event through a binding to this process. */
+async function watchCsp(context, problems) {
+  await context.exposeBinding("__lpCspViolation", ({ page }, v) => {
+    const what = v.blocked || "an inline script or style";
+    const where = v.source ? ` (${v.source}:${v.line})` : "";
+    const sample = v.sample ? ` sample: ${JSON.stringify(v.sample)}` : "";
+    const text = `CSP violation on ${v.url}: ${v.directive} refused ${what}${where}${sample}`;
+    cspStats.violations += 1;
+    problems.push(text);
+    if (page) cspPending.set(page, [...(cspPending.get(page) ?? []), text]);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__lpCspViolation?.({
+        url: location.href,
+        directive: e.effectiveDirective || e.violatedDirective,
+        blocked: e.blockedURI,
+        source: e.sourceFile,
+        line: e.lineNumber,
+        sample: e.sample,
+      });
+    }, true);
+  });
+}
+
+/** Throws if `page` had a CSP violation since the last call. */
+export function checkCsp(page) {
+  const pending = cspPending.get(page) ?? [];
+  cspPending.delete(page);
+  if (pending.length) throw new Error(pending.join("\n"));
 }
 
 /** Waits until the server answers (the panel may still be starting). */
@@ -87,6 +130,7 @@ export async function check(name, fn, page) {
     await fn();
     // Whatever page the step ended on is checked too (client-side navigation included).
     if (page) await checkA11y(page);
+    if (page) checkCsp(page);
     results.push({ name, ok: true });
     console.log(`ok   ${name} (${Date.now() - started} ms)`);
   } catch (e) {
@@ -155,6 +199,7 @@ export async function checkA11y(page, { force = false } = {}) {
 }
 
 export function summary() {
+  console.log(`CSP: ${cspStats.violations} violations`);
   console.log(`axe-core: ${axeStats.pages} page states checked (${axeStats.runs} runs, light and dark): ${axeStats.failing} serious/critical, ${axeStats.minor} minor/moderate violations`);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;

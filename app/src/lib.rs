@@ -135,6 +135,23 @@ impl PanelContext {
             }
         });
     }
+
+    /// Once a sign-in's or sign-up's `value` holds a success, loads `/` as a new document.
+    /// A page's Content-Security-Policy is made per document for whoever is signed in (a
+    /// customer's includes their reseller's logo host), and nothing fetched for the
+    /// signed-out page stays in memory. Call from a component.
+    pub fn enter_after_success<S, T>(value: S)
+    where
+        S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+        T: 'static,
+    {
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = value.get() {
+                #[cfg(feature = "hydrate")]
+                let _ = window().location().set_href("/");
+            }
+        });
+    }
 }
 
 /// The HTML document the server renders around [`App`].

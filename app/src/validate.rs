@@ -139,9 +139,143 @@ pub fn check_password_change(current: &str, new: &str, confirm: &str, email: &st
     errors
 }
 
+/// Characters never accepted anywhere in a URL given for a link or an image: whitespace and
+/// controls (browsers drop tabs and newlines, so `/<tab>/evil` becomes `//evil`), quotes
+/// and angle brackets, and the backslash (browsers read it as `/` in http(s) URLs, so
+/// `/\evil` and `https:\\evil` point somewhere other than they seem to).
+fn unsafe_url_char(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
+}
+
+/// Whether `host` is a plain host: a name of ASCII letters, digits, dots and hyphens, or an
+/// IPv6 literal in brackets.
+fn plain_host(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            v6.contains(':')
+                && v6
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        }
+        None => {
+            host.chars().any(|c| c.is_ascii_alphanumeric())
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                && !host.starts_with(['.', '-'])
+        }
+    }
+}
+
+/// Whether `u` is an absolute `https://` URL with a plain host (see [`plain_host`]) and an
+/// optional port: no user name (`https://panel.example@evil.example`), no backslash,
+/// nothing a browser would read as another host or scheme than the text shows.
+/// Internationalised host names must be given in their `xn--` form.
+pub fn is_https_url(u: &str) -> bool {
+    let Some(rest) = u.strip_prefix("https://") else {
+        return false;
+    };
+    if u.chars().any(unsafe_url_char) {
+        return false;
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    // The port follows the last ':' after an IPv6 literal's closing bracket.
+    let port_at = authority
+        .rfind(':')
+        .filter(|&i| i > authority.rfind(']').unwrap_or(0) || !authority.starts_with('['));
+    let (host, port) = match port_at {
+        Some(i) => (&authority[..i], Some(&authority[i + 1..])),
+        None => (authority, None),
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()));
+    port_ok && plain_host(host)
+}
+
+/// Whether `u` is a path on this panel: a single `/` followed by something other than
+/// `/` or `\` (`//evil.example/x` and `/\evil.example/x` are protocol-relative: another
+/// site), with no character a browser would drop or reinterpret.
+pub fn is_local_path(u: &str) -> bool {
+    let mut chars = u.chars();
+    chars.next() == Some('/')
+        && chars.next().is_some_and(|c| c != '/' && c != '\\')
+        && !u.chars().any(unsafe_url_char)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn https_urls() {
+        for ok in [
+            "https://cdn.example.com/logo.png",
+            "https://cdn.example.com",
+            "https://cdn.example.com:8443/a?b=c#d",
+            "https://xn--bcher-kva.example/logo.svg",
+            "https://192.0.2.7/x",
+            "https://[2001:db8::1]:6080/vnc_auto.html?token=abc",
+            "https://toronto-ctrl.lunanode.com:6080/vnc_auto.html?token=x-Y_z",
+        ] {
+            assert!(is_https_url(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "http://cdn.example.com/logo.png",
+            "HTTPS://cdn.example.com/",
+            "javascript:alert(1)",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "https:\\\\evil.example/x",
+            "https:/evil.example",
+            "https://",
+            "https:///x",
+            "https://good.example@evil.example/",
+            "https://good.example\\@evil.example/",
+            "https://good.example\\.evil.example/",
+            "https://evil .example/",
+            "https://evil.example/a b",
+            "https://evil.example/\t",
+            "https://ev\nil.example/",
+            "https://bücher.example/",
+            "https://evil.example:/x",
+            "https://evil.example:123456/x",
+            "https://evil.example:80a/x",
+            "https://[::1/x",
+            "https://[zz::1]/x",
+            "https://.evil.example/",
+            "https://a;script-src.example/",
+            "https://evil.example/\"onerror=\"x",
+            "https://evil.example/<x>",
+        ] {
+            assert!(!is_https_url(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn local_paths() {
+        for ok in ["/logo.svg", "/a/b.png", "/x?y=1", "/é.png"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "\\\\evil",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            " /logo.svg",
+            "logo.svg",
+            "https://cdn.example.com/logo.png",
+            "javascript:alert(1)",
+            "/a\\b",
+            "/a\"b",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn emails() {

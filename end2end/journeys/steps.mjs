@@ -1,13 +1,15 @@
 // Steps several journeys take: signing in, joining by an administrator's invite, storing
 // the Luna Node key, a reseller adding a customer.
-import { visit, expectText } from "../lib.mjs";
+import { visit, expectText, hydrated } from "../lib.mjs";
 
 export async function signIn(page, base, { email, password }) {
   await visit(page, `${base}/sign-in`);
   await page.fill("#field-email", email);
   await page.fill("#field-password", password);
   await page.click("button[type=submit]");
+  // Signing in loads the console as a new document (its CSP is made for who signed in).
   await page.waitForURL(`${base}/`);
+  await hydrated(page);
 }
 
 /** The administrator (signed in on `adminPage`) invites `person`, who signs up on `page`. */
@@ -22,6 +24,7 @@ export async function joinByInvite(adminPage, page, base, person) {
   await page.fill("#field-confirm", person.password);
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/`);
+  await hydrated(page);
 }
 
 /** Stores the account's API key unless the panel holds one already (journeys may run alone). */

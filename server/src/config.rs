@@ -161,9 +161,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether users reach the panel over https (its public URL's scheme).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
     /// Whether cookies must be Secure (and `__Host-` prefixed).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.scheme() == "https"
+        self.is_https()
     }
 
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.

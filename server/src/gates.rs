@@ -142,9 +142,26 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Security headers on every response; `Cache-Control: no-store` on everything but the
-/// immutable build output under `/pkg/`.
-pub async fn response_headers(req: Request, next: Next) -> Response {
+/// What [`response_headers`] adds beyond the fixed headers.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderPolicy {
+    /// `Strict-Transport-Security`: only when the panel's public URL is https (a browser
+    /// ignores it over plain http anyway, and a loopback demo must stay reachable).
+    pub hsts: bool,
+}
+
+/// `Strict-Transport-Security` value: two years, subdomains included (ASVS 3.4.1).
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// Security headers on every response (SEC-4.5); `Cache-Control: no-store` on everything
+/// but the immutable build output under `/pkg/` and answers that set their own. Pages get
+/// their nonce'd Content-Security-Policy from [`crate::csp::page_policy`]; everything else
+/// the minimal one.
+pub async fn response_headers(
+    State(policy): State<HeaderPolicy>,
+    req: Request,
+    next: Next,
+) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -152,6 +169,9 @@ pub async fn response_headers(req: Request, next: Next) -> Response {
         h.insert(name, HeaderValue::from_static(value));
     };
     set(h, "x-content-type-options", "nosniff");
+    // Stricter than `strict-origin-when-cross-origin`: other sites get no referrer at all.
+    // (Not `no-referrer`: browsers then send `Origin: null` on the panel's own form posts,
+    // which the cross-origin gate relies on where fetch metadata is missing.)
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
@@ -160,12 +180,13 @@ pub async fn response_headers(req: Request, next: Next) -> Response {
         "permissions-policy",
         "camera=(), microphone=(), geolocation=()",
     );
-    set(
-        h,
-        "content-security-policy",
-        "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
-    );
-    if !cacheable {
+    if policy.hsts {
+        set(h, "strict-transport-security", HSTS);
+    }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(h, "content-security-policy", crate::csp::MINIMAL_POLICY);
+    }
+    if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }
     res

@@ -6,6 +6,7 @@
 #![recursion_limit = "512"]
 
 pub mod config;
+pub mod csp;
 pub mod demo;
 pub mod emulator;
 pub mod gates;
@@ -439,7 +440,10 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router(prepared: &Prepared) -> Router {
     let options = leptos_options(&prepared.config);
     let state = prepared.state.clone();
-    let context = move || provide_context(state.clone());
+    let context = move || {
+        provide_context(state.clone());
+        csp::provide_nonce();
+    };
     let routes = route_list();
     let live = Router::new()
         .route("/api/live/vms", get(app::server::live::vm_events))
@@ -449,6 +453,10 @@ pub fn router(prepared: &Prepared) -> Router {
             get(app::image::ssr::download),
         )
         .route("/audit.csv", get(app::audit::ssr::csv))
+        .route(
+            app::tenancy::ACCENT_CSS_PATH,
+            get(app::tenancy::accent_css_route),
+        )
         .route(
             app::dns::dynamic::UPDATE_PATH,
             get(app::dns::dynamic::update::handler).post(app::dns::dynamic::update::handler),
@@ -468,6 +476,10 @@ pub fn router(prepared: &Prepared) -> Router {
         .with_state(options)
         .merge(live)
         .layer(axum::middleware::from_fn(gates::server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            prepared.state.clone(),
+            csp::page_policy,
+        ))
         .layer(axum::middleware::from_fn(gates::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(
             prepared.state.clone(),
@@ -499,7 +511,12 @@ pub fn router(prepared: &Prepared) -> Router {
             http::StatusCode::GATEWAY_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::from_fn(gates::response_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            gates::HeaderPolicy {
+                hsts: prepared.config.is_https(),
+            },
+            gates::response_headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

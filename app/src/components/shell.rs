@@ -204,15 +204,11 @@ fn Console(
         .map(|e| (e.label, e.path))
         .collect();
     let close_menu = move |_| menu_open.set(false);
-    let style = branding
+    // The reseller's accent colours, from a stylesheet of the panel's own (no inline style:
+    // see `ACCENT_CSS_PATH`).
+    let accent_css = branding
         .as_ref()
-        .map(|b| {
-            format!(
-                "--brand-light: {}; --brand-dark: {};",
-                b.accent_light, b.accent_dark
-            )
-        })
-        .unwrap_or_default();
+        .map(|b| view! { <link rel="stylesheet" href=crate::tenancy::accent_css_href(b) /> });
     let brand_name = branding
         .as_ref()
         .map_or_else(|| "lunapanel".to_owned(), |b| b.panel_name.clone());
@@ -251,9 +247,9 @@ fn Console(
         <div
             class="console"
             class:branded=branding.is_some()
-            style=style
             class:menu-open=move || menu_open.get()
         >
+            {accent_css}
             <a class="skip-link" href="#main">
                 "Skip to content"
             </a>

@@ -41,6 +41,11 @@ pub struct CustomerPolicy {
     pub images: Vec<String>,
     /// Keys of the [capability groups](super::kinds::capabilities) turned on.
     pub enabled: Vec<String>,
+    /// Whether the customer may see their VMs' initial login details (Luna Node's
+    /// `login_details`, which hold the root or default user's password). On by default (a
+    /// policy stored before this setting existed reads as on); a reseller who hands
+    /// servers over with credentials of their own turns it off.
+    pub show_login_details: bool,
 }
 
 impl Default for CustomerPolicy {
@@ -70,6 +75,7 @@ impl Default for CustomerPolicy {
             enabled: ["power", "console", "create", "sshkeys"]
                 .map(str::to_owned)
                 .to_vec(),
+            show_login_details: true,
         }
     }
 }
@@ -177,5 +183,15 @@ mod tests {
             ..Default::default()
         };
         assert!(images.allows_image("555") && !images.allows_image("556"));
+    }
+
+    #[test]
+    fn login_details_are_shown_unless_turned_off() {
+        assert!(CustomerPolicy::default().show_login_details);
+        // A policy stored before the setting existed keeps today's behaviour.
+        let stored: CustomerPolicy = serde_json::from_str(r#"{"enabled":["power"]}"#).unwrap();
+        assert!(stored.show_login_details);
+        let off: CustomerPolicy = serde_json::from_str(r#"{"show_login_details":false}"#).unwrap();
+        assert!(!off.show_login_details);
     }
 }

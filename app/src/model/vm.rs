@@ -195,6 +195,9 @@ pub struct VmDetail {
     #[serde(default)]
     pub load_balancers: Vec<NamedId>,
     pub has_login_details: bool,
+    /// The caller's reseller does not let them see login details (nothing is offered).
+    #[serde(default)]
+    pub login_details_hidden: bool,
     pub can_diskswap: bool,
 }
 

@@ -242,6 +242,10 @@ fn PolicyForm(customer_id: i64, policy: CustomerPolicy) -> impl IntoView {
                         </label>
                     }
                 }).collect_view()}
+                <label class="check">
+                    <input type="checkbox" name="form[show_login_details]" value="true" checked=policy.show_login_details />
+                    "See their servers' initial login details (root password)"
+                </label>
             </fieldset>
             <SubmitButton label="Save limits and permissions" busy_label="Saving…" pending=save.pending() />
             {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice notice-success">"Saved."</p> })}

@@ -49,8 +49,9 @@ pub fn SignInPage() -> impl IntoView {
             .get()
             .filter(|r| !matches!(r, Ok(SignInOutcome::CodeNeeded)))
     });
-    ctx.after_success(signed_in, "/");
-    ctx.after_success(code.value(), "/");
+    // Into the console as a new document (its policy is made for who signed in).
+    PanelContext::enter_after_success(signed_in);
+    PanelContext::enter_after_success(code.value());
 
     view! {
         <Title text="Sign in" />

@@ -71,10 +71,9 @@ fn SignUpBody(info: PanelInfo, invite: Option<String>) -> impl IntoView {
 
 #[component]
 fn SignUpForm(invite: Option<String>) -> impl IntoView {
-    let ctx = expect_context::<PanelContext>();
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action.value());
-    ctx.after_success(action.value(), "/");
+    PanelContext::enter_after_success(action.value());
 
     // Live hints while typing; the server checks the same rules again.
     let typed_email = RwSignal::new(String::new());

@@ -95,6 +95,7 @@ fn VmView(d: Signal<VmDetail>, refresh: Refresh) -> impl IntoView {
     let can_diskswap = Memo::new(move |_| d.with(|d| d.can_diskswap));
     let region = d.with_untracked(|d| d.region.clone());
     let has_login = d.with_untracked(|d| d.has_login_details);
+    let login_hidden = d.with_untracked(|d| d.login_details_hidden);
     let done = refresh.callback();
     let power = ServerAction::<VmPowerFn>::new();
     let power_error = action_error(power.value());
@@ -150,7 +151,7 @@ fn VmView(d: Signal<VmDetail>, refresh: Refresh) -> impl IntoView {
             {move || view! { <Facts d=d.get() /> }}
             <Addresses d refresh=done />
         </div>
-        <LoginDetails vm_id=vm_id.clone() available=has_login />
+        {(!login_hidden).then(|| view! { <LoginDetails vm_id=vm_id.clone() available=has_login /> })}
         <VmVolumes vm_id=vm_id.clone() region />
         <VmSecurityGroups vm_id=vm_id.clone() />
         <crate::pages::dns_more::PublishDnsCard vm_id=vm_id.clone() />
@@ -175,7 +176,13 @@ fn ErrorOf(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 fn ConsoleButton(vm_id: String) -> impl IntoView {
     let vnc = ServerAction::<VmVncFn>::new();
-    let url = move || vnc.value().get().and_then(Result::ok);
+    // Only a plain https address becomes a link (the server checks it too).
+    let url = move || {
+        vnc.value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|u| crate::validate::is_https_url(u))
+    };
     view! {
         <button
             type="button"

@@ -390,6 +390,8 @@ pub struct PolicyForm {
     pub images: String,
     /// Keys of the [capability groups](crate::kinds::capabilities) ticked.
     pub enabled: Vec<String>,
+    /// The "show VM login details" box: absent (unticked) is off, as a browser sends it.
+    pub show_login_details: bool,
 }
 
 impl PolicyForm {
@@ -454,6 +456,7 @@ impl PolicyForm {
             regions: list(&self.regions),
             images: list(&self.images),
             enabled: on,
+            show_login_details: self.show_login_details,
         })
     }
 }
@@ -544,6 +547,81 @@ pub async fn get_branding() -> Result<Branding, AppError> {
         .unwrap_or_default())
 }
 
+/// Where a branded console's accent colours come from: a stylesheet made from the two
+/// colours in its address. A style attribute would need `'unsafe-inline'` in the page's
+/// Content-Security-Policy, and a `<style>` element made in the browser (after a client-side
+/// navigation) has no nonce; a stylesheet from the panel itself is allowed either way
+/// (SEC-4.4).
+pub const ACCENT_CSS_PATH: &str = "/brand.css";
+
+/// The address of the stylesheet with `b`'s accent colours (`#rrggbb`, checked on save).
+pub fn accent_css_href(b: &Branding) -> String {
+    format!(
+        "{ACCENT_CSS_PATH}?light={}&dark={}",
+        b.accent_light.trim_start_matches('#'),
+        b.accent_dark.trim_start_matches('#')
+    )
+}
+
+/// The stylesheet for two accent colours of six hex digits each; `None` for anything else
+/// (so nothing but a colour ever reaches the CSS).
+pub fn accent_css(light: &str, dark: &str) -> Option<String> {
+    let hex = |c: &str| c.len() == 6 && c.chars().all(|c| c.is_ascii_hexdigit());
+    (hex(light) && hex(dark)).then(|| {
+        format!(".console.branded {{ --brand-light: #{light}; --brand-dark: #{dark}; }}\n")
+    })
+}
+
+/// `GET /brand.css?light=rrggbb&dark=rrggbb`: [`accent_css`], cacheable for good (the
+/// answer depends on the address alone); 404 for anything but two colours.
+#[cfg(feature = "ssr")]
+pub async fn accent_css_route(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let get = |k: &str| q.get(k).map_or("", String::as_str);
+    match accent_css(get("light"), get("dark")) {
+        Some(css) => (
+            [
+                (http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (
+                    http::header::CACHE_CONTROL,
+                    "public, max-age=31536000, immutable",
+                ),
+            ],
+            css,
+        )
+            .into_response(),
+        None => http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Longest logo or support address accepted.
+const BRANDING_URL_MAX: usize = 300;
+
+/// A branding logo: none, an `https://` URL with a plain host (its origin joins the
+/// page's `img-src`), or a path on this panel. Anything a browser reads as
+/// protocol-relative (`//host`, `/\host`, `\\host`) is refused: it would load from another
+/// site while looking local.
+pub fn logo_url_ok(u: &str) -> bool {
+    u.is_empty()
+        || (u.len() <= BRANDING_URL_MAX
+            && (crate::validate::is_https_url(u) || crate::validate::is_local_path(u)))
+}
+
+/// A support link: none, an `https://` URL with a plain host, or a `mailto:` address.
+pub fn support_url_ok(u: &str) -> bool {
+    u.is_empty()
+        || (u.len() <= BRANDING_URL_MAX
+            && (crate::validate::is_https_url(u)
+                || u.strip_prefix("mailto:").is_some_and(|m| {
+                    !m.is_empty()
+                        && !m.chars().any(|c| {
+                            c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>')
+                        })
+                })))
+}
+
 /// Checks a branding form; every problem against its field.
 pub fn check_branding(b: &Branding) -> crate::error::FieldErrors {
     let mut errors = crate::error::FieldErrors::new();
@@ -557,21 +635,14 @@ pub fn check_branding(b: &Branding) -> crate::error::FieldErrors {
             "Customers never see the upstream provider's name; choose your own.",
         );
     }
-    let url_ok = |u: &str, schemes: &[&str]| {
-        u.is_empty()
-            || (u.len() <= 300
-                && !u
-                    .chars()
-                    .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
-                && schemes.iter().any(|s| u.starts_with(s)))
-    };
-    if !url_ok(&b.logo_url, &["https://", "/"]) || b.logo_url.starts_with("//") {
+    if !logo_url_ok(&b.logo_url) {
         errors.add(
             "logo_url",
-            "Use an https:// address or a path on this panel.",
+            "Use an https:// address with a plain host name, or a path on this panel \
+             starting with a single /.",
         );
     }
-    if !url_ok(&b.support_url, &["https://", "mailto:"]) {
+    if !support_url_ok(&b.support_url) {
         errors.add("support_url", "Use an https:// or mailto: address.");
     }
     let colour = |c: &str| {
@@ -695,4 +766,95 @@ pub async fn ledger_drift() -> Result<Drift, AppError> {
         );
     }
     Ok(drift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_logo(logo_url: &str) -> Branding {
+        Branding {
+            logo_url: logo_url.into(),
+            ..Branding::default()
+        }
+    }
+
+    #[test]
+    fn branding_logo_must_be_https_or_a_local_path() {
+        for ok in [
+            "",
+            "https://cdn.example.com/acme.png",
+            "https://cdn.example.com:8443/acme.svg",
+            "/logo.svg",
+            "/brand/acme.png",
+        ] {
+            assert!(check_branding(&with_logo(ok)).is_empty(), "{ok}");
+        }
+        for bad in [
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "\\\\evil",
+            "\\\\evil.example/x",
+            "/\t/evil.example/x",
+            "http://cdn.example.com/acme.png",
+            "javascript:alert(1)",
+            "data:image/svg+xml,<svg/onload=alert(1)>",
+            "https://cdn.example.com@evil.example/x",
+            "https:\\\\evil.example",
+            "logo.png",
+            "/",
+        ] {
+            let e = check_branding(&with_logo(bad));
+            assert!(e.get("logo_url").is_some(), "{bad:?} accepted");
+        }
+        let long = format!("https://cdn.example.com/{}", "a".repeat(300));
+        assert!(check_branding(&with_logo(&long)).get("logo_url").is_some());
+    }
+
+    #[test]
+    fn accent_stylesheet_holds_only_colours() {
+        let b = Branding {
+            accent_light: "#0f766e".into(),
+            accent_dark: "#2dd4bf".into(),
+            ..Branding::default()
+        };
+        assert_eq!(accent_css_href(&b), "/brand.css?light=0f766e&dark=2dd4bf");
+        assert_eq!(
+            accent_css("0f766e", "2dd4bf").unwrap(),
+            ".console.branded { --brand-light: #0f766e; --brand-dark: #2dd4bf; }\n"
+        );
+        for (light, dark) in [
+            ("", "2dd4bf"),
+            ("0f766e", "2dd4b"),
+            ("#0f766e", "2dd4bf"),
+            ("0f766e}", "2dd4bf"),
+            ("red;}*{", "2dd4bf"),
+            ("0f766g", "2dd4bf"),
+        ] {
+            assert!(accent_css(light, dark).is_none(), "{light} {dark}");
+        }
+    }
+
+    #[test]
+    fn support_link_is_https_or_mailto() {
+        let with = |support_url: &str| Branding {
+            support_url: support_url.into(),
+            ..Branding::default()
+        };
+        for ok in ["", "https://help.example.com/", "mailto:help@example.com"] {
+            assert!(check_branding(&with(ok)).is_empty(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "http://help.example.com/",
+            "//help.example.com/",
+            "mailto:",
+            "mailto:a b@example.com",
+        ] {
+            assert!(
+                check_branding(&with(bad)).get("support_url").is_some(),
+                "{bad}"
+            );
+        }
+    }
 }

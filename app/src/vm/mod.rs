@@ -39,6 +39,12 @@ pub(crate) mod ssr {
         Ok(Target::vm(id))
     }
 
+    /// Whether the grant's caller may see VMs' initial login details: everyone but a
+    /// customer whose reseller turned them off (the customer's policy).
+    pub fn may_see_login<P: Permission>(g: &Grant<P>) -> bool {
+        g.customer().is_none_or(|c| c.policy.show_login_details)
+    }
+
     /// Authorizes `P` on VM `vm_id`.
     pub async fn on_vm<P: Permission>(vm_id: &str) -> Result<Grant<P>, AppError> {
         let target = vm_target(vm_id);
@@ -309,6 +315,7 @@ pub async fn vm_detail(vm_id: String) -> Result<VmDetail, AppError> {
     // A failing secondary list should not hide the VM.
     let ips = ips.map(|l| l.ips).unwrap_or_default();
     let floating = floating.map(|l| l.ips).unwrap_or_default();
+    let may_see_login = ssr::may_see_login(&g);
     let d = info.info;
     let extra = info.extra;
     let region = extra.as_ref().map(|e| e.region.clone()).unwrap_or_default();
@@ -380,17 +387,28 @@ pub async fn vm_detail(vm_id: String) -> Result<VmDetail, AppError> {
             .filter(|f| f.attached_id == vm_id)
             .map(|f| f.ip)
             .collect(),
-        has_login_details: d.login_details.is_some(),
+        has_login_details: d.login_details.is_some() && may_see_login,
+        login_details_hidden: !may_see_login,
         can_diskswap: d.diskswap.is_some(),
         vm_id,
     })
 }
 
 /// The VM's initial login details (only when asked: they are not part of the page).
+/// Refused, before Luna Node is asked, to a customer whose reseller turned them off.
 #[server(name = VmLoginFn, endpoint = "vms/login")]
 pub async fn vm_login(vm_id: String) -> Result<Option<String>, AppError> {
+    use crate::server::events::{action::DENIED_PREFIX, record, Event};
     use crate::server::lunanode::actions as api;
+    use crate::server::store::Outcome;
     let g = ssr::on_vm::<api::VmInfo>(&vm_id).await?;
+    if !ssr::may_see_login(&g) {
+        let event = Event::by(&g.actor, &format!("{DENIED_PREFIX}vm/login"))
+            .target(format!("vm:{}", vm_id.trim()))
+            .outcome(Outcome::Denied, Some("policy"));
+        record(g.state(), event).await;
+        return Err(AppError::Forbidden);
+    }
     let info = g.call(&api::VmInfo { vm_id }, ssr::VM).await?;
     Ok(info.info.login_details)
 }
@@ -756,8 +774,13 @@ pub async fn vm_vnc(vm_id: String) -> Result<String, AppError> {
     use crate::server::lunanode::actions as api;
     let g = ssr::on_vm::<api::VmVnc>(&vm_id).await?;
     let url = g.call(&api::VmVnc { vm_id }, ssr::VM).await?.vnc_url;
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(crate::server::context::internal("vnc url is not http(s)"));
+    // Luna Node's console addresses are https (CONFIRMED in the reference:
+    // `https://{region}-ctrl.lunanode.com:6080/vnc_auto.html?token=…`). Anything else —
+    // plain http, `javascript:`, a look-alike host — never becomes a link (SEC-4.3).
+    if !crate::validate::is_https_url(&url) {
+        return Err(crate::server::context::internal(
+            "the console address from Luna Node is not a plain https URL",
+        ));
     }
     Ok(url)
 }

@@ -10,6 +10,7 @@ mod demo;
 mod dns;
 mod gates;
 mod hardening;
+mod headers;
 mod images;
 mod live_kinds;
 mod mail;

@@ -104,6 +104,7 @@ pub(crate) async fn policy_without(
     for (i, c) in enabled.enumerate() {
         form.push((format!("form[enabled][{i}]"), c.key.to_owned()));
     }
+    form.push(("form[show_login_details]".into(), "true".into()));
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let _: () = panel
         .call(reseller, "customers/policy", &form)

@@ -512,6 +512,7 @@ async fn case_customers_belong_to_one_reseller(store: SqlStore) {
     // Policies and branding round-trip.
     let policy = crate::model::tenancy::CustomerPolicy {
         plans: vec!["1".into()],
+        show_login_details: false,
         ..Default::default()
     };
     store.put_customer_policy(c2.id, &policy).await.unwrap();
