@@ -266,6 +266,16 @@ async fn sessions(panel: &Panel, c: &Client) -> Vec<(String, bool, String)> {
         .collect()
 }
 
+/// The handle of `c`'s own session.
+async fn current_session(panel: &Panel, c: &Client) -> String {
+    sessions(panel, c)
+        .await
+        .into_iter()
+        .find(|s| s.1)
+        .expect("the current session is listed")
+        .0
+}
+
 async fn sessions_are_listed_and_signed_out_from_elsewhere(db: Db) {
     let panel = panel(db).await;
     let laptop = panel.owner("ada@example.com").await;
@@ -301,24 +311,14 @@ async fn sessions_are_listed_and_signed_out_from_elsewhere(db: Db) {
     assert!(panel.info(&phone).await.user.is_none(), "phone signed out");
     assert!(panel.info(&tablet).await.user.is_some(), "tablet untouched");
     // Not one's own session this way, and not someone else's.
-    let mine = sessions(&panel, &laptop)
-        .await
-        .into_iter()
-        .find(|s| s.1)
-        .unwrap()
-        .0;
+    let mine = current_session(&panel, &laptop).await;
     let err = panel
         .call::<()>(&laptop, "sessions/revoke", &[("id", mine.as_str())])
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Sign out"), "{err}");
     let bob = panel.owner("bob@example.com").await;
-    let tablet_id = sessions(&panel, &tablet)
-        .await
-        .into_iter()
-        .find(|s| s.1)
-        .unwrap()
-        .0;
+    let tablet_id = current_session(&panel, &tablet).await;
     let err = panel
         .call::<()>(&bob, "sessions/revoke", &[("id", tablet_id.as_str())])
         .await
