@@ -15,8 +15,9 @@ const CHROMIUM_ARGS = [
 ];
 
 /** A fresh browser profile (its own cookies), with console and page errors recorded. */
-export async function openBrowser() {
+export async function openBrowser({ bypassCSP = false } = {}) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "lp-e2e-")), {
+    bypassCSP,
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args: CHROMIUM_ARGS,

@@ -3,7 +3,9 @@
 import { openBrowser, visit, assert, check } from "../lib.mjs";
 
 export default async function security(base) {
-  const { context, page } = await openBrowser();
+  // The attacker's page is not bound by the panel's CSP (its connect-src 'self' would stop
+  // the forged request in the browser before the panel's own gate could refuse it).
+  const { context, page } = await openBrowser({ bypassCSP: true });
   // The panel's public origin is 127.0.0.1; the same server reached as "localhost" is
   // another origin, so a page loaded from there plays the attacker's site.
   const evil = base.replace("127.0.0.1", "localhost");

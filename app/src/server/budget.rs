@@ -57,15 +57,16 @@ impl Rate {
 /// Luna Node's own limits are UNKNOWN (the API documentation states none, and none has
 /// been observed), so the defaults are the panel's guess at fair use, not a known ceiling:
 ///
-/// * **Account: 20 calls/s, burst 100.** What a whole reseller's panel may send with one
+/// * **Account: 20 calls/s, burst 200.** What a whole reseller's panel may send with one
 ///   key, pollers aside. The heaviest page (the create-VM wizard) costs about 13 calls, a
-///   VM's page about 9; 100 covers several people opening pages at once, and 20 a second
+///   VM's page about 9; 200 covers several people opening pages at once, and 20 a second
 ///   sustained is already far beyond what people clicking produce, so it only stops
 ///   loops and scripts.
-/// * **Customer: 5 calls/s, burst 30.** One customer's share: 30 covers two of the heaviest
-///   pages back to back; 5 a second is one page every two seconds, sustained. Four
-///   customers looping at once can use up the account's rate, one cannot (and cannot take
-///   more than a third of its burst).
+/// * **Customer: 5 calls/s, burst 60.** One customer's share: 60 covers a quick round of
+///   the heaviest pages (wizard, create, the new VM's page, the wizard again: about 36
+///   calls in a few seconds — 30 was too few, the tenancy journey showed); 5 a second is
+///   one page every two seconds, sustained. Four customers looping at once can use up the
+///   account's rate, one cannot (and cannot take more than a third of its burst).
 ///
 /// Settings: `upstream_account_rate`, `upstream_account_burst`, `upstream_customer_rate`,
 /// `upstream_customer_burst` (rate 0 turns that budget off).
@@ -80,11 +81,11 @@ impl Default for BudgetLimits {
         Self {
             account: Rate {
                 per_second: 20.0,
-                burst: 100,
+                burst: 200,
             },
             customer: Rate {
                 per_second: 5.0,
-                burst: 30,
+                burst: 60,
             },
         }
     }
