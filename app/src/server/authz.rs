@@ -457,13 +457,6 @@ pub struct RequestMeta {
     impersonator: Option<UserId>,
 }
 
-fn request_meta() -> RequestMeta {
-    match leptos::prelude::use_context::<http::request::Parts>() {
-        Some(parts) => RequestMeta::from_parts(&parts),
-        None => RequestMeta::default(),
-    }
-}
-
 impl RequestMeta {
     /// A request known only by its peer's address (a route no session signs in to).
     pub fn from_peer(ip: std::net::IpAddr) -> Self {
@@ -588,7 +581,7 @@ pub async fn authorize_refs<P: Permission>(
     target: Target,
     refs: Vec<Target>,
 ) -> Result<Grant<P>, AppError> {
-    let (actor, state, meta) = (require_user()?, state()?, request_meta());
+    let (actor, state, meta) = (require_user()?, state()?, super::events::current_meta());
     authorize_as::<P>(actor, state, meta, target, refs).await
 }
 

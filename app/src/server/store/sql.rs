@@ -756,26 +756,8 @@ impl Store for SqlStore {
         version: u32,
         limit: i64,
     ) -> StoreResult<Vec<(UserId, Sealed)>> {
-        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT user_id, key_version, key_nonce, key_ciphertext FROM credentials \
-             WHERE key_version <> $1 ORDER BY user_id LIMIT $2"
-        )
-        .bind(i64::from(version))
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
-        rows.into_iter()
-            .map(|(user_id, v, nonce, ciphertext)| {
-                Ok((
-                    user_id,
-                    Sealed {
-                        version: version_of(v)?,
-                        nonce,
-                        ciphertext,
-                    },
-                ))
-            })
-            .collect()
+        self.not_sealed_with(&CREDENTIAL_SEALS, version, limit)
+            .await
     }
 
     async fn reseal_credential(
@@ -784,32 +766,11 @@ impl Store for SqlStore {
         old: &Sealed,
         new: &Sealed,
     ) -> StoreResult<bool> {
-        let done = with_pool!(self, |p| sqlx::query(
-            "UPDATE credentials SET key_version = $1, key_nonce = $2, key_ciphertext = $3 \
-             WHERE user_id = $4 AND key_version = $5 AND key_nonce = $6"
-        )
-        .bind(i64::from(new.version))
-        .bind(&new.nonce)
-        .bind(&new.ciphertext)
-        .bind(user_id)
-        .bind(i64::from(old.version))
-        .bind(&old.nonce)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(done == 1)
+        self.reseal(&CREDENTIAL_SEALS, user_id, old, new).await
     }
 
     async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>> {
-        let rows: Vec<(i64, i64)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT key_version, COUNT(*) FROM credentials GROUP BY key_version \
-             ORDER BY key_version"
-        )
-        .fetch_all(p)
-        .await)?;
-        rows.into_iter()
-            .map(|(v, n)| Ok((version_of(v)?, n)))
-            .collect()
+        self.sealed_versions(&CREDENTIAL_SEALS).await
     }
 
     async fn audit(&self, e: AuditEntry) -> StoreResult<i64> {
@@ -1587,26 +1548,7 @@ impl Store for SqlStore {
         version: u32,
         limit: i64,
     ) -> StoreResult<Vec<(UserId, Sealed)>> {
-        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT user_id, key_version, seed_nonce, seed_ciphertext FROM second_factors \
-             WHERE key_version <> $1 ORDER BY user_id LIMIT $2"
-        )
-        .bind(i64::from(version))
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
-        rows.into_iter()
-            .map(|(user_id, v, nonce, ciphertext)| {
-                Ok((
-                    user_id,
-                    Sealed {
-                        version: version_of(v)?,
-                        nonce,
-                        ciphertext,
-                    },
-                ))
-            })
-            .collect()
+        self.not_sealed_with(&SEED_SEALS, version, limit).await
     }
 
     async fn reseal_second_factor(
@@ -1615,34 +1557,11 @@ impl Store for SqlStore {
         old: &Sealed,
         new: &Sealed,
     ) -> StoreResult<bool> {
-        let done = with_pool!(self, |p| {
-            sqlx::query(
-            "UPDATE second_factors SET key_version = $1, seed_nonce = $2, seed_ciphertext = $3 \
-             WHERE user_id = $4 AND key_version = $5 AND seed_nonce = $6"
-        )
-        .bind(i64::from(new.version))
-        .bind(&new.nonce)
-        .bind(&new.ciphertext)
-        .bind(user)
-        .bind(i64::from(old.version))
-        .bind(&old.nonce)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        Ok(done == 1)
+        self.reseal(&SEED_SEALS, user, old, new).await
     }
 
     async fn second_factor_versions(&self) -> StoreResult<Vec<(u32, i64)>> {
-        let rows: Vec<(i64, i64)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT key_version, COUNT(*) FROM second_factors GROUP BY key_version \
-             ORDER BY key_version"
-        )
-        .fetch_all(p)
-        .await)?;
-        rows.into_iter()
-            .map(|(v, n)| Ok((version_of(v)?, n)))
-            .collect()
+        self.sealed_versions(&SEED_SEALS).await
     }
 
     async fn create_password_reset(
@@ -1745,6 +1664,100 @@ impl Store for SqlStore {
         .await
         .map(|_| ()))?;
         Ok(())
+    }
+}
+
+/// A table holding one sealed secret per user (`user_id`, `key_version` and the two
+/// columns named here): the credentials and the second-factor seeds, rotated alike.
+struct SealedColumns {
+    table: &'static str,
+    nonce: &'static str,
+    ciphertext: &'static str,
+}
+
+const CREDENTIAL_SEALS: SealedColumns = SealedColumns {
+    table: "credentials",
+    nonce: "key_nonce",
+    ciphertext: "key_ciphertext",
+};
+
+const SEED_SEALS: SealedColumns = SealedColumns {
+    table: "second_factors",
+    nonce: "seed_nonce",
+    ciphertext: "seed_ciphertext",
+};
+
+impl SqlStore {
+    /// Up to `limit` secrets of `c` sealed with a version other than `version`.
+    async fn not_sealed_with(
+        &self,
+        c: &SealedColumns,
+        version: u32,
+        limit: i64,
+    ) -> StoreResult<Vec<(UserId, Sealed)>> {
+        let sql = format!(
+            "SELECT user_id, key_version, {}, {} FROM {} WHERE key_version <> $1 \
+             ORDER BY user_id LIMIT $2",
+            c.nonce, c.ciphertext, c.table
+        );
+        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(i64::from(version))
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter()
+            .map(|(user_id, v, nonce, ciphertext)| {
+                Ok((
+                    user_id,
+                    Sealed {
+                        version: version_of(v)?,
+                        nonce,
+                        ciphertext,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Replaces `user`'s secret in `c` with `new` only if it still is `old` (compared on
+    /// version and nonce); `false` when it changed meanwhile.
+    async fn reseal(
+        &self,
+        c: &SealedColumns,
+        user: UserId,
+        old: &Sealed,
+        new: &Sealed,
+    ) -> StoreResult<bool> {
+        let sql = format!(
+            "UPDATE {t} SET key_version = $1, {n} = $2, {ct} = $3 \
+             WHERE user_id = $4 AND key_version = $5 AND {n} = $6",
+            t = c.table,
+            n = c.nonce,
+            ct = c.ciphertext
+        );
+        let done = with_pool!(self, |p| sqlx::query(&sql)
+            .bind(i64::from(new.version))
+            .bind(&new.nonce)
+            .bind(&new.ciphertext)
+            .bind(user)
+            .bind(i64::from(old.version))
+            .bind(&old.nonce)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// How many secrets of `c` each master-key version seals.
+    async fn sealed_versions(&self, c: &SealedColumns) -> StoreResult<Vec<(u32, i64)>> {
+        let sql = format!(
+            "SELECT key_version, COUNT(*) FROM {} GROUP BY key_version ORDER BY key_version",
+            c.table
+        );
+        let rows: Vec<(i64, i64)> = with_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(v, n)| Ok((version_of(v)?, n)))
+            .collect()
     }
 }
 
