@@ -496,11 +496,14 @@ pub(super) async fn drive<P: Polled>(
             if let Some(notice) = seat.pending(cluster.instance()) {
                 cluster.notify(&notice).await;
             }
+            let renew = renew_every(&timing);
             tokio::select! {
-                () = tokio::time::sleep(renew_every(&timing)) => {}
+                () = tokio::time::sleep(renew) => {}
                 () = wakes.kick.notified() => {}
                 () = wakes.news.notified() => {}
-                _ = retimed.changed() => {}
+                changed = retimed.changed() => if changed.is_err() {
+                    tokio::time::sleep(renew).await;
+                }
             }
         }
     }

@@ -57,7 +57,7 @@ impl Default for LiveTiming {
             info_per_round: 25,
             fresh_for: Duration::from_secs(10),
             follow_for: Duration::from_secs(60),
-            lease: Duration::from_secs(9),
+            lease: Duration::from_secs(6),
         }
     }
 }
