@@ -1,8 +1,8 @@
 //! Benchmark (not a test): upstream calls per minute with 1, 2 and 3 panel instances on one
 //! PostgreSQL database against one emulator (issue 14.6). One account with 20 settled VMs;
 //! each instance serves three open VM pages and one volumes page of the same user (event
-//! streams), and a page load of the VM list every 5 s. Only the instance holding an
-//! account's lease polls, so the calls per minute should not grow with the instances or the
+//! streams), and the user loads the VM list page every 5 s (on the instances in turn). Only
+//! the instance holding an account's lease polls, so the calls per minute should not grow with the instances or the
 //! tabs. Default poller timing (fast 2 s, slow 30 s); `BENCH_WINDOW_SECS` (default 60) sets
 //! each measurement's length. Needs PostgreSQL (`LUNAPANEL_TEST_PG`, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`). Run with `server/scripts/bench.sh`.
@@ -147,7 +147,7 @@ async fn main() {
     println!(
         "Upstream calls per minute against one emulator, one account with 20 settled VMs,\n\
          default poller timing (fast 2 s, slow 30 s), {window:?} per measurement;\n\
-         each instance: 3 open VM pages, 1 volumes page, a VM list page load every 5 s:"
+         each instance: 3 open VM pages, 1 volumes page; a VM list page load every 5 s in all:"
     );
     let mut tasks = Vec::new();
     let mut figures = Vec::new();
@@ -166,11 +166,12 @@ async fn main() {
                 instances.iter().map(|i| i.0.clone()).collect(),
             );
             tokio::spawn(async move {
-                loop {
-                    for b in &bases {
-                        let r = http.post(format!("{b}/api/vms/list")).send().await.unwrap();
-                        assert!(r.status().is_success(), "vms/list: {}", r.status());
-                    }
+                // The same user's page loads, spread over the instances in turn (as a
+                // balancer would): as many with one instance as with three.
+                for turn in 0usize.. {
+                    let b = &bases[turn % bases.len()];
+                    let r = http.post(format!("{b}/api/vms/list")).send().await.unwrap();
+                    assert!(r.status().is_success(), "vms/list: {}", r.status());
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             })
