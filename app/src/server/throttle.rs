@@ -14,6 +14,14 @@ use super::context::ServerState;
 use super::store::now_unix;
 use crate::error::AppError;
 
+/// Now, in seconds with the fraction. Blocks are stored in whole seconds, so a block is
+/// rounded *up* when it begins and the wait is rounded up when told: a 1 s block begun at
+/// 10.9 ends at 12, not at 11 (a tenth of a second later), and `Retry-After` never
+/// exceeds the block.
+fn now_precise() -> f64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9
+}
+
 /// One kind of counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
@@ -131,15 +139,16 @@ fn present<'a>(
 
 /// Refuses the request (429, how long to wait) when any of `keys` is blocked now.
 pub async fn check(state: &ServerState, keys: &Keys<'_>) -> Result<(), AppError> {
-    let now = now_unix();
-    let mut wait = 0;
+    let now = now_precise();
+    let mut wait: f64 = 0.0;
     for (rule, key) in present(state, keys) {
         if let Some(row) = state.store.throttle_state(rule.scope, key).await? {
-            wait = wait.max(row.blocked_until - now);
+            wait = wait.max(row.blocked_until as f64 - now);
         }
     }
-    if wait > 0 {
-        return Err(AppError::too_many_attempts(wait.unsigned_abs()));
+    if wait > 0.0 {
+        // At most the block (whole seconds), at least 1.
+        return Err(AppError::too_many_attempts((wait.ceil() as u64).max(1)));
     }
     Ok(())
 }
@@ -148,6 +157,7 @@ pub async fn check(state: &ServerState, keys: &Keys<'_>) -> Result<(), AppError>
 /// longest block it began, in seconds (for the audit; the failure itself is answered as
 /// any failure is).
 pub async fn failed(state: &ServerState, keys: &Keys<'_>) -> Result<Option<i64>, AppError> {
+    let precise = now_precise();
     let now = now_unix();
     let cap = state.settings.throttle.cap_secs;
     let mut began = None;
@@ -159,7 +169,7 @@ pub async fn failed(state: &ServerState, keys: &Keys<'_>) -> Result<Option<i64>,
         if let Some(secs) = block_secs(rule, row.failures, cap) {
             state
                 .store
-                .throttle_block(rule.scope, key, now + secs)
+                .throttle_block(rule.scope, key, (precise + secs as f64).ceil() as i64)
                 .await?;
             began = began.max(Some(secs));
         }
