@@ -83,6 +83,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "calls one customer may make at once before their rate applies",
     ),
     (
+        "reference_ttl_seconds",
+        "how long plans, regions, images, networks, groups, scripts and keys are kept per account (0: never)",
+    ),
+    (
         "site_root",
         "folder with the built site (pkg/ and public files)",
     ),
@@ -155,6 +159,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// What users may spend on Luna Node calls (see `app::server::budget`).
     pub budget: BudgetLimits,
+    /// How long reference lists are kept per account (`app::server::refcache`).
+    pub reference_ttl: Duration,
     pub site_root: PathBuf,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -414,6 +420,10 @@ impl Layers {
             });
         }
         let invite_days = self.parse("invite_days", "7", |v| bounded(v, 1, 90))?;
+        let reference_ttl =
+            Duration::from_secs(
+                self.parse("reference_ttl_seconds", "60", |v| bounded(v, 0, 3600))?,
+            );
         let throttle = app::server::throttle::ThrottleSettings {
             cap_secs: self.parse("throttle_cap_seconds", "900", |v| bounded(v, 1, 86_400))? as i64,
             sign_ups_per_hour: self.parse("sign_ups_per_hour", "20", |v| bounded(v, 1, 100_000))?
@@ -476,6 +486,7 @@ impl Layers {
             throttle,
             trusted_proxies,
             budget,
+            reference_ttl,
             site_root,
             log_format,
             log_level,

@@ -148,12 +148,15 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         .map_or_else(|| config.upstream_url.to_string(), |d| d.base_url.clone());
     let client = LunaNode::new(&upstream_url, ClientOptions::default())
         .map_err(|e| StartupError::Client(e.to_string()))?;
-    let upstream = Arc::new(Upstream::new(
-        Arc::new(client),
-        keyring.clone(),
-        store.clone(),
-        Budget::new(config.budget),
-    ));
+    let upstream = Arc::new(
+        Upstream::new(
+            Arc::new(client),
+            keyring.clone(),
+            store.clone(),
+            Budget::new(config.budget),
+        )
+        .with_reference_ttl(config.reference_ttl),
+    );
     let live = Arc::new(LiveHub::new(upstream.clone(), LiveTiming::default()));
     let mut demo = demo;
     if let Some(d) = demo.as_mut() {
@@ -422,7 +425,19 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
+        .hash_files(hashed_build())
         .build()
+}
+
+/// Whether the build output has fingerprinted names: `cargo leptos build` (with the
+/// workspace's `hash-files = true`) writes `hash.txt` beside the binary, which Leptos reads
+/// to name the script, the wasm and the stylesheet. A binary without one (tests, a plain
+/// `cargo build`) links the plain names.
+fn hashed_build() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
 }
 
 /// The app's routes, listed once per process. Listing runs the app with resource loading

@@ -1117,7 +1117,12 @@ impl<A: Action + 'static> Grant<A> {
     /// settles it after. The call spends one of the caller's budget first: when that is
     /// spent, the answer is [`AppError::Throttled`], with no call, no audit row and nothing
     /// for the circuit breaker (a refused call is not a call).
+    /// A read of reference data kept from a moment ago ([`super::refcache`]) is answered
+    /// from it: no call and no budget.
     pub async fn call(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
+        if let Some(hit) = self.state.upstream.cached(self.account, req, what) {
+            return hit.map_err(|e| self.neutral(e));
+        }
         self.spend().await?;
         if A::READ {
             let result = self.state.upstream.call(self.account, req, what).await;

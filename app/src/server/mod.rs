@@ -11,6 +11,7 @@ pub mod live;
 pub mod lunanode;
 pub mod made;
 pub mod password;
+pub mod refcache;
 pub mod session;
 pub mod store;
 pub mod throttle;

@@ -16,6 +16,7 @@ mod live_kinds;
 mod mail;
 mod monitor;
 mod networking;
+mod refdata;
 mod scripts;
 mod search;
 mod second_factor;
