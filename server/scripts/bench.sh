@@ -9,3 +9,4 @@ cd "$(dirname "$0")/../.."
 cargo run --release -q -p lunapanel --example bench_upstream
 cargo run --release -q -p lunapanel --example bench_panel
 cargo run --release -q -p lunapanel --example bench_auth
+cargo run --release -q -p lunapanel --example bench_pages
