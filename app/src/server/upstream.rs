@@ -190,7 +190,9 @@ impl Upstream {
         req: &A,
         what: &str,
     ) -> Result<A::Response, AppError> {
-        self.spend(payer).await?;
+        let spent = self.spend(payer).await;
+        super::metrics::note_budget(A::PATH, &spent);
+        spent?;
         self.call(account, req, what).await
     }
 
