@@ -21,9 +21,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use error::{unescape_html, UpstreamError, AUTH_FAILURE};
+pub use sign::{Credential, CredentialError, NonceClock};
 
 use super::metrics::{self, BreakerPhase, UpstreamOutcome};
-pub use sign::{Credential, CredentialError, NonceClock};
 
 /// A typed API action: its request parameters are the struct's fields.
 pub trait Action: Serialize + Send + Sync {
