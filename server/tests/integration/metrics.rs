@@ -358,6 +358,19 @@ async fn counters_move_with_real_requests(db: Db) {
             .sum::<f64>();
     assert!(errors >= 1.0, "an unknown VM is an API error");
 
+    // A page watching live status: its stream is open and its account's poller runs (other
+    // tests' streams and pollers may add to these, never take this one's away).
+    let watching = c
+        .get(format!("{}/api/live/vms", panel.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watching.status(), StatusCode::OK);
+    let samples = scrape(&panel).await;
+    assert!(value(&samples, "lunapanel_live_streams", &[]) >= 1.0);
+    assert!(value(&samples, "lunapanel_live_pollers", &[("kind", "vm")]) >= 1.0);
+    drop(watching);
+
     // No label holds an address, an e-mail address, an API id or a key.
     let text = c
         .get(format!("{}/metrics", panel.base))
