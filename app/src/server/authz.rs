@@ -897,7 +897,9 @@ impl<P: Permission> Grant<P> {
     /// other than through [`Grant::call`] (which spends it itself): refused
     /// ([`AppError::Throttled`]) when it is spent, and the call must then not be made.
     pub async fn spend(&self) -> Result<(), AppError> {
-        self.state.upstream.spend(self.payer()).await
+        let spent = self.state.upstream.spend(self.payer()).await;
+        super::metrics::note_budget(P::PATH, &spent);
+        spent
     }
 
     /// The customer's view, if this grant is a customer's.

@@ -430,7 +430,11 @@ impl ListHub {
         });
         pollers.insert((account, kind.key), poller.clone());
         let (hub, p) = (self.clone(), poller.clone());
-        tokio::spawn(async move { hub.run(account, kind, lister, p).await });
+        let running = super::metrics::poller_running(kind.key);
+        tokio::spawn(async move {
+            let _running = running;
+            hub.run(account, kind, lister, p).await
+        });
         Some(poller)
     }
 

@@ -144,7 +144,11 @@ impl LiveHub {
         pollers.insert(account, poller.clone());
         let hub = self.clone();
         let p = poller.clone();
-        tokio::spawn(async move { hub.run(account, p).await });
+        let running = super::metrics::poller_running("vm");
+        tokio::spawn(async move {
+            let _running = running;
+            hub.run(account, p).await
+        });
         poller
     }
 
@@ -575,6 +579,11 @@ where
         })
         .take_while(|event| std::future::ready(event.is_some()))
         .filter_map(std::future::ready);
+    // Counted open until the response's body (this stream) is dropped.
+    let open = super::metrics::stream_open();
+    let stream = stream.inspect(move |_| {
+        let _open = &open;
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

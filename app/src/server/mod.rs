@@ -10,6 +10,7 @@ pub mod lists;
 pub mod live;
 pub mod lunanode;
 pub mod made;
+pub mod metrics;
 pub mod password;
 pub mod refcache;
 pub mod session;

@@ -230,7 +230,9 @@ impl Upstream {
                 return hit;
             }
         }
-        self.spend(payer).await?;
+        let spent = self.spend(payer).await;
+        super::metrics::note_budget(A::PATH, &spent);
+        spent?;
         self.call(account, req, what).await
     }
 

@@ -14,6 +14,7 @@ mod headers;
 mod images;
 mod live_kinds;
 mod mail;
+mod metrics;
 mod monitor;
 mod networking;
 mod refdata;

@@ -23,6 +23,8 @@ use serde_json::Value;
 pub use error::{unescape_html, UpstreamError, AUTH_FAILURE};
 pub use sign::{Credential, CredentialError, NonceClock};
 
+use super::metrics::{self, BreakerPhase, UpstreamOutcome};
+
 /// A typed API action: its request parameters are the struct's fields.
 pub trait Action: Serialize + Send + Sync {
     /// `"{category}/{action}"`, without the trailing slash.
@@ -130,6 +132,16 @@ impl Breaker {
     /// Whether calls are currently refused.
     pub fn is_open(&self) -> bool {
         self.lock().open_until.is_some()
+    }
+
+    /// Closed, open, or half-open (the cool-down is over at `now`: the next call, or the
+    /// one already under way, is the probe).
+    pub fn phase(&self, now: Instant) -> BreakerPhase {
+        match self.lock().open_until {
+            None => BreakerPhase::Closed,
+            Some(until) if now < until => BreakerPhase::Open,
+            Some(_) => BreakerPhase::HalfOpen,
+        }
     }
 }
 
@@ -266,6 +278,11 @@ impl LunaNode {
         self.breaker.is_open()
     }
 
+    /// The circuit breaker's phase now (for `/metrics`).
+    pub fn breaker_phase(&self) -> BreakerPhase {
+        self.breaker.phase(Instant::now())
+    }
+
     /// The API base URL this client talks to.
     pub fn base_url(&self) -> &str {
         &self.base
@@ -295,17 +312,28 @@ impl LunaNode {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let result = self.attempt(cred, path, params, read).await;
-            let outcome = match &result {
-                Ok(_) => "ok",
-                Err(e) if e.is_transient() => "transient",
-                Err(_) => "error",
+            let (result, outcome) = match self.breaker.admit(started) {
+                Err(wait) => (Err(refused(wait)), UpstreamOutcome::BreakerRefused),
+                Ok(admitted) => {
+                    let result = self.attempt(cred, path, params, read).await;
+                    let transient = matches!(&result, Err(e) if e.is_transient());
+                    admitted.record(transient, Instant::now());
+                    let outcome = match &result {
+                        Ok(_) => UpstreamOutcome::Ok,
+                        Err(_) if transient => UpstreamOutcome::Transient,
+                        Err(_) => UpstreamOutcome::ApiError,
+                    };
+                    (result, outcome)
+                }
             };
+            let elapsed = started.elapsed();
+            let went_out = outcome != UpstreamOutcome::BreakerRefused;
+            metrics::upstream_call(path, outcome, went_out.then_some(elapsed));
             tracing::debug!(
                 action = path,
                 attempt,
-                outcome,
-                ms = started.elapsed().as_millis() as u64,
+                outcome = outcome.as_str(),
+                ms = elapsed.as_millis() as u64,
                 "upstream call"
             );
             match result {
@@ -325,7 +353,7 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<Value, UpstreamError> {
-        let (status, _, bytes) = self.post_signed(cred, path, params, read).await?;
+        let (status, _, bytes) = self.post_signed_once(cred, path, params, read).await?;
         let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
             UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
         })?;
@@ -334,23 +362,8 @@ impl LunaNode {
 
     /// Signs and POSTs one request; returns the status, content type and body of any
     /// non-redirect, non-5xx answer. `read`: the action is safe to repeat (this decides what
-    /// a broken connection means, see [`transport_error`]).
-    async fn post_signed(
-        &self,
-        cred: &Credential,
-        path: &str,
-        params: &BTreeMap<String, String>,
-        read: bool,
-    ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
-        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
-        let result = self.post_signed_once(cred, path, params, read).await;
-        admitted.record(
-            matches!(&result, Err(e) if e.is_transient()),
-            Instant::now(),
-        );
-        result
-    }
-
+    /// a broken connection means, see [`transport_error`]). The circuit breaker is the
+    /// caller's ([`LunaNode::call_value`]).
     async fn post_signed_once(
         &self,
         cred: &Credential,
@@ -455,13 +468,38 @@ impl LunaNode {
         }
     }
 
+    /// One attempt at opening a download, counted like [`LunaNode::call_value`]'s attempts.
     async fn open_download(
         &self,
         cred: &Credential,
         params: &BTreeMap<String, String>,
     ) -> Result<ImageBytes, UpstreamError> {
         const PATH: &str = actions::IMAGE_RETRIEVE.path;
-        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
+        let started = Instant::now();
+        let admitted = match self.breaker.admit(started) {
+            Ok(admitted) => admitted,
+            Err(wait) => {
+                metrics::upstream_call(PATH, UpstreamOutcome::BreakerRefused, None);
+                return Err(refused(wait));
+            }
+        };
+        let result = self.open_admitted(cred, params, admitted).await;
+        let outcome = match &result {
+            Ok(_) => UpstreamOutcome::Ok,
+            Err(e) if e.is_transient() => UpstreamOutcome::Transient,
+            Err(_) => UpstreamOutcome::ApiError,
+        };
+        metrics::upstream_call(PATH, outcome, Some(started.elapsed()));
+        result
+    }
+
+    async fn open_admitted(
+        &self,
+        cred: &Credential,
+        params: &BTreeMap<String, String>,
+        admitted: Admitted<'_>,
+    ) -> Result<ImageBytes, UpstreamError> {
+        const PATH: &str = actions::IMAGE_RETRIEVE.path;
         let result = self
             .send_signed(
                 &self.downloads,
@@ -616,6 +654,25 @@ mod tests {
         b.admit(again).unwrap().record(false, again);
         assert!(!b.is_open());
         assert!(b.admit(again).is_ok());
+    }
+
+    #[test]
+    fn breaker_phases_for_metrics() {
+        let b = Breaker::new(1, Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert_eq!(b.phase(t0), BreakerPhase::Closed);
+        b.admit(t0).unwrap().record(true, t0);
+        assert_eq!(b.phase(t0 + Duration::from_secs(29)), BreakerPhase::Open);
+        let later = t0 + Duration::from_secs(30);
+        assert_eq!(b.phase(later), BreakerPhase::HalfOpen);
+        let probe = b.admit(later).unwrap();
+        assert_eq!(
+            b.phase(later),
+            BreakerPhase::HalfOpen,
+            "while the probe runs"
+        );
+        probe.record(false, later);
+        assert_eq!(b.phase(later), BreakerPhase::Closed);
     }
 
     /// Issue 8, defect 10: a probe whose call is cancelled (dropped without an outcome)

@@ -512,6 +512,8 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_sessions_except(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
     /// Removes sessions not seen since `before` (they have timed out); how many.
     async fn prune_sessions(&self, before: i64) -> StoreResult<u64>;
+    /// How many sessions are listed that were seen at or after `since` (for `/metrics`).
+    async fn count_sessions(&self, since: i64) -> StoreResult<u64>;
 
     /// The counter of `key` under `scope`, if any.
     async fn throttle_state(&self, scope: &str, key: &str) -> StoreResult<Option<ThrottleRow>>;
