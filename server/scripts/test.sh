@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, clippy (ssr and hydrate), unit and integration tests on
 # SQLite and PostgreSQL (127.0.0.1:5432, a fresh database per test, dropped after), then
-# the release build and the browser journeys in Chromium.
-#   --e2e-only   only the browser journeys, on the release build already in target/
-#                (for iterating on a journey; `cargo leptos build --release` first)
+# the release build of the site (wasm, script, stylesheet: fingerprinted, precompressed, as
+# shipped) and the browser journeys in Chromium against it, served by the server binary the
+# tests built (target/debug/lunapanel: the same code; building a release server as well
+# would recompile every dependency, about a quarter of this command's time).
+#   --e2e-only   only the browser journeys, on the builds already in target/ (for iterating
+#                on a journey; `cargo test --no-run` and the site build below first)
 set -euo pipefail
 E2E_ONLY=0
 [ "${1:-}" = "--e2e-only" ] && E2E_ONLY=1
@@ -36,9 +39,13 @@ cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D war
 step "unit + integration tests (SQLite and PostgreSQL)"
 cargo test -p app -p lunapanel --features app/ssr
 
-step "release build"
-cargo leptos build --release
+step "release build of the site (wasm, script, stylesheet)"
+cargo leptos build --release --precompress --frontend-only
 fi
+BIN=target/debug/lunapanel
+[ -x "$BIN" ] || { echo "$BIN is missing: run cargo test -p app -p lunapanel --features app/ssr --no-run" >&2; exit 1; }
+# The fingerprinted names, where the server looks for them (beside its binary).
+cp target/release/hash.txt "$(dirname "$BIN")/hash.txt"
 
 step "browser journeys (Chromium)"
 work=$(mktemp -d)
@@ -49,7 +56,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_panel() { # name, demo, port
   LUNAPANEL_LISTEN="127.0.0.1:$3" LUNAPANEL_DEMO="$2" LUNAPANEL_SIGN_UP=invite-only \
   LUNAPANEL_DATABASE_URL="sqlite://$work/$1/panel.db" LUNAPANEL_MASTER_KEY_FILE="$work/$1/master.key" \
-    target/release/lunapanel >"$work/$1.log" 2>&1 &
+    "$BIN" >"$work/$1.log" 2>&1 &
   pids+=($!)
 }
 fresh_port=$(free_port); demo_port=$(free_port); emulator_port=$(free_port)
@@ -57,7 +64,7 @@ fresh_port=$(free_port); demo_port=$(free_port); emulator_port=$(free_port)
 # journeys, no byte of it may be found in the panel's database, logs or bundle (SEC-1.1).
 api_id=e2eapiid00000001
 canary="CANARYKEY$(printf 'Z%.0s' $(seq 1 119))"
-target/release/lunapanel emulator --emulator-listen "127.0.0.1:$emulator_port" \
+"$BIN" emulator --emulator-listen "127.0.0.1:$emulator_port" \
   --account "$api_id:$canary:100" --time-scale 0.05 >"$work/emulator.log" 2>&1 &
 pids+=($!)
 LUNAPANEL_UPSTREAM_URL="http://127.0.0.1:$emulator_port/api" LUNAPANEL_LOG_LEVEL="lunapanel=trace,app=trace,info" \

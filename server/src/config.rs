@@ -83,8 +83,20 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "calls one customer may make at once before their rate applies",
     ),
     (
+        "reference_ttl_seconds",
+        "how long plans, regions, images, networks, groups, scripts and keys are kept per account (0: never)",
+    ),
+    (
         "site_root",
         "folder with the built site (pkg/ and public files)",
+    ),
+    (
+        "metrics_token",
+        "serves /metrics on the panel's address to requests bearing this token (16+ characters)",
+    ),
+    (
+        "metrics_listen",
+        "a second address serving only /metrics, without a token (keep it private)",
     ),
     ("log_format", "text or json"),
     (
@@ -155,12 +167,23 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// What users may spend on Luna Node calls (see `app::server::budget`).
     pub budget: BudgetLimits,
+    /// How long reference lists are kept per account (`app::server::refcache`).
+    pub reference_ttl: Duration,
     pub site_root: PathBuf,
+    /// `/metrics` on the main listener for `Authorization: Bearer <token>`; off when `None`.
+    pub metrics_token: Option<MetricsToken>,
+    /// A listener serving only `/metrics`, no token; off when `None`.
+    pub metrics_listen: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub log_level: String,
 }
 
 impl Config {
+    /// Whether `/metrics` is served anywhere (and so metrics are recorded at all).
+    pub fn metrics_enabled(&self) -> bool {
+        self.metrics_token.is_some() || self.metrics_listen.is_some()
+    }
+
     /// Whether users reach the panel over https (its public URL's scheme).
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
@@ -190,6 +213,22 @@ impl MasterKeyText {
 impl fmt::Debug for MasterKeyText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("MasterKeyText([REDACTED])")
+    }
+}
+
+/// The token a scraper presents for `/metrics` on the main listener; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken([REDACTED])")
     }
 }
 
@@ -414,6 +453,10 @@ impl Layers {
             });
         }
         let invite_days = self.parse("invite_days", "7", |v| bounded(v, 1, 90))?;
+        let reference_ttl =
+            Duration::from_secs(
+                self.parse("reference_ttl_seconds", "60", |v| bounded(v, 0, 3600))?,
+            );
         let throttle = app::server::throttle::ThrottleSettings {
             cap_secs: self.parse("throttle_cap_seconds", "900", |v| bounded(v, 1, 86_400))? as i64,
             sign_ups_per_hour: self.parse("sign_ups_per_hour", "20", |v| bounded(v, 1, 100_000))?
@@ -449,6 +492,39 @@ impl Layers {
             customer: rate("upstream_customer", defaults.customer)?,
         };
         let site_root = self.parse("site_root", "target/site", |v| Ok(PathBuf::from(v)))?;
+        let metrics_token = match self.get("metrics_token") {
+            None => None,
+            Some(_) => Some(self.parse("metrics_token", "", |v| {
+                // The value is never echoed: it is a secret.
+                if !(16..=256).contains(&v.len()) {
+                    return Err("must be 16 to 256 characters long".into());
+                }
+                if !v.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(
+                        "must be printable ASCII without spaces (it travels in an HTTP header)"
+                            .into(),
+                    );
+                }
+                Ok(MetricsToken(v.to_owned()))
+            })?),
+        };
+        let metrics_listen = match self.get("metrics_listen") {
+            None => None,
+            Some(_) => Some(self.parse("metrics_listen", "", |v| {
+                let addr: SocketAddr = v
+                    .parse()
+                    .map_err(|_| "expected an address like 127.0.0.1:9090".to_owned())?;
+                if addr.port() != 0
+                    && addr.port() == listen.port()
+                    && (addr.ip() == listen.ip()
+                        || addr.ip().is_unspecified()
+                        || listen.ip().is_unspecified())
+                {
+                    return Err(format!("must differ from listen ({listen})"));
+                }
+                Ok(addr)
+            })?),
+        };
         let log_format = self.parse("log_format", "text", |v| match v {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -476,7 +552,10 @@ impl Layers {
             throttle,
             trusted_proxies,
             budget,
+            reference_ttl,
             site_root,
+            metrics_token,
+            metrics_listen,
             log_format,
             log_level,
         })
@@ -781,6 +860,41 @@ mod tests {
         }
         let err = load(None, env(&[("LUNAPANEL_DEMO_TIME_SCALE", "fast")]), &[]).unwrap_err();
         assert!(err.to_string().contains("demo_time_scale"));
+    }
+
+    #[test]
+    fn metrics_are_off_unless_configured_and_the_token_is_never_printed() {
+        let c = load(None, env(&[]), &[]).unwrap();
+        assert!(!c.metrics_enabled());
+        assert!(c.metrics_token.is_none() && c.metrics_listen.is_none());
+        let token = "scrape-Token-0123456789";
+        let c = load(None, env(&[("LUNAPANEL_METRICS_TOKEN", token)]), &[]).unwrap();
+        assert!(c.metrics_enabled());
+        assert_eq!(c.metrics_token.as_ref().unwrap().expose(), token);
+        let debug = format!("{c:?}");
+        assert!(!debug.contains(token), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+        let c = load(
+            None,
+            env(&[]),
+            &[("metrics_listen", "127.0.0.1:9464".into())],
+        )
+        .unwrap();
+        assert!(c.metrics_enabled());
+        assert_eq!(c.metrics_listen.unwrap().to_string(), "127.0.0.1:9464");
+        for (key, value) in [
+            ("metrics_token", "short"),
+            ("metrics_token", "has a space in it, sixteen+"),
+            ("metrics_listen", "nowhere"),
+            ("metrics_listen", "127.0.0.1:3000"),
+        ] {
+            let err = load(None, env(&[]), &[(key, value.into())]).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(&format!("`{key}`")), "{key}: {text}");
+            if key == "metrics_token" {
+                assert!(!text.contains(value), "the token is not echoed: {text}");
+            }
+        }
     }
 
     #[test]

@@ -154,7 +154,8 @@ pub struct HeaderPolicy {
 pub const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// Security headers on every response (SEC-4.5); `Cache-Control: no-store` on everything
-/// but the immutable build output under `/pkg/` and answers that set their own. Pages get
+/// but the build output under `/pkg/` (immutable when fingerprinted, else revalidated) and
+/// answers that set their own. Pages get
 /// their nonce'd Content-Security-Policy from [`crate::csp::page_policy`]; everything else
 /// the minimal one.
 pub async fn response_headers(
@@ -162,8 +163,10 @@ pub async fn response_headers(
     req: Request,
     next: Next,
 ) -> Response {
-    let cacheable = req.uri().path().starts_with("/pkg/");
+    let build_output = req.uri().path().starts_with("/pkg/");
+    let fingerprinted = build_output && is_fingerprinted(req.uri().path());
     let mut res = next.run(req).await;
+    let succeeded = res.status().is_success();
     let h = res.headers_mut();
     let set = |h: &mut http::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
@@ -186,10 +189,36 @@ pub async fn response_headers(
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(h, "content-security-policy", crate::csp::MINIMAL_POLICY);
     }
-    if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
+    if !h.contains_key(header::CACHE_CONTROL) && succeeded {
+        if fingerprinted {
+            // A new build has new names: what a browser holds never goes stale.
+            set(h, "cache-control", "public, max-age=31536000, immutable");
+        } else if build_output {
+            // Plain names (a development build): keep, but ask before each use.
+            set(h, "cache-control", "no-cache");
+        }
+    }
+    if build_output {
+        // Served as brotli, gzip or plain by `Accept-Encoding` (precompressed files).
+        set(h, "vary", "accept-encoding");
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }
     res
+}
+
+/// Whether a build-output path has a fingerprint in its name (`lunapanel.<hash>.wasm`: the
+/// hash cargo-leptos gives, 22 characters of URL-safe base64), so its content never changes.
+fn is_fingerprinted(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1].iter().any(|p| {
+            p.len() == 22
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 #[cfg(test)]
@@ -214,6 +243,26 @@ mod tests {
             HeaderValue::from_static("not an address"),
         );
         assert_eq!(forwarded_client(&h, &[proxy]), None);
+    }
+
+    #[test]
+    fn fingerprinted_build_output() {
+        for p in [
+            "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.wasm",
+            "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.js",
+            "/pkg/lunapanel.A-_e9tA7bQ1xYvZ0pLmN3w.css",
+        ] {
+            assert!(is_fingerprinted(p), "{p}");
+        }
+        for p in [
+            "/pkg/lunapanel.wasm",
+            "/pkg/lunapanel.js",
+            "/pkg/lunapanel.short.js",
+            "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w",
+            "/pkg/lunapanel.kS2e9tA7bQ1x+vZ0pLmN3w.js",
+        ] {
+            assert!(!is_fingerprinted(p), "{p}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod csp;
 pub mod demo;
 pub mod emulator;
 pub mod gates;
+pub mod metrics;
 pub mod ops;
 pub mod telemetry;
 
@@ -69,6 +70,8 @@ pub enum StartupError {
     Hasher(#[from] app::server::password::PasswordError),
     #[error("cannot create the demo account: {0}")]
     Demo(store::StoreError),
+    #[error("cannot set up metrics: {0}")]
+    Metrics(String),
     #[error("cannot start the demo's Luna Node emulator: {0}")]
     DemoEmulator(String),
     #[error("master key: {0}")]
@@ -104,6 +107,8 @@ pub struct Prepared {
     pub ready: Arc<AtomicBool>,
     /// What start-up decided that the operator must hear (printed by [`serve`]).
     pub notes: Vec<String>,
+    /// `/metrics`, when configured (`metrics_token`, `metrics_listen`).
+    pub metrics: Option<metrics::Scrape>,
 }
 
 /// Opens the database (creating a SQLite file if absent), applies migrations, prepares the
@@ -173,12 +178,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         ),
         None => (client, Budget::new(config.budget), Arc::new(Local)),
     };
-    let upstream = Arc::new(Upstream::new(
-        Arc::new(client),
-        keyring.clone(),
-        store.clone(),
-        budget,
-    ));
+    let upstream = Arc::new(
+        Upstream::new(Arc::new(client), keyring.clone(), store.clone(), budget)
+            .with_reference_ttl(config.reference_ttl),
+    );
     let live = LiveHub::start(upstream.clone(), LiveTiming::default(), cluster);
     let mut demo = demo;
     if let Some(d) = demo.as_mut() {
@@ -204,6 +207,19 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         invite_lifetime: config.invite_lifetime,
         throttle: config.throttle,
     };
+    let metrics = if config.metrics_enabled() {
+        let scrape = metrics::Scrape::new(
+            config.metrics_token.as_ref().map(|t| t.expose()),
+            store.clone(),
+            hasher.clone(),
+            upstream.client.clone(),
+            config.idle_timeout,
+        )
+        .map_err(StartupError::Metrics)?;
+        Some(scrape)
+    } else {
+        None
+    };
     let state = ServerState {
         store: store.clone(),
         hasher,
@@ -221,6 +237,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
         sessions,
         ready: Arc::new(AtomicBool::new(true)),
         notes,
+        metrics,
     })
 }
 
@@ -447,7 +464,19 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
+        .hash_files(hashed_build())
         .build()
+}
+
+/// Whether the build output has fingerprinted names: `cargo leptos build` (with the
+/// workspace's `hash-files = true`) writes `hash.txt` beside the binary, which Leptos reads
+/// to name the script, the wasm and the stylesheet. A binary without one (tests, a plain
+/// `cargo build`) links the plain names.
+fn hashed_build() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
 }
 
 /// The app's routes, listed once per process. Listing runs the app with resource loading
@@ -530,26 +559,42 @@ pub fn router(prepared: &Prepared) -> Router {
             ready: prepared.ready.clone(),
             upstream: prepared.state.upstream.client.clone(),
         });
-    ops.merge(app)
+    let mut all = ops.merge(app);
+    if prepared.metrics.is_some() {
+        // Routes note their template on the response, for `track` further out.
+        all = all.route_layer(axum::middleware::from_fn(metrics::mark_route));
+    }
+    let all = all
+        .layer(axum::middleware::from_fn_with_state(
+            prepared.metrics.clone(),
+            metrics::main_listener,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::GATEWAY_TIMEOUT,
             REQUEST_TIMEOUT,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            gates::HeaderPolicy {
-                hsts: prepared.config.is_https(),
-            },
-            gates::response_headers,
-        ))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        ));
+    let all = if prepared.metrics.is_some() {
+        all.layer(axum::middleware::from_fn(metrics::track))
+    } else {
+        all
+    };
+    all.layer(axum::middleware::from_fn_with_state(
+        gates::HeaderPolicy {
+            hsts: prepared.config.is_https(),
+        },
+        gates::response_headers,
+    ))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// A running server (for tests and the binary).
 pub struct Running {
     pub addr: SocketAddr,
+    /// The separate `/metrics` listener's address (`metrics_listen`), if any.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), StartupError>>,
 }
@@ -575,6 +620,33 @@ pub async fn start(prepared: Prepared) -> Result<Running, StartupError> {
 pub async fn start_on(prepared: Prepared, listener: TcpListener) -> Result<Running, StartupError> {
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
     let (shutdown, mut signal) = tokio::sync::watch::channel(false);
+    let metrics_listener = match (prepared.config.metrics_listen, &prepared.metrics) {
+        (Some(at), Some(scrape)) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .map_err(|source| StartupError::Listen { addr: at, source })?;
+            Some((listener, metrics::listener_router(scrape.clone())))
+        }
+        _ => None,
+    };
+    let mut metrics_addr = None;
+    let metrics_task = match metrics_listener {
+        Some((listener, router)) => {
+            metrics_addr = Some(listener.local_addr().map_err(StartupError::Serve)?);
+            let mut stop = signal.clone();
+            Some(tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     let sweeper = tokio::spawn({
         let (sessions, store) = (prepared.sessions.clone(), prepared.store.clone());
         let idle = i64::try_from(prepared.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
@@ -609,12 +681,16 @@ pub async fn start_on(prepared: Prepared, listener: TcpListener) -> Result<Runni
         .with_graceful_shutdown(drain)
         .await
         .map_err(StartupError::Serve);
+        if let Some(task) = metrics_task {
+            let _ = task.await;
+        }
         sweeper.abort();
         store.close().await;
         served
     });
     Ok(Running {
         addr,
+        metrics_addr,
         shutdown,
         task,
     })
@@ -628,6 +704,9 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     let notes = prepared.notes.clone();
     let running = start(prepared).await?;
     tracing::info!(addr = %running.addr, "lunapanel is listening");
+    if let Some(addr) = running.metrics_addr {
+        tracing::info!(%addr, "metrics are served at /metrics on this address");
+    }
     println!("lunapanel is running at {public}");
     if demo {
         println!("Demo mode: sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}");

@@ -260,6 +260,13 @@ struct Settings {
     /// Folder with the built site [default: target/site]
     #[arg(long, global = true)]
     site_root: Option<String>,
+    /// Serve /metrics on the panel's address to `Authorization: Bearer TOKEN` (prefer
+    /// LUNAPANEL_METRICS_TOKEN: flags show in ps) [default: off]
+    #[arg(long, global = true)]
+    metrics_token: Option<String>,
+    /// A second address serving only /metrics, without a token [default: off]
+    #[arg(long, global = true)]
+    metrics_listen: Option<String>,
     /// text or json [default: text]
     #[arg(long, global = true)]
     log_format: Option<String>,
@@ -288,6 +295,8 @@ impl Settings {
             ("upstream_customer_rate", &self.upstream_customer_rate),
             ("upstream_customer_burst", &self.upstream_customer_burst),
             ("site_root", &self.site_root),
+            ("metrics_token", &self.metrics_token),
+            ("metrics_listen", &self.metrics_listen),
             ("log_format", &self.log_format),
             ("log_level", &self.log_level),
         ];

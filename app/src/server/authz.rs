@@ -897,7 +897,9 @@ impl<P: Permission> Grant<P> {
     /// other than through [`Grant::call`] (which spends it itself): refused
     /// ([`AppError::Throttled`]) when it is spent, and the call must then not be made.
     pub async fn spend(&self) -> Result<(), AppError> {
-        self.state.upstream.spend(self.payer()).await
+        let spent = self.state.upstream.spend(self.payer()).await;
+        super::metrics::note_budget(P::PATH, &spent);
+        spent
     }
 
     /// The customer's view, if this grant is a customer's.
@@ -1117,7 +1119,12 @@ impl<A: Action + 'static> Grant<A> {
     /// settles it after. The call spends one of the caller's budget first: when that is
     /// spent, the answer is [`AppError::Throttled`], with no call, no audit row and nothing
     /// for the circuit breaker (a refused call is not a call).
+    /// A read of reference data kept from a moment ago ([`super::refcache`]) is answered
+    /// from it: no call and no budget.
     pub async fn call(&self, req: &A, what: &str) -> Result<A::Response, AppError> {
+        if let Some(hit) = self.state.upstream.cached(self.account, req, what) {
+            return hit.map_err(|e| self.neutral(e));
+        }
         self.spend().await?;
         if A::READ {
             let result = self.state.upstream.call(self.account, req, what).await;

@@ -487,12 +487,18 @@ impl ListHub {
             lister,
             p: poller.clone(),
         };
-        tokio::spawn(super::cluster::drive(
+        // Counted while it runs (metrics), whether it polls or follows another instance.
+        let running = super::metrics::poller_running(kind.key);
+        let drive = super::cluster::drive(
             self.cluster.clone(),
             kind_key(kind, account),
             seat,
             self.timing_changes(),
-        ));
+        );
+        tokio::spawn(async move {
+            let _running = running;
+            drive.await
+        });
         Some(poller)
     }
 

@@ -256,12 +256,18 @@ impl LiveHub {
             account,
             p: poller.clone(),
         };
-        tokio::spawn(super::cluster::drive(
+        // Counted while it runs (metrics), whether it polls or follows another instance.
+        let running = super::metrics::poller_running("vm");
+        let drive = super::cluster::drive(
             self.cluster.clone(),
             vm_key(account),
             seat,
             self.lists.timing_changes(),
-        ));
+        );
+        tokio::spawn(async move {
+            let _running = running;
+            drive.await
+        });
         poller
     }
 
@@ -764,6 +770,11 @@ where
         })
         .take_while(|event| std::future::ready(event.is_some()))
         .filter_map(std::future::ready);
+    // Counted open until the response's body (this stream) is dropped.
+    let open = super::metrics::stream_open();
+    let stream = stream.inspect(move |_| {
+        let _open = &open;
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

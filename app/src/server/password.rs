@@ -43,6 +43,8 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// How many may run at once (the permits' number).
+    parallel: usize,
     /// Requests waiting for a permit now; at [`Hasher::queue_cap`] the next is refused.
     waiting: Arc<AtomicUsize>,
     queue_cap: usize,
@@ -128,6 +130,7 @@ impl Hasher {
         let dummy = hash_blocking(b"lunapanel dummy password for unknown accounts")?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(parallel.max(1))),
+            parallel: parallel.max(1),
             waiting: Arc::default(),
             queue_cap,
             runs: Arc::default(),
@@ -143,6 +146,12 @@ impl Hasher {
     /// Requests waiting for a hashing permit now.
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Hashes and verifications running now (holding a permit).
+    pub fn running(&self) -> usize {
+        self.parallel
+            .saturating_sub(self.permits.available_permits())
     }
 
     /// A permit, after a bounded wait in a bounded queue (SEC-2.3). The permit is moved into
@@ -310,6 +319,32 @@ mod tests {
                 .unwrap()
                 .ok
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn running_and_waiting_are_counted() {
+        let hasher = Hasher::with_queue(1, 8).unwrap();
+        let stored = hasher.hash("correct horse battery").await.unwrap();
+        assert_eq!((hasher.running(), hasher.waiting()), (0, 0));
+        let tries: Vec<_> = (0..3)
+            .map(|_| {
+                let (h, s) = (hasher.clone(), stored.clone());
+                tokio::spawn(async move { h.verify("correct horse battery", Some(&s)).await })
+            })
+            .collect();
+        // One runs while the other two wait (each check takes tens of milliseconds).
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while (hasher.running(), hasher.waiting()) != (1, 2) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw 1 running and 2 waiting"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        for t in tries {
+            assert!(t.await.unwrap().unwrap().ok);
+        }
+        assert_eq!((hasher.running(), hasher.waiting()), (0, 0));
     }
 
     #[test]

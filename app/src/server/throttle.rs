@@ -11,8 +11,15 @@
 //! address as typed, normalized), so throttling tells nobody who has an account.
 
 use super::context::ServerState;
-use super::store::now_unix;
 use crate::error::AppError;
+
+/// Now, in unix milliseconds: the counters' times are kept in milliseconds, so a block
+/// lasts exactly its length (on a whole-second clock a 1 s block begun at 10.9 would end
+/// at 11, a tenth of a second later) and `Retry-After` never exceeds it.
+fn now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX)
+}
 
 /// One kind of counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,15 +138,17 @@ fn present<'a>(
 
 /// Refuses the request (429, how long to wait) when any of `keys` is blocked now.
 pub async fn check(state: &ServerState, keys: &Keys<'_>) -> Result<(), AppError> {
-    let now = now_unix();
-    let mut wait = 0;
+    let now = now_ms();
+    let mut wait_ms = 0;
     for (rule, key) in present(state, keys) {
         if let Some(row) = state.store.throttle_state(rule.scope, key).await? {
-            wait = wait.max(row.blocked_until - now);
+            wait_ms = wait_ms.max(row.blocked_until - now);
         }
     }
-    if wait > 0 {
-        return Err(AppError::too_many_attempts(wait.unsigned_abs()));
+    if wait_ms > 0 {
+        // Whole seconds, rounded up: at least 1, at most the block.
+        let secs = (wait_ms.unsigned_abs()).div_ceil(1000);
+        return Err(AppError::too_many_attempts(secs));
     }
     Ok(())
 }
@@ -148,18 +157,22 @@ pub async fn check(state: &ServerState, keys: &Keys<'_>) -> Result<(), AppError>
 /// longest block it began, in seconds (for the audit; the failure itself is answered as
 /// any failure is).
 pub async fn failed(state: &ServerState, keys: &Keys<'_>) -> Result<Option<i64>, AppError> {
-    let now = now_unix();
+    let now = now_ms();
     let cap = state.settings.throttle.cap_secs;
     let mut began = None;
     for (rule, key) in present(state, keys) {
         let row = state
             .store
-            .throttle_fail(rule.scope, key, now, rule.window)
+            .throttle_fail(rule.scope, key, now, rule.window.saturating_mul(1000))
             .await?;
         if let Some(secs) = block_secs(rule, row.failures, cap) {
             state
                 .store
-                .throttle_block(rule.scope, key, now + secs)
+                .throttle_block(
+                    rule.scope,
+                    key,
+                    now.saturating_add(secs.saturating_mul(1000)),
+                )
                 .await?;
             began = began.max(Some(secs));
         }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::budget::{Budget, Payer};
 use super::lunanode::actions::ImageRetrieve;
 use super::lunanode::{Action, Credential, ImageBytes, LunaNode, UpstreamError};
+use super::refcache::{self, RefCache};
 use super::store::{now_unix, Store, UserId};
 use super::vault::{credential_owner, Keyring, Purpose};
 use crate::error::{AppError, UpstreamProblem};
@@ -30,6 +31,8 @@ pub struct Upstream {
     health: Mutex<HashMap<UserId, UpstreamHealth>>,
     /// When each account's `last_used_at` was last written (at most once a minute).
     touched: Mutex<HashMap<UserId, i64>>,
+    /// Reference data (plans, regions, images, …) per account, for a short time.
+    refs: RefCache,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -89,6 +92,15 @@ pub fn sealed_credential(
 
 /// The user-facing error for an upstream failure. `what` names the thing the request was
 /// about (`The virtual machine`), for "not found".
+/// How long reference data is kept unless configured (`reference_ttl_seconds`).
+pub const DEFAULT_REFERENCE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `A`'s answer from a kept (or just fetched) JSON body.
+fn decode<A: Action>(value: &serde_json::Value, what: &str) -> Result<A::Response, AppError> {
+    <A::Response as serde::Deserialize>::deserialize(value)
+        .map_err(|e| upstream_error(UpstreamError::Malformed(format!("{}: {e}", A::PATH)), what))
+}
+
 pub fn upstream_error(e: UpstreamError, what: &str) -> AppError {
     let (problem, message) = match e {
         UpstreamError::NotFound(_) => return AppError::NotFound(what.to_owned()),
@@ -147,7 +159,30 @@ impl Upstream {
             store,
             health: Mutex::default(),
             touched: Mutex::default(),
+            refs: RefCache::new(DEFAULT_REFERENCE_TTL),
         }
+    }
+
+    /// Keeps reference data for `ttl` (zero: never).
+    pub fn with_reference_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.refs = RefCache::new(ttl);
+        self
+    }
+
+    /// A kept answer of a reference list ([`super::refcache`]) for `req`, if one is fresh:
+    /// answering from it calls nothing and spends no budget.
+    pub fn cached<A: Action>(
+        &self,
+        account: UserId,
+        req: &A,
+        what: &str,
+    ) -> Option<Result<A::Response, AppError>> {
+        if !A::READ || !refcache::caches(A::PATH) {
+            return None;
+        }
+        let params = super::lunanode::params(req).ok()?;
+        let value = self.refs.fresh(account, A::PATH, &params)?;
+        Some(decode::<A>(&value, what))
     }
 
     /// The account's credential, opened for one call.
@@ -190,7 +225,14 @@ impl Upstream {
         req: &A,
         what: &str,
     ) -> Result<A::Response, AppError> {
-        self.spend(payer).await?;
+        if payer != Payer::Panel {
+            if let Some(hit) = self.cached(account, req, what) {
+                return hit;
+            }
+        }
+        let spent = self.spend(payer).await;
+        super::metrics::note_budget(A::PATH, &spent);
+        spent?;
         self.call(account, req, what).await
     }
 
@@ -204,8 +246,26 @@ impl Upstream {
         what: &str,
     ) -> Result<A::Response, AppError> {
         let cred = self.credential(account).await?;
+        if A::READ && refcache::caches(A::PATH) {
+            let params = super::lunanode::params(req).map_err(|e| upstream_error(e, what))?;
+            let value = self
+                .refs
+                .fetch(account, A::PATH, &params, || async {
+                    let result = self.client.call_value(&cred, A::PATH, &params, true).await;
+                    self.note(account, result.as_ref().err());
+                    result
+                })
+                .await
+                .map_err(|e| upstream_error(e, what))?;
+            return decode::<A>(&value, what);
+        }
         let result = self.client.call(&cred, req).await;
         drop(cred);
+        if !A::READ {
+            // Whatever the outcome (Luna Node may have made the change): no list from
+            // before it is shown again.
+            self.refs.forget(account);
+        }
         self.note(account, result.as_ref().err());
         result.map_err(|e| upstream_error(e, what))
     }
@@ -307,6 +367,7 @@ impl Upstream {
 
     /// Forgets cached state for `account` (its credential changed).
     pub fn forget(&self, account: UserId) {
+        self.refs.forget(account);
         self.health
             .lock()
             .unwrap_or_else(|p| p.into_inner())

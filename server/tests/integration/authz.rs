@@ -835,7 +835,11 @@ async fn idor_matrix_every_function_and_actor() {
             "{name} is listed here but is not a registered server function"
         );
     }
-    let (panel, emu) = Panel::with_emulator(Db::Sqlite, |c| {
+    // Reference lists read fresh every time: a cell whose caller may act tells a panel-side
+    // refusal from Luna Node's "not found" by whether a call went out, and a kept list
+    // would answer "not found" without one (after the grant; refdata.rs tests the cache).
+    let flags = [("reference_ttl_seconds", "0")];
+    let (panel, emu) = Panel::with_emulator_flags(Db::Sqlite, &flags, |c| {
         c.time_scale = 0.0;
         c.accounts.push(lunapanel::emulator::AccountSpec {
             api_id: ID_C.into(),

@@ -346,6 +346,11 @@ impl Panel {
         c
     }
 
+    /// The separate `/metrics` listener's address (`metrics_listen`), if any.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.running.as_ref().and_then(|r| r.metrics_addr)
+    }
+
     pub async fn stop(mut self) {
         self.halt().await;
     }

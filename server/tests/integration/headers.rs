@@ -175,6 +175,75 @@ async fn pages_carry_a_fresh_nonce_and_the_rest_a_minimal_policy(db: Db) {
     let _ = std::fs::remove_dir_all(site);
 }
 
+/// What the release build puts under `pkg/`: fingerprinted files, each with its brotli and
+/// gzip forms (`cargo leptos build --release --precompress`), and one plain name as a
+/// development build has.
+const WASM: &str = "lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.wasm";
+
+async fn build_output_is_served_compressed_and_cacheable(db: Db) {
+    let site = site_root();
+    let pkg = site.join("pkg");
+    let body = vec![b'a'; 4096];
+    std::fs::write(pkg.join(WASM), &body).unwrap();
+    std::fs::write(pkg.join(format!("{WASM}.br")), b"brotli form").unwrap();
+    std::fs::write(pkg.join(format!("{WASM}.gz")), b"gzip form").unwrap();
+    std::fs::write(pkg.join("lunapanel.js"), b"export {};").unwrap();
+    let panel = Panel::start_with(db, &[("site_root", &site.display().to_string())], |_| {}).await;
+    // A client that does not decode on its own, so what was sent can be seen.
+    let raw = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let fetch = |encoding: &'static str, path: String| {
+        let raw = raw.clone();
+        let url = format!("{}/pkg/{path}", panel.base);
+        async move {
+            let res = raw
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            let (status, h) = (res.status(), res.headers().clone());
+            (status, h, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    for (encoding, sent, body_is) in [
+        ("br, gzip", Some("br"), b"brotli form".to_vec()),
+        ("gzip", Some("gzip"), b"gzip form".to_vec()),
+        ("identity", None, body.clone()),
+    ] {
+        let (status, h, got) = fetch(encoding, WASM.into()).await;
+        assert_eq!(status, StatusCode::OK, "{encoding}");
+        assert_eq!(header(&h, "content-encoding"), sent, "{encoding}");
+        assert_eq!(got, body_is, "{encoding}");
+        assert_eq!(header(&h, "content-type"), Some("application/wasm"));
+        assert_eq!(
+            header(&h, "cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{encoding}"
+        );
+        assert_eq!(header(&h, "vary"), Some("accept-encoding"), "{encoding}");
+        assert_eq!(header(&h, "content-security-policy"), Some(MINIMAL));
+    }
+    // A plain name may change with the next build: kept, but revalidated.
+    let (status, h, _) = fetch("br", "lunapanel.js".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "cache-control"), Some("no-cache"));
+    // A missing file is not cached; pages never are.
+    let (status, h, _) = fetch("br", "lunapanel.AAAAAAAAAAAAAAAAAAAAAA.wasm".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_ne!(
+        header(&h, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let (_, h, _) = get(&panel, &panel.client(), "/sign-in").await;
+    assert_eq!(header(&h, "cache-control"), Some("no-store"));
+    panel.stop().await;
+    let _ = std::fs::remove_dir_all(site);
+}
+
 async fn hsts_only_with_an_https_public_url(db: Db) {
     let panel = Panel::start_with(db, &[("public_url", "https://panel.example.com")], |_| {}).await;
     let c = panel.bare_client();
@@ -316,6 +385,7 @@ async fn branding_is_csp_clean_and_login_details_follow_the_policy(db: Db) {
 
 both!(
     pages_carry_a_fresh_nonce_and_the_rest_a_minimal_policy,
+    build_output_is_served_compressed_and_cacheable,
     hsts_only_with_an_https_public_url,
     branding_is_csp_clean_and_login_details_follow_the_policy,
 );

@@ -23,6 +23,8 @@ use serde_json::Value;
 pub use error::{unescape_html, UpstreamError, AUTH_FAILURE};
 pub use sign::{Credential, CredentialError, NonceClock};
 
+use super::metrics::{self, BreakerPhase, UpstreamOutcome};
+
 /// A typed API action: its request parameters are the struct's fields.
 pub trait Action: Serialize + Send + Sync {
     /// `"{category}/{action}"`, without the trailing slash.
@@ -157,6 +159,16 @@ impl Breaker {
     /// Whether calls are currently refused.
     pub fn is_open(&self) -> bool {
         self.lock().open_until.is_some()
+    }
+
+    /// Closed, open, or half-open (the cool-down is over at `now`: the next call, or the
+    /// one already under way, is the probe).
+    pub fn phase(&self, now: Instant) -> BreakerPhase {
+        match self.lock().open_until {
+            None => BreakerPhase::Closed,
+            Some(until) if now < until => BreakerPhase::Open,
+            Some(_) => BreakerPhase::HalfOpen,
+        }
     }
 }
 
@@ -364,6 +376,11 @@ impl LunaNode {
         self.breaker.is_open()
     }
 
+    /// The circuit breaker's phase now (for `/metrics`).
+    pub fn breaker_phase(&self) -> BreakerPhase {
+        self.breaker.phase(Instant::now())
+    }
+
     /// The API base URL this client talks to.
     pub fn base_url(&self) -> &str {
         &self.base
@@ -392,18 +409,30 @@ impl LunaNode {
     ) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
+            self.look_at_shared_health().await;
             let started = Instant::now();
-            let result = self.attempt(cred, path, params, read).await;
-            let outcome = match &result {
-                Ok(_) => "ok",
-                Err(e) if e.is_transient() => "transient",
-                Err(_) => "error",
+            let (result, outcome) = match self.breaker.admit(started) {
+                Err(wait) => (Err(refused(wait)), UpstreamOutcome::BreakerRefused),
+                Ok(admitted) => {
+                    let result = self.attempt(cred, path, params, read).await;
+                    let transient = matches!(&result, Err(e) if e.is_transient());
+                    self.record(admitted, transient).await;
+                    let outcome = match &result {
+                        Ok(_) => UpstreamOutcome::Ok,
+                        Err(_) if transient => UpstreamOutcome::Transient,
+                        Err(_) => UpstreamOutcome::ApiError,
+                    };
+                    (result, outcome)
+                }
             };
+            let elapsed = started.elapsed();
+            let went_out = outcome != UpstreamOutcome::BreakerRefused;
+            metrics::upstream_call(path, outcome, went_out.then_some(elapsed));
             tracing::debug!(
                 action = path,
                 attempt,
-                outcome,
-                ms = started.elapsed().as_millis() as u64,
+                outcome = outcome.as_str(),
+                ms = elapsed.as_millis() as u64,
                 "upstream call"
             );
             match result {
@@ -423,7 +452,9 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<Value, UpstreamError> {
-        let (status, nonce, bytes) = self.post_signed(cred, path, params, read, 0).await?;
+        let (status, nonce, bytes) = self
+            .post_signed_once(cred, path, params, read, 0)
+            .await?;
         let answer = |status: reqwest::StatusCode, bytes: &[u8]| {
             let body: Value = serde_json::from_slice(bytes).map_err(|_| {
                 UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
@@ -440,7 +471,7 @@ impl LunaNode {
                     "authentication refused: re-signing once"
                 );
                 let (status, _, bytes) = self
-                    .post_signed(cred, path, params, read, nonce + 1)
+                    .post_signed_once(cred, path, params, read, nonce + 1)
                     .await?;
                 answer(status, &bytes)
             }
@@ -451,25 +482,8 @@ impl LunaNode {
     /// Signs (with a nonce of at least `min_nonce`) and POSTs one request; returns the
     /// status, the nonce used and the body of any non-redirect, non-5xx answer. `read`: the
     /// action is safe to repeat (this decides what a broken connection means, see
-    /// [`transport_error`]).
-    async fn post_signed(
-        &self,
-        cred: &Credential,
-        path: &str,
-        params: &BTreeMap<String, String>,
-        read: bool,
-        min_nonce: u64,
-    ) -> Result<(reqwest::StatusCode, u64, bytes::Bytes), UpstreamError> {
-        self.look_at_shared_health().await;
-        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
-        let result = self
-            .post_signed_once(cred, path, params, read, min_nonce)
-            .await;
-        self.record(admitted, matches!(&result, Err(e) if e.is_transient()))
-            .await;
-        result
-    }
-
+    /// [`transport_error`]). The circuit breaker is the caller's
+    /// ([`LunaNode::call_value`]).
     async fn post_signed_once(
         &self,
         cred: &Credential,
@@ -581,6 +595,7 @@ impl LunaNode {
         }
     }
 
+    /// One attempt at opening a download, counted like [`LunaNode::call_value`]'s attempts.
     async fn open_download(
         &self,
         cred: &Credential,
@@ -588,7 +603,31 @@ impl LunaNode {
     ) -> Result<ImageBytes, UpstreamError> {
         const PATH: &str = actions::IMAGE_RETRIEVE.path;
         self.look_at_shared_health().await;
-        let admitted = self.breaker.admit(Instant::now()).map_err(refused)?;
+        let started = Instant::now();
+        let admitted = match self.breaker.admit(started) {
+            Ok(admitted) => admitted,
+            Err(wait) => {
+                metrics::upstream_call(PATH, UpstreamOutcome::BreakerRefused, None);
+                return Err(refused(wait));
+            }
+        };
+        let result = self.open_admitted(cred, params, admitted).await;
+        let outcome = match &result {
+            Ok(_) => UpstreamOutcome::Ok,
+            Err(e) if e.is_transient() => UpstreamOutcome::Transient,
+            Err(_) => UpstreamOutcome::ApiError,
+        };
+        metrics::upstream_call(PATH, outcome, Some(started.elapsed()));
+        result
+    }
+
+    async fn open_admitted(
+        &self,
+        cred: &Credential,
+        params: &BTreeMap<String, String>,
+        admitted: Admitted<'_>,
+    ) -> Result<ImageBytes, UpstreamError> {
+        const PATH: &str = actions::IMAGE_RETRIEVE.path;
         let result = self
             .send_signed(
                 &self.downloads,
@@ -742,6 +781,25 @@ mod tests {
         b.admit(again).unwrap().record(false, again);
         assert!(!b.is_open());
         assert!(b.admit(again).is_ok());
+    }
+
+    #[test]
+    fn breaker_phases_for_metrics() {
+        let b = Breaker::new(1, Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert_eq!(b.phase(t0), BreakerPhase::Closed);
+        b.admit(t0).unwrap().record(true, t0);
+        assert_eq!(b.phase(t0 + Duration::from_secs(29)), BreakerPhase::Open);
+        let later = t0 + Duration::from_secs(30);
+        assert_eq!(b.phase(later), BreakerPhase::HalfOpen);
+        let probe = b.admit(later).unwrap();
+        assert_eq!(
+            b.phase(later),
+            BreakerPhase::HalfOpen,
+            "while the probe runs"
+        );
+        probe.record(false, later);
+        assert_eq!(b.phase(later), BreakerPhase::Closed);
     }
 
     /// Issue 8, defect 10: a probe whose call is cancelled (dropped without an outcome)

@@ -834,6 +834,10 @@ async fn case_sessions_are_listed_and_revoked(store: SqlStore) {
     );
     assert!(store.session_listed(a, "s1").await.unwrap());
     assert!(store.session_listed(b, "t1").await.unwrap(), "b untouched");
+    // s1 (seen at 400) and t1 (100) are left.
+    assert_eq!(store.count_sessions(0).await.unwrap(), 2);
+    assert_eq!(store.count_sessions(400).await.unwrap(), 1, "seen since");
+    assert_eq!(store.count_sessions(401).await.unwrap(), 0);
     assert_eq!(store.prune_sessions(150).await.unwrap(), 1, "t1 timed out");
     assert_eq!(store.delete_sessions_except(a, None).await.unwrap(), 1);
 }

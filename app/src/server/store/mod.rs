@@ -310,8 +310,10 @@ pub struct SessionRow {
 pub struct ThrottleRow {
     /// Failures since the counter last started again.
     pub failures: i64,
+    /// Unix milliseconds (the store compares it with what it is given; the throttle gives
+    /// milliseconds).
     pub last_failure_at: i64,
-    /// Refused until then (unix seconds; 0 when not blocked).
+    /// Refused until then (unix milliseconds; 0 when not blocked).
     pub blocked_until: i64,
 }
 
@@ -510,11 +512,14 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_sessions_except(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
     /// Removes sessions not seen since `before` (they have timed out); how many.
     async fn prune_sessions(&self, before: i64) -> StoreResult<u64>;
+    /// How many sessions are listed that were seen at or after `since` (for `/metrics`).
+    async fn count_sessions(&self, since: i64) -> StoreResult<u64>;
 
     /// The counter of `key` under `scope`, if any.
     async fn throttle_state(&self, scope: &str, key: &str) -> StoreResult<Option<ThrottleRow>>;
-    /// Counts one failure at `now` (starting again when the last one is `window` seconds
-    /// old and no block is on) and returns the counter after it. Atomic: failures from
+    /// Counts one failure at `now` (starting again when the last one is `window` old and
+    /// no block is on; any unit, the same for all three: the throttle uses milliseconds)
+    /// and returns the counter after it. Atomic: failures from
     /// several requests or instances at once are all counted.
     async fn throttle_fail(
         &self,

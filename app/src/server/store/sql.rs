@@ -1293,6 +1293,16 @@ impl Store for SqlStore {
         .map(|r| r.rows_affected()))?)
     }
 
+    async fn count_sessions(&self, since: i64) -> StoreResult<u64> {
+        let n: i64 = with_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_sessions WHERE seen_at >= $1"
+        )
+        .bind(since)
+        .fetch_one(p)
+        .await)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn throttle_state(&self, scope: &str, key: &str) -> StoreResult<Option<ThrottleRow>> {
         Ok(with_pool!(self, |p| sqlx::query_as(
             "SELECT failures, last_failure_at, blocked_until FROM auth_throttle \

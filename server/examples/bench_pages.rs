@@ -1,0 +1,173 @@
+//! Upstream calls per page view (issue 14.3): a signed-in owner opens ten console pages in
+//! a row (server rendered, as a first visit gets them: every resource a page reads is
+//! read on the server), twice over, first with reference data read every time
+//! (`reference_ttl_seconds = 0`, as before the cache) and then with the default time to
+//! live; the emulator counts the calls by action. The live pollers' own calls are counted
+//! too (they run on their own clock, the same in both runs).
+//!
+//! `cargo run --release -p lunapanel --example bench_pages`
+
+
+use app::server::lunanode::actions::VmCreate;
+use app::server::lunanode::{ClientOptions, Credential, LunaNode};
+use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
+use secrecy::SecretString;
+
+const API_ID: &str = "benchapiid000002";
+const PAGES: &[&str] = &[
+    "/",
+    "/vms",
+    "/vms/new",
+    "/images",
+    "/volumes/new",
+    "/networks",
+    "/load-balancers/new",
+    "/security-groups",
+    "/scripts/new",
+    "/plans",
+];
+const ACTIONS: &[&str] = &[
+    "plan/list",
+    "region/list",
+    "image/list",
+    "network/list",
+    "securitygroup/list",
+    "script/list",
+    "sshkey/list",
+    "vm/list",
+    "floating/list",
+    "volume/list",
+    "lb/list",
+];
+
+async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
+    let api_key = "c".repeat(128);
+    let emulator = Emulator::new(EmulatorConfig {
+        accounts: vec![AccountSpec {
+            api_id: API_ID.into(),
+            api_key: api_key.clone(),
+            credit: 1e6,
+        }],
+        time_scale: 0.0,
+        ..Default::default()
+    });
+    let base = emulator
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    let client = LunaNode::new(&base, ClientOptions::default()).unwrap();
+    let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
+    for i in 0..5 {
+        client
+            .vm_create(
+                &cred,
+                &VmCreate {
+                    hostname: format!("vm-{i}.bench.example"),
+                    plan_id: "s.1".into(),
+                    image_id: Some("1000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "lunapanel_bench_pages_{}_{ttl}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = lunapanel::config::load(
+        None,
+        Vec::new(),
+        &[
+            ("listen", addr.to_string()),
+            (
+                "database_url",
+                format!("sqlite://{}/panel.db", dir.display()),
+            ),
+            (
+                "master_key_file",
+                dir.join("master.key").display().to_string(),
+            ),
+            ("upstream_url", base.clone()),
+            ("demo", "false".into()),
+            ("sign_up", "open".into()),
+            ("log_level", "warn".into()),
+            ("reference_ttl_seconds", ttl.into()),
+            ("upstream_account_rate", "0".into()),
+        ],
+    )
+    .unwrap();
+    let prepared = lunapanel::prepare(config).await.unwrap();
+    let running = lunapanel::start_on(prepared, listener).await.unwrap();
+    let panel = format!("http://{addr}");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", panel.parse().unwrap());
+    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = http
+        .post(format!("{panel}/api/sign_up"))
+        .form(&[
+            ("name", "Owner"),
+            ("email", "owner@example.com"),
+            ("password", "owner password 1"),
+            ("confirm", "owner password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "sign_up");
+    let res = http
+        .post(format!("{panel}/api/credential/save"))
+        .form(&[("api_id", API_ID), ("api_key", api_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "credential/save");
+    let before: Vec<u64> = ACTIONS.iter().map(|a| emulator.calls(a)).collect();
+    let total_before = emulator.total_calls();
+    let views = 2 * PAGES.len() as u64;
+    for _ in 0..2 {
+        for page in PAGES {
+            let res = http.get(format!("{panel}{page}")).send().await.unwrap();
+            assert!(res.status().is_success(), "{page}: {}", res.status());
+            res.text().await.unwrap();
+        }
+    }
+    let by_action = ACTIONS
+        .iter()
+        .zip(before)
+        .map(|(a, b)| (*a, emulator.calls(a) - b))
+        .collect();
+    let total = emulator.total_calls() - total_before;
+    running.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    assert!(views > 0);
+    (total, by_action)
+}
+
+#[tokio::main]
+async fn main() {
+    let views = 2 * PAGES.len();
+    println!("Upstream calls for {views} page views ({} pages, twice):", PAGES.len());
+    let (before, before_by) = tour("0").await;
+    let (after, after_by) = tour("60").await;
+    println!(
+        "{:<22} {:>8} {:>8}",
+        "action", "ttl 0", "ttl 60"
+    );
+    for ((action, b), (_, a)) in before_by.iter().zip(&after_by) {
+        println!("{action:<22} {b:>8} {a:>8}");
+    }
+    println!("{:<22} {before:>8} {after:>8}", "all actions");
+    println!(
+        "per page view: {:.1} before, {:.1} after",
+        before as f64 / views as f64,
+        after as f64 / views as f64
+    );
+}
