@@ -7,7 +7,6 @@
 //!
 //! `cargo run --release -p lunapanel --example bench_pages`
 
-
 use app::server::lunanode::actions::VmCreate;
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
@@ -154,13 +153,13 @@ async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
 #[tokio::main]
 async fn main() {
     let views = 2 * PAGES.len();
-    println!("Upstream calls for {views} page views ({} pages, twice):", PAGES.len());
+    println!(
+        "Upstream calls for {views} page views ({} pages, twice):",
+        PAGES.len()
+    );
     let (before, before_by) = tour("0").await;
     let (after, after_by) = tour("60").await;
-    println!(
-        "{:<22} {:>8} {:>8}",
-        "action", "ttl 0", "ttl 60"
-    );
+    println!("{:<22} {:>8} {:>8}", "action", "ttl 0", "ttl 60");
     for ((action, b), (_, a)) in before_by.iter().zip(&after_by) {
         println!("{action:<22} {b:>8} {a:>8}");
     }
