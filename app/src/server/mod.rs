@@ -4,7 +4,6 @@
 
 pub mod authz;
 pub mod budget;
-pub mod cluster;
 pub mod context;
 pub mod events;
 pub mod lists;
