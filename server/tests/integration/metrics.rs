@@ -401,6 +401,9 @@ async fn budget_refusals_are_counted(db: Db) {
             ("metrics_token", TOKEN),
             ("upstream_account_rate", "0.001"),
             ("upstream_account_burst", "2"),
+            // Every read goes to Luna Node (a kept SSH key list would answer the second read
+            // without spending anything: refdata.rs).
+            ("reference_ttl_seconds", "0"),
         ],
         |_| {},
     )
