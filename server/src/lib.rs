@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::server::budget::Budget;
+use app::server::budget::{Budget, PgBuckets};
+use app::server::cluster::{Cluster, Local, PgCluster, PgHealth};
 use app::server::live::{LiveHub, LiveTiming};
 use app::server::lunanode::{ClientOptions, LunaNode};
 use app::server::password::Hasher;
@@ -79,6 +80,8 @@ pub enum StartupError {
     MasterKeyMismatch(String),
     #[error("cannot create the Luna Node client: {0}")]
     Client(String),
+    #[error("cannot listen for the other panel instances' notices: {0}")]
+    Cluster(#[from] app::server::cluster::ClusterError),
     /// An operator command could not do what it was asked.
     #[error("{0}")]
     Command(String),
@@ -151,18 +154,35 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartupError> {
     let upstream_url = demo
         .as_ref()
         .map_or_else(|| config.upstream_url.to_string(), |d| d.base_url.clone());
-    let client = LunaNode::new(&upstream_url, ClientOptions::default())
-        .map_err(|e| StartupError::Client(e.to_string()))?;
+    // On PostgreSQL several instances may share the database (issue 14): one poller per
+    // credential between them (a lease, the others follow its snapshots), call budgets and
+    // the open circuit in the database, and nonces that another instance may have
+    // overtaken are re-signed once. SQLite: this instance alone, all of it in memory.
+    let shared_pool = match store.pool() {
+        store::Pool::Postgres(pool) => Some(pool.clone()),
+        store::Pool::Sqlite(_) => None,
+    };
+    let client = LunaNode::new(
+        &upstream_url,
+        ClientOptions {
+            shared_keys: shared_pool.is_some(),
+            ..ClientOptions::default()
+        },
+    )
+    .map_err(|e| StartupError::Client(e.to_string()))?;
+    let (client, budget, cluster): (_, _, Arc<dyn Cluster>) = match &shared_pool {
+        Some(pool) => (
+            client.with_health_board(Arc::new(PgHealth::new(pool.clone(), &upstream_url))),
+            Budget::with_store(config.budget, Arc::new(PgBuckets::new(pool.clone()))),
+            PgCluster::start(pool.clone()).await?,
+        ),
+        None => (client, Budget::new(config.budget), Arc::new(Local)),
+    };
     let upstream = Arc::new(
-        Upstream::new(
-            Arc::new(client),
-            keyring.clone(),
-            store.clone(),
-            Budget::new(config.budget),
-        )
-        .with_reference_ttl(config.reference_ttl),
+        Upstream::new(Arc::new(client), keyring.clone(), store.clone(), budget)
+            .with_reference_ttl(config.reference_ttl),
     );
-    let live = Arc::new(LiveHub::new(upstream.clone(), LiveTiming::default()));
+    let live = LiveHub::start(upstream.clone(), LiveTiming::default(), cluster);
     let mut demo = demo;
     if let Some(d) = demo.as_mut() {
         // Once the sample VMs have been stopped or shelved, show it without waiting for the

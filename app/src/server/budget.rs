@@ -14,9 +14,9 @@
 //! starved by users; reads served from their caches ([`super::authz::Grant::cached_kind`],
 //! the VM snapshot) therefore cost nothing.
 //!
-//! The buckets sit behind [`BucketStore`]: in memory on this instance now
-//! ([`MemoryBuckets`]); several instances sharing a key will want them in PostgreSQL (one
-//! row per bucket, updated atomically), which only needs another implementation.
+//! The buckets sit behind [`BucketStore`]: in this instance's memory on SQLite (one
+//! instance, [`MemoryBuckets`]), and in PostgreSQL ([`PgBuckets`], one row per bucket,
+//! taken atomically) when several instances share the database and so the key.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -207,6 +207,101 @@ impl MemoryBuckets {
 impl BucketStore for MemoryBuckets {
     async fn take(&self, draws: &[(BucketKey, Rate)]) -> Result<(), Duration> {
         self.take_at(draws, Instant::now())
+    }
+}
+
+/// Buckets shared by every instance on one PostgreSQL database (`upstream_buckets`): each
+/// draw is one transaction that locks its buckets' rows (in key order, so two draws never
+/// wait on each other crosswise), refills them by the database's clock, and takes a token
+/// from each or from none.
+#[derive(Debug, Clone)]
+pub struct PgBuckets {
+    pool: sqlx::PgPool,
+}
+
+impl PgBuckets {
+    pub fn new(pool: sqlx::PgPool) -> Self {
+        Self { pool }
+    }
+
+    fn name(key: BucketKey) -> String {
+        match key {
+            BucketKey::Account(id) => format!("account:{id}"),
+            BucketKey::Customer(id) => format!("customer:{id}"),
+        }
+    }
+
+    async fn try_take(
+        &self,
+        draws: &[(BucketKey, Rate)],
+    ) -> Result<Result<(), Duration>, sqlx::Error> {
+        let mut named: Vec<(String, Rate)> =
+            draws.iter().map(|(k, r)| (Self::name(*k), *r)).collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        let names: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
+        let full: Vec<f64> = named.iter().map(|(_, r)| r.capacity()).collect();
+        let mut tx = self.pool.begin().await?;
+        // A bucket seen for the first time starts full.
+        sqlx::query(
+            "INSERT INTO upstream_buckets (key, tokens, at) \
+             SELECT k, t, clock_timestamp() FROM unnest($1::text[], $2::float8[]) AS u(k, t) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&names)
+        .bind(&full)
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<(String, f64, f64)> = sqlx::query_as(
+            "SELECT key, tokens, \
+               GREATEST(EXTRACT(EPOCH FROM clock_timestamp() - at)::float8, 0) \
+             FROM upstream_buckets WHERE key = ANY($1) ORDER BY key FOR UPDATE",
+        )
+        .bind(&names)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut after = Vec::with_capacity(rows.len());
+        let mut wait = Duration::ZERO;
+        for (key, tokens, elapsed) in rows {
+            let Some((_, rate)) = named.iter().find(|(n, _)| *n == key) else {
+                continue;
+            };
+            let now = (tokens + elapsed * rate.per_second).min(rate.capacity());
+            let missing = 1.0 - now;
+            if missing > 0.0 {
+                wait = wait.max(Duration::from_secs_f64(missing / rate.per_second));
+            }
+            after.push((key, now - 1.0));
+        }
+        if !wait.is_zero() {
+            tx.rollback().await?;
+            return Ok(Err(wait));
+        }
+        let (keys, tokens): (Vec<String>, Vec<f64>) = after.into_iter().unzip();
+        sqlx::query(
+            "UPDATE upstream_buckets AS b SET tokens = u.t, at = clock_timestamp() \
+             FROM unnest($1::text[], $2::float8[]) AS u(k, t) WHERE b.key = u.k",
+        )
+        .bind(&keys)
+        .bind(&tokens)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+#[async_trait]
+impl BucketStore for PgBuckets {
+    async fn take(&self, draws: &[(BucketKey, Rate)]) -> Result<(), Duration> {
+        match self.try_take(draws).await {
+            Ok(taken) => taken,
+            Err(e) => {
+                // The call itself will need the database (the credential) anyway; a budget
+                // that cannot be read does not refuse it.
+                tracing::warn!(error = %e, "upstream budget: the database did not answer; call let through");
+                Ok(())
+            }
+        }
     }
 }
 
@@ -453,5 +548,64 @@ mod tests {
             text.contains("slow down") && text.contains("try again in 3 s"),
             "{text}"
         );
+    }
+
+    /// Issue 14.7: two instances (two pools on one PostgreSQL database) draw on the same
+    /// buckets: a customer's and the account's budgets hold across both, atomically under
+    /// concurrent draws.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_buckets_are_shared_by_instances() {
+        if crate::server::testdb::pg_skipped() {
+            return;
+        }
+        let db = crate::server::testdb::TestDb::postgres().await;
+        let store = crate::server::store::connect(&db.url).await.unwrap();
+        let crate::server::store::Pool::Postgres(pool) = store.pool() else {
+            unreachable!("a PostgreSQL URL")
+        };
+        let other = sqlx::PgPool::connect(&db.url).await.unwrap();
+        let limits = BudgetLimits {
+            account: Rate {
+                per_second: 0.001,
+                burst: 10,
+            },
+            customer: Rate {
+                per_second: 0.001,
+                burst: 3,
+            },
+        };
+        let a = Budget::with_store(limits, Arc::new(PgBuckets::new(pool.clone())));
+        let b = Budget::with_store(limits, Arc::new(PgBuckets::new(other.clone())));
+        let c = Payer::Customer {
+            account: 1,
+            customer: 7,
+        };
+        // The customer's three: two on A, one on B; the fourth is refused on either.
+        a.spend(c).await.unwrap();
+        b.spend(c).await.unwrap();
+        a.spend(c).await.unwrap();
+        assert!(matches!(
+            b.spend(c).await,
+            Err(AppError::Throttled { retry_after }) if retry_after > 900
+        ));
+        assert!(a.spend(c).await.is_err());
+        // The account had 10 and the customer took 3: of 20 concurrent draws over both
+        // instances exactly 7 pass.
+        let a = Arc::new(a);
+        let b = Arc::new(b);
+        let draws = (0..20).map(|i| {
+            let budget = if i % 2 == 0 { a.clone() } else { b.clone() };
+            async move { budget.spend(Payer::Account(1)).await.is_ok() }
+        });
+        let passed = futures::future::join_all(draws)
+            .await
+            .into_iter()
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(passed, 7);
+        // Another account is untouched.
+        b.spend(Payer::Account(2)).await.unwrap();
+        other.close().await;
+        crate::server::store::Store::close(&store).await;
     }
 }

@@ -3,15 +3,18 @@
 //! kind on this instance, however many pages and tabs watch it ("tabs never multiply
 //! upstream calls"), fast while an entry is in transition, slow when all is settled, gone
 //! once nobody has looked for a while. VMs have their own richer poller ([`super::live`]).
+//! Several instances on one PostgreSQL database poll each account and kind once between
+//! them (see [`super::cluster`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::future::BoxFuture;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use super::budget::Payer;
+use super::cluster::{Cluster, Notice, Polled, Published, Wakes};
 use super::live::LiveTiming;
 use super::lunanode::actions as api;
 use super::store::{now_unix, UserId};
@@ -371,10 +374,18 @@ fn settled_ok(status: &str) -> bool {
 struct Poller {
     tx: watch::Sender<Arc<KindSnapshot>>,
     demand: Mutex<Instant>,
-    kick: Notify,
+    wakes: Wakes,
     /// Polled fast until then whatever the states say (after a user's change).
     follow_until: Mutex<Option<Instant>>,
+    /// Another instance holds the lease: a kick of this instance's user not yet passed on
+    /// to it (`true`: follow closely).
+    unsent: Mutex<Option<bool>>,
     done: Mutex<bool>,
+}
+
+/// The lease and snapshot key of `account`'s poller of `kind`.
+pub fn kind_key(kind: &Kind, account: UserId) -> String {
+    format!("kind:{}:{account}", kind.key)
 }
 
 /// The pollers of every kind with transitions but VMs (see [`super::live::LiveHub`], which
@@ -385,14 +396,53 @@ pub struct ListHub {
     /// applies at once, also to a poller already asleep.
     timing: watch::Sender<LiveTiming>,
     pollers: Mutex<HashMap<(UserId, &'static str), Arc<Poller>>>,
+    cluster: Arc<dyn Cluster>,
 }
 
 impl ListHub {
-    pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
+    pub fn new(upstream: Arc<Upstream>, timing: LiveTiming, cluster: Arc<dyn Cluster>) -> Self {
         Self {
             upstream,
             timing: watch::channel(timing).0,
             pollers: Mutex::default(),
+            cluster,
+        }
+    }
+
+    /// Another instance's notice about one of this hub's keys (see [`super::live::LiveHub`]).
+    pub(super) fn heard(&self, notice: Notice) {
+        let Some((kind, account)) = notice
+            .key()
+            .strip_prefix("kind:")
+            .and_then(|rest| rest.rsplit_once(':'))
+        else {
+            return;
+        };
+        let Ok(account) = account.parse::<UserId>() else {
+            return;
+        };
+        let Some(p) = self
+            .pollers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|((a, k), _)| *a == account && *k == kind)
+            .map(|(_, p)| p.clone())
+        else {
+            return;
+        };
+        match notice {
+            Notice::Kick { follow, .. } if p.wakes.leading() => {
+                if follow {
+                    *p.follow_until.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Instant::now() + self.timing().follow_for);
+                }
+                p.wakes.kick.notify_one();
+            }
+            Notice::Published { .. } | Notice::Freed { .. } if !p.wakes.leading() => {
+                p.wakes.news.notify_one();
+            }
+            _ => {}
         }
     }
 
@@ -424,16 +474,30 @@ impl ListHub {
         let poller = Arc::new(Poller {
             tx,
             demand: Mutex::new(Instant::now()),
-            kick: Notify::new(),
+            wakes: Wakes::default(),
             follow_until: Mutex::default(),
+            unsent: Mutex::default(),
             done: Mutex::new(false),
         });
         pollers.insert((account, kind.key), poller.clone());
-        let (hub, p) = (self.clone(), poller.clone());
+        let seat = KindSeat {
+            hub: self.clone(),
+            account,
+            kind,
+            lister,
+            p: poller.clone(),
+        };
+        // Counted while it runs (metrics), whether it polls or follows another instance.
         let running = super::metrics::poller_running(kind.key);
+        let drive = super::cluster::drive(
+            self.cluster.clone(),
+            kind_key(kind, account),
+            seat,
+            self.timing_changes(),
+        );
         tokio::spawn(async move {
             let _running = running;
-            hub.run(account, kind, lister, p).await
+            drive.await
         });
         Some(poller)
     }
@@ -454,7 +518,8 @@ impl ListHub {
         if let Some(p) = self.poller(account, kind) {
             *p.follow_until.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Instant::now() + follow);
-            p.kick.notify_one();
+            *p.unsent.lock().unwrap_or_else(|e| e.into_inner()) = Some(true);
+            p.wakes.kick.notify_one();
         }
     }
 
@@ -462,10 +527,25 @@ impl ListHub {
     /// something), without starting one or following closely: for kinds without
     /// transitions, whose shared list readers ([`super::authz::Grant::cached_kind`]) should
     /// see the change without waiting for a slow round.
+    /// With several instances, the one polling `kind` may be another: it is told (whether
+    /// or not a poller runs here).
     pub fn refresh(&self, account: UserId, kind: &'static Kind) {
         let pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = pollers.get(&(account, kind.key)) {
-            p.kick.notify_one();
+            let mut unsent = p.unsent.lock().unwrap_or_else(|e| e.into_inner());
+            unsent.get_or_insert(false);
+            p.wakes.kick.notify_one();
+        } else if self.cluster.shared() {
+            let (cluster, k) = (self.cluster.clone(), kind_key(kind, account));
+            tokio::spawn(async move {
+                let notice = Notice::Kick {
+                    k,
+                    ids: Vec::new(),
+                    follow: false,
+                    ask: None,
+                };
+                cluster.notify(&notice).await;
+            });
         }
     }
 
@@ -475,102 +555,116 @@ impl ListHub {
         pollers.retain(|(a, _), p| {
             if *a == account {
                 *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-                p.kick.notify_one();
+                p.wakes.kick.notify_one();
             }
             *a != account
         });
     }
-
-    async fn run(
-        self: Arc<Self>,
-        account: UserId,
-        kind: &'static Kind,
-        lister: ListFn,
-        p: Arc<Poller>,
-    ) {
-        let mut retimed = self.timing_changes();
-        loop {
-            if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
-                return;
-            }
-            let t = self.timing();
-            let idle = p.tx.receiver_count() == 0
-                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > t.linger;
-            if idle {
-                *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-                let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
-                if pollers
-                    .get(&(account, kind.key))
-                    .is_some_and(|q| Arc::ptr_eq(q, &p))
-                {
-                    pollers.remove(&(account, kind.key));
-                }
-                return;
-            }
-            // The panel's own fixed load: not charged to anyone's budget.
-            let busy = match lister(self.upstream.clone(), account, Payer::Panel).await {
-                Ok(rows) => {
-                    let busy = rows.iter().any(|r| kind.is_busy(&r.status));
-                    p.tx.send_modify(|s| {
-                        *s = Arc::new(KindSnapshot {
-                            kind: kind.key.to_owned(),
-                            rows,
-                            listed_at: Some(now_unix()),
-                            problem: None,
-                        })
-                    });
-                    busy
-                }
-                Err(e) => {
-                    let problem = Some(e.to_string());
-                    p.tx.send_if_modified(|s| {
-                        if s.problem == problem {
-                            return false;
-                        }
-                        let mut next = (**s).clone();
-                        next.problem = problem.clone();
-                        *s = Arc::new(next);
-                        true
-                    });
-                    false
-                }
-            };
-            let following = p
-                .follow_until
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_some_and(|until| Instant::now() < until);
-            let fast = busy || following;
-            pause(
-                &mut retimed,
-                &p.kick,
-                |t| if fast { t.fast } else { t.slow },
-            )
-            .await;
-        }
-    }
 }
 
-/// Sleeps a poller's pause after a round: until `kick`, or until the pause `pick` chooses
-/// from the timing has passed since now — re-chosen when the timing changes meanwhile, so a
-/// slower rhythm holds at once for a poller already asleep (and a faster one wakes it).
-pub(super) async fn pause(
-    retimed: &mut watch::Receiver<LiveTiming>,
-    kick: &Notify,
-    pick: impl Fn(&LiveTiming) -> Duration,
-) {
-    let since = tokio::time::Instant::now();
-    loop {
-        let length = pick(&retimed.borrow_and_update());
-        tokio::select! {
-            () = tokio::time::sleep_until(since + length) => return,
-            () = kick.notified() => return,
-            changed = retimed.changed() => if changed.is_err() {
-                // The hub is gone: sleep out the pause as chosen.
-                tokio::time::sleep_until(since + length).await;
-                return;
+/// A kind's poller as [`super::cluster::drive`] runs it.
+struct KindSeat {
+    hub: Arc<ListHub>,
+    account: UserId,
+    kind: &'static Kind,
+    lister: ListFn,
+    p: Arc<Poller>,
+}
+
+#[async_trait::async_trait]
+impl Polled for KindSeat {
+    fn wakes(&self) -> &Wakes {
+        &self.p.wakes
+    }
+
+    fn finished(&self, timing: &LiveTiming) -> bool {
+        let p = &self.p;
+        if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+            return true;
+        }
+        let idle = p.tx.receiver_count() == 0
+            && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > timing.linger;
+        if idle {
+            *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            let key = (self.account, self.kind.key);
+            let mut pollers = self.hub.pollers.lock().unwrap_or_else(|e| e.into_inner());
+            if pollers.get(&key).is_some_and(|q| Arc::ptr_eq(q, p)) {
+                pollers.remove(&key);
             }
         }
+        idle
+    }
+
+    /// Whether to poll fast next: something in transition, or a user's change followed.
+    async fn round(&self) -> bool {
+        let (p, kind) = (&self.p, self.kind);
+        // The panel's own fixed load: not charged to anyone's budget.
+        let busy = match (self.lister)(self.hub.upstream.clone(), self.account, Payer::Panel).await
+        {
+            Ok(rows) => {
+                let busy = rows.iter().any(|r| kind.is_busy(&r.status));
+                p.tx.send_modify(|s| {
+                    *s = Arc::new(KindSnapshot {
+                        kind: kind.key.to_owned(),
+                        rows,
+                        listed_at: Some(now_unix()),
+                        problem: None,
+                    })
+                });
+                busy
+            }
+            Err(e) => {
+                let problem = Some(e.to_string());
+                p.tx.send_if_modified(|s| {
+                    if s.problem == problem {
+                        return false;
+                    }
+                    let mut next = (**s).clone();
+                    next.problem = problem.clone();
+                    *s = Arc::new(next);
+                    true
+                });
+                false
+            }
+        };
+        let following = p
+            .follow_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|until| Instant::now() < until);
+        busy || following
+    }
+
+    fn published(&self) -> String {
+        let published = Published {
+            snapshot: self.p.tx.borrow().clone(),
+            covered: Vec::new(),
+        };
+        serde_json::to_string(&published).unwrap_or_default()
+    }
+
+    fn adopt(&self, body: &str) {
+        match serde_json::from_str::<Published<KindSnapshot>>(body) {
+            Ok(published) => {
+                self.p.tx.send_modify(|s| *s = Arc::new(published.snapshot));
+            }
+            Err(_) => tracing::warn!("unreadable list snapshot from another instance"),
+        }
+    }
+
+    fn pending(&self, _instance: &str) -> Option<Notice> {
+        let follow = self
+            .p
+            .unsent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        Some(Notice::Kick {
+            k: kind_key(self.kind, self.account),
+            ids: Vec::new(),
+            follow,
+            ask: None,
+        })
     }
 }
 

@@ -5,15 +5,17 @@
 //! polls fast while anything is in transition and slowly when all is settled, and stops
 //! once nobody has looked for a while.
 //!
-//! Scale-out note: this poller is per panel instance. Several instances each poll an
-//! account that is watched on each of them; a shared lease row (one poller per credential
-//! across instances) is planned with the multi-instance work.
+//! Several instances on one PostgreSQL database share the work: only the instance holding
+//! an account's lease polls it, the others follow its published snapshots (see
+//! [`super::cluster`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
+
+use super::cluster::{Cluster, Notice, Polled, Published, Wakes};
 
 use super::lunanode::actions::{PlanList, VmInfo, VmList};
 use super::store::{now_unix, UserId};
@@ -37,6 +39,9 @@ pub struct LiveTiming {
     /// A page load finding the list older than this asks for a new round first (so a VM
     /// made elsewhere shows up on opening the page); at most one such round per this long.
     pub fresh_for: Duration,
+    /// Several instances: a poller's lease lapses this long after its holder last renewed
+    /// it (renewed every third of it), and another instance takes over.
+    pub lease: Duration,
     /// After a user's change, that VM is polled fast for this long whatever its state
     /// (bounded: an unknown state is never polled fast for ever).
     pub follow_for: Duration,
@@ -52,6 +57,7 @@ impl Default for LiveTiming {
             info_per_round: 25,
             fresh_for: Duration::from_secs(10),
             follow_for: Duration::from_secs(60),
+            lease: Duration::from_secs(6),
         }
     }
 }
@@ -60,8 +66,8 @@ struct Poller {
     tx: watch::Sender<Arc<VmListing>>,
     /// Last time a page asked (subscribing or reading).
     demand: Mutex<Instant>,
-    /// Wakes the poller early (after a change the user made).
-    kick: Notify,
+    /// Wakes the poller early (after a change the user made, or news from the holder).
+    wakes: Wakes,
     /// VMs to re-read at the next round whatever their state.
     dirty: Mutex<Dirty>,
     /// The newest [`Dirty::asked`] a finished round has read (see [`LiveHub::reread`]).
@@ -75,6 +81,9 @@ struct Poller {
     rounds: watch::Sender<u64>,
     /// Plan id → name, read once per poller (plans rarely change).
     plan_names: Mutex<Option<HashMap<String, String>>>,
+    /// The other instances' asks the last rounds answered (named in each published
+    /// snapshot, see [`super::cluster::RECENT_ASKS`]).
+    answered: Mutex<std::collections::VecDeque<String>>,
 }
 
 /// VMs to re-read, and how many times anyone asked: a round that took the ids of ask `n`
@@ -83,6 +92,10 @@ struct Poller {
 struct Dirty {
     ids: Vec<String>,
     asked: u64,
+    /// Another instance holds the lease: the asks up to this one were passed on to it.
+    forwarded: u64,
+    /// The holder: other instances' asks (`<instance>:<n>`) the next round answers.
+    remote: Vec<String>,
 }
 
 /// All pollers of this panel instance.
@@ -92,6 +105,13 @@ pub struct LiveHub {
     /// It keeps the timing of both.
     lists: Arc<super::lists::ListHub>,
     pollers: Mutex<HashMap<UserId, Arc<Poller>>>,
+    /// Who polls what when several instances share the database.
+    cluster: Arc<dyn Cluster>,
+}
+
+/// The lease and snapshot key of `account`'s VM poller.
+pub fn vm_key(account: UserId) -> String {
+    format!("vms:{account}")
 }
 
 impl std::fmt::Debug for LiveHub {
@@ -103,12 +123,100 @@ impl std::fmt::Debug for LiveHub {
 }
 
 impl LiveHub {
+    /// One instance alone (its pollers poll whatever its pages watch).
     pub fn new(upstream: Arc<Upstream>, timing: LiveTiming) -> Self {
+        Self::in_cluster(upstream, timing, Arc::new(super::cluster::Local))
+    }
+
+    fn in_cluster(upstream: Arc<Upstream>, timing: LiveTiming, cluster: Arc<dyn Cluster>) -> Self {
         Self {
-            lists: Arc::new(super::lists::ListHub::new(upstream.clone(), timing)),
+            lists: Arc::new(super::lists::ListHub::new(
+                upstream.clone(),
+                timing,
+                cluster.clone(),
+            )),
             upstream,
             pollers: Mutex::default(),
+            cluster,
         }
+    }
+
+    /// One of several instances sharing `cluster`: hears the others' notices and passes
+    /// them to its pollers.
+    pub fn start(
+        upstream: Arc<Upstream>,
+        timing: LiveTiming,
+        cluster: Arc<dyn Cluster>,
+    ) -> Arc<Self> {
+        let notices = cluster.notices();
+        let hub = Arc::new(Self::in_cluster(upstream, timing, cluster));
+        if let Some(mut notices) = notices {
+            let weak = Arc::downgrade(&hub);
+            tokio::spawn(async move {
+                loop {
+                    let notice = match notices.recv().await {
+                        Ok(n) => n,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    };
+                    let Some(hub) = weak.upgrade() else { return };
+                    hub.heard(notice);
+                }
+            });
+        }
+        hub
+    }
+
+    /// Passes another instance's notice to the poller it is about, if this instance runs it.
+    fn heard(&self, notice: Notice) {
+        if notice.key().starts_with("kind:") {
+            self.lists.heard(notice);
+            return;
+        }
+        let Some(account) = notice
+            .key()
+            .strip_prefix("vms:")
+            .and_then(|a| a.parse::<UserId>().ok())
+        else {
+            return;
+        };
+        let Some(p) = self
+            .pollers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&account)
+            .cloned()
+        else {
+            return;
+        };
+        match notice {
+            Notice::Kick {
+                ids, follow, ask, ..
+            } if p.wakes.leading() => {
+                {
+                    let mut dirty = p.dirty.lock().unwrap_or_else(|e| e.into_inner());
+                    dirty.ids.extend(ids.iter().cloned());
+                    dirty.remote.extend(ask);
+                }
+                if follow {
+                    let until = Instant::now() + self.timing().follow_for;
+                    p.following
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .extend(ids.into_iter().map(|id| (id, until)));
+                }
+                p.wakes.kick.notify_one();
+            }
+            Notice::Published { .. } | Notice::Freed { .. } if !p.wakes.leading() => {
+                p.wakes.news.notify_one();
+            }
+            _ => {}
+        }
+    }
+
+    /// This instance's id among those sharing the database (a poller lease's holder).
+    pub fn instance(&self) -> &str {
+        self.cluster.instance()
     }
 
     /// Changes the polling rhythm (tests and benchmarks use short intervals); pollers asleep
@@ -133,21 +241,32 @@ impl LiveHub {
         let poller = Arc::new(Poller {
             tx,
             demand: Mutex::new(Instant::now()),
-            kick: Notify::new(),
+            wakes: Wakes::default(),
             dirty: Mutex::default(),
             covered: watch::channel(0).0,
             following: Mutex::default(),
             done: Mutex::new(false),
             rounds: watch::channel(0).0,
             plan_names: Mutex::default(),
+            answered: Mutex::default(),
         });
         pollers.insert(account, poller.clone());
-        let hub = self.clone();
-        let p = poller.clone();
+        let seat = VmSeat {
+            hub: self.clone(),
+            account,
+            p: poller.clone(),
+        };
+        // Counted while it runs (metrics), whether it polls or follows another instance.
         let running = super::metrics::poller_running("vm");
+        let drive = super::cluster::drive(
+            self.cluster.clone(),
+            vm_key(account),
+            seat,
+            self.lists.timing_changes(),
+        );
         tokio::spawn(async move {
             let _running = running;
-            hub.run(account, p).await
+            drive.await
         });
         poller
     }
@@ -184,7 +303,8 @@ impl LiveHub {
             let p = self.poller(account);
             let mut rounds = p.rounds.subscribe();
             rounds.mark_unchanged();
-            p.kick.notify_one();
+            // An ask like a kick's (another instance may hold the lease: it is passed on).
+            self.mark(account, &[]);
             let _ = tokio::time::timeout(Duration::from_secs(5), rounds.changed()).await;
             return Ok(p.tx.borrow().clone());
         }
@@ -220,7 +340,7 @@ impl LiveHub {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(vm_ids.iter().map(|s| ((*s).to_owned(), until)));
-        p.kick.notify_one();
+        p.wakes.kick.notify_one();
         (p, asked)
     }
 
@@ -254,35 +374,7 @@ impl LiveHub {
             .remove(&account)
         {
             *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-            p.kick.notify_one();
-        }
-    }
-
-    async fn run(self: Arc<Self>, account: UserId, p: Arc<Poller>) {
-        let mut retimed = self.lists.timing_changes();
-        loop {
-            if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
-                return;
-            }
-            let timing = self.timing();
-            let idle = p.tx.receiver_count() == 0
-                && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > timing.linger;
-            if idle {
-                *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-                let mut pollers = self.pollers.lock().unwrap_or_else(|e| e.into_inner());
-                if pollers.get(&account).is_some_and(|q| Arc::ptr_eq(q, &p)) {
-                    pollers.remove(&account);
-                }
-                return;
-            }
-            let busy = self.round(account, &p).await;
-            p.rounds.send_modify(|r| *r += 1);
-            super::lists::pause(
-                &mut retimed,
-                &p.kick,
-                |t| if busy { t.fast } else { t.slow },
-            )
-            .await;
+            p.wakes.kick.notify_one();
         }
     }
 
@@ -328,6 +420,10 @@ impl LiveHub {
         };
         let (dirty, asked) = {
             let mut d = p.dirty.lock().unwrap_or_else(|e| e.into_inner());
+            let mut answered = p.answered.lock().unwrap_or_else(|e| e.into_inner());
+            answered.extend(d.remote.drain(..));
+            let over = answered.len().saturating_sub(super::cluster::RECENT_ASKS);
+            answered.drain(..over);
             (std::mem::take(&mut d.ids), d.asked)
         };
         let following: Vec<String> = {
@@ -441,6 +537,101 @@ impl LiveHub {
             newer
         });
         busy
+    }
+}
+
+/// A VM poller as [`super::cluster::drive`] runs it.
+struct VmSeat {
+    hub: Arc<LiveHub>,
+    account: UserId,
+    p: Arc<Poller>,
+}
+
+#[async_trait::async_trait]
+impl Polled for VmSeat {
+    fn wakes(&self) -> &Wakes {
+        &self.p.wakes
+    }
+
+    fn finished(&self, timing: &LiveTiming) -> bool {
+        let p = &self.p;
+        if *p.done.lock().unwrap_or_else(|e| e.into_inner()) {
+            return true;
+        }
+        let idle = p.tx.receiver_count() == 0
+            && p.demand.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > timing.linger;
+        if idle {
+            *p.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            let mut pollers = self.hub.pollers.lock().unwrap_or_else(|e| e.into_inner());
+            if pollers
+                .get(&self.account)
+                .is_some_and(|q| Arc::ptr_eq(q, p))
+            {
+                pollers.remove(&self.account);
+            }
+        }
+        idle
+    }
+
+    async fn round(&self) -> bool {
+        let busy = self.hub.round(self.account, &self.p).await;
+        self.p.rounds.send_modify(|r| *r += 1);
+        busy
+    }
+
+    fn published(&self) -> String {
+        let published = Published {
+            snapshot: self.p.tx.borrow().clone(),
+            covered: self
+                .p
+                .answered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned()
+                .collect(),
+        };
+        serde_json::to_string(&published).unwrap_or_default()
+    }
+
+    fn adopt(&self, body: &str) {
+        let Ok(published) = serde_json::from_str::<Published<VmListing>>(body) else {
+            tracing::warn!("unreadable VM snapshot from another instance");
+            return;
+        };
+        let next = published.snapshot;
+        self.p.tx.send_if_modified(|s| {
+            let changed = s.vms != next.vms || s.problem != next.problem || s.listed_at.is_none();
+            *s = Arc::new(next);
+            changed
+        });
+        self.p.rounds.send_modify(|r| *r += 1);
+        if let Some(n) =
+            super::cluster::covered_for(self.hub.cluster.instance(), &published.covered)
+        {
+            self.p.covered.send_if_modified(|c| {
+                let newer = n > *c;
+                if newer {
+                    *c = n;
+                }
+                newer
+            });
+        }
+    }
+
+    fn pending(&self, instance: &str) -> Option<Notice> {
+        let mut d = self.p.dirty.lock().unwrap_or_else(|e| e.into_inner());
+        if d.asked <= d.forwarded {
+            return None;
+        }
+        d.forwarded = d.asked;
+        let ids = std::mem::take(&mut d.ids);
+        Some(Notice::Kick {
+            k: vm_key(self.account),
+            follow: !ids.is_empty(),
+            ids,
+            ask: Some(format!("{instance}:{}", d.asked)),
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod authz;
 pub mod budget;
+pub mod cluster;
 pub mod context;
 pub mod events;
 pub mod lists;

@@ -30,7 +30,12 @@ pub struct TestDb {
 
 enum Cleanup {
     Dir(PathBuf),
-    Pg { admin_url: String, name: String },
+    Pg {
+        admin_url: String,
+        name: String,
+    },
+    /// Another guard owns the database (a second panel instance on it).
+    Nothing,
 }
 
 fn unique_suffix() -> String {
@@ -43,6 +48,14 @@ fn unique_suffix() -> String {
 }
 
 impl TestDb {
+    /// The database at `url`, owned (and dropped) by another guard.
+    pub fn borrowed(url: &str) -> TestDb {
+        TestDb {
+            url: url.to_owned(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     /// A new SQLite database file in a fresh temporary folder.
     pub fn sqlite() -> TestDb {
         let dir = std::env::temp_dir().join(format!("lunapanel_test_{}", unique_suffix()));
@@ -84,6 +97,7 @@ impl Drop for TestDb {
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
+            Cleanup::Nothing => {}
             Cleanup::Pg { admin_url, name } => {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop may run inside a runtime: use a thread with its own.

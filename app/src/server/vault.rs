@@ -363,7 +363,7 @@ impl Keyring {
         let KeySource::File(path) = &self.source else {
             return Ok(false);
         };
-        let mut stamp = self
+        let stamp = self
             .stamp
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -371,13 +371,31 @@ impl Keyring {
         if now == *stamp {
             return Ok(false);
         }
+        drop(stamp);
+        self.reload()?;
+        Ok(true)
+    }
+
+    /// Re-reads the key file whatever its time stamp says: a value names a version the
+    /// loaded keys lack, so another instance (sharing the file, e.g. a mounted secret) has
+    /// rotated, and a file replaced within the file system's time-stamp granularity, with
+    /// the same length, must not hide the new key. Fails like [`Self::refresh`].
+    pub fn reload(&self) -> Result<(), VaultError> {
+        let KeySource::File(path) = &self.source else {
+            return Ok(());
+        };
+        let mut stamp = self
+            .stamp
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = stamp_of(path);
         let keys = MasterKeys::load(path)?;
         *self
             .keys
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(keys);
         *stamp = now;
-        Ok(true)
+        Ok(())
     }
 
     /// Seals under the newest key (after checking the file for a newer one).
@@ -388,7 +406,8 @@ impl Keyring {
         self.current().seal(purpose, owner, plaintext)
     }
 
-    /// Opens a sealed value; a version not yet loaded triggers one re-read of the file.
+    /// Opens a sealed value; a version not yet loaded triggers one re-read of the file
+    /// (forced: see [`Self::reload`]).
     pub fn open(
         &self,
         purpose: Purpose,
@@ -397,7 +416,7 @@ impl Keyring {
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         match self.current().open(purpose, owner, sealed) {
             Err(VaultError::UnknownVersion(v)) => {
-                self.refresh()?;
+                self.reload()?;
                 self.current()
                     .open(purpose, owner, sealed)
                     .map_err(|e| match e {
@@ -758,6 +777,73 @@ mod tests {
         let debug = format!("{keys:?}");
         assert!(debug.contains("versions: [1]"), "{debug}");
         assert!(!debug.contains(&encoded), "{debug}");
+    }
+
+    /// Issue 14.5: two instances share one key file; one rotates (a new version, the file
+    /// replaced). The other meets a value sealed under the new version and re-reads the file
+    /// instead of failing, even when the replaced file has the old one's length and time
+    /// stamp (a rewrite within the file system's time granularity).
+    #[cfg(unix)]
+    #[test]
+    fn an_instance_meeting_an_unknown_version_rereads_the_shared_file() {
+        let dir = std::env::temp_dir().join(format!(
+            "lp_vault_shared_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let path = dir.join("master.key");
+        // Versions 1 and 2 to start with; the rotation below makes it 1 and 3 (same length).
+        let v1 = MasterKeys::generate();
+        let start = MasterKeys::parse(&format!(
+            "{}2:{}\n",
+            v1.to_file_text().as_str(),
+            STANDARD.encode([2u8; KEY_LEN])
+        ))
+        .unwrap();
+        write_private(&path, start.to_file_text().as_bytes()).unwrap();
+        let a = Keyring::from_file(&path).unwrap();
+        let b = Keyring::from_file(&path).unwrap();
+        let stamp = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let rotated = MasterKeys::parse(&format!(
+            "{}3:{}\n",
+            v1.to_file_text().as_str(),
+            STANDARD.encode([3u8; KEY_LEN])
+        ))
+        .unwrap();
+        replace_file(&path, &rotated).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(stamp)
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            start.to_file_text().len() as u64
+        );
+        // Instance B picks the rotation up (as `rotate` does) and seals under version 3.
+        b.reload().unwrap();
+        let sealed = b.seal(Purpose::UpstreamCredential, "user:1", b"secret");
+        assert_eq!(sealed.version, 3);
+        // Instance A's stamp check sees no change, yet it opens the value.
+        assert!(!a.refresh().unwrap(), "same length and time stamp");
+        assert_eq!(
+            a.open(Purpose::UpstreamCredential, "user:1", &sealed)
+                .expect("re-read the shared file")
+                .as_slice(),
+            b"secret"
+        );
+        assert_eq!(a.current().active_version(), 3);
+        // A version no file has stays an error (after one more read).
+        let unknown = Sealed {
+            version: 9,
+            ..sealed
+        };
+        assert!(matches!(
+            a.open(Purpose::UpstreamCredential, "user:1", &unknown),
+            Err(VaultError::UnknownVersion(9))
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[cfg(unix)]

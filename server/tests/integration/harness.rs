@@ -59,14 +59,49 @@ impl Panel {
             Db::Sqlite => TestDb::sqlite(),
             Db::Postgres => TestDb::postgres().await,
         };
+        let keydir = keydir();
+        let key_file = keydir.join("master.key");
+        Self::start_on(test_db, keydir, &key_file, flags, tweak).await
+    }
+
+    /// Another instance of this panel (issue 14): the same database, master key file and
+    /// Luna Node, its own port and memory. Its public URL is this panel's (as behind one
+    /// proxy), so this panel's clients (their cookies and Origin) are good on it too.
+    pub async fn another_instance(&self, flags: &[(&'static str, &str)]) -> Panel {
+        let upstream = self.state.upstream.client.base_url().to_owned();
+        let mut all = vec![
+            ("upstream_url", upstream.as_str()),
+            ("sign_up", "open"),
+            ("public_url", self.base.as_str()),
+        ];
+        all.extend_from_slice(flags);
+        let panel = Self::start_on(
+            TestDb::borrowed(&self.db.url),
+            keydir(),
+            &self.keydir.join("master.key"),
+            &all,
+            |_| {},
+        )
+        .await;
+        panel.state.live.set_timing(app::server::live::LiveTiming {
+            fast: std::time::Duration::from_millis(150),
+            slow: std::time::Duration::from_millis(400),
+            ..Default::default()
+        });
+        panel
+    }
+
+    async fn start_on(
+        test_db: TestDb,
+        keydir: std::path::PathBuf,
+        key_file: &std::path::Path,
+        flags: &[(&'static str, &str)],
+        tweak: impl FnOnce(&mut PanelSettings),
+    ) -> Panel {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let keydir = keydir();
         let mut all: Vec<(&str, String)> = vec![
-            (
-                "master_key_file",
-                keydir.join("master.key").display().to_string(),
-            ),
+            ("master_key_file", key_file.display().to_string()),
             ("listen", addr.to_string()),
             ("database_url", test_db.url.clone()),
             ("demo", "false".into()),
@@ -317,6 +352,12 @@ impl Panel {
     }
 
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    /// Stops serving (and closes its database pool) but keeps the database: another
+    /// instance on it goes on (a dead instance, for the scale-out tests).
+    pub async fn halt(&mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean shutdown");
         }

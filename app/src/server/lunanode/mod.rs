@@ -47,6 +47,12 @@ pub struct ClientOptions {
     pub breaker_threshold: u32,
     /// How long the open circuit refuses calls before one probe.
     pub breaker_cooldown: Duration,
+    /// Other panel instances sign with the same API keys (several instances on one
+    /// database): a call refused with the generic authentication failure is signed again
+    /// once with a nonce above the refused one and sent again. Another instance may have
+    /// sent a higher nonce first (reference §1.4: a decreasing nonce may be refused,
+    /// INFERRED); a refused request was not carried out, so even a mutation may go again.
+    pub shared_keys: bool,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +64,7 @@ impl Default for ClientOptions {
             backoff: Duration::from_millis(200),
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
+            shared_keys: false,
         }
     }
 }
@@ -116,16 +123,36 @@ impl Breaker {
     }
 
     /// Records a call's outcome: `transient` failures count towards opening the circuit.
-    fn record(&self, transient: bool, now: Instant) {
+    /// Returns what changed (for the circuit shared with other instances).
+    fn record(&self, transient: bool, now: Instant) -> Turn {
         let mut s = self.lock();
         if transient {
             s.failures += 1;
             if s.probing || s.failures >= self.threshold {
                 s.open_until = Some(now + self.cooldown);
                 s.probing = false;
+                return Turn::Opened(self.cooldown);
             }
+            Turn::Same
         } else {
+            let was_open = s.open_until.is_some();
             *s = BreakerState::default();
+            if was_open {
+                Turn::Closed
+            } else {
+                Turn::Same
+            }
+        }
+    }
+
+    /// Another instance found the upstream down: refuse calls for `wait` from `now` (the
+    /// longer of this and an opening already here), then probe as usual.
+    pub fn open_for(&self, wait: Duration, now: Instant) {
+        let mut s = self.lock();
+        let until = now + wait;
+        if s.open_until.is_none_or(|u| u < until) {
+            s.open_until = Some(until);
+            s.probing = false;
         }
     }
 
@@ -155,11 +182,44 @@ pub struct Admitted<'a> {
 }
 
 impl Admitted<'_> {
-    /// Records the call's outcome (see [`Breaker`]).
-    pub fn record(mut self, transient: bool, now: Instant) {
+    /// Records the call's outcome (see [`Breaker`]); returns what changed.
+    pub fn record(mut self, transient: bool, now: Instant) -> Turn {
         self.recorded = true;
-        self.breaker.record(transient, now);
+        self.breaker.record(transient, now)
     }
+}
+
+/// How a call's outcome changed the circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    Same,
+    /// Opened (or re-opened after a failed probe) for this long.
+    Opened(Duration),
+    /// A call got an answer while the circuit was open (the probe): closed.
+    Closed,
+}
+
+/// The circuit as every panel instance sees it (several instances on one database, issue
+/// 14.7): an instance that opens its circuit writes it here, and the others honour it.
+#[async_trait::async_trait]
+pub trait HealthBoard: Send + Sync + std::fmt::Debug + 'static {
+    /// How long the shared circuit stays open, if it is open.
+    async fn open_for(&self) -> Option<Duration>;
+    /// Opens the shared circuit for `wait` (never shortening an opening already there).
+    async fn set_open(&self, wait: Duration);
+    /// Closes it (an instance's probe got an answer).
+    async fn set_closed(&self);
+}
+
+/// How often an instance looks at the shared circuit (between looks it trusts its own:
+/// the fast path costs nothing).
+pub const SHARED_HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// A [`HealthBoard`] and when it was last read.
+#[derive(Debug)]
+struct SharedHealth {
+    board: std::sync::Arc<dyn HealthBoard>,
+    checked: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Drop for Admitted<'_> {
@@ -185,6 +245,8 @@ pub struct LunaNode {
     options: ClientOptions,
     nonces: NonceClock,
     breaker: Breaker,
+    /// The circuit shared with other instances, when there are any.
+    shared: Option<SharedHealth>,
 }
 
 /// Flattens a typed request into the API's string-to-string map: strings as they are,
@@ -270,7 +332,43 @@ impl LunaNode {
             breaker: Breaker::new(options.breaker_threshold, options.breaker_cooldown),
             options,
             nonces: NonceClock::default(),
+            shared: None,
         })
+    }
+
+    /// Shares the circuit breaker with other instances through `board`.
+    pub fn with_health_board(mut self, board: std::sync::Arc<dyn HealthBoard>) -> Self {
+        self.shared = Some(SharedHealth {
+            board,
+            checked: std::sync::Mutex::new(None),
+        });
+        self
+    }
+
+    /// Takes in the shared circuit's state, at most every [`SHARED_HEALTH_EVERY`].
+    async fn look_at_shared_health(&self) {
+        let Some(shared) = &self.shared else { return };
+        {
+            let mut checked = shared.checked.lock().unwrap_or_else(|e| e.into_inner());
+            if checked.is_some_and(|at| at.elapsed() < SHARED_HEALTH_EVERY) {
+                return;
+            }
+            *checked = Some(Instant::now());
+        }
+        if let Some(wait) = shared.board.open_for().await {
+            self.breaker.open_for(wait, Instant::now());
+        }
+    }
+
+    /// Records a call's outcome, and tells the other instances when the circuit turned.
+    async fn record(&self, admitted: Admitted<'_>, transient: bool) {
+        let turn = admitted.record(transient, Instant::now());
+        let Some(shared) = &self.shared else { return };
+        match turn {
+            Turn::Opened(wait) => shared.board.set_open(wait).await,
+            Turn::Closed => shared.board.set_closed().await,
+            Turn::Same => {}
+        }
     }
 
     /// Whether the circuit breaker currently refuses calls (Luna Node seems down).
@@ -311,13 +409,14 @@ impl LunaNode {
     ) -> Result<Value, UpstreamError> {
         let mut attempt = 0;
         loop {
+            self.look_at_shared_health().await;
             let started = Instant::now();
             let (result, outcome) = match self.breaker.admit(started) {
                 Err(wait) => (Err(refused(wait)), UpstreamOutcome::BreakerRefused),
                 Ok(admitted) => {
                     let result = self.attempt(cred, path, params, read).await;
                     let transient = matches!(&result, Err(e) if e.is_transient());
-                    admitted.record(transient, Instant::now());
+                    self.record(admitted, transient).await;
                     let outcome = match &result {
                         Ok(_) => UpstreamOutcome::Ok,
                         Err(_) if transient => UpstreamOutcome::Transient,
@@ -353,42 +452,65 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<Value, UpstreamError> {
-        let (status, _, bytes) = self.post_signed_once(cred, path, params, read).await?;
-        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
-            UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
-        })?;
-        check_envelope(body)
+        let (status, nonce, bytes) = self
+            .post_signed_once(cred, path, params, read, 0)
+            .await?;
+        let answer = |status: reqwest::StatusCode, bytes: &[u8]| {
+            let body: Value = serde_json::from_slice(bytes).map_err(|_| {
+                UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
+            })?;
+            check_envelope(body)
+        };
+        match answer(status, &bytes) {
+            Err(UpstreamError::Auth) if self.options.shared_keys => {
+                // Another instance may have sent a higher nonce for this key first; the
+                // refused request was not carried out. Once more, above the refused nonce.
+                tracing::debug!(
+                    action = path,
+                    nonce,
+                    "authentication refused: re-signing once"
+                );
+                let (status, _, bytes) = self
+                    .post_signed_once(cred, path, params, read, nonce + 1)
+                    .await?;
+                answer(status, &bytes)
+            }
+            other => other,
+        }
     }
 
-    /// Signs and POSTs one request; returns the status, content type and body of any
-    /// non-redirect, non-5xx answer. `read`: the action is safe to repeat (this decides what
-    /// a broken connection means, see [`transport_error`]). The circuit breaker is the
-    /// caller's ([`LunaNode::call_value`]).
+    /// Signs (with a nonce of at least `min_nonce`) and POSTs one request; returns the
+    /// status, the nonce used and the body of any non-redirect, non-5xx answer. `read`: the
+    /// action is safe to repeat (this decides what a broken connection means, see
+    /// [`transport_error`]). The circuit breaker is the caller's
+    /// ([`LunaNode::call_value`]).
     async fn post_signed_once(
         &self,
         cred: &Credential,
         path: &str,
         params: &BTreeMap<String, String>,
         read: bool,
-    ) -> Result<(reqwest::StatusCode, String, bytes::Bytes), UpstreamError> {
-        let res = self
-            .send_signed(&self.http, None, cred, path, params, read)
+        min_nonce: u64,
+    ) -> Result<(reqwest::StatusCode, u64, bytes::Bytes), UpstreamError> {
+        let (res, nonce) = self
+            .send_signed(&self.http, None, cred, path, params, read, min_nonce)
             .await?;
         let status = res.status();
         if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
             return Err(UpstreamError::Malformed("response too large".into()));
         }
-        let content_type = content_type(&res);
         let bytes = res.bytes().await.map_err(|e| transport_error(&e, read))?;
         if bytes.len() > MAX_BODY {
             return Err(UpstreamError::Malformed("response too large".into()));
         }
-        Ok((status, content_type, bytes))
+        Ok((status, nonce, bytes))
     }
 
     /// Signs and POSTs one request with `http`; returns the answer once its head is in,
-    /// unless it is a redirect or a server error. `head_timeout`: a deadline for the head,
-    /// for a client that has no overall one (a read only: it maps to [`UpstreamError::Timeout`]).
+    /// unless it is a redirect or a server error, and the nonce it was signed with.
+    /// `head_timeout`: a deadline for the head, for a client that has no overall one (a read
+    /// only: it maps to [`UpstreamError::Timeout`]).
+    #[allow(clippy::too_many_arguments)] // Reason: one private path; a struct of these would only be unpacked again.
     async fn send_signed(
         &self,
         http: &reqwest::Client,
@@ -397,11 +519,15 @@ impl LunaNode {
         path: &str,
         params: &BTreeMap<String, String>,
         read: bool,
-    ) -> Result<reqwest::Response, UpstreamError> {
+        min_nonce: u64,
+    ) -> Result<(reqwest::Response, u64), UpstreamError> {
         let handler = format!("{path}/");
         // Held until the answer's head arrives (the service has then seen the request), so
         // no call of a later second overtakes this one on the way (see [`NonceClock`]).
-        let ticket = self.nonces.acquire(cred.api_id(), now_secs).await;
+        let ticket = self
+            .nonces
+            .acquire_min(cred.api_id(), now_secs, min_nonce)
+            .await;
         let form = sign::sign_request(cred, &handler, params, ticket.nonce());
         let nonce = ticket.nonce().to_string();
         let sent = http
@@ -419,6 +545,7 @@ impl LunaNode {
             None => sent.await,
         }
         .map_err(|e| transport_error(&e, read))?;
+        let nonce = ticket.nonce();
         drop(ticket);
         let status = res.status();
         if status.is_redirection() {
@@ -433,7 +560,7 @@ impl LunaNode {
                 status.as_u16()
             )));
         }
-        Ok(res)
+        Ok((res, nonce))
     }
 
     /// `image/retrieve`: the image's bytes as they arrive, never the whole image in memory.
@@ -475,6 +602,7 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
     ) -> Result<ImageBytes, UpstreamError> {
         const PATH: &str = actions::IMAGE_RETRIEVE.path;
+        self.look_at_shared_health().await;
         let started = Instant::now();
         let admitted = match self.breaker.admit(started) {
             Ok(admitted) => admitted,
@@ -508,13 +636,12 @@ impl LunaNode {
                 PATH,
                 params,
                 true,
+                0,
             )
             .await;
-        admitted.record(
-            matches!(&result, Err(e) if e.is_transient()),
-            Instant::now(),
-        );
-        let res = result?;
+        self.record(admitted, matches!(&result, Err(e) if e.is_transient()))
+            .await;
+        let (res, _) = result?;
         let status = res.status();
         let content_type = content_type(&res);
         let content_length = res.content_length();

@@ -246,12 +246,19 @@ impl NonceClock {
     /// stepped back never lowers it), or `now_secs` when no call is in flight. `None`:
     /// calls with a lower nonce are still in flight ([`NonceClock::acquire`] waits).
     pub fn try_take(&self, api_id: &str, now_secs: u64) -> Option<NonceTicket<'_>> {
+        self.try_take_min(api_id, now_secs, 0)
+    }
+
+    /// [`NonceClock::try_take`] for a nonce of at least `min` (a call re-signed after the
+    /// service refused a lower one; `now_secs` must have reached `min`): the calls in flight
+    /// with a lower nonce are not joined but waited for.
+    pub fn try_take_min(&self, api_id: &str, now_secs: u64, min: u64) -> Option<NonceTicket<'_>> {
         let mut slots = self.lock();
         let slot = slots.entry(api_id.to_owned()).or_default();
         if now_secs > slot.nonce {
             if slot.in_flight == 0 {
                 slot.nonce = now_secs;
-            } else if now_secs - slot.nonce > NONCE_LAG_SECS {
+            } else if now_secs - slot.nonce > NONCE_LAG_SECS || slot.nonce < min {
                 return None;
             }
             // Else: join the calls in flight with their (slightly old) nonce rather than
@@ -268,12 +275,26 @@ impl NonceClock {
     /// A ticket for a call now (`now` reads the clock in seconds), waiting while calls with
     /// a lower nonce are in flight for this API ID.
     pub async fn acquire(&self, api_id: &str, now: impl Fn() -> u64) -> NonceTicket<'_> {
+        self.acquire_min(api_id, now, 0).await
+    }
+
+    /// [`NonceClock::acquire`] of a nonce of at least `min`: first waits (at most a second
+    /// or so) for the clock to reach `min`, so the nonce is never ahead of the clock.
+    pub async fn acquire_min(
+        &self,
+        api_id: &str,
+        now: impl Fn() -> u64,
+        min: u64,
+    ) -> NonceTicket<'_> {
+        while now() < min {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         loop {
             let released = self.released.notified();
             tokio::pin!(released);
             // Registered before looking, so a release in between is not missed.
             released.as_mut().enable();
-            if let Some(ticket) = self.try_take(api_id, now()) {
+            if let Some(ticket) = self.try_take_min(api_id, now(), min) {
                 return ticket;
             }
             released.await;
@@ -394,6 +415,19 @@ mod tests {
         let next = clock.try_take("a", 101).unwrap();
         assert_eq!(next.nonce(), 101);
         assert_eq!(clock.try_take("a", 100).unwrap().nonce(), 101, "never down");
+    }
+
+    #[test]
+    fn a_minimum_nonce_does_not_join_lower_calls_in_flight() {
+        let clock = NonceClock::default();
+        let old = clock.try_take("a", 100).unwrap();
+        assert!(
+            clock.try_take_min("a", 101, 101).is_none(),
+            "a re-signed call waits for the calls with 100"
+        );
+        assert_eq!(clock.try_take_min("a", 101, 100).unwrap().nonce(), 100);
+        drop(old);
+        assert_eq!(clock.try_take_min("a", 101, 101).unwrap().nonce(), 101);
     }
 
     #[tokio::test]

@@ -547,7 +547,11 @@ async fn emulator_rejects_like_the_service() {
 }
 
 /// A fake upstream that fails `failures` times with `status`, then answers `body`.
-async fn flaky(failures: usize, status: u16, body: &'static str) -> (String, Arc<AtomicUsize>) {
+pub(crate) async fn flaky(
+    failures: usize,
+    status: u16,
+    body: &'static str,
+) -> (String, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
     let app = axum::Router::new().fallback(move || {

@@ -297,3 +297,72 @@ async fn concurrent_calls_never_send_a_lower_nonce_after_a_higher_one() {
     assert!(ok > 100, "only {ok} calls went through");
     assert_eq!(refused, 0, "{refused} calls were refused for a lower nonce");
 }
+
+/// Issue 14.7: another panel instance signing with the same key sent a higher nonce (the
+/// next second) that arrived first. Alone, a client's call is refused; a client that knows
+/// other instances share its keys signs it again once, above the refused nonce, and the
+/// call goes through (a refused request was not carried out).
+#[tokio::test]
+async fn a_call_overtaken_by_another_instances_nonce_is_signed_again() {
+    let emulator = Emulator::new(default_config());
+    let u = super::serve(emulator.clone()).await;
+    // Early in a second, so the steps below happen before the next one.
+    while std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_millis()
+        > 200
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = now();
+    let handler = "billing/credit/";
+    let req = sign_request(&u.a, handler, &BTreeMap::new(), t + 1).req;
+    let url = format!("{}/{handler}", u.base);
+    assert_eq!(
+        body(post_raw(&url, handler, &req, t + 1).await).await["success"],
+        "yes",
+        "the other instance's call, signed in the next second"
+    );
+    let alone = LunaNode::new(&u.base, ClientOptions::default()).unwrap();
+    assert_eq!(
+        alone
+            .billing_credit(&u.a, &BillingCredit {})
+            .await
+            .unwrap_err(),
+        UpstreamError::Auth,
+        "alone, a lower nonce after a higher one is refused"
+    );
+    let shared = LunaNode::new(
+        &u.base,
+        ClientOptions {
+            shared_keys: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let before = emulator.calls("billing/credit");
+    assert_eq!(
+        now(),
+        t,
+        "still the same second: the first attempt is refused"
+    );
+    shared
+        .billing_credit(&u.a, &BillingCredit {})
+        .await
+        .expect("signed again and accepted");
+    assert_eq!(
+        emulator.calls("billing/credit") - before,
+        2,
+        "one refused attempt, one accepted"
+    );
+    // A credential that is really wrong is refused after the one extra attempt.
+    let wrong = cred(super::ID_B, 'Z');
+    assert_eq!(
+        shared
+            .billing_credit(&wrong, &BillingCredit {})
+            .await
+            .unwrap_err(),
+        UpstreamError::Auth
+    );
+}
