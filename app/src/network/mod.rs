@@ -450,7 +450,12 @@ pub async fn floating_attach(ip: String, vm_id: String) -> Result<(), AppError> 
             "That VM has a floating IP already: detach it first.",
         )
     })?;
-    g.state().live.kick(g.account, &[vm.as_str()]);
+    // The page's choices and the VM list show a VM's floating IP from the live list: it
+    // has read the VM before the answer (detach, then attach at once, finds it free).
+    g.state()
+        .live
+        .reread(g.account, &[vm.as_str()], crate::server::live::REREAD)
+        .await;
     Ok(())
 }
 
@@ -498,7 +503,10 @@ pub async fn floating_detach(ip: String, keep: bool) -> Result<(), AppError> {
     if !keep {
         g.release(&kinds::FLOATING, &ip).await;
     }
-    g.state().live.kick(g.account, &[vm_id.as_str()]);
+    g.state()
+        .live
+        .reread(g.account, &[vm_id.as_str()], crate::server::live::REREAD)
+        .await;
     Ok(())
 }
 

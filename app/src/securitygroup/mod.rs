@@ -24,8 +24,6 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
-    use std::time::Duration;
-
     use crate::error::{AppError, FieldErrors, UpstreamProblem};
     use crate::kinds;
     use crate::server::authz::{Grant, Permission, QuotaLock, Target};
@@ -40,8 +38,7 @@ pub(crate) mod ssr {
     pub const GROUP: &str = "The security group";
     pub const RULE: &str = "The rule";
 
-    /// How long a change waits for the live VM list to have read the VMs it changed.
-    pub const REREAD: Duration = Duration::from_secs(5);
+    pub use crate::server::live::REREAD;
 
     /// A target for group `id`, if it looks like an id at all: junk answers "not found"
     /// with no upstream call.

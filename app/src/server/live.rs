@@ -109,6 +109,11 @@ pub struct LiveHub {
     cluster: Arc<dyn Cluster>,
 }
 
+/// How long a change whose effect a page shows from the live VM list (a VM's security
+/// groups, its floating IP) waits for that list to have read the VMs it changed
+/// ([`LiveHub::reread`]).
+pub const REREAD: Duration = Duration::from_secs(5);
+
 /// The lease and snapshot key of `account`'s VM poller.
 pub fn vm_key(account: UserId) -> String {
     format!("vms:{account}")

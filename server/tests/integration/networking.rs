@@ -156,10 +156,15 @@ async fn floating_ips_are_allocated_named_attached_and_released(db: Db) {
         )
         .await
         .unwrap();
-    assert!(row(&floating(&panel, &c).await, &vm_ip)
-        .unwrap()
-        .attached
-        .is_none());
+    let v = floating(&panel, &c).await;
+    assert!(row(&v, &vm_ip).unwrap().attached.is_none());
+    // The choices to attach to come from the live VM list: it has read the VM already.
+    let target = v
+        .vms
+        .iter()
+        .find(|t| t.vm_id == vm)
+        .expect("the VM offered");
+    assert_eq!(target.ip, "", "the VM is free for another address at once");
     let _: () = panel
         .call(&c, "floatingips/attach", &[("ip", &ip), ("vm_id", &vm)])
         .await

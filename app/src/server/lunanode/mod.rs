@@ -452,9 +452,7 @@ impl LunaNode {
         params: &BTreeMap<String, String>,
         read: bool,
     ) -> Result<Value, UpstreamError> {
-        let (status, nonce, bytes) = self
-            .post_signed_once(cred, path, params, read, 0)
-            .await?;
+        let (status, nonce, bytes) = self.post_signed_once(cred, path, params, read, 0).await?;
         let answer = |status: reqwest::StatusCode, bytes: &[u8]| {
             let body: Value = serde_json::from_slice(bytes).map_err(|_| {
                 UpstreamError::Malformed(format!("not JSON (HTTP {})", status.as_u16()))
