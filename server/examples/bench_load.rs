@@ -499,7 +499,7 @@ async fn main() {
     )
     .await;
     let mut users: Vec<User> = Vec::new();
-    for r in 0..resellers {
+    for (r, own_vms) in vms.iter().enumerate() {
         let http = browser(&public);
         let email = format!("reseller{r}@load.example");
         let me: serde_json::Value = call(
@@ -559,7 +559,7 @@ async fn main() {
                 &[
                     ("customer_id", cid_text.as_str()),
                     ("kind", "vm"),
-                    ("resource_id", vms[r][c + 1].as_str()),
+                    ("resource_id", own_vms[c + 1].as_str()),
                 ],
             )
             .await;
@@ -676,15 +676,19 @@ async fn main() {
         audited("floating/add").await,
         audited("floating/delete").await,
     );
-    let t = tally.lock().unwrap();
+    // What the clients saw, copied out (no lock held across the awaits below).
+    let (allocated, released, held) = {
+        let t = tally.lock().unwrap();
+        (t.allocated, t.released, t.held.clone())
+    };
     println!("\nNothing lost:");
     println!(
         "  allocations seen by the clients {}, audited `floating/add` ok {added}",
-        t.allocated
+        allocated
     );
     println!(
         "  releases seen by the clients {}, audited `floating/delete` ok {deleted}",
-        t.released
+        released
     );
     let ledger: Vec<(i64, String)> = sqlx::query_as(
         "SELECT customer_id, resource_id FROM ownership WHERE kind = 'floating' ORDER BY 1, 2",
@@ -696,8 +700,7 @@ async fn main() {
     for (c, ip) in ledger {
         in_ledger.entry(c).or_default().insert(ip);
     }
-    let expected: BTreeMap<i64, BTreeSet<String>> = t
-        .held
+    let expected: BTreeMap<i64, BTreeSet<String>> = held
         .iter()
         .filter(|(_, s)| !s.is_empty())
         .map(|(c, s)| (*c, s.clone()))
@@ -726,11 +729,10 @@ async fn main() {
         expected.len(),
         if in_ledger == expected { "yes" } else { "NO" }
     );
-    let lost = added != t.allocated as i64
-        || deleted != t.released as i64
+    let lost = added != allocated as i64
+        || deleted != released as i64
         || in_ledger != expected
         || missing_upstream > 0;
-    drop(t);
     pool.close().await;
     drop(instances);
     let _ = std::fs::remove_dir_all(&keys);
