@@ -20,7 +20,8 @@
 //!
 //! Needs `target/release/lunapanel` (`BENCH_BIN`; `server/scripts/bench.sh` builds it) and
 //! PostgreSQL (`LUNAPANEL_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/postgres`).
-//! `BENCH_RESELLERS` and `BENCH_CUSTOMERS` change the mix (20 × (1 + 9)).
+//! `BENCH_RESELLERS` and `BENCH_CUSTOMERS` change the mix (20 × (1 + 9)), `BENCH_SESSIONS`
+//! the sessions at the end (1,000).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
@@ -631,9 +632,9 @@ async fn main() {
         two / one.max(1.0)
     );
 
-    // 1,000 sessions: the users sign in again on new clients, on the instances in turn.
+    // 1,000 sessions (`BENCH_SESSIONS`): the users sign in again on new clients, on the instances in turn.
     let mut extra = Vec::new();
-    let target = 1000usize.saturating_sub(users.len() + 1);
+    let target = (env_num("BENCH_SESSIONS", 1000) as usize).saturating_sub(users.len() + 1);
     let sign_ins = Instant::now();
     for i in 0..target {
         let u = &users[i % users.len()];
