@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use app::server::lunanode::actions::VmCreate;
+mod common;
+
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use app::server::testdb::TestDb;
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
@@ -88,18 +89,7 @@ async fn main() {
     let client = LunaNode::new(&upstream, ClientOptions::default()).unwrap();
     let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
     for i in 0..20 {
-        client
-            .vm_create(
-                &cred,
-                &VmCreate {
-                    hostname: format!("vm-{i:02}.bench.example"),
-                    plan_id: "s.1".into(),
-                    image_id: Some("1000".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        common::make_vm(&client, &cred, format!("vm-{i:02}.bench.example")).await;
     }
 
     let db = TestDb::postgres().await;

@@ -28,7 +28,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::server::lunanode::actions::{FloatingList, VmCreate};
+mod common;
+
+use app::server::lunanode::actions::FloatingList;
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use app::server::testdb::TestDb;
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
@@ -453,19 +455,7 @@ async fn main() {
         let cred = Credential::new(&api_id(r), SecretString::from(api_key(r))).unwrap();
         let mut ids = Vec::new();
         for i in 0..=customers {
-            let made = client
-                .vm_create(
-                    &cred,
-                    &VmCreate {
-                        hostname: format!("r{r}-vm{i}.load.example"),
-                        plan_id: "s.1".into(),
-                        image_id: Some("1000".into()),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
-            ids.push(made.vm_id);
+            ids.push(common::make_vm(&client, &cred, format!("r{r}-vm{i}.load.example")).await);
         }
         vms.push(ids);
     }

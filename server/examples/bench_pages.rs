@@ -7,7 +7,8 @@
 //!
 //! `cargo run --release -p lunapanel --example bench_pages`
 
-use app::server::lunanode::actions::VmCreate;
+mod common;
+
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 use secrecy::SecretString;
@@ -52,18 +53,7 @@ async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
     let client = LunaNode::new(&base, ClientOptions::default()).unwrap();
     let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
     for i in 0..5 {
-        client
-            .vm_create(
-                &cred,
-                &VmCreate {
-                    hostname: format!("vm-{i}.bench.example"),
-                    plan_id: "s.1".into(),
-                    image_id: Some("1000".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        common::make_vm(&client, &cred, format!("vm-{i}.bench.example")).await;
     }
     let dir = std::env::temp_dir().join(format!(
         "lunapanel_bench_pages_{}_{ttl}",

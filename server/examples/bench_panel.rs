@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::server::live::LiveTiming;
-use app::server::lunanode::actions::{PlanList, VmCreate, VmList};
+mod common;
+
+use app::server::lunanode::actions::{PlanList, VmList};
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 use secrecy::SecretString;
@@ -98,18 +100,7 @@ async fn main() {
     let client = Arc::new(LunaNode::new(&base, ClientOptions::default()).unwrap());
     let cred = Arc::new(Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap());
     for i in 0..500 {
-        client
-            .vm_create(
-                &cred,
-                &VmCreate {
-                    hostname: format!("vm-{i:03}.bench.example"),
-                    plan_id: "s.1".into(),
-                    image_id: Some("1000".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        common::make_vm(&client, &cred, format!("vm-{i:03}.bench.example")).await;
     }
 
     // The panel, in process, on a throw-away SQLite database.
