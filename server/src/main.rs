@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lunapanel::config;
 
+/// See `mimalloc` in Cargo.toml: memory freed after a sign-in's password hash goes back to the
+/// system instead of staying in the process (issue 14's RSS goals).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// lunapanel: a self-hosted control panel for the Luna Node cloud.
 ///
 /// Every setting can also come from a TOML file (--config) or a LUNAPANEL_<SETTING>
