@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use app::model::vm::VmListing;
 use app::server::live::LiveTiming;
 use app::server::lunanode::actions::BillingCredit;
-use app::server::lunanode::UpstreamError;
 use reqwest::Client;
 
 use crate::harness::{eventually, Db, Panel};
@@ -24,36 +23,7 @@ async fn watch_vms(
     panel: &Panel,
     c: &Client,
 ) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<VmListing>>>) {
-    let res = c
-        .get(format!("{}/api/live/vms", panel.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}: /api/live/vms", panel.base);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let into = seen.clone();
-    let task = tokio::spawn(async move {
-        use futures::StreamExt;
-        let mut body = res.bytes_stream();
-        let mut buffer = String::new();
-        while let Some(Ok(chunk)) = body.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let event: String = buffer.drain(..end + 2).collect();
-                if !event.contains("event: snapshot") {
-                    continue;
-                }
-                let data: String = event
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data: "))
-                    .collect();
-                into.lock()
-                    .unwrap()
-                    .push(serde_json::from_str(&data).unwrap());
-            }
-        }
-    });
-    (task, seen)
+    crate::live_kinds::watch_stream(panel, c, "/api/live/vms").await
 }
 
 fn shows(seen: &Arc<Mutex<Vec<VmListing>>>, vm_id: &str) -> Result<(), usize> {
@@ -184,29 +154,13 @@ async fn two_instances_share_sessions_pollers_and_changes() {
         a.state.upstream.client.clone(),
         b.state.upstream.client.clone(),
     ];
-    let a_cred = Arc::new(cred(ID_A, 'A'));
-    let until = Instant::now() + Duration::from_millis(2500);
-    let mut tasks = Vec::new();
-    for i in 0..16 {
-        let (client, a_cred) = (clients[i % 2].clone(), a_cred.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut ok, mut refused) = (0u32, 0u32);
-            while Instant::now() < until {
-                match client.billing_credit(&a_cred, &BillingCredit {}).await {
-                    Ok(_) => ok += 1,
-                    Err(UpstreamError::Auth) => refused += 1,
-                    Err(e) => panic!("unexpected error: {e:?}"),
-                }
-            }
-            (ok, refused)
-        }));
-    }
-    let (mut ok, mut refused) = (0, 0);
-    for t in tasks {
-        let (o, r) = t.await.unwrap();
-        ok += o;
-        refused += r;
-    }
+    let (ok, refused) = crate::upstream::strict::hammer(
+        &clients,
+        Arc::new(cred(ID_A, 'A')),
+        16,
+        Duration::from_millis(2500),
+    )
+    .await;
     eprintln!("two instances, one key: {ok} calls accepted, {refused} refused");
     assert!(ok > 50, "only {ok} calls went through");
     assert_eq!(refused, 0, "{refused} calls were lost to a nonce race");

@@ -19,12 +19,18 @@ pub(crate) async fn watch(
     c: &Client,
     kind: &str,
 ) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<KindSnapshot>>>) {
-    let res = c
-        .get(format!("{}/api/live/{kind}", panel.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    watch_stream(panel, c, &format!("/api/live/{kind}")).await
+}
+
+/// Opens the live stream at `path` on `c` (an event stream, or the test fails); the
+/// `snapshot` events it receives are decoded as `T` and collected.
+pub(crate) async fn watch_stream<T: serde::de::DeserializeOwned + Send + 'static>(
+    panel: &Panel,
+    c: &Client,
+    path: &str,
+) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<T>>>) {
+    let res = c.get(format!("{}{path}", panel.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}{path}", panel.base);
     assert_eq!(
         res.headers()["content-type"].to_str().unwrap(),
         "text/event-stream"
@@ -46,8 +52,9 @@ pub(crate) async fn watch(
                     .lines()
                     .filter_map(|l| l.strip_prefix("data: "))
                     .collect();
-                let snapshot: KindSnapshot = serde_json::from_str(&data).unwrap();
-                into.lock().unwrap().push(snapshot);
+                into.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&data).unwrap());
             }
         }
     });

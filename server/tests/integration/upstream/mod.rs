@@ -25,7 +25,7 @@ mod persistence;
 mod robustness;
 mod script;
 mod securitygroup;
-mod strict;
+pub(crate) mod strict;
 mod vm;
 mod volume;
 

@@ -269,30 +269,13 @@ async fn concurrent_calls_never_send_a_lower_nonce_after_a_higher_one() {
         )
         .unwrap(),
     );
-    let a = Arc::new(cred(ID_A, 'A'));
-    let started = Instant::now();
-    let window = Duration::from_millis(3200);
-    let mut tasks = Vec::new();
-    for _ in 0..24 {
-        let (client, a) = (client.clone(), a.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut ok, mut refused) = (0u32, 0u32);
-            while started.elapsed() < window {
-                match client.billing_credit(&a, &BillingCredit {}).await {
-                    Ok(_) => ok += 1,
-                    Err(UpstreamError::Auth) => refused += 1,
-                    Err(e) => panic!("unexpected error: {e:?}"),
-                }
-            }
-            (ok, refused)
-        }));
-    }
-    let (mut ok, mut refused) = (0, 0);
-    for t in tasks {
-        let (o, r) = t.await.unwrap();
-        ok += o;
-        refused += r;
-    }
+    let (ok, refused) = hammer(
+        &[client],
+        Arc::new(cred(ID_A, 'A')),
+        24,
+        Duration::from_millis(3200),
+    )
+    .await;
     eprintln!("{ok} calls accepted, {refused} refused");
     assert!(ok > 100, "only {ok} calls went through");
     assert_eq!(refused, 0, "{refused} calls were refused for a lower nonce");
@@ -304,6 +287,19 @@ async fn concurrent_calls_never_send_a_lower_nonce_after_a_higher_one() {
 /// call goes through (a refused request was not carried out).
 #[tokio::test]
 async fn a_call_overtaken_by_another_instances_nonce_is_signed_again() {
+    // The steps must happen within one second; on a loaded machine a try may not, and is
+    // made again (with a fresh emulator) rather than judged.
+    for _ in 0..5 {
+        if overtaken_call_within_one_second().await {
+            return;
+        }
+        eprintln!("the second ended before the steps did (a loaded machine): again");
+    }
+    panic!("five tries never fitted the steps into one second");
+}
+
+/// One try of the test above; false if the second ended too early to judge.
+async fn overtaken_call_within_one_second() -> bool {
     let emulator = Emulator::new(default_config());
     let u = super::serve(emulator.clone()).await;
     // Early in a second, so the steps below happen before the next one.
@@ -325,11 +321,12 @@ async fn a_call_overtaken_by_another_instances_nonce_is_signed_again() {
         "the other instance's call, signed in the next second"
     );
     let alone = LunaNode::new(&u.base, ClientOptions::default()).unwrap();
+    let alone = alone.billing_credit(&u.a, &BillingCredit {}).await;
+    if now() != t {
+        return false;
+    }
     assert_eq!(
-        alone
-            .billing_credit(&u.a, &BillingCredit {})
-            .await
-            .unwrap_err(),
+        alone.unwrap_err(),
         UpstreamError::Auth,
         "alone, a lower nonce after a higher one is refused"
     );
@@ -342,11 +339,9 @@ async fn a_call_overtaken_by_another_instances_nonce_is_signed_again() {
     )
     .unwrap();
     let before = emulator.calls("billing/credit");
-    assert_eq!(
-        now(),
-        t,
-        "still the same second: the first attempt is refused"
-    );
+    if now() != t {
+        return false;
+    }
     shared
         .billing_credit(&u.a, &BillingCredit {})
         .await
@@ -365,4 +360,39 @@ async fn a_call_overtaken_by_another_instances_nonce_is_signed_again() {
             .unwrap_err(),
         UpstreamError::Auth
     );
+    true
+}
+
+/// `tasks` concurrent callers, spread over `clients` in turn, call `billing/credit` with
+/// `cred` for `window`; returns how many calls were accepted and how many refused for their
+/// nonce (any other error fails the test).
+pub(crate) async fn hammer(
+    clients: &[Arc<LunaNode>],
+    cred: Arc<app::server::lunanode::Credential>,
+    tasks: usize,
+    window: Duration,
+) -> (u32, u32) {
+    let until = Instant::now() + window;
+    let mut running = Vec::new();
+    for i in 0..tasks {
+        let (client, cred) = (clients[i % clients.len()].clone(), cred.clone());
+        running.push(tokio::spawn(async move {
+            let (mut ok, mut refused) = (0u32, 0u32);
+            while Instant::now() < until {
+                match client.billing_credit(&cred, &BillingCredit {}).await {
+                    Ok(_) => ok += 1,
+                    Err(UpstreamError::Auth) => refused += 1,
+                    Err(e) => panic!("unexpected error: {e:?}"),
+                }
+            }
+            (ok, refused)
+        }));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for t in running {
+        let (o, r) = t.await.unwrap();
+        ok += o;
+        refused += r;
+    }
+    (ok, refused)
 }
