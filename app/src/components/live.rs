@@ -13,6 +13,14 @@ pub fn use_live_vms() -> ReadSignal<Option<VmListing>> {
     use_live_stream("/api/live/vms".to_owned())
 }
 
+/// The live VM list as one page of it: the stream asks for the page `query` says (the
+/// page URL's own parameters, see [`crate::components::list::ListState::live_query`]) and
+/// is opened again when it changes, so a large account does not stream every VM. `None`
+/// until the first page of the current question arrives.
+pub fn use_live_vms_paged(query: Signal<String>) -> ReadSignal<Option<VmListing>> {
+    use_live_stream_at(Signal::derive(move || format!("/api/live/vms{}", query.get())))
+}
+
 /// Live status of one kind with transitions (an image saving, a volume attaching): the
 /// latest list the server's shared poller pushed for it, as the viewer may see it.
 pub fn use_live_kind(kind: &'static crate::kinds::Kind) -> ReadSignal<Option<KindSnapshot>> {
@@ -55,12 +63,26 @@ fn use_live_stream<T>(url: String) -> ReadSignal<Option<T>>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
+    use_live_stream_at(Signal::stored(url))
+}
+
+/// One `EventSource` on `url`, opened again (and the last snapshot forgotten) when `url`
+/// changes.
+fn use_live_stream_at<T>(url: Signal<String>) -> ReadSignal<Option<T>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
     let (snapshot, set_snapshot) = signal(None::<T>);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    Effect::new(move |before: Option<()>| {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
+        let url = url.get();
+        if before.is_some() {
+            // What the stream said before answered another question.
+            set_snapshot.set(None);
+        }
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };

@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod detail;
 pub mod form;
 pub mod list;
+pub mod list_rules;
 pub mod live;
 pub mod nav;
 pub mod notice;

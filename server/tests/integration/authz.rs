@@ -1054,6 +1054,42 @@ async fn idor_matrix_every_function_and_actor() {
     );
     let discovered_in = started.elapsed() - set_up_in;
 
+    // The paged lists (`{kind.api}/page`, issue 14.10) filter by tenancy before paging: a
+    // customer searching for the reseller's unassigned id, or account C's, of the kind
+    // finds nothing, and no count includes it (the answer names it nowhere). Each is also
+    // a cell of the matrix below (no ids taken: every actor but the anonymous may list).
+    let mut paged = 0;
+    for name in registered.iter().filter(|n| n.ends_with("/page")) {
+        let Some(kind) = KINDS.iter().find(|k| format!("{}/page", k.api) == *name) else {
+            failures.push(format!("{name}: a paged list of no kind in app::kinds::KINDS"));
+            continue;
+        };
+        paged += 1;
+        for (who, client) in [("customer B", &cb), ("customer of reseller B", &cob)] {
+            let (_, plain) = panel.call_raw(client, name, &[]).await;
+            let plain: serde_json::Value = serde_json::from_str(&plain).unwrap_or_default();
+            for id in [fx.get(kind).unassigned.clone(), fx.get(kind).c.clone()] {
+                let (status, body) = panel
+                    .call_raw(client, name, &[("paging[search]", id.as_str())])
+                    .await;
+                let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let filtered = answer["paging"]["filtered"].as_u64();
+                if status != 200
+                    || filtered != Some(0)
+                    || body.contains(&id)
+                    || answer["paging"]["total"] != plain["paging"]["total"]
+                {
+                    failures.push(format!(
+                        "{name} as {who} searching for another's {} {id}: {status} {}",
+                        kind.noun,
+                        short(&body)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(paged > 0, "vms/page at least is a paged list");
+
     let d_text = d.to_string();
     let mut cells = 0;
     let mut rounds_run = 0;
