@@ -583,9 +583,20 @@ impl ListState {
             params,
             path,
         };
+        // The states this list put in the URL and the router has not shown yet: their
+        // echoes are not news (typing fast, an older one would undo a newer one).
+        let sent = StoredValue::new(Vec::<(ListQuery, PageAt)>::new());
         let from_url = read.clone();
         Effect::new(move |_| {
             let (query, at) = params.with(&from_url);
+            let echo = sent
+                .with_value(|s| s.iter().position(|(q, a)| *q == query && *a == at));
+            if let Some(i) = echo {
+                sent.update_value(|s| {
+                    s.drain(..=i);
+                });
+                return;
+            }
             if state.query.with_untracked(|q| *q != query) {
                 state.query.set(query);
             }
@@ -606,6 +617,7 @@ impl ListState {
             } == query
                 && at_url == at;
             let url = state.url(&spec, &query, at);
+            sent.update_value(|s| s.push((query, at)));
             navigate(
                 &url,
                 leptos_router::NavigateOptions {
@@ -637,6 +649,12 @@ impl ListState {
     /// What to ask a list's server function for.
     pub fn request(&self) -> PageRequest {
         request(&self.query.get(), self.at.get())
+    }
+
+    /// [`Self::request`], untracked: a page's first read (later pages come by the live
+    /// stream, so the list is not drawn again and the search box keeps its focus).
+    pub fn request_untracked(&self) -> PageRequest {
+        request(&self.query.get_untracked(), self.at.get_untracked())
     }
 
     /// Changes what is asked; back to the first page.

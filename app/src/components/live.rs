@@ -15,8 +15,8 @@ pub fn use_live_vms() -> ReadSignal<Option<VmListing>> {
 
 /// The live VM list as one page of it: the stream asks for the page `query` says (the
 /// page URL's own parameters, see [`crate::components::list::ListState::live_query`]) and
-/// is opened again when it changes, so a large account does not stream every VM. `None`
-/// until the first page of the current question arrives.
+/// is opened again when it changes, so a large account does not stream every VM; its first
+/// snapshot is the page newly asked for. `None` until the first snapshot arrives.
 pub fn use_live_vms_paged(query: Signal<String>) -> ReadSignal<Option<VmListing>> {
     use_live_stream_at(Signal::derive(move || format!("/api/live/vms{}", query.get())))
 }
@@ -66,23 +66,19 @@ where
     use_live_stream_at(Signal::stored(url))
 }
 
-/// One `EventSource` on `url`, opened again (and the last snapshot forgotten) when `url`
-/// changes.
+/// One `EventSource` on `url`, opened again when `url` changes.
 fn use_live_stream_at<T>(url: Signal<String>) -> ReadSignal<Option<T>>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     let (snapshot, set_snapshot) = signal(None::<T>);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |before: Option<()>| {
+    Effect::new(move |_| {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
+        // The last snapshot stays until the new stream's first one replaces it.
         let url = url.get();
-        if before.is_some() {
-            // What the stream said before answered another question.
-            set_snapshot.set(None);
-        }
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };

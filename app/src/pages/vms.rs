@@ -148,10 +148,12 @@ pub fn UpstreamProblemNotice(error: AppError) -> impl IntoView {
 #[component]
 pub fn VmsPage() -> impl IntoView {
     // One page at a time, from the server: a large account's page renders and hydrates
-    // the rows it shows, not all of them; the live stream sends that page only.
+    // the rows it shows, not all of them. The live stream sends that page only, and the
+    // page newly asked for when the search, filters, sort or page change (the list's rows
+    // update in place; the first read is not made again, which would draw the list anew).
     let spec = Arc::new(vm_list_spec());
     let state = ListState::from_url(spec.clone(), "", Some(BY_NAME));
-    let initial = Resource::new(move || state.request(), vm_page);
+    let initial = Resource::new(|| (), move |_| vm_page(state.request_untracked()));
     let live = use_live_vms_paged(Signal::derive(move || state.live_query(&spec)));
     view! {
         <Title text="Virtual machines" />
