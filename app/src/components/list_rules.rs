@@ -97,16 +97,21 @@ pub fn matches_search(haystack: &str, query: &str) -> bool {
         .all(|term| haystack.contains(&term.to_lowercase()))
 }
 
+/// A row's value for a filter (or its text, or its identity).
+pub type RowText<T> = fn(&T) -> String;
+/// A column's sort key.
+pub type SortKey<T> = fn(&T) -> SortValue;
+
 /// How a list picks and orders its rows: each a plain function of a row.
 pub struct Rules<'a, T> {
     /// The text a row is found by (none: the search keeps every row).
-    pub search: Option<fn(&T) -> String>,
+    pub search: Option<RowText<T>>,
     /// Each filter's value of a row, with the chosen value (`""` keeps every row).
-    pub filters: Vec<(fn(&T) -> String, &'a str)>,
+    pub filters: Vec<(RowText<T>, &'a str)>,
     /// The sort key and whether descending (none: the rows keep their order).
-    pub sort: Option<(fn(&T) -> SortValue, bool)>,
+    pub sort: Option<(SortKey<T>, bool)>,
     /// The row's identity: breaks ties, so equal keys keep one order on every page.
-    pub id: fn(&T) -> String,
+    pub id: RowText<T>,
 }
 
 impl<T: Clone> Rules<'_, T> {
@@ -242,7 +247,7 @@ mod tests {
             .collect()
     }
 
-    fn rules<'a>(region: &'a str, sort: Option<(fn(&Row) -> SortValue, bool)>) -> Rules<'a, Row> {
+    fn rules(region: &str, sort: Option<(SortKey<Row>, bool)>) -> Rules<'_, Row> {
         Rules {
             search: Some(|r| format!("{} {}", r.name, r.id)),
             filters: vec![(|r| r.region.to_owned(), region)],
