@@ -183,6 +183,58 @@ where
     }
 }
 
+/// A server-paged list's data (its `{api}/page` server function, see [`crate::paged_list`]):
+/// the page the URL asks for, read first on the server; then, in the browser, the page
+/// newly asked for whenever the list's state changes, and the same page again at every bump
+/// of `refresh`. The later reads come as the list's `live`, so its rows update in place (the
+/// first read is not made again, which would draw the list anew and take the search box's
+/// focus). Only the latest question's answer counts; a failed read keeps the rows shown.
+pub fn paged_source<T, F, Fut>(
+    refresh: crate::components::list::Refresh,
+    state: crate::components::list::ListState,
+    read: F,
+) -> ListSource<crate::components::list::Paged<T>>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(crate::components::list_rules::PageRequest) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<
+            Output = Result<crate::components::list::Paged<T>, crate::error::AppError>,
+        > + Send
+        + 'static,
+{
+    let first = {
+        let read = read.clone();
+        Resource::new(|| (), move |_| read(state.request_untracked()))
+    };
+    let key = Memo::new(move |_| state.request());
+    let (again, set_again) = signal(None::<crate::components::list::Paged<T>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |before: Option<()>| {
+        let (req, bumped) = (key.get(), refresh.track());
+        // The first run, after hydration: the server's read of this page stands.
+        if before.is_none() && bumped == 0 {
+            return;
+        }
+        let n = asked.get_value().wrapping_add(1);
+        asked.set_value(n);
+        let reading = read(req);
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = reading.await {
+                if asked.try_get_value() == Some(n) {
+                    set_again.try_set(Some(page));
+                }
+            }
+        });
+    });
+    let live = Signal::derive(move || again.get());
+    let newest = Signal::derive(move || live.get().or_else(|| first.get().and_then(Result::ok)));
+    ListSource {
+        first,
+        live,
+        newest,
+    }
+}
+
 /// For a part with no server read of its own (a card inside another page's loading
 /// boundary, like a VM's volumes): read once after hydration and again at every bump of
 /// `refresh`, in the browser only; the server and the browser first render "loading" alike.
