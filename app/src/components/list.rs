@@ -344,14 +344,15 @@ impl<T> ListSpec<T> {
         self.columns.iter().position(|c| c.sort.is_some())
     }
 
-    /// A request as this list reads it (filters missing are "any"; an unknown or unsortable
-    /// column sorts nothing).
+    /// A request as this list reads it (filters missing are "any"; no sort, or an unknown
+    /// or unsortable column, is the first sortable column).
     pub fn from_request(&self, req: &PageRequest) -> (ListQuery, PageAt) {
         let mut filters = req.filters.clone();
         filters.resize(self.filters.len(), String::new());
         let sort = req
             .sort
-            .filter(|i| self.columns.get(*i).is_some_and(|c| c.sort.is_some()));
+            .filter(|i| self.columns.get(*i).is_some_and(|c| c.sort.is_some()))
+            .or_else(|| self.first_sortable());
         let query = ListQuery {
             search: req.search.clone(),
             filters,

@@ -62,7 +62,10 @@ impl Listing for VmListing {
 /// The page of `listing` (every VM the viewer may see) that `req` asks for: what `vms/page`
 /// and the paged live stream send.
 pub fn page_of(mut listing: VmListing, req: &PageRequest) -> VmListing {
-    let (rows, info) = vm_list_spec().page_for(&listing.vms, req);
+    // Sorted by name unless a column is asked for, as the page first shows.
+    let mut req = req.clone();
+    req.sort = req.sort.or(Some(BY_NAME));
+    let (rows, info) = vm_list_spec().page_for(&listing.vms, &req);
     listing.vms = rows;
     listing.paging = Some(info);
     listing
