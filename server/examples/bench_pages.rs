@@ -246,7 +246,10 @@ async fn render(vms: usize) -> (f64, usize) {
         if l.vms.len() >= vms {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the live list never had every VM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live list never had every VM"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let mut times = Vec::new();

@@ -76,8 +76,8 @@ pub struct ListNote {
 }
 
 pub use super::list_rules::{
-    clamp_size, compare, matches_search, natural, paginate, PageInfo, PageRequest, Rules, SortValue,
-    DEFAULT_SIZE, SIZES,
+    clamp_size, compare, matches_search, natural, paginate, PageInfo, PageRequest, Rules,
+    SortValue, DEFAULT_SIZE, SIZES,
 };
 
 type Cell<T> = Arc<dyn Fn(&T) -> AnyView + Send + Sync>;
@@ -325,7 +325,9 @@ impl<T: Clone> ListSpec<T> {
             .iter()
             .map(|f| match f.options {
                 FilterOptions::Fixed(_) => Vec::new(),
-                FilterOptions::FromRows => f.choices(rows, "").into_iter().map(|(v, _)| v).collect(),
+                FilterOptions::FromRows => {
+                    f.choices(rows, "").into_iter().map(|(v, _)| v).collect()
+                }
             })
             .collect();
         (page, info)
@@ -618,8 +620,7 @@ impl ListState {
         let from_url = read.clone();
         Effect::new(move |_| {
             let (query, at) = params.with(&from_url);
-            let echo = sent
-                .with_value(|s| s.iter().position(|(q, a)| *q == query && *a == at));
+            let echo = sent.with_value(|s| s.iter().position(|(q, a)| *q == query && *a == at));
             if let Some(i) = echo {
                 sent.update_value(|s| {
                     s.drain(..=i);
@@ -715,9 +716,10 @@ impl ListState {
     /// The live stream's query for this state (`paged=1&…`, the page URL's parameters).
     pub fn live_query<T>(&self, spec: &ListSpec<T>) -> String {
         let ours = spec.to_params("", self.default_sort, &self.query.get(), self.at.get());
-        let map: leptos_router::params::ParamsMap = std::iter::once(("paged".to_owned(), "1".to_owned()))
-            .chain(ours)
-            .collect();
+        let map: leptos_router::params::ParamsMap =
+            std::iter::once(("paged".to_owned(), "1".to_owned()))
+                .chain(ours)
+                .collect();
         map.to_query_string()
     }
 }
@@ -1032,7 +1034,11 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
             }
         });
         // Kept when the form is sent without WebAssembly (the page goes back to 1).
-        let desc = move || query.with(|q| q.desc).then(|| view! { <input type="hidden" name=format!("{prefix}desc") value="1" /> });
+        let desc = move || {
+            query
+                .with(|q| q.desc)
+                .then(|| view! { <input type="hidden" name=format!("{prefix}desc") value="1" /> })
+        };
         view! {
             <form
                 class="toolbar"
@@ -1481,7 +1487,10 @@ mod tests {
         let (page, info) = s.page_for(&rows(), &req);
         assert_eq!(ids(page), ["3", "2", "1", "4"]);
         assert_eq!((info.page, info.total, info.filtered), (1, 4, 4));
-        assert_eq!(info.choices, [vec!["montreal".to_owned(), "toronto".to_owned()]]);
+        assert_eq!(
+            info.choices,
+            [vec!["montreal".to_owned(), "toronto".to_owned()]]
+        );
         let narrowed = PageRequest {
             search: "web".into(),
             filters: vec!["toronto".into()],

@@ -281,9 +281,15 @@ mod tests {
         let by_ram: fn(&Row) -> SortValue = |r| SortValue::opt_number(r.ram);
         let asc = rules("", Some((by_ram, false))).select(&all, "");
         // RAM 0: 3, 6, 9; 1024: 1, 4, 7; 2048: 2, 8; missing: 5, 10 (last, by id).
-        assert_eq!(ids(&asc), ["3", "6", "9", "1", "4", "7", "2", "8", "5", "10"]);
+        assert_eq!(
+            ids(&asc),
+            ["3", "6", "9", "1", "4", "7", "2", "8", "5", "10"]
+        );
         let desc = rules("", Some((by_ram, true))).select(&all, "");
-        assert_eq!(ids(&desc), ["2", "8", "1", "4", "7", "3", "6", "9", "5", "10"]);
+        assert_eq!(
+            ids(&desc),
+            ["2", "8", "1", "4", "7", "3", "6", "9", "5", "10"]
+        );
         let by_name: fn(&Row) -> SortValue = |r| SortValue::text(&r.name);
         let named = rules("", Some((by_name, false))).select(&all, "");
         assert_eq!(ids(&named)[..3], ["7", "1", "8"]);

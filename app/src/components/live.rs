@@ -18,7 +18,9 @@ pub fn use_live_vms() -> ReadSignal<Option<VmListing>> {
 /// is opened again when it changes, so a large account does not stream every VM; its first
 /// snapshot is the page newly asked for. `None` until the first snapshot arrives.
 pub fn use_live_vms_paged(query: Signal<String>) -> ReadSignal<Option<VmListing>> {
-    use_live_stream_at(Signal::derive(move || format!("/api/live/vms{}", query.get())))
+    use_live_stream_at(Signal::derive(move || {
+        format!("/api/live/vms{}", query.get())
+    }))
 }
 
 /// Live status of one kind with transitions (an image saving, a volume attaching): the

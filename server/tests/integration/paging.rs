@@ -34,7 +34,9 @@ fn names(l: &VmListing) -> Vec<&str> {
 }
 
 fn info(l: &VmListing) -> &PageInfo {
-    l.paging.as_ref().expect("a paged answer says where it stands")
+    l.paging
+        .as_ref()
+        .expect("a paged answer says where it stands")
 }
 
 /// The first `snapshot` event of a paged live stream at `query`.
