@@ -5,6 +5,10 @@
 //! live; the emulator counts the calls by action. The live pollers' own calls are counted
 //! too (they run on their own clock, the same in both runs).
 //!
+//! Then (issue 14.10) the server rendering of `/vms` for an account of many VMs: the
+//! median time of 30 renders and the HTML's size (`BENCH_VMS`, 500 by default; set it to
+//! run that part alone).
+//!
 //! `cargo run --release -p lunapanel --example bench_pages`
 
 mod common;
@@ -135,8 +139,157 @@ async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
     (total, by_action)
 }
 
+/// The panel, signed in as an owner with the key of an emulator account of `vms` VMs.
+async fn large_account(
+    vms: usize,
+) -> (
+    Emulator,
+    lunapanel::Running,
+    reqwest::Client,
+    String,
+    std::path::PathBuf,
+) {
+    let api_key = "c".repeat(128);
+    let emulator = Emulator::new(EmulatorConfig {
+        accounts: vec![AccountSpec {
+            api_id: API_ID.into(),
+            api_key: api_key.clone(),
+            credit: 1e9,
+        }],
+        time_scale: 0.0,
+        ..Default::default()
+    });
+    let base = emulator
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    let client = LunaNode::new(&base, ClientOptions::default()).unwrap();
+    let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
+    for i in 0..vms {
+        common::make_vm(&client, &cred, format!("vm-{i}.bench.example")).await;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "lunapanel_bench_render_{}_{vms}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = lunapanel::config::load(
+        None,
+        Vec::new(),
+        &[
+            ("listen", addr.to_string()),
+            (
+                "database_url",
+                format!("sqlite://{}/panel.db", dir.display()),
+            ),
+            (
+                "master_key_file",
+                dir.join("master.key").display().to_string(),
+            ),
+            ("upstream_url", base.clone()),
+            ("demo", "false".into()),
+            ("sign_up", "open".into()),
+            ("log_level", "warn".into()),
+            ("upstream_account_rate", "0".into()),
+        ],
+    )
+    .unwrap();
+    let prepared = lunapanel::prepare(config).await.unwrap();
+    let running = lunapanel::start_on(prepared, listener).await.unwrap();
+    let panel = format!("http://{addr}");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", panel.parse().unwrap());
+    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = http
+        .post(format!("{panel}/api/sign_up"))
+        .form(&[
+            ("name", "Owner"),
+            ("email", "owner@example.com"),
+            ("password", "owner password 1"),
+            ("confirm", "owner password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "sign_up");
+    let res = http
+        .post(format!("{panel}/api/credential/save"))
+        .form(&[("api_id", API_ID), ("api_key", api_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "credential/save");
+    (emulator, running, http, panel, dir)
+}
+
+/// Renders `/vms` of an account of `vms` VMs 30 times (after the live list has them all
+/// and a few renders to warm up): the median time and the HTML's size.
+async fn render(vms: usize) -> (f64, usize) {
+    let (_emulator, running, http, panel, dir) = large_account(vms).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let l: app::vm::VmListing = http
+            .post(format!("{panel}/api/vms/list"))
+            .form(&Vec::<(String, String)>::new())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if l.vms.len() >= vms {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live list never had every VM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for i in 0..35 {
+        let started = std::time::Instant::now();
+        let res = http.get(format!("{panel}/vms")).send().await.unwrap();
+        assert!(res.status().is_success(), "/vms: {}", res.status());
+        let html = res.text().await.unwrap();
+        let took = started.elapsed().as_secs_f64() * 1000.0;
+        assert!(html.contains("vm-table"), "/vms rendered its table");
+        bytes = html.len();
+        if i >= 5 {
+            times.push(took);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    running.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    (times[times.len() / 2], bytes)
+}
+
 #[tokio::main]
 async fn main() {
+    let only_render = std::env::var("BENCH_VMS").ok();
+    let vms: usize = only_render
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    if only_render.is_none() {
+        tour_all().await;
+    }
+    let (p50, bytes) = render(vms).await;
+    println!(
+        "/vms with {vms} VMs: p50 {p50:.1} ms over 30 renders, {:.0} KB of HTML",
+        bytes as f64 / 1000.0
+    );
+}
+
+async fn tour_all() {
     let views = 2 * PAGES.len();
     println!(
         "Upstream calls for {views} page views ({} pages, twice):",

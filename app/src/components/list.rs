@@ -28,7 +28,6 @@
 //! nested suspense made the server's and the browser's first render differ (see
 //! [`crate::components::live::load_in_browser`]).
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -51,6 +50,12 @@ pub trait Listing:
     fn note(&self) -> Option<ListNote> {
         None
     }
+    /// Where the rows stand when they are one page of the list, as its server function
+    /// paged them (the list then shows them as they come); `None`: every row (the list
+    /// pages them itself).
+    fn paging(&self) -> Option<&PageInfo> {
+        None
+    }
 }
 
 impl<T> Listing for Vec<T>
@@ -70,89 +75,10 @@ pub struct ListNote {
     pub text: String,
 }
 
-/// What a column sorts by. Text sorts naturally (`web-2` before `web-10`, case aside);
-/// missing values sort last in both directions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SortValue {
-    Text(String),
-    Number(i64),
-    Missing,
-}
-
-impl SortValue {
-    /// Text; empty (or blank) text is [`SortValue::Missing`].
-    pub fn text(s: &str) -> Self {
-        if s.trim().is_empty() {
-            SortValue::Missing
-        } else {
-            SortValue::Text(s.to_owned())
-        }
-    }
-
-    pub fn opt_text(s: Option<&str>) -> Self {
-        s.map_or(SortValue::Missing, SortValue::text)
-    }
-
-    pub fn number(n: impl Into<i64>) -> Self {
-        SortValue::Number(n.into())
-    }
-
-    pub fn opt_number<N: Into<i64>>(n: Option<N>) -> Self {
-        n.map_or(SortValue::Missing, SortValue::number)
-    }
-}
-
-/// Compares two sort values; `desc` reverses everything but where missing values go.
-pub fn compare(a: &SortValue, b: &SortValue, desc: bool) -> Ordering {
-    let flip = |o: Ordering| if desc { o.reverse() } else { o };
-    match (a, b) {
-        (SortValue::Missing, SortValue::Missing) => Ordering::Equal,
-        (SortValue::Missing, _) => Ordering::Greater,
-        (_, SortValue::Missing) => Ordering::Less,
-        (SortValue::Number(x), SortValue::Number(y)) => flip(x.cmp(y)),
-        (SortValue::Text(x), SortValue::Text(y)) => flip(natural(x, y)),
-        (SortValue::Number(_), SortValue::Text(_)) => flip(Ordering::Less),
-        (SortValue::Text(_), SortValue::Number(_)) => flip(Ordering::Greater),
-    }
-}
-
-/// Natural order: runs of digits compare as numbers, the rest case-insensitively; exact
-/// spelling breaks ties.
-pub fn natural(a: &str, b: &str) -> Ordering {
-    fn chunks(s: &str) -> Vec<(bool, String)> {
-        let mut out: Vec<(bool, String)> = Vec::new();
-        for c in s.chars() {
-            let digit = c.is_ascii_digit();
-            match out.last_mut() {
-                Some((d, chunk)) if *d == digit => chunk.push(c),
-                _ => out.push((digit, c.to_string())),
-            }
-        }
-        out
-    }
-    let (ca, cb) = (chunks(a), chunks(b));
-    for ((da, x), (db, y)) in ca.iter().zip(cb.iter()) {
-        let o = match (da, db) {
-            (true, true) => {
-                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
-                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
-            }
-            _ => x.to_lowercase().cmp(&y.to_lowercase()),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
-}
-
-/// Whether every whitespace-separated term of `query` occurs in `haystack`, ignoring case.
-pub fn matches_search(haystack: &str, query: &str) -> bool {
-    let haystack = haystack.to_lowercase();
-    query
-        .split_whitespace()
-        .all(|term| haystack.contains(&term.to_lowercase()))
-}
+pub use super::list_rules::{
+    clamp_size, compare, matches_search, natural, paginate, PageInfo, PageRequest, Rules,
+    SortValue, DEFAULT_SIZE, SIZES,
+};
 
 type Cell<T> = Arc<dyn Fn(&T) -> AnyView + Send + Sync>;
 
@@ -174,6 +100,20 @@ impl<T> Clone for Column<T> {
             class: self.class,
             cell: self.cell.clone(),
         }
+    }
+}
+
+impl<T> Column<T> {
+    /// The column's name in a URL (`sort=ip-address`): its sort label (or header),
+    /// lower case, words joined by `-`.
+    pub fn key(&self) -> String {
+        self.sort_label
+            .unwrap_or(self.header)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("-")
     }
 }
 
@@ -269,6 +209,22 @@ impl<T> Filter<T> {
         }
     }
 
+    /// The `(value, label)` choices among `values` (every value the rows have, as a
+    /// server-paged list sends them), `selected` kept.
+    pub fn choices_of(&self, mut values: Vec<String>, selected: &str) -> Vec<(String, String)> {
+        match self.options {
+            FilterOptions::Fixed(_) => self.choices(&[], selected),
+            FilterOptions::FromRows => {
+                if !selected.is_empty() {
+                    values.push(selected.to_owned());
+                }
+                values.sort_by(|a, b| natural(a, b));
+                values.dedup();
+                values.into_iter().map(|v| (v.clone(), v)).collect()
+            }
+        }
+    }
+
     /// The `(value, label)` choices for `rows`; `selected` stays offered even when no row
     /// has it any more (so the select never jumps under the user).
     pub fn choices(&self, rows: &[T], selected: &str) -> Vec<(String, String)> {
@@ -336,38 +292,237 @@ pub struct ListSpec<T> {
 }
 
 impl<T: Clone> ListSpec<T> {
-    /// The rows `query` keeps, in its order.
-    pub fn visible(&self, rows: &[T], query: &ListQuery) -> Vec<T> {
-        let mut out: Vec<T> = rows
-            .iter()
-            .filter(|r| match &self.search {
-                Some(s) => matches_search(&(s.text)(r), &query.search),
-                None => true,
-            })
-            .filter(|r| {
-                self.filters
-                    .iter()
-                    .zip(&query.filters)
-                    .all(|(f, chosen)| chosen.is_empty() || (f.value)(r) == *chosen)
-            })
-            .cloned()
-            .collect();
-        let key = query
-            .sort
-            .and_then(|i| self.columns.get(i))
-            .and_then(|c| c.sort);
-        if let Some(key) = key {
-            let id = self.row_id;
-            out.sort_by(|a, b| {
-                compare(&key(a), &key(b), query.desc).then_with(|| natural(&id(a), &id(b)))
-            });
+    /// The rules [`super::list_rules`] applies for `query`.
+    fn rules<'a>(&self, query: &'a ListQuery) -> Rules<'a, T> {
+        Rules {
+            search: self.search.as_ref().map(|s| s.text),
+            filters: self
+                .filters
+                .iter()
+                .zip(&query.filters)
+                .map(|(f, chosen)| (f.value, chosen.as_str()))
+                .collect(),
+            sort: query
+                .sort
+                .and_then(|i| self.columns.get(i))
+                .and_then(|c| c.sort)
+                .map(|key| (key, query.desc)),
+            id: self.row_id,
         }
-        out
     }
 
+    /// The rows `query` keeps, in its order.
+    pub fn visible(&self, rows: &[T], query: &ListQuery) -> Vec<T> {
+        self.rules(query).select(rows, &query.search)
+    }
+
+    /// The page `at` of the rows `query` keeps, with where it stands (and every value the
+    /// filters offering the rows' values may choose): what a list's server function sends.
+    pub fn page(&self, rows: &[T], query: &ListQuery, at: PageAt) -> (Vec<T>, PageInfo) {
+        let (page, mut info) = paginate(self.visible(rows, query), rows.len(), at.page, at.size);
+        info.choices = self
+            .filters
+            .iter()
+            .map(|f| match f.options {
+                FilterOptions::Fixed(_) => Vec::new(),
+                FilterOptions::FromRows => {
+                    f.choices(rows, "").into_iter().map(|(v, _)| v).collect()
+                }
+            })
+            .collect();
+        (page, info)
+    }
+
+    /// [`Self::page`] for a server function's request.
+    pub fn page_for(&self, rows: &[T], req: &PageRequest) -> (Vec<T>, PageInfo) {
+        let (query, at) = self.from_request(req);
+        self.page(rows, &query, at)
+    }
+}
+
+impl<T> ListSpec<T> {
     /// The first sortable column.
     fn first_sortable(&self) -> Option<usize> {
         self.columns.iter().position(|c| c.sort.is_some())
+    }
+
+    /// A request as this list reads it (filters missing are "any"; no sort, or an unknown
+    /// or unsortable column, is the first sortable column).
+    pub fn from_request(&self, req: &PageRequest) -> (ListQuery, PageAt) {
+        let mut filters = req.filters.clone();
+        filters.resize(self.filters.len(), String::new());
+        let sort = req
+            .sort
+            .filter(|i| self.columns.get(*i).is_some_and(|c| c.sort.is_some()))
+            .or_else(|| self.first_sortable());
+        let query = ListQuery {
+            search: req.search.clone(),
+            filters,
+            sort,
+            desc: req.desc,
+        };
+        (query, PageAt::new(req.page, req.size))
+    }
+
+    /// The column sorted by a URL's `sort` value (its key, see [`Column::key`]).
+    fn sort_by_key(&self, key: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.sort.is_some() && c.key() == key)
+    }
+
+    /// The list's state as a URL's query says it (`q`, each filter's key, `sort`, `desc`,
+    /// `page`, `size`, each after `prefix`); `get` reads one parameter. What is missing or
+    /// unreadable is the default: the list as it first shows.
+    pub fn from_params(
+        &self,
+        prefix: &str,
+        default_sort: Option<usize>,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> (ListQuery, PageAt) {
+        let get = |name: &str| get(&format!("{prefix}{name}")).filter(|v| !v.is_empty());
+        let query = ListQuery {
+            search: get("q").unwrap_or_default(),
+            filters: self
+                .filters
+                .iter()
+                .map(|f| get(f.key).unwrap_or_default())
+                .collect(),
+            sort: get("sort")
+                .and_then(|k| self.sort_by_key(&k))
+                .or(default_sort),
+            desc: get("desc").is_some_and(|d| d == "1"),
+        };
+        let number = |name| get(name).and_then(|v| v.parse().ok()).unwrap_or(0);
+        (query, PageAt::new(number("page"), number("size")))
+    }
+
+    /// The URL query parameters of a state, defaults left out (so the list as it first
+    /// shows has a bare URL); the inverse of [`Self::from_params`].
+    pub fn to_params(
+        &self,
+        prefix: &str,
+        default_sort: Option<usize>,
+        query: &ListQuery,
+        at: PageAt,
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut put = |name: &str, value: String| out.push((format!("{prefix}{name}"), value));
+        if !query.search.is_empty() {
+            put("q", query.search.clone());
+        }
+        for (f, chosen) in self.filters.iter().zip(&query.filters) {
+            if !chosen.is_empty() {
+                put(f.key, chosen.clone());
+            }
+        }
+        if query.sort != default_sort {
+            if let Some(c) = query.sort.and_then(|i| self.columns.get(i)) {
+                put("sort", c.key());
+            }
+        }
+        if query.desc {
+            put("desc", "1".into());
+        }
+        if at.page > 1 {
+            put("page", at.page.to_string());
+        }
+        if at.size != DEFAULT_SIZE {
+            put("size", at.size.to_string());
+        }
+        out
+    }
+}
+
+/// Which page of a list is shown, and how many rows a page has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageAt {
+    pub page: usize,
+    pub size: usize,
+}
+
+impl PageAt {
+    /// Page `page` (from 1) of `size` rows, both clamped (0 is the first page, an unknown
+    /// size the default).
+    pub fn new(page: usize, size: usize) -> Self {
+        Self {
+            page: page.max(1),
+            size: clamp_size(size),
+        }
+    }
+}
+
+impl Default for PageAt {
+    fn default() -> Self {
+        Self::new(1, DEFAULT_SIZE)
+    }
+}
+
+/// A server function's request for `query`'s page `at`.
+pub fn request(query: &ListQuery, at: PageAt) -> PageRequest {
+    PageRequest {
+        search: query.search.clone(),
+        filters: query.filters.clone(),
+        sort: query.sort,
+        desc: query.desc,
+        page: at.page,
+        size: at.size,
+    }
+}
+
+/// Declares a list's paged server function, `{api}/page` (the kind's `api`): the list's
+/// own server function (`list`, which authorizes the caller and keeps a customer's rows
+/// to theirs), paged on the server by the page's list definition (`spec`, an expression
+/// making its [`ListSpec`]). So every paged list is authorized exactly as its unpaged
+/// list, filters by tenancy before paging (no count includes another's rows), and pages
+/// as the browser would. Read it with [`crate::components::live::paged_source`].
+///
+/// ```ignore
+/// paged_list!(ScriptPageFn, "scripts/page", script_page, script_list, script_columns(), ScriptRow);
+/// ```
+#[macro_export]
+macro_rules! paged_list {
+    ($name:ident, $endpoint:literal, $f:ident, $list:path, $spec:expr, $row:ty) => {
+        #[doc = concat!("One page of `", $endpoint, "`'s list (see [`crate::paged_list`]).")]
+        #[leptos::server(name = $name, endpoint = $endpoint)]
+        pub async fn $f(
+            #[server(default)] paging: $crate::components::list_rules::PageRequest,
+        ) -> Result<$crate::components::list::Paged<$row>, $crate::error::AppError> {
+            let all = $list().await?;
+            Ok($spec.paged(&all, &paging))
+        }
+        // Named outside the server's body too: the browser's build has no unused import.
+        const _: () = {
+            let _ = $list;
+        };
+    };
+}
+
+/// One page of a list as its server function paged it ([`ListSpec::page_for`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub paging: PageInfo,
+}
+
+impl<T> Listing for Paged<T>
+where
+    T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    type Row = T;
+    fn rows(&self) -> &[T] {
+        &self.rows
+    }
+    fn paging(&self) -> Option<&PageInfo> {
+        Some(&self.paging)
+    }
+}
+
+impl<T: Clone> ListSpec<T> {
+    /// [`Self::page_for`] as a [`Paged`] list.
+    pub fn paged(&self, rows: &[T], req: &PageRequest) -> Paged<T> {
+        let (rows, paging) = self.page_for(rows, req);
+        Paged { rows, paging }
     }
 }
 
@@ -419,12 +574,167 @@ pub fn or_dash(s: &str) -> String {
     }
 }
 
+/// A list's state: what was asked (search, filters, sort) and which page. Kept in the
+/// page's URL (`?q=&region=&sort=&desc=1&page=&size=`, each name after the list's prefix),
+/// so a page of a list is a link and back/forward go through what was asked; the server
+/// renders the page the URL asks for and hydration reads the same.
+#[derive(Debug, Clone, Copy)]
+pub struct ListState {
+    pub query: RwSignal<ListQuery>,
+    pub at: RwSignal<PageAt>,
+    prefix: &'static str,
+    default_sort: Option<usize>,
+    params: Memo<leptos_router::params::ParamsMap>,
+    path: Memo<String>,
+}
+
+impl ListState {
+    /// The state the URL gives, kept in step with it both ways in the browser: a change
+    /// made here becomes the URL (a new history entry, but typing in the search box
+    /// replaces it), a URL followed (a pager link, back, forward) becomes the state.
+    pub fn from_url<T: Send + Sync + 'static>(
+        spec: Arc<ListSpec<T>>,
+        prefix: &'static str,
+        default_sort: Option<usize>,
+    ) -> Self {
+        let params = leptos_router::hooks::use_query_map();
+        let path = leptos_router::hooks::use_location().pathname;
+        let read = {
+            let spec = spec.clone();
+            move |p: &leptos_router::params::ParamsMap| {
+                spec.from_params(prefix, default_sort, |k| p.get(k))
+            }
+        };
+        let (query, at) = params.with_untracked(&read);
+        let state = Self {
+            query: RwSignal::new(query),
+            at: RwSignal::new(at),
+            prefix,
+            default_sort,
+            params,
+            path,
+        };
+        // The states this list put in the URL and the router has not shown yet: their
+        // echoes are not news (typing fast, an older one would undo a newer one).
+        let sent = StoredValue::new(Vec::<(ListQuery, PageAt)>::new());
+        let from_url = read.clone();
+        Effect::new(move |_| {
+            let (query, at) = params.with(&from_url);
+            let echo = sent.with_value(|s| s.iter().position(|(q, a)| *q == query && *a == at));
+            if let Some(i) = echo {
+                sent.update_value(|s| {
+                    s.drain(..=i);
+                });
+                return;
+            }
+            if state.query.with_untracked(|q| *q != query) {
+                state.query.set(query);
+            }
+            if state.at.get_untracked() != at {
+                state.at.set(at);
+            }
+        });
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let (query, at) = (state.query.get(), state.at.get());
+            let (in_url, at_url) = params.with_untracked(&read);
+            if in_url == query && at_url == at {
+                return;
+            }
+            let only_typed = ListQuery {
+                search: query.search.clone(),
+                ..in_url
+            } == query
+                && at_url == at;
+            let url = state.url(&spec, &query, at);
+            sent.update_value(|s| s.push((query, at)));
+            navigate(
+                &url,
+                leptos_router::NavigateOptions {
+                    replace: only_typed,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        });
+        state
+    }
+
+    /// A state of its own, not in the URL (for tests and lists shown in a dialog).
+    pub fn local(default_sort: Option<usize>, filters: usize) -> Self {
+        Self {
+            query: RwSignal::new(ListQuery {
+                filters: vec![String::new(); filters],
+                sort: default_sort,
+                ..ListQuery::default()
+            }),
+            at: RwSignal::new(PageAt::default()),
+            prefix: "",
+            default_sort,
+            params: Memo::new(|_| leptos_router::params::ParamsMap::new()),
+            path: Memo::new(|_| String::new()),
+        }
+    }
+
+    /// What to ask a list's server function for.
+    pub fn request(&self) -> PageRequest {
+        request(&self.query.get(), self.at.get())
+    }
+
+    /// [`Self::request`], untracked: a page's first read (later pages come by the live
+    /// stream, so the list is not drawn again and the search box keeps its focus).
+    pub fn request_untracked(&self) -> PageRequest {
+        request(&self.query.get_untracked(), self.at.get_untracked())
+    }
+
+    /// Changes what is asked; back to the first page.
+    pub fn change(&self, f: impl FnOnce(&mut ListQuery)) {
+        self.query.update(f);
+        self.at.update(|a| a.page = 1);
+    }
+
+    /// The URL of this page with the list in state `query`/`at` (the other parameters kept).
+    pub fn url<T>(&self, spec: &ListSpec<T>, query: &ListQuery, at: PageAt) -> String {
+        let ours = spec.to_params(self.prefix, self.default_sort, query, at);
+        let prefix = self.prefix;
+        let mine = |k: &str| {
+            k.strip_prefix(prefix).is_some_and(|k| {
+                ["q", "sort", "desc", "page", "size"].contains(&k)
+                    || spec.filters.iter().any(|f| f.key == k)
+            })
+        };
+        let params: Vec<(String, String)> = self.params.with_untracked(|p| {
+            p.latest_values()
+                .filter(|(k, _)| !mine(k))
+                .map(|(k, v)| (k.to_string(), v.to_owned()))
+                .collect()
+        });
+        let map: leptos_router::params::ParamsMap = params.into_iter().chain(ours).collect();
+        format!("{}{}", self.path.get_untracked(), map.to_query_string())
+    }
+
+    /// The live stream's query for this state (`paged=1&…`, the page URL's parameters).
+    pub fn live_query<T>(&self, spec: &ListSpec<T>) -> String {
+        let ours = spec.to_params("", self.default_sort, &self.query.get(), self.at.get());
+        let map: leptos_router::params::ParamsMap =
+            std::iter::once(("paged".to_owned(), "1".to_owned()))
+                .chain(ours)
+                .collect();
+        map.to_query_string()
+    }
+}
+
 /// A resource list: loading, error notice with the next step, empty state, toolbar (search,
-/// filters, sort, count) and a sortable table. Generic over what the page loads ([`Listing`]).
+/// filters, sort, count), a sortable table and a pager. Generic over what the page loads
+/// ([`Listing`]): every row (the list pages them itself), or one page of them as the
+/// list's server function paged them ([`Listing::paging`]).
 ///
-/// Element ids derive from `id`: `{id}-table`, `{id}-search`, `{id}-count`, `{id}-sort` and
-/// `{id}-{filter key}`; rows carry `row_attr="{row_id}"`. Two lists can share one `source`,
-/// each showing a part of it (`only`).
+/// Element ids derive from `id`: `{id}-table`, `{id}-search`, `{id}-count`, `{id}-sort`,
+/// `{id}-{filter key}`, and the pager's `{id}-pager`, `{id}-range`, `{id}-prev`,
+/// `{id}-next`, `{id}-size`; rows carry `row_attr="{row_id}"`. Two lists can share one
+/// `source`, each showing a part of it (`only`). The search, filters, sort and page are in
+/// the URL (see [`ListState`]); without WebAssembly the search box submits them as a form
+/// and the pager's links work.
 #[component]
 pub fn ResourceList<L>(
     /// The prefix of the list's element ids (`vm` → `vm-table`, `vm-search`, …).
@@ -458,17 +768,22 @@ pub fn ResourceList<L>(
     /// own images apart from the public ones) without loading twice. Every row when unset.
     #[prop(optional)]
     only: Option<fn(&L::Row) -> bool>,
+    /// The list's state when the page made it (its `source` asks the server for the page
+    /// it shows: [`ListState::request`]); made from the URL here otherwise.
+    #[prop(optional)]
+    state: Option<ListState>,
+    /// Before the list's URL parameter names: a second list of a page needs its own.
+    #[prop(optional)]
+    url_prefix: &'static str,
 ) -> impl IntoView
 where
     L: Listing,
 {
     let spec = Arc::new(spec);
+    let default_sort = sort.or_else(|| spec.first_sortable());
     // Held outside the loading boundary: a refetch re-renders the list, not what was asked.
-    let query = RwSignal::new(ListQuery {
-        filters: vec![String::new(); spec.filters.len()],
-        sort: sort.or_else(|| spec.first_sortable()),
-        ..ListQuery::default()
-    });
+    let state =
+        state.unwrap_or_else(|| ListState::from_url(spec.clone(), url_prefix, default_sort));
     let parts = Parts {
         id,
         noun,
@@ -485,7 +800,7 @@ where
                     let (spec, parts) = (spec.clone(), parts.clone());
                     Suspend::new(async move {
                         match source.await {
-                            Ok(first) => list_body(first, live, spec, query, parts),
+                            Ok(first) => list_body(first, live, spec, state, parts),
                             Err(error) => view! {
                                 <ProblemNotice
                                     error
@@ -538,17 +853,27 @@ fn list_body<L: Listing>(
     first: L,
     live: Option<Signal<Option<L>>>,
     spec: Arc<ListSpec<L::Row>>,
-    query: RwSignal<ListQuery>,
+    state: ListState,
     parts: Parts<L::Row>,
 ) -> AnyView {
     let current = Memo::new(move |_| live.and_then(|l| l.get()).unwrap_or_else(|| first.clone()));
     let only = parts.only;
     let all = Memo::new(move |_| current.with(|c| kept(c.rows(), only)));
-    let rows = {
+    // The page shown and where it stands: as the server paged it, or paged here.
+    let shown = {
         let spec = spec.clone();
-        Memo::new(move |_| all.with(|a| query.with(|q| spec.visible(a, q))))
+        Memo::new(move |_| match current.with(|c| c.paging().cloned()) {
+            Some(info) => (all.get(), info),
+            None => all.with(|a| {
+                let visible = state.query.with(|q| spec.visible(a, q));
+                let at = state.at.get();
+                paginate(visible, a.len(), at.page, at.size)
+            }),
+        })
     };
-    let total = Memo::new(move |_| all.with(Vec::len));
+    let rows = Memo::new(move |_| shown.with(|s| s.0.clone()));
+    let info = Memo::new(move |_| shown.with(|s| s.1.clone()));
+    let total = Memo::new(move |_| info.with(|i| i.total));
     let note = move || {
         current.with(Listing::note).map(|n| {
             view! {
@@ -567,8 +892,9 @@ fn list_body<L: Listing>(
         empty_action,
         only: _,
     } = parts;
-    let toolbar = toolbar(id, noun, spec.clone(), all, rows, query);
-    let table = table(id, noun, row_attr, spec, rows, query);
+    let toolbar = toolbar(id, noun, spec.clone(), all, info, state);
+    let table = table(id, noun, row_attr, spec.clone(), rows, info, state);
+    let pager = pager(id, noun, spec, info, state);
     let empty_view = move || {
         let action = empty_action.as_ref().map(ViewFn::run);
         view! {
@@ -583,20 +909,24 @@ fn list_body<L: Listing>(
         <Show when=move || { total.get() > 0 } fallback=empty_view>
             {toolbar.run()}
             {table.run()}
+            {pager.run()}
         </Show>
     }
     .into_any()
 }
 
-/// The toolbar row: search, filters, sort and the count.
+/// The toolbar row: search, filters, sort and the count. A GET form (`{id}-query`), so
+/// that without WebAssembly the search box's Enter asks the server for what is chosen.
 fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
     id: &'static str,
     noun: &'static str,
     spec: Arc<ListSpec<T>>,
     all: Memo<Vec<T>>,
-    rows: Memo<Vec<T>>,
-    query: RwSignal<ListQuery>,
+    info: Memo<PageInfo>,
+    state: ListState,
 ) -> ViewFn {
+    let query = state.query;
+    let prefix = state.prefix;
     ViewFn::from(move || {
         let search = spec.search.as_ref().map(|s| {
             let placeholder = s.placeholder;
@@ -606,9 +936,11 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
                     <input
                         type="search"
                         id=format!("{id}-search")
+                        name=format!("{prefix}q")
                         placeholder=placeholder
+                        value=query.with_untracked(|q| q.search.clone())
                         prop:value=move || query.with(|q| q.search.clone())
-                        on:input=move |ev| query.update(|q| q.search = event_target_value(&ev))
+                        on:input=move |ev| state.change(|q| q.search = event_target_value(&ev))
                     />
                 </label>
             }
@@ -623,23 +955,29 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
                 let chosen = move || query.with(|q| q.filters.get(i).cloned().unwrap_or_default());
                 let options = move || {
                     let selected = chosen();
-                    all
-                        .with(|a| f.choices(a, &selected))
-                        .into_iter()
-                        .map(|(value, label)| {
-                            let is = value == selected;
-                            view! { <option value=value selected=is prop:selected=is>{label}</option> }
-                        })
-                        .collect_view()
+                    // A server-paged list sends every value the rows have; the rows here
+                    // are only its page.
+                    let sent = info.with(|p| p.choices.get(i).filter(|c| !c.is_empty()).cloned());
+                    match sent {
+                        Some(values) => f.choices_of(values, &selected),
+                        None => all.with(|a| f.choices(a, &selected)),
+                    }
+                    .into_iter()
+                    .map(|(value, label)| {
+                        let is = value == selected;
+                        view! { <option value=value selected=is prop:selected=is>{label}</option> }
+                    })
+                    .collect_view()
                 };
                 view! {
                     <label class="inline-field">
                         <span>{label}</span>
                         <select
                             id=format!("{id}-{key}")
+                            name=format!("{prefix}{key}")
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
-                                query.update(|q| {
+                                state.change(|q| {
                                     if let Some(slot) = q.filters.get_mut(i) {
                                         *slot = v;
                                     }
@@ -653,20 +991,20 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
                 }
             })
             .collect_view();
-        let sortable: Vec<(usize, &'static str)> = spec
+        let sortable: Vec<(usize, String, &'static str)> = spec
             .columns
             .iter()
             .enumerate()
             .filter(|(_, c)| c.sort.is_some())
-            .map(|(i, c)| (i, c.sort_label.unwrap_or(c.header)))
+            .map(|(i, c)| (i, c.key(), c.sort_label.unwrap_or(c.header)))
             .collect();
         let sort = (sortable.len() > 1).then(|| {
             let options = sortable
                 .into_iter()
-                .map(|(i, label)| {
+                .map(|(i, key, label)| {
                     view! {
                         <option
-                            value=i.to_string()
+                            value=key
                             selected=move || query.with(|q| q.sort == Some(i))
                             prop:selected=move || query.with(|q| q.sort == Some(i))
                         >
@@ -675,14 +1013,16 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
                     }
                 })
                 .collect_view();
+            let keys = spec.clone();
             view! {
                 <label class="inline-field">
                     <span>"Sort by"</span>
                     <select
                         id=format!("{id}-sort")
+                        name=format!("{prefix}sort")
                         on:change=move |ev| {
-                            let i = event_target_value(&ev).parse().ok();
-                            query.update(|q| {
+                            let i = keys.sort_by_key(&event_target_value(&ev));
+                            state.change(|q| {
                                 q.sort = i;
                                 q.desc = false;
                             });
@@ -693,21 +1033,117 @@ fn toolbar<T: Clone + PartialEq + Send + Sync + 'static>(
                 </label>
             }
         });
+        // Kept when the form is sent without WebAssembly (the page goes back to 1).
+        let desc = move || {
+            query
+                .with(|q| q.desc)
+                .then(|| view! { <input type="hidden" name=format!("{prefix}desc") value="1" /> })
+        };
         view! {
-            <div class="toolbar" role="search" aria-label=format!("Search and filter {noun}")>
+            <form
+                class="toolbar"
+                id=format!("{id}-query")
+                method="get"
+                role="search"
+                aria-label=format!("Search and filter {noun}")
+                on:submit=|ev| ev.prevent_default()
+            >
                 {search}
                 {filters}
                 {sort}
+                {desc}
                 <p class="count" aria-live="polite" id=format!("{id}-count")>
-                    {move || {
-                        format!(
-                            "{} of {} {noun}",
-                            rows.with(Vec::len),
-                            all.with(Vec::len),
-                        )
-                    }}
+                    {move || info.with(|i| format!("{} of {} {noun}", i.filtered, i.total))}
                 </p>
-            </div>
+            </form>
+        }
+    })
+}
+
+/// The pager under the table: the rows shown (`51–100 of 520`), links to the previous and
+/// next page (plain links: they work without WebAssembly, and the router follows them in
+/// the browser), and the page size. Shown once a list has more rows than the smallest
+/// page holds.
+fn pager<T: Send + Sync + 'static>(
+    id: &'static str,
+    noun: &'static str,
+    spec: Arc<ListSpec<T>>,
+    info: Memo<PageInfo>,
+    state: ListState,
+) -> ViewFn {
+    ViewFn::from(move || {
+        let spec = spec.clone();
+        move || {
+            if info.with(|i| i.total <= SIZES[0]) {
+                return None;
+            }
+            let link = {
+                let spec = spec.clone();
+                move |delta: isize| {
+                    let (page, pages) = info.with(|i| (i.page, i.pages()));
+                    let to = page
+                        .checked_add_signed(delta)
+                        .filter(|p| (1..=pages).contains(p))?;
+                    let at = PageAt {
+                        page: to,
+                        ..state.at.get()
+                    };
+                    Some(state.query.with(|q| state.url(&spec, q, at)))
+                }
+            };
+            let prev = {
+                let link = link.clone();
+                move || link(-1)
+            };
+            let next = move || link(1);
+            let (prev_off, next_off) = (prev.clone(), next.clone());
+            let sizes = SIZES
+                .iter()
+                .map(|n| {
+                    let is = move || state.at.with(|a| a.size == *n);
+                    view! { <option value=n.to_string() selected=is prop:selected=is>{n.to_string()}</option> }
+                })
+                .collect_view();
+            let prefix = state.prefix;
+            Some(view! {
+                <nav class="pager toolbar" id=format!("{id}-pager") aria-label=format!("Pages of {noun}")>
+                    <a
+                        class="button subtle small"
+                        id=format!("{id}-prev")
+                        rel="prev"
+                        href=prev
+                        aria-disabled=move || prev_off().is_none().then_some("true")
+                    >
+                        "Previous"
+                    </a>
+                    <span id=format!("{id}-range") aria-live="polite">
+                        {move || info.with(PageInfo::range_text)}
+                    </span>
+                    <a
+                        class="button subtle small"
+                        id=format!("{id}-next")
+                        rel="next"
+                        href=next
+                        aria-disabled=move || next_off().is_none().then_some("true")
+                    >
+                        "Next"
+                    </a>
+                    <label class="inline-field">
+                        <span>"Per page"</span>
+                        <select
+                            id=format!("{id}-size")
+                            name=format!("{prefix}size")
+                            form=format!("{id}-query")
+                            on:change=move |ev| {
+                                let size = event_target_value(&ev).parse().unwrap_or(DEFAULT_SIZE);
+                                state.at.set(PageAt::new(1, size));
+                            }
+                        >
+                            {sizes}
+                        </select>
+                    </label>
+                </nav>
+            })
         }
     })
 }
@@ -719,7 +1155,8 @@ fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
     row_attr: &'static str,
     spec: Arc<ListSpec<T>>,
     rows: Memo<Vec<T>>,
-    query: RwSignal<ListQuery>,
+    info: Memo<PageInfo>,
+    state: ListState,
 ) -> ViewFn {
     ViewFn::from(move || {
         let heads = {
@@ -728,7 +1165,7 @@ fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
                 spec.columns
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| header(i, c.header, c.sort.is_some(), query))
+                    .map(|(i, c)| header(i, c.header, c.sort.is_some(), state))
                     .collect_view()
             }
         };
@@ -766,7 +1203,7 @@ fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
                 }
             }
         };
-        let nothing_matches = move || rows.with(Vec::is_empty);
+        let nothing_matches = move || info.with(|i| i.filtered == 0);
         view! {
             <Show
                 when=move || !nothing_matches()
@@ -778,7 +1215,7 @@ fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
                                 type="button"
                                 class="button"
                                 on:click=move |_| {
-                                    query.update(|q| {
+                                    state.change(|q| {
                                         q.search.clear();
                                         q.filters.iter_mut().for_each(String::clear);
                                     })
@@ -804,7 +1241,7 @@ fn table<T: Clone + PartialEq + serde::Serialize + Send + Sync + 'static>(
 }
 
 /// A column header; a sortable one is a button that sorts by it (again: the other way).
-fn header(i: usize, label: &'static str, sortable: bool, query: RwSignal<ListQuery>) -> AnyView {
+fn header(i: usize, label: &'static str, sortable: bool, state: ListState) -> AnyView {
     if label.is_empty() {
         return view! {
             <th scope="col">
@@ -816,6 +1253,7 @@ fn header(i: usize, label: &'static str, sortable: bool, query: RwSignal<ListQue
     if !sortable {
         return view! { <th scope="col">{label}</th> }.into_any();
     }
+    let query = state.query;
     let aria = move || {
         query.with(|q| match (q.sort == Some(i), q.desc) {
             (false, _) => "none",
@@ -829,7 +1267,7 @@ fn header(i: usize, label: &'static str, sortable: bool, query: RwSignal<ListQue
                 type="button"
                 class="sort"
                 on:click=move |_| {
-                    query.update(|q| {
+                    state.change(|q| {
                         if q.sort == Some(i) {
                             q.desc = !q.desc;
                         } else {
@@ -848,6 +1286,8 @@ fn header(i: usize, label: &'static str, sortable: bool, query: RwSignal<ListQue
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Ordering;
+
     use super::*;
 
     #[derive(Debug, Clone, PartialEq)]
@@ -979,6 +1419,87 @@ mod tests {
         let toronto: fn(&Row) -> bool = |r| r.region == "toronto";
         assert_eq!(ids(kept(&rows(), Some(toronto))), ["1", "3"]);
         assert_eq!(ids(kept(&rows(), None)), ["1", "2", "3", "4"]);
+    }
+
+    #[test]
+    fn url_parameters_round_trip_and_leave_defaults_out() {
+        let s = spec();
+        let get = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        // A bare URL: the list as it first shows.
+        let (q, at) = s.from_params("", Some(0), get(&[]));
+        assert_eq!(q, query("", "", 0, false));
+        assert_eq!(at, PageAt::default());
+        assert!(s.to_params("", Some(0), &q, at).is_empty());
+        let (q, at) = s.from_params(
+            "",
+            Some(0),
+            get(&[
+                ("q", "web"),
+                ("region", "toronto"),
+                ("sort", "size"),
+                ("desc", "1"),
+                ("page", "3"),
+                ("size", "25"),
+            ]),
+        );
+        assert_eq!(q, query("web", "toronto", 1, true));
+        assert_eq!(at, PageAt::new(3, 25));
+        let back = s.to_params("", Some(0), &q, at);
+        assert_eq!(
+            back,
+            [
+                ("q", "web"),
+                ("region", "toronto"),
+                ("sort", "size"),
+                ("desc", "1"),
+                ("page", "3"),
+                ("size", "25")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        // Junk is the default; a prefix keeps a second list's parameters apart.
+        let (q, at) = s.from_params(
+            "",
+            Some(0),
+            get(&[("sort", "nope"), ("page", "x"), ("size", "7")]),
+        );
+        assert_eq!((q.sort, at), (Some(0), PageAt::default()));
+        let (q, _) = s.from_params("snap-", Some(0), get(&[("snap-q", "db"), ("q", "web")]));
+        assert_eq!(q.search, "db");
+    }
+
+    #[test]
+    fn a_page_of_the_rows_with_every_filter_choice() {
+        let s = spec();
+        let req = PageRequest {
+            sort: Some(0),
+            page: 9,
+            size: 25,
+            ..PageRequest::default()
+        };
+        let (page, info) = s.page_for(&rows(), &req);
+        assert_eq!(ids(page), ["3", "2", "1", "4"]);
+        assert_eq!((info.page, info.total, info.filtered), (1, 4, 4));
+        assert_eq!(
+            info.choices,
+            [vec!["montreal".to_owned(), "toronto".to_owned()]]
+        );
+        let narrowed = PageRequest {
+            search: "web".into(),
+            filters: vec!["toronto".into()],
+            ..req
+        };
+        let paged = s.paged(&rows(), &narrowed);
+        assert_eq!((paged.paging.total, paged.paging.filtered), (4, 1));
+        assert_eq!(ids(paged.rows), ["1"]);
+        assert_eq!(spec().columns[1].key(), "size");
     }
 
     #[test]

@@ -13,6 +13,16 @@ pub fn use_live_vms() -> ReadSignal<Option<VmListing>> {
     use_live_stream("/api/live/vms".to_owned())
 }
 
+/// The live VM list as one page of it: the stream asks for the page `query` says (the
+/// page URL's own parameters, see [`crate::components::list::ListState::live_query`]) and
+/// is opened again when it changes, so a large account does not stream every VM; its first
+/// snapshot is the page newly asked for. `None` until the first snapshot arrives.
+pub fn use_live_vms_paged(query: Signal<String>) -> ReadSignal<Option<VmListing>> {
+    use_live_stream_at(Signal::derive(move || {
+        format!("/api/live/vms{}", query.get())
+    }))
+}
+
 /// Live status of one kind with transitions (an image saving, a volume attaching): the
 /// latest list the server's shared poller pushed for it, as the viewer may see it.
 pub fn use_live_kind(kind: &'static crate::kinds::Kind) -> ReadSignal<Option<KindSnapshot>> {
@@ -55,12 +65,22 @@ fn use_live_stream<T>(url: String) -> ReadSignal<Option<T>>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
+    use_live_stream_at(Signal::stored(url))
+}
+
+/// One `EventSource` on `url`, opened again when `url` changes.
+fn use_live_stream_at<T>(url: Signal<String>) -> ReadSignal<Option<T>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
     let (snapshot, set_snapshot) = signal(None::<T>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
+        // The last snapshot stays until the new stream's first one replaces it.
+        let url = url.get();
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };
@@ -157,6 +177,58 @@ where
     };
     let again = reread_in_browser(Memo::new(|_| ()), refresh, move |()| read());
     let live = Signal::derive(move || again.with(|a| a.as_ref().and_then(|(_, r)| r.clone().ok())));
+    let newest = Signal::derive(move || live.get().or_else(|| first.get().and_then(Result::ok)));
+    ListSource {
+        first,
+        live,
+        newest,
+    }
+}
+
+/// A server-paged list's data (its `{api}/page` server function, see [`crate::paged_list`]):
+/// the page the URL asks for, read first on the server; then, in the browser, the page
+/// newly asked for whenever the list's state changes, and the same page again at every bump
+/// of `refresh`. The later reads come as the list's `live`, so its rows update in place (the
+/// first read is not made again, which would draw the list anew and take the search box's
+/// focus). Only the latest question's answer counts; a failed read keeps the rows shown.
+pub fn paged_source<T, F, Fut>(
+    refresh: crate::components::list::Refresh,
+    state: crate::components::list::ListState,
+    read: F,
+) -> ListSource<crate::components::list::Paged<T>>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(crate::components::list_rules::PageRequest) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<
+            Output = Result<crate::components::list::Paged<T>, crate::error::AppError>,
+        > + Send
+        + 'static,
+{
+    let first = {
+        let read = read.clone();
+        Resource::new(|| (), move |_| read(state.request_untracked()))
+    };
+    let key = Memo::new(move |_| state.request());
+    let (again, set_again) = signal(None::<crate::components::list::Paged<T>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |before: Option<()>| {
+        let (req, bumped) = (key.get(), refresh.track());
+        // The first run, after hydration: the server's read of this page stands.
+        if before.is_none() && bumped == 0 {
+            return;
+        }
+        let n = asked.get_value().wrapping_add(1);
+        asked.set_value(n);
+        let reading = read(req);
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = reading.await {
+                if asked.try_get_value() == Some(n) {
+                    set_again.try_set(Some(page));
+                }
+            }
+        });
+    });
+    let live = Signal::derive(move || again.get());
     let newest = Signal::derive(move || live.get().or_else(|| first.get().and_then(Result::ok)));
     ListSource {
         first,

@@ -124,6 +124,10 @@ pub struct VmListing {
     pub listed_at: Option<i64>,
     /// Why the last poll failed, while it keeps failing (the banner text).
     pub problem: Option<String>,
+    /// When `vms` is one page of the list (`vms/page`, the paged live stream): where it
+    /// stands. `None`: every VM.
+    #[serde(default)]
+    pub paging: Option<crate::components::list_rules::PageInfo>,
 }
 
 /// Checks a hostname as Luna Node and DNS expect it: labels of 1–63 letters, digits and

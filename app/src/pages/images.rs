@@ -194,6 +194,7 @@ pub fn ImagesPage() -> impl IntoView {
         <p class="muted">"Ready-made systems and installer discs to boot a VM from."</p>
         <ResourceList
             id="template"
+            url_prefix="template-"
             noun="templates and ISOs"
             source=images
             spec=image_list_spec()

@@ -56,10 +56,21 @@ fn script_columns() -> ListSpec<ScriptRow> {
     }
 }
 
+// `scripts/page`: the list paged on the server (a large account's page sends one page).
+crate::paged_list!(
+    ScriptPageFn,
+    "scripts/page",
+    script_page,
+    script_list,
+    script_columns(),
+    ScriptRow
+);
+
 #[component]
 pub fn ScriptsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let scripts = Resource::new(move || refresh.track(), |_| script_list());
+    let state = ListState::from_url(std::sync::Arc::new(script_columns()), "", Some(0));
+    let scripts = paged_source(refresh, state, script_page);
     let cannot = Viewer::current().cannot(SCRIPTS);
     let locked = cannot.is_some();
     view! {
@@ -73,7 +84,9 @@ pub fn ScriptsPage() -> impl IntoView {
         <ResourceList
             id="script"
             noun="startup scripts"
-            source=scripts
+            source=scripts.first
+            live=scripts.live
+            state=state
             spec=script_columns()
             row_attr="data-script-id"
             empty="No startup scripts yet."

@@ -63,15 +63,32 @@ fn key_list(cannot: Option<String>, refresh: Callback<()>) -> ListSpec<SshKeyVie
     }
 }
 
+// `sshkeys/page`: the list paged on the server (its rules only: no button is drawn there).
+crate::paged_list!(
+    SshkeyPageFn,
+    "sshkeys/page",
+    sshkey_page,
+    sshkey_list,
+    key_list(None, Callback::new(|_| ())),
+    SshKeyView
+);
+
 #[component]
 pub fn SshKeysPage() -> impl IntoView {
     let add = ServerAction::<SshkeyAddFn>::new();
     let refresh = Refresh::new();
-    let keys = Resource::new(
-        move || (add.version().get(), refresh.track()),
-        |_| sshkey_list(),
-    );
     let cannot = Viewer::current().cannot(CAPABILITY);
+    let rules = key_list(cannot.clone(), refresh.callback());
+    let state = ListState::from_url(std::sync::Arc::new(rules), "", Some(0));
+    let keys = paged_source(refresh, state, sshkey_page);
+    // A key added: read the page again.
+    Effect::new(move |before: Option<usize>| {
+        let v = add.version().get();
+        if before.is_some_and(|b| b != v) {
+            refresh.bump();
+        }
+        v
+    });
     let error = action_error(add.value());
     let done = RwSignal::new(0u32);
     Effect::new(move |_| {
@@ -116,7 +133,9 @@ pub fn SshKeysPage() -> impl IntoView {
         <ResourceList
             id="ssh-key"
             noun="SSH keys"
-            source=keys
+            source=keys.first
+            live=keys.live
+            state=state
             spec=key_list(cannot, refresh.callback())
             row_attr="data-key-id"
             empty="No SSH keys yet."

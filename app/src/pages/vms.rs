@@ -7,10 +7,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::kit::*;
-use crate::components::live::use_live_vms;
+use std::sync::Arc;
+
+use crate::components::list::{ListState, PageRequest};
+use crate::components::live::use_live_vms_paged;
 use crate::error::AppError;
 use crate::pages::format::{opt, ram};
-use crate::vm::{vm_list, VmListing, VmPhase, VmRow};
+use crate::vm::{vm_page, VmListing, VmPhase, VmRow};
 
 /// The status filter's value for a phase.
 fn phase_key(p: VmPhase) -> &'static str {
@@ -50,10 +53,34 @@ impl Listing for VmListing {
             text: format!("{p} The list shows the last known state."),
         })
     }
+
+    fn paging(&self) -> Option<&crate::components::list_rules::PageInfo> {
+        self.paging.as_ref()
+    }
+}
+
+/// The page of `listing` (every VM the viewer may see) that `req` asks for: what `vms/page`
+/// and the paged live stream send.
+pub fn page_of(mut listing: VmListing, req: &PageRequest) -> VmListing {
+    // Sorted by name unless a column is asked for, as the page first shows.
+    let mut req = req.clone();
+    req.sort = req.sort.or(Some(BY_NAME));
+    let (rows, info) = vm_list_spec().page_for(&listing.vms, &req);
+    listing.vms = rows;
+    listing.paging = Some(info);
+    listing
+}
+
+/// The request a URL's query parameters make (the paged live stream's, which are the
+/// page's own: `q`, `region`, `status`, `sort`, `desc`, `page`, `size`).
+pub fn request_of(get: impl Fn(&str) -> Option<String>) -> PageRequest {
+    let spec = vm_list_spec();
+    let (query, at) = spec.from_params("", Some(BY_NAME), get);
+    crate::components::list::request(&query, at)
 }
 
 /// The VM table: columns, search (name, id, addresses), region and status filters.
-fn vm_list_spec() -> ListSpec<VmRow> {
+pub fn vm_list_spec() -> ListSpec<VmRow> {
     ListSpec {
         columns: vec![
             Column::new("Status", |v: &VmRow| {
@@ -123,8 +150,14 @@ pub fn UpstreamProblemNotice(error: AppError) -> impl IntoView {
 
 #[component]
 pub fn VmsPage() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| vm_list());
-    let live = use_live_vms();
+    // One page at a time, from the server: a large account's page renders and hydrates
+    // the rows it shows, not all of them. The live stream sends that page only, and the
+    // page newly asked for when the search, filters, sort or page change (the list's rows
+    // update in place; the first read is not made again, which would draw the list anew).
+    let spec = Arc::new(vm_list_spec());
+    let state = ListState::from_url(spec.clone(), "", Some(BY_NAME));
+    let initial = Resource::new(|| (), move |_| vm_page(state.request_untracked()));
+    let live = use_live_vms_paged(Signal::derive(move || state.live_query(&spec)));
     view! {
         <Title text="Virtual machines" />
         <div class="page-head">
@@ -139,6 +172,7 @@ pub fn VmsPage() -> impl IntoView {
             source=initial
             live=live
             spec=vm_list_spec()
+            state=state
             row_attr="data-vm-id"
             sort=BY_NAME
             loading="Loading VMs…"

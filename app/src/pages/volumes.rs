@@ -323,6 +323,7 @@ pub fn VolumesPage() -> impl IntoView {
         <p class="muted">"Point-in-time copies of a volume. Take one from a volume's page; copy one to any region as an image to boot VMs from."</p>
         <ResourceList
             id="snapshot"
+            url_prefix="snapshot-"
             noun="snapshots"
             source=snapshots.first
             live=snapshots.live

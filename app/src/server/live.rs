@@ -527,6 +527,7 @@ impl LiveHub {
             vms: rows,
             listed_at: Some(now),
             problem: None,
+            paging: None,
         };
         p.tx.send_if_modified(|s| {
             // `listed_at` alone changing is not news to the pages.
@@ -682,31 +683,57 @@ pub async fn vm_events(
     };
     let rx = state.live.subscribe(grant.account);
     let customer = grant.customer().is_some();
+    // `?paged=1&q=…&page=…` (the list page's own parameters): only the page asked for,
+    // paged after the viewer's filter, so a large account does not stream every VM.
+    let paged = paged_request(&parts.uri);
     snapshot_events(
         rx,
         live,
         state,
         |s: &VmListing| s.listed_at.is_some() || s.problem.is_some(),
         move |snapshot, state| {
-            let (actor, meta) = (actor.clone(), meta.clone());
+            let (actor, meta, paged) = (actor.clone(), meta.clone(), paged.clone());
             async move {
-                if !customer {
-                    return Ok((*snapshot).clone());
-                }
-                // A customer's view is decided afresh for every change: a VM assigned or
-                // released meanwhile appears or disappears, a suspension shows at once.
-                super::authz::authorize_as::<VmList>(
-                    actor,
-                    state,
-                    meta,
-                    super::authz::Target::Account,
-                    Vec::new(),
-                )
-                .await
-                .map(|grant| grant.filter_snapshot(&snapshot))
+                let seen = if !customer {
+                    (*snapshot).clone()
+                } else {
+                    // A customer's view is decided afresh for every change: a VM assigned
+                    // or released meanwhile appears or disappears, a suspension shows at
+                    // once.
+                    super::authz::authorize_as::<VmList>(
+                        actor,
+                        state,
+                        meta,
+                        super::authz::Target::Account,
+                        Vec::new(),
+                    )
+                    .await
+                    .map(|grant| grant.filter_snapshot(&snapshot))?
+                };
+                Ok(match &paged {
+                    Some(req) => crate::pages::vms::page_of(seen, req),
+                    None => seen,
+                })
             }
         },
     )
+}
+
+/// The page a live VM stream asks for (`paged=1` and the list page's parameters); `None`
+/// for the whole list.
+fn paged_request(uri: &http::Uri) -> Option<crate::components::list_rules::PageRequest> {
+    let params: Vec<(String, String)> =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+    let get = |k: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    };
+    (get("paged").as_deref() == Some("1")).then(|| crate::pages::vms::request_of(get))
 }
 
 /// The server-sent-event stream every live page reads (`/api/live/vms`, `/api/live/<kind>`):

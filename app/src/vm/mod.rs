@@ -287,6 +287,17 @@ pub async fn vm_list() -> Result<VmListing, AppError> {
     Ok(g.filter_snapshot(&snapshot))
 }
 
+/// One page of the account's VMs (search, filters, sort, page and size as `paging` asks),
+/// paged from the shared poller's snapshot after the viewer's filter: authorized exactly as
+/// `vms/list`, and a customer's counts never include a VM that is not theirs.
+#[server(name = VmPageFn, endpoint = "vms/page")]
+pub async fn vm_page(
+    #[server(default)] paging: crate::components::list_rules::PageRequest,
+) -> Result<VmListing, AppError> {
+    let all = vm_list().await?;
+    Ok(crate::pages::vms::page_of(all, &paging))
+}
+
 /// Everything about one VM, except its login details.
 #[server(name = VmDetailFn, endpoint = "vms/detail")]
 pub async fn vm_detail(vm_id: String) -> Result<VmDetail, AppError> {

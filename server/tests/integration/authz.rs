@@ -334,6 +334,16 @@ fn allowed(name: &str, takes: &[&'static Kind], actor: Actor, round: Round) -> b
 }
 
 /// The start of a response body, for a failure message.
+/// Whether any text in `v` is exactly `id`.
+fn mentions(v: &serde_json::Value, id: &str) -> bool {
+    match v {
+        serde_json::Value::String(s) => s == id,
+        serde_json::Value::Array(a) => a.iter().any(|v| mentions(v, id)),
+        serde_json::Value::Object(o) => o.values().any(|v| mentions(v, id)),
+        _ => false,
+    }
+}
+
 fn short(body: &str) -> &str {
     match body.char_indices().nth(160) {
         Some((i, _)) => &body[..i],
@@ -1053,6 +1063,42 @@ async fn idor_matrix_every_function_and_actor() {
             .collect::<Vec<_>>()
     );
     let discovered_in = started.elapsed() - set_up_in;
+
+    // The paged lists (`{kind.api}/page`, issue 14.10) filter by tenancy before paging: a
+    // customer searching for the reseller's unassigned id, or account C's, of the kind
+    // finds nothing, and no count includes it (the answer names it nowhere). Each is also
+    // a cell of the matrix below (no ids taken: every actor but the anonymous may list).
+    let mut paged = 0;
+    for name in registered.iter().filter(|n| n.ends_with("/page")) {
+        // A paged list of no kind (none yet) has no other's ids to try.
+        let Some(kind) = KINDS.iter().find(|k| format!("{}/page", k.api) == *name) else {
+            continue;
+        };
+        paged += 1;
+        for (who, client) in [("customer B", &cb), ("customer of reseller B", &cob)] {
+            let (_, plain) = panel.call_raw(client, name, &[]).await;
+            let plain: serde_json::Value = serde_json::from_str(&plain).unwrap_or_default();
+            for id in [fx.get(kind).unassigned.clone(), fx.get(kind).c.clone()] {
+                let (status, body) = panel
+                    .call_raw(client, name, &[("paging[search]", id.as_str())])
+                    .await;
+                let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let filtered = answer["paging"]["filtered"].as_u64();
+                if status != 200
+                    || filtered != Some(0)
+                    || mentions(&answer, &id)
+                    || answer["paging"]["total"] != plain["paging"]["total"]
+                {
+                    failures.push(format!(
+                        "{name} as {who} searching for another's {} {id}: {status} {}",
+                        kind.noun,
+                        short(&body)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(paged > 0, "vms/page at least is a paged list");
 
     let d_text = d.to_string();
     let mut cells = 0;

@@ -18,6 +18,7 @@ mod mail;
 mod metrics;
 mod monitor;
 mod networking;
+mod paging;
 mod refdata;
 mod scripts;
 mod search;
