@@ -23,6 +23,7 @@ use super::context::{internal, require_user, state, ServerState};
 use super::lunanode::actions::{ImageList, ImageSummary};
 use super::lunanode::Action;
 use super::store::{AuditEntry, Outcome, QuotaGuard, User, UserId};
+use super::upstream::CarriedCredential;
 use crate::error::{AppError, UpstreamProblem};
 use crate::model::kinds::{self, Kind};
 use crate::model::tenancy::CustomerPolicy;
@@ -431,7 +432,7 @@ pub async fn viewer(
     state: &ServerState,
     kind: &'static Kind,
 ) -> Result<Viewer, AppError> {
-    let (account, scope) = load_scope(actor, state).await?;
+    let (account, scope) = load_scope(actor, state, None).await?;
     if let Scope::Customer(c) = &scope {
         if !c.policy.allows(kind.list) {
             return Err(AppError::Forbidden);
@@ -538,6 +539,9 @@ pub struct Grant<P> {
     target: Target,
     meta: RequestMeta,
     state: ServerState,
+    /// The credential row read with the request's session check (issue 14.4), used by
+    /// [`Grant::call`] instead of reading it again.
+    carried: Option<Arc<CarriedCredential>>,
     _allows: PhantomData<fn() -> P>,
 }
 
@@ -550,6 +554,7 @@ impl<P> Clone for Grant<P> {
             target: self.target.clone(),
             meta: self.meta.clone(),
             state: self.state.clone(),
+            carried: self.carried.clone(),
             _allows: PhantomData,
         }
     }
@@ -582,7 +587,8 @@ pub async fn authorize_refs<P: Permission>(
     refs: Vec<Target>,
 ) -> Result<Grant<P>, AppError> {
     let (actor, state, meta) = (require_user()?, state()?, super::events::current_meta());
-    authorize_as::<P>(actor, state, meta, target, refs).await
+    let carried = super::context::carried_credential();
+    authorize_carried::<P>(actor, state, meta, carried, target, refs).await
 }
 
 /// [`authorize`] for callers outside a server function (the live-status stream, the
@@ -594,7 +600,19 @@ pub async fn authorize_as<P: Permission>(
     target: Target,
     refs: Vec<Target>,
 ) -> Result<Grant<P>, AppError> {
-    let (account, scope) = match load_scope(&actor, &state).await {
+    authorize_carried::<P>(actor, state, meta, None, target, refs).await
+}
+
+/// [`authorize_as`] with what the request's session check read ([`CarriedCredential`]).
+async fn authorize_carried<P: Permission>(
+    actor: User,
+    state: ServerState,
+    meta: RequestMeta,
+    carried: Option<Arc<CarriedCredential>>,
+    target: Target,
+    refs: Vec<Target>,
+) -> Result<Grant<P>, AppError> {
+    let (account, scope) = match load_scope(&actor, &state, carried.as_deref()).await {
         Ok(loaded) => loaded,
         Err(e) => {
             if matches!(e, AppError::Forbidden) {
@@ -611,6 +629,7 @@ pub async fn authorize_as<P: Permission>(
         target,
         meta,
         state,
+        carried: carried.filter(|c| c.account == account),
         _allows: PhantomData,
     };
     grant.decide(&refs).await?;
@@ -618,7 +637,13 @@ pub async fn authorize_as<P: Permission>(
 }
 
 /// Whose account the actor acts on, and what of it they may see: read once per request.
-async fn load_scope(actor: &User, state: &ServerState) -> Result<(UserId, Scope), AppError> {
+/// `carried` (what the session check read, when it is about `actor`'s account) saves
+/// reading the reseller again.
+async fn load_scope(
+    actor: &User,
+    state: &ServerState,
+    carried: Option<&CarriedCredential>,
+) -> Result<(UserId, Scope), AppError> {
     match actor.role {
         Role::Admin | Role::Owner | Role::Reseller => Ok((actor.id, Scope::Whole)),
         Role::Customer => {
@@ -627,9 +652,18 @@ async fn load_scope(actor: &User, state: &ServerState) -> Result<(UserId, Scope)
             };
             // A reseller who was disabled or stopped being a reseller takes their
             // customers' access with them.
-            match state.store.user_by_id(reseller).await? {
-                Some(r) if r.role == Role::Reseller && !r.disabled => {}
-                _ => return Err(AppError::Forbidden),
+            let active = match carried
+                .filter(|c| c.account == reseller)
+                .and_then(|c| c.reseller_active)
+            {
+                Some(active) => active,
+                None => matches!(
+                    state.store.user_by_id(reseller).await?,
+                    Some(r) if r.role == Role::Reseller && !r.disabled
+                ),
+            };
+            if !active {
+                return Err(AppError::Forbidden);
             }
             let policy = state
                 .store
@@ -800,6 +834,7 @@ impl<P: Permission> Grant<P> {
             target,
             meta: self.meta.clone(),
             state: self.state.clone(),
+            carried: self.carried.clone(),
             _allows: PhantomData,
         };
         grant.decide(&refs).await?;
@@ -1126,12 +1161,17 @@ impl<A: Action + 'static> Grant<A> {
             return hit.map_err(|e| self.neutral(e));
         }
         self.spend().await?;
+        let carried = self.carried.as_deref();
         if A::READ {
-            let result = self.state.upstream.call(self.account, req, what).await;
+            let result = (self.state.upstream)
+                .call_carried(self.account, carried, req, what)
+                .await;
             return result.map_err(|e| self.neutral(e));
         }
         let row = self.begin().await?;
-        let result = self.state.upstream.call(self.account, req, what).await;
+        let result = (self.state.upstream)
+            .call_carried(self.account, carried, req, what)
+            .await;
         let outcome = self.settle(row, &result).await;
         if outcome == Outcome::Ok || outcome == Outcome::Unknown {
             // Changed, or Luna Node may have made the change: have live status look

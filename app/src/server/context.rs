@@ -135,6 +135,17 @@ pub fn signed_in() -> Result<Option<User>, AppError> {
         .and_then(|a| a.0.clone()))
 }
 
+/// The acting account's sealed credential row as the request's session check read it
+/// ([`super::upstream::CarriedCredential`]), when signed in.
+pub fn carried_credential() -> Option<std::sync::Arc<super::upstream::CarriedCredential>> {
+    leptos::prelude::with_context::<Parts, _>(|p| {
+        p.extensions
+            .get::<std::sync::Arc<super::upstream::CarriedCredential>>()
+            .cloned()
+    })
+    .flatten()
+}
+
 /// The reseller (really signed in) while they view as a customer.
 pub fn impersonating() -> Option<User> {
     parts()

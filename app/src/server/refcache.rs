@@ -18,6 +18,7 @@
 //! writes forget its own; another's are seen within the time to live).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -52,7 +53,8 @@ struct Slot {
 
 /// The cache (one per instance).
 pub struct RefCache {
-    ttl: Duration,
+    /// The time to live in nanoseconds (changeable at run time: [`RefCache::set_ttl`]).
+    ttl: AtomicU64,
     slots: Mutex<HashMap<Key, Arc<Slot>>>,
     /// Per account, bumped by every change: a fetch begun under an older generation is not
     /// kept.
@@ -62,9 +64,13 @@ pub struct RefCache {
 impl std::fmt::Debug for RefCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefCache")
-            .field("ttl", &self.ttl)
+            .field("ttl", &self.ttl())
             .finish_non_exhaustive()
     }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Stands for a request's parameters in the key (`image/list` by region, …).
@@ -83,14 +89,20 @@ impl RefCache {
     /// A cache keeping answers for `ttl` (zero: nothing is kept).
     pub fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
+            ttl: AtomicU64::new(nanos(ttl)),
             slots: Mutex::default(),
             generations: Mutex::default(),
         }
     }
 
     pub fn ttl(&self) -> Duration {
-        self.ttl
+        Duration::from_nanos(self.ttl.load(Ordering::Relaxed))
+    }
+
+    /// Keeps answers for `ttl` from now on (zero: nothing more is kept, nothing kept is
+    /// answered from).
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.ttl.store(nanos(ttl), Ordering::Relaxed);
     }
 
     fn generation(&self, account: UserId) -> u64 {
@@ -111,7 +123,8 @@ impl RefCache {
         path: &'static str,
         params: &BTreeMap<String, String>,
     ) -> Option<Arc<Value>> {
-        if self.ttl.is_zero() || !caches(path) {
+        let ttl = self.ttl();
+        if ttl.is_zero() || !caches(path) {
             return None;
         }
         let slot = {
@@ -120,7 +133,7 @@ impl RefCache {
         };
         let entry = slot.entry.try_lock().ok()?;
         let (at, value) = entry.as_ref()?;
-        (at.elapsed() < self.ttl).then(|| value.clone())
+        (at.elapsed() < ttl).then(|| value.clone())
     }
 
     /// Fetches `path` with `fetch`, one call at a time per list: a caller who waited for
@@ -138,7 +151,7 @@ impl RefCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Value, E>>,
     {
-        if self.ttl.is_zero() || !caches(path) {
+        if self.ttl().is_zero() || !caches(path) {
             return fetch().await.map(Arc::new);
         }
         let asked = Instant::now();
@@ -279,5 +292,24 @@ mod tests {
         }
         assert!(cache.fresh(1, "plan/list", &no_params()).is_none());
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn ttl_set_to_zero_at_run_time_answers_nothing_kept() {
+        let cache = RefCache::new(Duration::from_secs(60));
+        let calls = AtomicU32::new(0);
+        cache
+            .fetch(1, "plan/list", &no_params(), || counted(&calls, 1))
+            .await
+            .unwrap();
+        assert!(cache.fresh(1, "plan/list", &no_params()).is_some());
+        cache.set_ttl(Duration::ZERO);
+        assert_eq!(cache.ttl(), Duration::ZERO);
+        assert!(cache.fresh(1, "plan/list", &no_params()).is_none());
+        cache
+            .fetch(1, "plan/list", &no_params(), || counted(&calls, 1))
+            .await
+            .unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "every fetch goes upstream");
     }
 }

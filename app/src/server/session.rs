@@ -5,6 +5,10 @@
 //! enabled, its `session_epoch` must equal the one the session was made under (a password
 //! change or disabling bumps it, ending every other session on the server), and the idle and
 //! absolute timeouts must not have passed. Otherwise the session is flushed.
+//!
+//! All of that, the session's listing, the second-factor policy and factor, and the acting
+//! account's sealed credential (carried on to the upstream call) come from one query,
+//! [`Store::session_check`](super::store::Store::session_check) (issue 14.4).
 
 use std::time::Duration;
 
@@ -20,7 +24,8 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::context::{internal, ServerState};
-use super::store::{now_unix, Pool, SqlStore, User};
+use super::store::{now_unix, Pool, SessionCheck, SqlStore, User};
+use super::upstream::CarriedCredential;
 
 /// Key of [`SessionAuth`] in the session record.
 pub const AUTH_KEY: &str = "auth";
@@ -257,18 +262,47 @@ pub fn still_valid(
         && now - auth.seen_at < idle
 }
 
+/// What [`resolve`] found for a signed-in request.
+struct Resolved {
+    /// The signed-in user (the customer while a reseller views as one).
+    user: User,
+    impersonating: Option<Impersonating>,
+    /// Whether whoever really signed in must enrol a second factor first.
+    must_enrol: bool,
+    /// The acting account's sealed credential, for the upstream call path.
+    carried: CarriedCredential,
+}
+
 /// The signed-in user, and the customer they view as (a reseller only, and only their own
 /// customer: anything else ends the view).
 async fn resolve(
     state: &ServerState,
     session: &Session,
     client_ip: Option<String>,
-) -> Result<(Option<User>, Option<Impersonating>), crate::error::AppError> {
-    let Some(user) = resolve_user(state, session, client_ip).await? else {
-        return Ok((None, None));
+) -> Result<Option<Resolved>, crate::error::AppError> {
+    let Some((check, generation)) = resolve_user(state, session, client_ip).await? else {
+        return Ok(None);
     };
+    let must_enrol = super::totp::must_enrol_given(
+        state,
+        &check.user,
+        check.setting.as_deref(),
+        check.second_factor,
+    );
+    let carried = CarriedCredential {
+        account: check.account,
+        row: check.credential,
+        reseller_active: check.reseller_active,
+        generation,
+    };
+    let user = check.user;
     let Some(customer_id) = session.get::<i64>(VIEW_AS_KEY).await? else {
-        return Ok((Some(user), None));
+        return Ok(Some(Resolved {
+            user,
+            impersonating: None,
+            must_enrol,
+            carried,
+        }));
     };
     match state.store.user_by_id(customer_id).await? {
         Some(customer)
@@ -276,37 +310,58 @@ async fn resolve(
                 && customer.role == crate::types::Role::Customer
                 && customer.reseller_id == Some(user.id) =>
         {
-            Ok((Some(customer), Some(Impersonating(user))))
+            Ok(Some(Resolved {
+                user: customer,
+                impersonating: Some(Impersonating(user)),
+                must_enrol,
+                carried,
+            }))
         }
         _ => {
             session.remove::<i64>(VIEW_AS_KEY).await?;
-            Ok((Some(user), None))
+            Ok(Some(Resolved {
+                user,
+                impersonating: None,
+                must_enrol,
+                carried,
+            }))
         }
     }
 }
 
+/// Reads everything the request checks in one round trip ([`Store::session_check`]) and
+/// checks the session with it: the check and the credential generation read before it, or
+/// `None` (and the session ended) when it is not good.
+///
+/// [`Store::session_check`]: super::store::Store::session_check
 async fn resolve_user(
     state: &ServerState,
     session: &Session,
     client_ip: Option<String>,
-) -> Result<Option<User>, crate::error::AppError> {
+) -> Result<Option<(SessionCheck, u64)>, crate::error::AppError> {
     let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
         return Ok(None);
     };
     let now = now_unix();
-    let user = state.store.user_by_id(auth.uid).await?;
+    // Read before the row: a credential written meanwhile makes the row count as stale.
+    let generation = state.store.credential_generation();
+    let check = state
+        .store
+        .session_check(auth.uid, &auth.sid, super::totp::REQUIRED_SETTING)
+        .await?;
     let settings = &state.settings;
-    let valid = match user {
-        Some(user)
-            if still_valid(
-                &auth,
-                &user,
-                now,
-                settings.idle_timeout,
-                settings.absolute_timeout,
-            ) && state.store.session_listed(user.id, &auth.sid).await? =>
+    let valid = match check {
+        Some(check)
+            if check.listed
+                && still_valid(
+                    &auth,
+                    &check.user,
+                    now,
+                    settings.idle_timeout,
+                    settings.absolute_timeout,
+                ) =>
         {
-            user
+            check
         }
         _ => {
             end(state, session).await?;
@@ -328,10 +383,12 @@ async fn resolve_user(
             )
             .await?;
     }
-    Ok(Some(valid))
+    Ok(Some((valid, generation)))
 }
 
-/// Middleware: establishes [`Authenticated`] for the request (after the session layer).
+/// Middleware: establishes [`Authenticated`] for the request (after the session layer), and
+/// for a signed-in one the acting account's sealed credential
+/// (`Arc<`[`CarriedCredential`]`>`, read in the same round trip as the session).
 pub async fn authenticate(
     State(state): State<ServerState>,
     session: Session,
@@ -343,42 +400,30 @@ pub async fn authenticate(
         .get::<super::authz::ClientAddr>()
         .map(|c| c.0.to_string());
     match resolve(&state, &session, client_ip).await {
-        Ok((user, impersonating)) => {
+        Ok(None) => {
+            req.extensions_mut().insert(Authenticated(None));
+            next.run(req).await
+        }
+        Ok(Some(resolved)) => {
             // A role the administrator requires a second factor of, without one, may only
             // enrol (issue 13): checked here so every route is covered.
-            let really = impersonating
-                .as_ref()
-                .map(|i| &i.0)
-                .or(user.as_ref())
-                .filter(|_| !super::totp::is_static_file(req.uri().path()));
-            match enrolment_needed(&state, really).await {
-                Ok(false) => {}
-                Ok(true) => {
-                    let path = req.uri().path();
-                    if !super::totp::enrolment_allows(path) {
-                        return super::totp::enrolment_refusal(req.method(), path);
-                    }
-                    req.extensions_mut().insert(super::totp::MustEnrol);
+            if resolved.must_enrol && !super::totp::is_static_file(req.uri().path()) {
+                let path = req.uri().path();
+                if !super::totp::enrolment_allows(path) {
+                    return super::totp::enrolment_refusal(req.method(), path);
                 }
-                Err(e) => return unavailable(e),
+                req.extensions_mut().insert(super::totp::MustEnrol);
             }
-            req.extensions_mut().insert(Authenticated(user));
-            if let Some(i) = impersonating {
+            req.extensions_mut()
+                .insert(Authenticated(Some(resolved.user)));
+            req.extensions_mut()
+                .insert(std::sync::Arc::new(resolved.carried));
+            if let Some(i) = resolved.impersonating {
                 req.extensions_mut().insert(i);
             }
             next.run(req).await
         }
         Err(e) => unavailable(e),
-    }
-}
-
-async fn enrolment_needed(
-    state: &ServerState,
-    user: Option<&User>,
-) -> Result<bool, crate::error::AppError> {
-    match user {
-        Some(u) => super::totp::must_enrol(state, u).await,
-        None => Ok(false),
     }
 }
 
@@ -530,20 +575,27 @@ impl LiveSession {
         let Some(auth) = self.session.get::<SessionAuth>(AUTH_KEY).await? else {
             return Ok(None);
         };
-        let Some(user) = state.store.user_by_id(auth.uid).await? else {
+        // One round trip, as for a request ([`resolve_user`]).
+        let Some(check) = state
+            .store
+            .session_check(auth.uid, &auth.sid, super::totp::REQUIRED_SETTING)
+            .await?
+        else {
             return Ok(None);
         };
         let settings = &state.settings;
-        if !still_valid(
-            &auth,
-            &user,
-            now_unix(),
-            settings.idle_timeout,
-            settings.absolute_timeout,
-        ) || !state.store.session_listed(user.id, &auth.sid).await?
+        if !check.listed
+            || !still_valid(
+                &auth,
+                &check.user,
+                now_unix(),
+                settings.idle_timeout,
+                settings.absolute_timeout,
+            )
         {
             return Ok(None);
         }
+        let user = check.user;
         let Some(customer_id) = self.session.get::<i64>(VIEW_AS_KEY).await? else {
             return Ok(Some(user.id));
         };

@@ -323,16 +323,32 @@ pub fn policy_covers(role: Role) -> bool {
 /// Whether `user` must enrol a second factor before anything else: the policy is on, covers
 /// their role, and they have none (the shared demo account never must).
 pub async fn must_enrol(state: &ServerState, user: &User) -> Result<bool, AppError> {
-    // The demo account is shared by every visitor and cannot have a second factor.
+    if exempt(state, user) || !required_by_policy(state).await? {
+        return Ok(false);
+    }
+    Ok(!has_second_factor(state, user.id).await?)
+}
+
+/// [`must_enrol`] from what was already read: the policy setting's value and whether the
+/// user has an enabled second factor (the session check reads both with the user).
+pub fn must_enrol_given(
+    state: &ServerState,
+    user: &User,
+    setting: Option<&str>,
+    has_second_factor: bool,
+) -> bool {
+    !exempt(state, user) && setting == Some("true") && !has_second_factor
+}
+
+/// The shared demo account (which cannot have a second factor) and roles the policy does
+/// not cover never must enrol.
+fn exempt(state: &ServerState, user: &User) -> bool {
     let demo = state
         .settings
         .demo_sign_in
         .as_ref()
         .is_some_and(|d| d.email == user.email);
-    if demo || !policy_covers(user.role) || !required_by_policy(state).await? {
-        return Ok(false);
-    }
-    Ok(!has_second_factor(state, user.id).await?)
+    demo || !policy_covers(user.role)
 }
 
 /// Request extension set by the session middleware: the signed-in user must enrol a second

@@ -16,10 +16,50 @@ use super::budget::{Budget, Payer};
 use super::lunanode::actions::ImageRetrieve;
 use super::lunanode::{Action, Credential, ImageBytes, LunaNode, UpstreamError};
 use super::refcache::{self, RefCache};
-use super::store::{now_unix, Store, UserId};
+use super::store::{now_unix, Store, StoredCredential, UserId};
 use super::vault::{credential_owner, Keyring, Purpose};
 use crate::error::{AppError, UpstreamProblem};
 use crate::types::UpstreamHealth;
+
+/// The acting account's credential as the request's session check read it (issue 14.4):
+/// still sealed (it is opened only for a call, like one read then), carried on the request
+/// (an extension set by the session middleware) so a call needs no query of its own.
+///
+/// Used only while [`Store::credential_generation`] is what it was when read (no credential
+/// was written on this instance since); else, and when it does not open (another instance
+/// resealed it under a key this one no longer has), the row is read again. A change made
+/// on another instance is seen by the next request, as it was by the next call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CarriedCredential {
+    /// Whose credential (the account the user acts on).
+    pub account: UserId,
+    /// `None`: the account has none.
+    pub row: Option<StoredCredential>,
+    /// For a customer signed in themselves: whether their reseller (the account) is still
+    /// an enabled reseller (else `None`: not known here).
+    pub reseller_active: Option<bool>,
+    /// [`Store::credential_generation`] before the row was read.
+    pub generation: u64,
+}
+
+impl std::fmt::Debug for CarriedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CarriedCredential")
+            .field("account", &self.account)
+            .field("row", &self.row)
+            .field("reseller_active", &self.reseller_active)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+/// Why a stored credential did not become a [`Credential`].
+enum Unsealed {
+    /// It does not open with the keys loaded.
+    Vault(super::vault::VaultError),
+    /// It opened but is no credential.
+    Other(AppError),
+}
 
 /// Shared by all requests and the live-status poller.
 pub struct Upstream {
@@ -169,6 +209,17 @@ impl Upstream {
         self
     }
 
+    /// How long reference data is kept now.
+    pub fn reference_ttl(&self) -> std::time::Duration {
+        self.refs.ttl()
+    }
+
+    /// Keeps reference data for `ttl` from now on (zero: never; what is kept is not
+    /// answered from). For benchmarks that must measure real calls.
+    pub fn set_reference_ttl(&self, ttl: std::time::Duration) {
+        self.refs.set_ttl(ttl);
+    }
+
     /// A kept answer of a reference list ([`super::refcache`]) for `req`, if one is fresh:
     /// answering from it calls nothing and spends no budget.
     pub fn cached<A: Action>(
@@ -187,11 +238,51 @@ impl Upstream {
 
     /// The account's credential, opened for one call.
     pub async fn credential(&self, account: UserId) -> Result<Credential, AppError> {
+        self.credential_carried(account, None).await
+    }
+
+    /// [`Upstream::credential`] from the row the request carries ([`CarriedCredential`])
+    /// when it is the account's and still current; else (and when it does not open) read
+    /// from the store.
+    pub async fn credential_carried(
+        &self,
+        account: UserId,
+        carried: Option<&CarriedCredential>,
+    ) -> Result<Credential, AppError> {
+        let current = carried
+            .filter(|c| c.account == account && c.generation == self.store.credential_generation());
+        if let Some(c) = current {
+            let stored = c.row.as_ref().ok_or(AppError::NoCredential)?;
+            match self.open(account, stored) {
+                Ok(cred) => return Ok(cred),
+                Err(Unsealed::Other(e)) => return Err(e),
+                // Sealed under a key this instance does not hold (any more): another
+                // instance rotated; the row read again is sealed under the new one.
+                Err(Unsealed::Vault(_)) => {
+                    tracing::debug!(
+                        account,
+                        "carried credential does not open; reading it again"
+                    );
+                }
+            }
+        }
         let stored = self
             .store
             .credential(account)
             .await?
             .ok_or(AppError::NoCredential)?;
+        self.open(account, &stored).map_err(|e| match e {
+            Unsealed::Vault(e) => {
+                tracing::error!(account, error = %e, "security: a stored credential does not open");
+                super::context::internal("stored credential does not open")
+            }
+            Unsealed::Other(e) => e,
+        })
+    }
+
+    /// Opens a sealed credential row (the plaintext lives only in the returned
+    /// [`Credential`]).
+    fn open(&self, account: UserId, stored: &StoredCredential) -> Result<Credential, Unsealed> {
         let plain = self
             .keyring
             .open(
@@ -199,14 +290,16 @@ impl Upstream {
                 &credential_owner(account),
                 &stored.sealed,
             )
-            .map_err(|e| {
-                tracing::error!(account, error = %e, "security: a stored credential does not open");
-                super::context::internal("stored credential does not open")
-            })?;
-        let key = std::str::from_utf8(&plain)
-            .map_err(|_| super::context::internal("stored credential is not text"))?;
-        Credential::new(&stored.api_id, SecretString::from(key.to_owned()))
-            .map_err(|e| upstream_error(UpstreamError::Credential(e), "The credential"))
+            .map_err(Unsealed::Vault)?;
+        let key = std::str::from_utf8(&plain).map_err(|_| {
+            Unsealed::Other(super::context::internal("stored credential is not text"))
+        })?;
+        Credential::new(&stored.api_id, SecretString::from(key.to_owned())).map_err(|e| {
+            Unsealed::Other(upstream_error(
+                UpstreamError::Credential(e),
+                "The credential",
+            ))
+        })
     }
 
     /// Spends one call of `payer`'s budget, or refuses ([`AppError::Throttled`]) with no
@@ -245,7 +338,19 @@ impl Upstream {
         req: &A,
         what: &str,
     ) -> Result<A::Response, AppError> {
-        let cred = self.credential(account).await?;
+        self.call_carried(account, None, req, what).await
+    }
+
+    /// [`Upstream::call`] with the credential row the request carries, if any
+    /// ([`Upstream::credential_carried`]).
+    pub async fn call_carried<A: Action>(
+        &self,
+        account: UserId,
+        carried: Option<&CarriedCredential>,
+        req: &A,
+        what: &str,
+    ) -> Result<A::Response, AppError> {
+        let cred = self.credential_carried(account, carried).await?;
         if A::READ && refcache::caches(A::PATH) {
             let params = super::lunanode::params(req).map_err(|e| upstream_error(e, what))?;
             let value = self
@@ -421,5 +526,108 @@ mod tests {
                     .contains("Check the list before trying again"),
             "{unknown}"
         );
+    }
+
+    /// The row the request carries is opened when it is the account's and no credential was
+    /// written since; otherwise (and when it does not open) the stored row is read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_carried_row_is_used_only_while_current() {
+        use crate::server::store::{NewUser, PasswordHash, SignUpGate};
+        use crate::server::vault::MasterKeys;
+        let db = crate::server::testdb::TestDb::sqlite();
+        let sql = crate::server::store::connect(&db.url).await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(sql.clone());
+        let keyring = Arc::new(Keyring::fixed(MasterKeys::generate()));
+        let client = Arc::new(
+            LunaNode::new(
+                "http://127.0.0.1:9",
+                super::super::lunanode::ClientOptions::default(),
+            )
+            .unwrap(),
+        );
+        let upstream = Upstream::new(
+            client,
+            keyring.clone(),
+            store.clone(),
+            Budget::new(super::super::budget::BudgetLimits::UNLIMITED),
+        );
+        let user = store
+            .create_user(
+                NewUser {
+                    email: "a@example.com".into(),
+                    display_name: "A".into(),
+                    password_hash: PasswordHash("x".into()),
+                },
+                SignUpGate::Open,
+            )
+            .await
+            .unwrap()
+            .id;
+        let save = |id: &str, key: char| {
+            sealed_credential(
+                &keyring,
+                user,
+                id,
+                &key.to_string().repeat(128),
+                "ok".into(),
+            )
+        };
+        store
+            .put_credential(save("aaaaaaaaaaaaaaaa", 'A'))
+            .await
+            .unwrap();
+        let carried = |row: Option<StoredCredential>| CarriedCredential {
+            account: user,
+            row,
+            reseller_active: None,
+            generation: store.credential_generation(),
+        };
+        let stored = store.credential(user).await.unwrap().unwrap();
+        // Current: the carried row is what is opened (no query: its api id is its own).
+        let mut marked = stored.clone();
+        marked.api_id = "cccccccccccccccc".into();
+        let current = carried(Some(marked.clone()));
+        let got = upstream
+            .credential_carried(user, Some(&current))
+            .await
+            .unwrap();
+        assert_eq!(got.api_id(), "cccccccccccccccc");
+        // Another account's row is not used.
+        let got = upstream
+            .credential_carried(user + 1, Some(&current))
+            .await
+            .unwrap_err();
+        assert_eq!(got, AppError::NoCredential);
+        // Written since: the stored row is read.
+        store
+            .put_credential(save("bbbbbbbbbbbbbbbb", 'B'))
+            .await
+            .unwrap();
+        let got = upstream
+            .credential_carried(user, Some(&current))
+            .await
+            .unwrap();
+        assert_eq!(got.api_id(), "bbbbbbbbbbbbbbbb");
+        // Current but sealed under a key this instance does not hold (another instance
+        // rotated): the stored row is read.
+        let foreign = Keyring::fixed(MasterKeys::generate());
+        let mut resealed = marked;
+        resealed.sealed = foreign.seal(
+            Purpose::UpstreamCredential,
+            &credential_owner(user),
+            "C".repeat(128).as_bytes(),
+        );
+        let got = upstream
+            .credential_carried(user, Some(&carried(Some(resealed))))
+            .await
+            .unwrap();
+        assert_eq!(got.api_id(), "bbbbbbbbbbbbbbbb");
+        // Current and none: no credential, without a query.
+        let got = upstream
+            .credential_carried(user, Some(&carried(None)))
+            .await
+            .unwrap_err();
+        assert_eq!(got, AppError::NoCredential);
+        sql.close().await;
     }
 }

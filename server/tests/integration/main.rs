@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 mod binary;
 mod budget;
+mod checked;
 mod cluster;
 mod demo;
 mod dns;

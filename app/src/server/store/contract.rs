@@ -1119,6 +1119,154 @@ async fn case_panel_settings(store: SqlStore) {
     );
 }
 
+async fn case_session_check_reads_everything_at_once(store: SqlStore) {
+    use super::SessionRow;
+    let owner = store
+        .create_user(new_user("owner@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    let reseller = store
+        .create_user(new_user("reseller@example.com"), SignUpGate::Open)
+        .await
+        .unwrap();
+    store.set_reseller(reseller.id, true).await.unwrap();
+    let customer = store
+        .create_customer(reseller.id, new_user("c@example.com"))
+        .await
+        .unwrap();
+    for (sid, user) in [("o1", owner.id), ("c1", customer.id)] {
+        store
+            .put_session(&SessionRow {
+                sid: sid.into(),
+                user_id: user,
+                created_at: 1,
+                seen_at: 1,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert!(store
+        .session_check(9999, "o1", "p")
+        .await
+        .unwrap()
+        .is_none());
+
+    let check = store
+        .session_check(owner.id, "o1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        check.user,
+        store.user_by_id(owner.id).await.unwrap().unwrap()
+    );
+    assert!(check.listed);
+    assert_eq!(check.setting, None);
+    assert!(!check.second_factor);
+    assert_eq!(check.reseller_active, None);
+    assert_eq!(check.account, owner.id);
+    assert_eq!(check.credential, None);
+    let other = store
+        .session_check(owner.id, "c1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!other.listed, "another user's session");
+
+    // The credential (and its generation), the setting, the second factor, revocation.
+    let before = store.credential_generation();
+    let credential = |user: UserId, byte: u8| NewCredential {
+        user_id: user,
+        api_id: format!("{user:016}"),
+        sealed: sealed(1, byte),
+        key_last4: "WXYZ".into(),
+        key_fingerprint: "ab12".into(),
+        tested_ok: true,
+        test_message: "ok".into(),
+    };
+    store.put_credential(credential(owner.id, 1)).await.unwrap();
+    store
+        .put_credential(credential(reseller.id, 2))
+        .await
+        .unwrap();
+    assert!(store.credential_generation() > before, "writes are counted");
+    store.put_panel_setting("p", "true").await.unwrap();
+    store
+        .put_pending_second_factor(owner.id, &sealed(1, 7))
+        .await
+        .unwrap();
+    let check = store
+        .session_check(owner.id, "o1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.setting.as_deref(), Some("true"));
+    assert!(!check.second_factor, "a pending factor is not enabled");
+    assert_eq!(check.credential, store.credential(owner.id).await.unwrap());
+    assert_eq!(check.credential.unwrap().sealed, sealed(1, 1));
+    assert!(store
+        .enable_second_factor(owner.id, &sealed(1, 7).nonce, 5, &[])
+        .await
+        .unwrap());
+    let check = store
+        .session_check(owner.id, "o1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(check.second_factor);
+    assert!(store.delete_session(owner.id, "o1").await.unwrap());
+    let check = store
+        .session_check(owner.id, "o1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!check.listed, "revoked");
+
+    // A customer acts on their reseller's account and credential.
+    let check = store
+        .session_check(customer.id, "c1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(check.listed);
+    assert_eq!(check.account, reseller.id);
+    assert_eq!(check.reseller_active, Some(true));
+    assert_eq!(check.credential.unwrap().sealed, sealed(1, 2));
+    let g = store.credential_generation();
+    assert!(store
+        .reseal_credential(reseller.id, &sealed(1, 2), &sealed(2, 3))
+        .await
+        .unwrap());
+    assert!(store.credential_generation() > g, "a reseal is counted");
+    store.set_user_disabled(reseller.id, true).await.unwrap();
+    let check = store
+        .session_check(customer.id, "c1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.reseller_active, Some(false));
+    assert_eq!(check.credential.unwrap().sealed, sealed(2, 3));
+    store.set_user_disabled(reseller.id, false).await.unwrap();
+    store.set_reseller(reseller.id, false).await.unwrap();
+    let check = store
+        .session_check(customer.id, "c1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.reseller_active, Some(false), "no longer a reseller");
+    let g = store.credential_generation();
+    assert!(store.delete_credential(reseller.id).await.unwrap());
+    assert!(store.credential_generation() > g, "a deletion is counted");
+    let check = store
+        .session_check(customer.id, "c1", "p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.credential, None);
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1175,4 +1323,5 @@ contract!(
     case_second_factor_goes_with_a_deleted_customer,
     case_password_reset_links,
     case_panel_settings,
+    case_session_check_reads_everything_at_once,
 );

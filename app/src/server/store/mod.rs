@@ -112,6 +112,27 @@ impl std::fmt::Debug for StoredCredential {
     }
 }
 
+/// What a signed-in request needs from the database, read in one round trip by
+/// [`Store::session_check`] (issue 14.4): the session middleware, the live streams'
+/// re-checks and the upstream call path all use it instead of a query each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCheck {
+    pub user: User,
+    /// Whether the session's handle is still listed (not signed out from elsewhere).
+    pub listed: bool,
+    /// The panel setting asked for (the second-factor policy), if set.
+    pub setting: Option<String>,
+    /// Whether the user has an enabled second factor.
+    pub second_factor: bool,
+    /// For a customer: whether their reseller exists, is still a reseller and is enabled.
+    pub reseller_active: Option<bool>,
+    /// The account whose credential [`SessionCheck::credential`] is: the user's own, a
+    /// customer's reseller's.
+    pub account: UserId,
+    /// That account's credential, sealed (opened only for a call).
+    pub credential: Option<StoredCredential>,
+}
+
 /// What a saved (already tested) credential writes.
 #[derive(Clone)]
 pub struct NewCredential {
@@ -497,6 +518,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// How many credentials each master-key version seals.
     async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>>;
+
+    /// Everything a signed-in request of `user`'s session `sid` checks, in one round trip
+    /// ([`SessionCheck`]; `setting` names the panel setting to read along). `None` when the
+    /// user does not exist.
+    async fn session_check(
+        &self,
+        user: UserId,
+        sid: &str,
+        setting: &str,
+    ) -> StoreResult<Option<SessionCheck>>;
+    /// A counter this store bumps after every credential it writes, replaces, reseals or
+    /// deletes: a sealed credential read while it had one value may be used only while it
+    /// still has it (a change on another instance is not counted; see [`SessionCheck`]).
+    fn credential_generation(&self) -> u64;
 
     /// Lists a new signed-in session.
     async fn put_session(&self, row: &SessionRow) -> StoreResult<()>;

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ use sqlx::FromRow;
 
 use super::{
     now_unix, AuditEntry, AuditFilter, AuditRecord, AuditScope, Invite, NewCredential, NewUser,
-    Outcome, PasswordHash, PasswordReset, QuotaGuard, SecondFactor, SessionRow, SignUpGate, Store,
-    StoreError, StoreResult, StoredCredential, ThrottleRow, User, UserId, QUOTA_WAIT,
+    Outcome, PasswordHash, PasswordReset, QuotaGuard, SecondFactor, SessionCheck, SessionRow,
+    SignUpGate, Store, StoreError, StoreResult, StoredCredential, ThrottleRow, User, UserId,
+    QUOTA_WAIT,
 };
 use crate::model::tenancy::{Assignment, Branding, CustomerPolicy};
 use crate::server::vault::Sealed;
@@ -41,7 +43,13 @@ pub struct SqlStore {
     pool: Pool,
     /// This instance's quota locks, one per customer (see [`Store::quota_lock`]).
     quota_locks: Arc<Mutex<HashMap<UserId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Bumped after every credential write of this instance ([`Store::credential_generation`]).
+    credential_changes: Arc<AtomicU64>,
 }
+
+/// A PostgreSQL connection idle this long is pinged before it is handed out (a fresher one
+/// is not: the ping was a round trip on every query, issue 14.4).
+const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
 /// The first key of the PostgreSQL advisory locks that serialize quota decisions ("LP").
 const QUOTA_LOCK_SPACE: i32 = 0x4c50;
@@ -74,16 +82,30 @@ pub async fn connect(url: &str) -> StoreResult<SqlStore> {
                 })?;
             }
         }
+        // A SQLite connection is a file handle in this process: nothing to ping.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
         SqlStore::new(Pool::Sqlite(pool))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let options = PgConnectOptions::from_str(url)?;
+        // Health is kept (a connection the server dropped is found before a query fails on
+        // it) but only a connection idle for a while is pinged.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PG_PING_AFTER_IDLE {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
@@ -102,6 +124,7 @@ impl SqlStore {
         Self {
             pool,
             quota_locks: Arc::default(),
+            credential_changes: Arc::default(),
         }
     }
 
@@ -119,6 +142,10 @@ impl SqlStore {
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
+    }
+
+    fn credential_changed(&self) {
+        self.credential_changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The pool, for the session store that shares the database.
@@ -256,6 +283,93 @@ impl TryFrom<CredentialRow> for StoredCredential {
             last_test_at: r.last_test_at,
             last_test_ok: r.last_test_ok,
             last_test_message: r.last_test_message,
+        })
+    }
+}
+
+/// [`Store::session_check`]'s one row: the user's columns, then the rest (the credential's
+/// prefixed `c_`, all absent when there is none).
+#[derive(FromRow)]
+struct SessionCheckRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    listed: bool,
+    setting: Option<String>,
+    second_factor: bool,
+    reseller_role: Option<String>,
+    reseller_disabled: Option<bool>,
+    c_user_id: Option<i64>,
+    c_api_id: Option<String>,
+    c_key_version: Option<i64>,
+    c_key_nonce: Option<Vec<u8>>,
+    c_key_ciphertext: Option<Vec<u8>>,
+    c_key_last4: Option<String>,
+    c_key_fingerprint: Option<String>,
+    c_created_at: Option<i64>,
+    c_last_used_at: Option<i64>,
+    c_last_test_at: Option<i64>,
+    c_last_test_ok: Option<bool>,
+    c_last_test_message: Option<String>,
+}
+
+impl TryFrom<SessionCheckRow> for SessionCheck {
+    type Error = StoreError;
+
+    fn try_from(r: SessionCheckRow) -> StoreResult<Self> {
+        let user = User::try_from(r.user)?;
+        let account = user.reseller_id.unwrap_or(user.id);
+        let reseller_active = user.reseller_id.map(|_| {
+            r.reseller_role.as_deref() == Some(Role::Reseller.as_str())
+                && r.reseller_disabled == Some(false)
+        });
+        let credential = match (
+            r.c_user_id,
+            r.c_api_id,
+            r.c_key_version,
+            r.c_key_nonce,
+            r.c_key_ciphertext,
+            r.c_key_last4,
+            r.c_key_fingerprint,
+            r.c_created_at,
+        ) {
+            (
+                Some(user_id),
+                Some(api_id),
+                Some(version),
+                Some(nonce),
+                Some(ciphertext),
+                Some(key_last4),
+                Some(key_fingerprint),
+                Some(created_at),
+            ) => Some(StoredCredential::try_from(CredentialRow {
+                user_id,
+                api_id,
+                key_version: version,
+                key_nonce: nonce,
+                key_ciphertext: ciphertext,
+                key_last4,
+                key_fingerprint,
+                created_at,
+                last_used_at: r.c_last_used_at,
+                last_test_at: r.c_last_test_at,
+                last_test_ok: r.c_last_test_ok,
+                last_test_message: r.c_last_test_message,
+            })?),
+            (None, ..) => None,
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "the credential of account {account} has empty columns"
+                )))
+            }
+        };
+        Ok(SessionCheck {
+            user,
+            listed: r.listed,
+            setting: r.setting,
+            second_factor: r.second_factor,
+            reseller_active,
+            account,
+            credential,
         })
     }
 }
@@ -667,7 +781,7 @@ impl Store for SqlStore {
 
     async fn put_credential(&self, c: NewCredential) -> StoreResult<()> {
         let now = now_unix();
-        with_pool!(self, |p| {
+        let done = with_pool!(self, |p| {
             sqlx::query(
                 "INSERT INTO credentials (user_id, api_id, key_version, key_nonce, key_ciphertext, \
                  key_last4, key_fingerprint, created_at, last_used_at, last_test_at, \
@@ -694,7 +808,9 @@ impl Store for SqlStore {
             .execute(p)
             .await
             .map(|_| ())
-        })?;
+        });
+        self.credential_changed();
+        done?;
         Ok(())
     }
 
@@ -714,8 +830,9 @@ impl Store for SqlStore {
         .bind(user_id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        Ok(done == 1)
+        .map(|r| r.rows_affected()));
+        self.credential_changed();
+        Ok(done? == 1)
     }
 
     async fn touch_credential(&self, user_id: UserId, now: i64) -> StoreResult<()> {
@@ -766,7 +883,9 @@ impl Store for SqlStore {
         old: &Sealed,
         new: &Sealed,
     ) -> StoreResult<bool> {
-        self.reseal(&CREDENTIAL_SEALS, user_id, old, new).await
+        let done = self.reseal(&CREDENTIAL_SEALS, user_id, old, new).await;
+        self.credential_changed();
+        done
     }
 
     async fn credential_versions(&self) -> StoreResult<Vec<(u32, i64)>> {
@@ -1224,6 +1343,45 @@ impl Store for SqlStore {
         .await
         .map(|_| ()))?;
         Ok(())
+    }
+
+    async fn session_check(
+        &self,
+        user: UserId,
+        sid: &str,
+        setting: &str,
+    ) -> StoreResult<Option<SessionCheck>> {
+        // One statement, one round trip: the user, their session's listing, the setting,
+        // their second factor, their reseller and the acting account's sealed credential.
+        let sql = "SELECT u.id, u.email, u.display_name, u.role, u.disabled, u.session_epoch, \
+             u.password_hash, u.created_at, u.updated_at, u.reseller_id, u.suspended, \
+             EXISTS (SELECT 1 FROM user_sessions s WHERE s.sid = $2 AND s.user_id = u.id) \
+               AS listed, \
+             (SELECT v.value FROM panel_settings v WHERE v.key = $3) AS setting, \
+             EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.enabled = TRUE) \
+               AS second_factor, \
+             r.role AS reseller_role, r.disabled AS reseller_disabled, \
+             c.user_id AS c_user_id, c.api_id AS c_api_id, c.key_version AS c_key_version, \
+             c.key_nonce AS c_key_nonce, c.key_ciphertext AS c_key_ciphertext, \
+             c.key_last4 AS c_key_last4, c.key_fingerprint AS c_key_fingerprint, \
+             c.created_at AS c_created_at, c.last_used_at AS c_last_used_at, \
+             c.last_test_at AS c_last_test_at, c.last_test_ok AS c_last_test_ok, \
+             c.last_test_message AS c_last_test_message \
+             FROM users u \
+             LEFT JOIN users r ON r.id = u.reseller_id \
+             LEFT JOIN credentials c ON c.user_id = COALESCE(u.reseller_id, u.id) \
+             WHERE u.id = $1";
+        let row: Option<SessionCheckRow> = with_pool!(self, |p| sqlx::query_as(sql)
+            .bind(user)
+            .bind(sid)
+            .bind(setting)
+            .fetch_optional(p)
+            .await)?;
+        row.map(SessionCheck::try_from).transpose()
+    }
+
+    fn credential_generation(&self) -> u64 {
+        self.credential_changes.load(Ordering::SeqCst)
     }
 
     async fn session_listed(&self, user: UserId, sid: &str) -> StoreResult<bool> {
