@@ -40,7 +40,7 @@ pub use model::kinds;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+use leptos_router::path;
 
 use crate::components::shell::ConsoleLayout;
 use crate::error::AppError;
@@ -154,76 +154,6 @@ impl PanelContext {
     }
 }
 
-/// Every page but the console's frame is a lazy route: with `cargo leptos build --split` its
-/// code is a wasm chunk of its own, loaded the first time the page is opened (or, for the page
-/// a visit starts on, preloaded by the server-rendered `<link rel=modulepreload>`), so the first
-/// load carries the framework, the frame and one page instead of every area (issue 14).
-/// Server rendering is unchanged: on the server a lazy route renders like any other.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[doc = concat!("The lazy route of [`", stringify!($page), "`].")]
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_pages! {
-    SignInRoute => SignInPage,
-    SignUpRoute => SignUpPage,
-    ResetRoute => ResetPage,
-    OverviewRoute => OverviewPage,
-    AccountRoute => AccountPage,
-    SessionsRoute => SessionsPage,
-    SecurityRoute => SecurityPage,
-    AdminRoute => AdminPage,
-    ApiKeyRoute => ApiKeyPage,
-    VmsRoute => VmsPage,
-    VmCreateRoute => VmCreatePage,
-    VmDetailRoute => VmDetailPage,
-    ImagesRoute => ImagesPage,
-    ImageFetchRoute => ImageFetchPage,
-    ImageDetailRoute => ImageDetailPage,
-    VolumesRoute => VolumesPage,
-    VolumeCreateRoute => VolumeCreatePage,
-    VolumeDetailRoute => VolumeDetailPage,
-    FloatingIpsRoute => FloatingIpsPage,
-    NetworksRoute => NetworksPage,
-    LoadBalancersRoute => LoadBalancersPage,
-    LbCreateRoute => LbCreatePage,
-    LbDetailRoute => LbDetailPage,
-    SecurityGroupsRoute => SecurityGroupsPage,
-    SecurityGroupDetailRoute => SecurityGroupDetailPage,
-    DnsRoute => DnsPage,
-    ZoneRoute => ZonePage,
-    LegacyZoneRoute => LegacyZonePage,
-    ReverseDnsRoute => ReverseDnsPage,
-    DynamicDnsRoute => DynamicDnsPage,
-    MailRoute => MailPage,
-    MailDomainRoute => MailDomainPage,
-    MonitoringRoute => MonitoringPage,
-    MonitorCheckRoute => MonitorCheckPage,
-    PlansRoute => PlansPage,
-    RegionsRoute => RegionsPage,
-    SshKeysRoute => SshKeysPage,
-    ScriptsRoute => ScriptsPage,
-    ScriptNewRoute => ScriptNewPage,
-    ScriptRoute => ScriptPage,
-    CustomersRoute => CustomersPage,
-    CustomerRoute => CustomerPage,
-    BrandingRoute => BrandingPage,
-    AuditRoute => AuditPage,
-}
-
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -262,51 +192,51 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · lunapanel") />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} />
-                <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} />
-                <Route path=path!("/reset") view={Lazy::<ResetRoute>::new()} />
+                <Route path=path!("/sign-in") view=SignInPage />
+                <Route path=path!("/sign-up") view=SignUpPage />
+                <Route path=path!("/reset") view=ResetPage />
                 <ParentRoute path=path!("") view=ConsoleLayout>
-                    <Route path=path!("") view={Lazy::<OverviewRoute>::new()} />
-                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
-                    <Route path=path!("account/sessions") view={Lazy::<SessionsRoute>::new()} />
-                    <Route path=path!("account/security") view={Lazy::<SecurityRoute>::new()} />
-                    <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} />
-                    <Route path=path!("api-key") view={Lazy::<ApiKeyRoute>::new()} />
-                    <Route path=path!("vms") view={Lazy::<VmsRoute>::new()} />
-                    <Route path=path!("vms/new") view={Lazy::<VmCreateRoute>::new()} />
-                    <Route path=path!("vms/:id") view={Lazy::<VmDetailRoute>::new()} />
-                    <Route path=path!("images") view={Lazy::<ImagesRoute>::new()} />
-                    <Route path=path!("images/new") view={Lazy::<ImageFetchRoute>::new()} />
-                    <Route path=path!("images/:id") view={Lazy::<ImageDetailRoute>::new()} />
-                    <Route path=path!("volumes") view={Lazy::<VolumesRoute>::new()} />
-                    <Route path=path!("volumes/new") view={Lazy::<VolumeCreateRoute>::new()} />
-                    <Route path=path!("volumes/:id") view={Lazy::<VolumeDetailRoute>::new()} />
-                    <Route path=path!("floating-ips") view={Lazy::<FloatingIpsRoute>::new()} />
-                    <Route path=path!("networks") view={Lazy::<NetworksRoute>::new()} />
-                    <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />
-                    <Route path=path!("load-balancers/new") view={Lazy::<LbCreateRoute>::new()} />
-                    <Route path=path!("load-balancers/:id") view={Lazy::<LbDetailRoute>::new()} />
-                    <Route path=path!("security-groups") view={Lazy::<SecurityGroupsRoute>::new()} />
-                    <Route path=path!("security-groups/:id") view={Lazy::<SecurityGroupDetailRoute>::new()} />
-                    <Route path=path!("dns") view={Lazy::<DnsRoute>::new()} />
-                    <Route path=path!("dns/zones/:id") view={Lazy::<ZoneRoute>::new()} />
-                    <Route path=path!("dns/legacy/:id") view={Lazy::<LegacyZoneRoute>::new()} />
-                    <Route path=path!("dns/reverse") view={Lazy::<ReverseDnsRoute>::new()} />
-                    <Route path=path!("dns/dynamic") view={Lazy::<DynamicDnsRoute>::new()} />
-                    <Route path=path!("mail") view={Lazy::<MailRoute>::new()} />
-                    <Route path=path!("mail/:id") view={Lazy::<MailDomainRoute>::new()} />
-                    <Route path=path!("monitoring") view={Lazy::<MonitoringRoute>::new()} />
-                    <Route path=path!("monitoring/checks/:id") view={Lazy::<MonitorCheckRoute>::new()} />
-                    <Route path=path!("plans") view={Lazy::<PlansRoute>::new()} />
-                    <Route path=path!("regions") view={Lazy::<RegionsRoute>::new()} />
-                    <Route path=path!("ssh-keys") view={Lazy::<SshKeysRoute>::new()} />
-                    <Route path=path!("scripts") view={Lazy::<ScriptsRoute>::new()} />
-                    <Route path=path!("scripts/new") view={Lazy::<ScriptNewRoute>::new()} />
-                    <Route path=path!("scripts/:id") view={Lazy::<ScriptRoute>::new()} />
-                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
-                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
-                    <Route path=path!("branding") view={Lazy::<BrandingRoute>::new()} />
-                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("account/sessions") view=SessionsPage />
+                    <Route path=path!("account/security") view=SecurityPage />
+                    <Route path=path!("admin") view=AdminPage />
+                    <Route path=path!("api-key") view=ApiKeyPage />
+                    <Route path=path!("vms") view=VmsPage />
+                    <Route path=path!("vms/new") view=VmCreatePage />
+                    <Route path=path!("vms/:id") view=VmDetailPage />
+                    <Route path=path!("images") view=ImagesPage />
+                    <Route path=path!("images/new") view=ImageFetchPage />
+                    <Route path=path!("images/:id") view=ImageDetailPage />
+                    <Route path=path!("volumes") view=VolumesPage />
+                    <Route path=path!("volumes/new") view=VolumeCreatePage />
+                    <Route path=path!("volumes/:id") view=VolumeDetailPage />
+                    <Route path=path!("floating-ips") view=FloatingIpsPage />
+                    <Route path=path!("networks") view=NetworksPage />
+                    <Route path=path!("load-balancers") view=LoadBalancersPage />
+                    <Route path=path!("load-balancers/new") view=LbCreatePage />
+                    <Route path=path!("load-balancers/:id") view=LbDetailPage />
+                    <Route path=path!("security-groups") view=SecurityGroupsPage />
+                    <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
+                    <Route path=path!("dns") view=DnsPage />
+                    <Route path=path!("dns/zones/:id") view=ZonePage />
+                    <Route path=path!("dns/legacy/:id") view=LegacyZonePage />
+                    <Route path=path!("dns/reverse") view=ReverseDnsPage />
+                    <Route path=path!("dns/dynamic") view=DynamicDnsPage />
+                    <Route path=path!("mail") view=MailPage />
+                    <Route path=path!("mail/:id") view=MailDomainPage />
+                    <Route path=path!("monitoring") view=MonitoringPage />
+                    <Route path=path!("monitoring/checks/:id") view=MonitorCheckPage />
+                    <Route path=path!("plans") view=PlansPage />
+                    <Route path=path!("regions") view=RegionsPage />
+                    <Route path=path!("ssh-keys") view=SshKeysPage />
+                    <Route path=path!("scripts") view=ScriptsPage />
+                    <Route path=path!("scripts/new") view=ScriptNewPage />
+                    <Route path=path!("scripts/:id") view=ScriptPage />
+                    <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("customers/:id") view=CustomerPage />
+                    <Route path=path!("branding") view=BrandingPage />
+                    <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -318,6 +248,5 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy routes: hydration waits for the first page's chunk.
-    leptos::mount::hydrate_lazy(App);
+    leptos::mount::hydrate_body(App);
 }
