@@ -64,60 +64,14 @@ async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = lunapanel::config::load(
-        None,
-        Vec::new(),
-        &[
-            ("listen", addr.to_string()),
-            (
-                "database_url",
-                format!("sqlite://{}/panel.db", dir.display()),
-            ),
-            (
-                "master_key_file",
-                dir.join("master.key").display().to_string(),
-            ),
-            ("upstream_url", base.clone()),
-            ("demo", "false".into()),
-            ("sign_up", "open".into()),
-            ("log_level", "warn".into()),
-            ("reference_ttl_seconds", ttl.into()),
-            ("upstream_account_rate", "0".into()),
-        ],
+    let (running, http, panel) = common::owner_panel(
+        &dir,
+        &base,
+        API_ID,
+        &api_key,
+        &[("reference_ttl_seconds", ttl.into())],
     )
-    .unwrap();
-    let prepared = lunapanel::prepare(config).await.unwrap();
-    let running = lunapanel::start_on(prepared, listener).await.unwrap();
-    let panel = format!("http://{addr}");
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", panel.parse().unwrap());
-    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = http
-        .post(format!("{panel}/api/sign_up"))
-        .form(&[
-            ("name", "Owner"),
-            ("email", "owner@example.com"),
-            ("password", "owner password 1"),
-            ("confirm", "owner password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "sign_up");
-    let res = http
-        .post(format!("{panel}/api/credential/save"))
-        .form(&[("api_id", API_ID), ("api_key", api_key.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "credential/save");
+    .await;
     let before: Vec<u64> = actions().map(|a| emulator.calls(a)).collect();
     let total_before = emulator.total_calls();
     let views = 2 * PAGES.len() as u64;
@@ -172,59 +126,7 @@ async fn large_account(
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = lunapanel::config::load(
-        None,
-        Vec::new(),
-        &[
-            ("listen", addr.to_string()),
-            (
-                "database_url",
-                format!("sqlite://{}/panel.db", dir.display()),
-            ),
-            (
-                "master_key_file",
-                dir.join("master.key").display().to_string(),
-            ),
-            ("upstream_url", base.clone()),
-            ("demo", "false".into()),
-            ("sign_up", "open".into()),
-            ("log_level", "warn".into()),
-            ("upstream_account_rate", "0".into()),
-        ],
-    )
-    .unwrap();
-    let prepared = lunapanel::prepare(config).await.unwrap();
-    let running = lunapanel::start_on(prepared, listener).await.unwrap();
-    let panel = format!("http://{addr}");
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", panel.parse().unwrap());
-    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = http
-        .post(format!("{panel}/api/sign_up"))
-        .form(&[
-            ("name", "Owner"),
-            ("email", "owner@example.com"),
-            ("password", "owner password 1"),
-            ("confirm", "owner password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "sign_up");
-    let res = http
-        .post(format!("{panel}/api/credential/save"))
-        .form(&[("api_id", API_ID), ("api_key", api_key.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "credential/save");
+    let (running, http, panel) = common::owner_panel(&dir, &base, API_ID, &api_key, &[]).await;
     (emulator, running, http, panel, dir)
 }
 

@@ -41,35 +41,20 @@ fn info(l: &VmListing) -> &PageInfo {
 
 /// The first `snapshot` event of a paged live stream at `query`.
 async fn first_live_page(panel: &Panel, c: &Client, query: &str) -> VmListing {
-    use futures::StreamExt;
-    let res = c
-        .get(format!("{}/api/live/vms?{query}", panel.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "/api/live/vms?{query}");
-    let mut body = res.bytes_stream();
-    let mut buffer = String::new();
-    let read = async {
-        while let Some(Ok(chunk)) = body.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let event: String = buffer.drain(..end + 2).collect();
-                if !event.contains("event: snapshot") {
-                    continue;
-                }
-                let data: String = event
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data: "))
-                    .collect();
-                return serde_json::from_str::<VmListing>(&data).unwrap();
-            }
+    let path = format!("/api/live/vms?{query}");
+    let (task, seen) = crate::live_kinds::watch_stream::<VmListing>(panel, c, &path).await;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(first) = seen.lock().unwrap().first().cloned() {
+            task.abort();
+            return first;
         }
-        panic!("the live stream ended without a snapshot");
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(20), read)
-        .await
-        .expect("a snapshot within 20 s")
+        assert!(
+            std::time::Instant::now() < until,
+            "{path}: a snapshot within 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 async fn a_large_account_is_paged_on_the_server(db: Db) {
