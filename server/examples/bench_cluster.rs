@@ -13,7 +13,6 @@ mod common;
 
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
 use app::server::testdb::TestDb;
-use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 use secrecy::SecretString;
 
 const API_ID: &str = "benchapiid000001";
@@ -74,18 +73,7 @@ async fn main() {
             .unwrap_or(60),
     );
     let api_key = "b".repeat(128);
-    let emulator = Emulator::new(EmulatorConfig {
-        accounts: vec![AccountSpec {
-            api_id: API_ID.into(),
-            api_key: api_key.clone(),
-            credit: 1e6,
-        }],
-        time_scale: 0.0,
-        ..Default::default()
-    });
-    let upstream = emulator
-        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .unwrap();
+    let (emulator, upstream) = common::emulator(API_ID, &api_key).await;
     let client = LunaNode::new(&upstream, ClientOptions::default()).unwrap();
     let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
     for i in 0..20 {

@@ -14,7 +14,7 @@
 mod common;
 
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
-use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
+use lunapanel::emulator::Emulator;
 use secrecy::SecretString;
 
 const API_ID: &str = "benchapiid000002";
@@ -42,18 +42,7 @@ fn actions() -> impl Iterator<Item = &'static str> {
 }
 async fn tour(ttl: &str) -> (u64, Vec<(&'static str, u64)>) {
     let api_key = "c".repeat(128);
-    let emulator = Emulator::new(EmulatorConfig {
-        accounts: vec![AccountSpec {
-            api_id: API_ID.into(),
-            api_key: api_key.clone(),
-            credit: 1e6,
-        }],
-        time_scale: 0.0,
-        ..Default::default()
-    });
-    let base = emulator
-        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .unwrap();
+    let (emulator, base) = common::emulator(API_ID, &api_key).await;
     let client = LunaNode::new(&base, ClientOptions::default()).unwrap();
     let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
     for i in 0..5 {
@@ -104,18 +93,7 @@ async fn large_account(
     std::path::PathBuf,
 ) {
     let api_key = "c".repeat(128);
-    let emulator = Emulator::new(EmulatorConfig {
-        accounts: vec![AccountSpec {
-            api_id: API_ID.into(),
-            api_key: api_key.clone(),
-            credit: 1e9,
-        }],
-        time_scale: 0.0,
-        ..Default::default()
-    });
-    let base = emulator
-        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .unwrap();
+    let (emulator, base) = common::emulator(API_ID, &api_key).await;
     let client = LunaNode::new(&base, ClientOptions::default()).unwrap();
     let cred = Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap();
     for i in 0..vms {

@@ -14,7 +14,6 @@ mod common;
 
 use app::server::lunanode::actions::{PlanList, VmList};
 use app::server::lunanode::{ClientOptions, Credential, LunaNode};
-use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 use secrecy::SecretString;
 
 const API_ID: &str = "benchapiid000001";
@@ -86,18 +85,7 @@ fn rss_kib() -> u64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let api_key = "b".repeat(128);
-    let emulator = Emulator::new(EmulatorConfig {
-        accounts: vec![AccountSpec {
-            api_id: API_ID.into(),
-            api_key: api_key.clone(),
-            credit: 1e6,
-        }],
-        time_scale: 0.0,
-        ..Default::default()
-    });
-    let base = emulator
-        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .unwrap();
+    let (emulator, base) = common::emulator(API_ID, &api_key).await;
     let client = Arc::new(LunaNode::new(&base, ClientOptions::default()).unwrap());
     let cred = Arc::new(Credential::new(API_ID, SecretString::from(api_key.clone())).unwrap());
     for i in 0..500 {

@@ -2,6 +2,7 @@
 
 use app::server::lunanode::actions::VmCreate;
 use app::server::lunanode::{Credential, LunaNode};
+use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 
 /// Makes a VM called `hostname` (plan `s.1`, image 1000) on the emulator behind `client`;
 /// returns its id.
@@ -87,4 +88,26 @@ pub async fn owner_panel(
         .unwrap();
     assert!(res.status().is_success(), "credential/save");
     (running, http, panel)
+}
+
+/// An emulator with one account (`api_id`/`api_key`, ample credit, VMs online at once),
+/// serving on a free local port; returns it and its API base URL.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one starts an emulator this way"
+)]
+pub async fn emulator(api_id: &str, api_key: &str) -> (Emulator, String) {
+    let emulator = Emulator::new(EmulatorConfig {
+        accounts: vec![AccountSpec {
+            api_id: api_id.into(),
+            api_key: api_key.into(),
+            credit: 1e9,
+        }],
+        time_scale: 0.0,
+        ..Default::default()
+    });
+    let base = emulator
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    (emulator, base)
 }
