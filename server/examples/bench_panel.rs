@@ -97,30 +97,13 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = lunapanel::config::load(
-        None,
-        Vec::new(),
-        &[
-            ("listen", addr.to_string()),
-            (
-                "database_url",
-                format!("sqlite://{}/panel.db", dir.display()),
-            ),
-            (
-                "master_key_file",
-                dir.join("master.key").display().to_string(),
-            ),
-            ("upstream_url", base.clone()),
-            ("demo", "false".into()),
-            ("sign_up", "open".into()),
-            ("log_level", "warn".into()),
-            ("site_root", "target/site".into()),
-            // The bench measures the proxy, far beyond fair use: no call budgets.
-            ("upstream_account_rate", "0".into()),
-            ("upstream_customer_rate", "0".into()),
-        ],
-    )
-    .unwrap();
+    let mut settings = common::panel_settings(addr, &dir, &base);
+    settings.extend([
+        ("site_root", "target/site".into()),
+        // The bench measures the proxy, far beyond fair use: no call budgets.
+        ("upstream_customer_rate", "0".into()),
+    ]);
+    let config = lunapanel::config::load(None, Vec::new(), &settings).unwrap();
     let prepared = lunapanel::prepare(config).await.unwrap();
     let live = prepared.state.live.clone();
     let store = prepared.state.store.clone();

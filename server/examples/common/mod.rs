@@ -39,22 +39,7 @@ pub async fn owner_panel(
 ) -> (lunapanel::Running, reqwest::Client, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut settings: Vec<(&str, String)> = vec![
-        ("listen", addr.to_string()),
-        (
-            "database_url",
-            format!("sqlite://{}/panel.db", dir.display()),
-        ),
-        (
-            "master_key_file",
-            dir.join("master.key").display().to_string(),
-        ),
-        ("upstream_url", base.to_owned()),
-        ("demo", "false".into()),
-        ("sign_up", "open".into()),
-        ("log_level", "warn".into()),
-        ("upstream_account_rate", "0".into()),
-    ];
+    let mut settings = panel_settings(addr, dir, base);
     settings.extend(extra.iter().cloned());
     let config = lunapanel::config::load(None, Vec::new(), &settings).unwrap();
     let prepared = lunapanel::prepare(config).await.unwrap();
@@ -110,4 +95,30 @@ pub async fn emulator(api_id: &str, api_key: &str) -> (Emulator, String) {
         .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
         .unwrap();
     (emulator, base)
+}
+
+/// The settings of a benchmark's panel listening on `addr`: a SQLite file and key file in
+/// `dir`, the upstream `base`, no demo, open sign-up, quiet logs and no per-account rate limit
+/// (the benches go far beyond fair use).
+pub fn panel_settings(
+    addr: std::net::SocketAddr,
+    dir: &std::path::Path,
+    base: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("listen", addr.to_string()),
+        (
+            "database_url",
+            format!("sqlite://{}/panel.db", dir.display()),
+        ),
+        (
+            "master_key_file",
+            dir.join("master.key").display().to_string(),
+        ),
+        ("upstream_url", base.to_owned()),
+        ("demo", "false".into()),
+        ("sign_up", "open".into()),
+        ("log_level", "warn".into()),
+        ("upstream_account_rate", "0".into()),
+    ]
 }
