@@ -475,43 +475,81 @@ pub fn request(query: &ListQuery, at: PageAt) -> PageRequest {
 /// to theirs), paged on the server by the page's list definition (`spec`, an expression
 /// making its [`ListSpec`]). So every paged list is authorized exactly as its unpaged
 /// list, filters by tenancy before paging (no count includes another's rows), and pages
-/// as the browser would. Read it with [`crate::components::live::paged_source`].
+/// as the browser would. `$listing` is what `list` answers (a [`Pageable`]); with `keep`,
+/// only the rows it says yes to are paged (one part of a list, like an account's own
+/// images apart from the public ones). Read it with [`crate::components::live::paged_source`].
 ///
 /// ```ignore
-/// paged_list!(ScriptPageFn, "scripts/page", script_page, script_list, script_columns(), ScriptRow);
+/// paged_list!(ScriptPageFn, "scripts/page", script_page, script_list, script_columns(), Vec<ScriptRow>);
 /// ```
 #[macro_export]
 macro_rules! paged_list {
-    ($name:ident, $endpoint:literal, $f:ident, $list:path, $spec:expr, $row:ty) => {
+    ($name:ident, $endpoint:literal, $f:ident, $list:path, $spec:expr, $listing:ty $(, keep = $keep:path)?) => {
         #[doc = concat!("One page of `", $endpoint, "`'s list (see [`crate::paged_list`]).")]
         #[leptos::server(name = $name, endpoint = $endpoint)]
         pub async fn $f(
             #[server(default)] paging: $crate::components::list_rules::PageRequest,
-        ) -> Result<$crate::components::list::Paged<$row>, $crate::error::AppError> {
+        ) -> Result<$crate::components::list::PageOf<$listing>, $crate::error::AppError> {
             let all = $list().await?;
-            Ok($spec.paged(&all, &paging))
+            $(
+                let mut all = all;
+                $crate::components::list::Pageable::rows_mut(&mut all).retain(|r| $keep(r));
+            )?
+            Ok($spec.page_of(all, &paging))
         }
-        // Named outside the server's body too: the browser's build has no unused import.
+        // Named outside the server's body too: the browser's build has no unused item.
         const _: () = {
             let _ = $list;
+            $(let _ = $keep;)?
         };
     };
 }
 
-/// One page of a list as its server function paged it ([`ListSpec::page_for`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Paged<T> {
-    pub rows: Vec<T>,
-    pub paging: PageInfo,
+/// A listing whose rows a server function can cut to one page; the rest of it (a note, the
+/// regions a form offers, a quota) travels whole.
+pub trait Pageable: Listing {
+    fn rows_mut(&mut self) -> &mut Vec<Self::Row>;
 }
 
-impl<T> Listing for Paged<T>
+impl<T> Pageable for Vec<T>
 where
     T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
 {
-    type Row = T;
-    fn rows(&self) -> &[T] {
-        &self.rows
+    fn rows_mut(&mut self) -> &mut Vec<T> {
+        self
+    }
+}
+
+/// Implements [`Pageable`] for listings whose rows are one field.
+#[macro_export]
+macro_rules! pageable {
+    ($($listing:ty => $field:tt),* $(,)?) => {$(
+        impl $crate::components::list::Pageable for $listing {
+            fn rows_mut(&mut self) -> &mut Vec<Self::Row> {
+                &mut self.$field
+            }
+        }
+    )*};
+}
+
+/// One page of a listing as its server function paged it ([`ListSpec::page_of`]): the
+/// listing with only that page's rows, and where the page stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PageOf<L> {
+    pub listing: L,
+    pub paging: PageInfo,
+}
+
+/// One page of plain rows.
+pub type Paged<T> = PageOf<Vec<T>>;
+
+impl<L: Pageable> Listing for PageOf<L> {
+    type Row = L::Row;
+    fn rows(&self) -> &[L::Row] {
+        self.listing.rows()
+    }
+    fn note(&self) -> Option<ListNote> {
+        self.listing.note()
     }
     fn paging(&self) -> Option<&PageInfo> {
         Some(&self.paging)
@@ -519,10 +557,11 @@ where
 }
 
 impl<T: Clone> ListSpec<T> {
-    /// [`Self::page_for`] as a [`Paged`] list.
-    pub fn paged(&self, rows: &[T], req: &PageRequest) -> Paged<T> {
-        let (rows, paging) = self.page_for(rows, req);
-        Paged { rows, paging }
+    /// [`Self::page_for`] of a listing's rows: the listing keeps only the page's.
+    pub fn page_of<L: Pageable<Row = T>>(&self, mut listing: L, req: &PageRequest) -> PageOf<L> {
+        let (rows, paging) = self.page_for(listing.rows(), req);
+        *listing.rows_mut() = rows;
+        PageOf { listing, paging }
     }
 }
 
@@ -1496,10 +1535,81 @@ mod tests {
             filters: vec!["toronto".into()],
             ..req
         };
-        let paged = s.paged(&rows(), &narrowed);
-        assert_eq!((paged.paging.total, paged.paging.filtered), (4, 1));
-        assert_eq!(ids(paged.rows), ["1"]);
+        let (page, info) = s.page_for(&rows(), &narrowed);
+        assert_eq!((info.total, info.filtered), (4, 1));
+        assert_eq!(ids(page), ["1"]);
         assert_eq!(spec().columns[1].key(), "size");
+    }
+
+    /// A listing with more than its rows (like a page's view with its regions and note).
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Shelf {
+        items: Vec<String>,
+        problem: Option<String>,
+        regions: Vec<String>,
+    }
+
+    impl Listing for Shelf {
+        type Row = String;
+        fn rows(&self) -> &[String] {
+            &self.items
+        }
+        fn note(&self) -> Option<ListNote> {
+            self.problem.as_ref().map(|p| ListNote {
+                title: p.clone(),
+                text: String::new(),
+            })
+        }
+    }
+
+    crate::pageable!(Shelf => items);
+
+    #[test]
+    fn a_page_of_a_listing_keeps_the_rest_of_it() {
+        let spec = ListSpec::<String> {
+            columns: vec![Column::new("Name", |s: &String| s.clone()).sort(|s| SortValue::text(s))],
+            search: Some(Search::new("Name", |s| s.clone())),
+            filters: vec![],
+            row_id: |s| s.clone(),
+        };
+        let shelf = Shelf {
+            items: (1..=60).rev().map(|i| format!("item-{i}")).collect(),
+            problem: Some("late".into()),
+            regions: vec!["toronto".into()],
+        };
+        let second = PageRequest {
+            sort: Some(0),
+            page: 2,
+            size: 25,
+            ..PageRequest::default()
+        };
+        let page = spec.page_of(shelf.clone(), &second);
+        assert_eq!(page.rows().len(), 25);
+        assert_eq!(
+            (page.rows()[0].as_str(), page.rows()[24].as_str()),
+            ("item-26", "item-50")
+        );
+        let info = page.paging().expect("a page says where it stands");
+        assert_eq!(
+            (info.total, info.filtered, info.page, info.pages()),
+            (60, 60, 2, 3)
+        );
+        assert_eq!(page.note().map(|n| n.title), Some("late".into()));
+        assert_eq!(page.listing.regions, shelf.regions);
+        // Round trip: what the browser reads is what the server sent.
+        let json = serde_json::to_string(&page).unwrap();
+        assert_eq!(serde_json::from_str::<PageOf<Shelf>>(&json).unwrap(), page);
+
+        let found = spec.page_of(
+            shelf,
+            &PageRequest {
+                search: "item-6".into(),
+                ..second
+            },
+        );
+        // Asked past the end: the last page (here the only one).
+        assert_eq!(found.rows(), ["item-6", "item-60"]);
+        assert_eq!(found.paging().map(|p| (p.filtered, p.page)), Some((2, 1)));
     }
 
     #[test]

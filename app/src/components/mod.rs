@@ -29,12 +29,12 @@ pub mod kit {
         detail_page, keep_error, Card, DetailBack, DetailFrame, DetailSource, RenameCard,
     };
     pub use super::list::{
-        clip, or_dash, Column, Filter, ListNote, ListSpec, ListState, Listing, Paged, Refresh,
-        ResourceList, Search, SortValue,
+        clip, or_dash, Column, Filter, ListNote, ListSpec, ListState, Listing, PageOf, Pageable,
+        Paged, Refresh, ResourceList, Search, SortValue,
     };
     pub use super::live::{
-        list_source, paged_source, read_in_browser, refetch_on_live, reread_in_browser, ListSource,
-        StatusBadge,
+        list_source, paged_source, read_in_browser, refetch_on_live, reread_in_browser,
+        url_paged_source, ListSource, StatusBadge,
     };
     pub use super::notice::{ProblemNotice, Viewer};
 }

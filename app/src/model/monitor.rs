@@ -294,6 +294,10 @@ pub type Quota = (u32, Option<u32>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonitorView {
     pub checks: Vec<CheckRow>,
+    /// Every check's id and name, for the contacts' alerts: whole even when `checks` is
+    /// one page of them.
+    #[serde(default)]
+    pub check_names: Vec<(String, String)>,
     pub contacts: Vec<ContactRow>,
     /// The check types for the add form (empty when they could not be read).
     pub types: Vec<CheckTypeView>,

@@ -940,6 +940,10 @@ pub struct GroupsView {
     pub problem: Option<String>,
     /// Customers only.
     pub quota: Option<GroupQuotaView>,
+    /// Every warning of every group (group id, group name, the warning), for the summary
+    /// above the list: whole even when `groups` is one page of them.
+    #[serde(default)]
+    pub open: Vec<(String, String, String)>,
 }
 
 /// One group with what its page offers.

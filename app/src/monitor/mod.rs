@@ -602,6 +602,10 @@ pub async fn monitor_list() -> Result<MonitorView, AppError> {
         contact_quota: ssr::quota(&g, &kinds::MONITORCONTACT, &contact_ids, |q| {
             q.monitor_contacts
         }),
+        check_names: rows
+            .iter()
+            .map(|c: &CheckRow| (c.id.clone(), c.name.clone()))
+            .collect(),
         checks: rows,
         contacts: contact_rows,
         types,

@@ -65,6 +65,18 @@ fn zone_name_view(z: &ZoneRow) -> AnyView {
     view! { <a href=z.path() class="zone-name">{z.display.clone()}</a> {idn} }.into_any()
 }
 
+crate::pageable!(ZonesView => zones);
+
+// `zones/page`: the list paged on the server (a large account's page sends one page).
+crate::paged_list!(
+    ZonesPageFn,
+    "zones/page",
+    zones_page,
+    zone_list,
+    zones_spec(),
+    ZonesView
+);
+
 fn zones_spec() -> ListSpec<ZoneRow> {
     ListSpec {
         columns: vec![
@@ -96,7 +108,7 @@ fn zones_spec() -> ListSpec<ZoneRow> {
 #[component]
 pub fn DnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, zone_list);
+    let (state, list) = url_paged_source(refresh, zones_spec(), "", 0, zones_page);
     let viewer = Viewer::current();
     let cannot = viewer
         .cannot(DNS)
@@ -113,6 +125,7 @@ pub fn DnsPage() -> impl IntoView {
             noun="zones"
             source=list.first
             live=list.live
+            state
             spec=zones_spec()
             row_attr="data-zone-id"
             sort=0

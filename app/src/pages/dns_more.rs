@@ -40,6 +40,18 @@ async fn reverse_view() -> Result<ReverseView, AppError> {
     reverse_list().await.map(ReverseView)
 }
 
+crate::pageable!(ReverseView => 0, DynView => dyns);
+
+// `reverse/page`: the list paged on the server (its rules only: no action is drawn there).
+crate::paged_list!(
+    ReversePageFn,
+    "reverse/page",
+    reverse_page,
+    reverse_view,
+    reverse_spec(Callback::new(|_| ())),
+    ReverseView
+);
+
 fn reverse_spec(refresh: Callback<()>) -> ListSpec<ReverseRow> {
     ListSpec {
         columns: vec![
@@ -94,7 +106,13 @@ fn ReverseCell(row: ReverseRow, refresh: Callback<()>) -> impl IntoView {
 #[component]
 pub fn ReverseDnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, reverse_view);
+    let (state, list) = url_paged_source(
+        refresh,
+        reverse_spec(Callback::new(|_| ())),
+        "",
+        1,
+        reverse_page,
+    );
     view! {
         <Title text="Reverse DNS" />
         <div class="page-head"><h1>"DNS"</h1></div>
@@ -105,6 +123,7 @@ pub fn ReverseDnsPage() -> impl IntoView {
             noun="addresses"
             source=list.first
             live=list.live
+            state
             spec=reverse_spec(refresh.callback())
             row_attr="data-ip"
             sort=1
@@ -125,6 +144,16 @@ impl Listing for DynView {
         None
     }
 }
+
+// `dyndns/page`: the list paged on the server (its rules only: no action is drawn there).
+crate::paged_list!(
+    DynPageFn,
+    "dyndns/page",
+    dyn_page,
+    dyn_list,
+    dyn_spec(Callback::new(|_| ())),
+    DynView
+);
 
 fn dyn_spec(refresh: Callback<()>) -> ListSpec<DynRow> {
     ListSpec {
@@ -240,12 +269,12 @@ fn UpdateLink(link: String, fqdn: String) -> impl IntoView {
 #[component]
 pub fn DynamicDnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, dyn_list);
+    let (state, list) = url_paged_source(refresh, dyn_spec(Callback::new(|_| ())), "", 0, dyn_page);
     let cannot = Viewer::current().cannot(DYNDNS);
     let name = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     Effect::new(move |_| {
-        if let Some(v) = list.newest.get() {
+        if let Some(PageOf { listing: v, .. }) = list.newest.get() {
             if address.get_untracked().is_empty() {
                 address.set(v.your_ip);
             }
@@ -282,6 +311,7 @@ pub fn DynamicDnsPage() -> impl IntoView {
             noun="dynamic names"
             source=list.first
             live=list.live
+            state
             spec=dyn_spec(refresh.callback())
             row_attr="data-dyn-id"
             sort=0

@@ -46,6 +46,18 @@ impl Listing for FloatingView {
     }
 }
 
+crate::pageable!(FloatingView => ips);
+
+// `floatingips/page`: the list paged on the server (its rules only: no action is drawn there).
+crate::paged_list!(
+    FloatingPageFn,
+    "floatingips/page",
+    floating_page,
+    floating_list,
+    spec(Signal::stored(None), Callback::new(|_| ())),
+    FloatingView
+);
+
 fn attached_cell(f: &FloatingRow) -> AnyView {
     match &f.attached {
         Some(h) => match h.href() {
@@ -312,10 +324,16 @@ fn RowActions(
 #[component]
 pub fn FloatingIpsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, floating_list);
+    let (state, list) = url_paged_source(
+        refresh,
+        spec(Signal::stored(None), Callback::new(|_| ())),
+        "",
+        0,
+        floating_page,
+    );
     refetch_on_live(&kinds::FLOATING, refresh);
     refetch_on_live(&kinds::VM, refresh);
-    let view = list.newest;
+    let view = Signal::derive(move || list.newest.get().map(|p| p.listing));
     // The form's regions are read once: the list refreshes with every live change, and the
     // form must not be drawn again under the user's hands.
     let regions = Resource::new(|| (), |_| catalog_regions());
@@ -327,7 +345,7 @@ pub fn FloatingIpsPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 // Drawn from the first read, then following the newest.
-                let first = list.first.await.ok();
+                let first = list.first.await.ok().map(|p| p.listing);
                 move || {
                     view.get().or_else(|| first.clone()).and_then(|v| v.quota).map(|(held, limit)| {
                         let text = match limit {
@@ -352,6 +370,7 @@ pub fn FloatingIpsPage() -> impl IntoView {
             noun="floating IPs"
             source=list.first
             live=list.live
+            state
             spec=spec(view, refresh.callback())
             row_attr="data-ip"
             sort=0

@@ -153,10 +153,39 @@ fn image_list_spec() -> ListSpec<ImageRow> {
 /// The name column: sorted by it at first.
 const BY_NAME: usize = 1;
 
+// `images/page`: the list paged on the server (the account's own).
+crate::paged_list!(
+    ImagePageFn,
+    "images/page",
+    image_page,
+    image_list,
+    image_list_spec(),
+    Vec<ImageRow>,
+    keep = is_own
+);
+
+// `images/templates/page`: the list paged on the server (the public templates and ISOs).
+crate::paged_list!(
+    TemplatePageFn,
+    "images/templates/page",
+    template_page,
+    image_list,
+    image_list_spec(),
+    Vec<ImageRow>,
+    keep = is_public
+);
+
 #[component]
 pub fn ImagesPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let images = Resource::new(move || refresh.track(), |_| image_list());
+    let (own_state, own) = url_paged_source(refresh, image_list_spec(), "", BY_NAME, image_page);
+    let (template_state, templates) = url_paged_source(
+        refresh,
+        image_list_spec(),
+        "template-",
+        BY_NAME,
+        template_page,
+    );
     refetch_on_live(&kinds::IMAGE, refresh);
     let viewer = Viewer::current();
     let can_fetch = viewer.cannot(IMAGES).is_none();
@@ -181,11 +210,12 @@ pub fn ImagesPage() -> impl IntoView {
         <ResourceList
             id="image"
             noun="images"
-            source=images
+            source=own.first
+            live=own.live
+            state=own_state
             spec=image_list_spec()
             row_attr="data-image-id"
             sort=BY_NAME
-            only=is_own
             loading="Loading images…"
             empty="No images of your own yet. Fetch an ISO or a disk image from a URL, or snapshot a VM from its page."
             empty_action=move || can_fetch.then(|| view! { <a class="button primary" href="/images/new">"Fetch an image"</a> })
@@ -196,11 +226,12 @@ pub fn ImagesPage() -> impl IntoView {
             id="template"
             url_prefix="template-"
             noun="templates and ISOs"
-            source=images
+            source=templates.first
+            live=templates.live
+            state=template_state
             spec=image_list_spec()
             row_attr="data-image-id"
             sort=BY_NAME
-            only=is_public
             loading="Loading templates…"
             empty="No templates or ISOs are offered to you."
         />

@@ -91,6 +91,11 @@ impl Listing for LbsView {
     }
 }
 
+crate::pageable!(LbsView => lbs);
+
+// `lbs/page`: the list paged on the server (a large account's page sends one page).
+crate::paged_list!(LbPageFn, "lbs/page", lb_page, lb_list, spec(), LbsView);
+
 fn spec() -> ListSpec<LbRow> {
     ListSpec {
         columns: vec![
@@ -124,7 +129,7 @@ fn spec() -> ListSpec<LbRow> {
 #[component]
 pub fn LoadBalancersPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, lb_list);
+    let (state, list) = url_paged_source(refresh, spec(), "", 0, lb_page);
     refetch_on_live(&kinds::LB, refresh);
     let viewer = Viewer::current();
     let create = match viewer.cannot(LBS) {
@@ -142,6 +147,7 @@ pub fn LoadBalancersPage() -> impl IntoView {
             noun="load balancers"
             source=list.first
             live=list.live
+            state
             spec=spec()
             row_attr="data-lb-id"
             sort=0

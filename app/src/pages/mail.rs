@@ -34,6 +34,18 @@ fn count(n: Option<usize>) -> String {
     n.map_or_else(|| "–".to_owned(), |n| n.to_string())
 }
 
+crate::pageable!(MailView => domains);
+
+// `mail/page`: the list paged on the server (a large account's page sends one page).
+crate::paged_list!(
+    MailPageFn,
+    "mail/page",
+    mail_page,
+    mail_list,
+    spec(),
+    MailView
+);
+
 fn spec() -> ListSpec<MailDomainRow> {
     ListSpec {
         columns: vec![
@@ -92,10 +104,10 @@ pub fn UsageMeter(m: Meter) -> impl IntoView {
 #[component]
 pub fn MailPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, mail_list);
+    let (state, list) = url_paged_source(refresh, spec(), "", 0, mail_page);
     let cannot = Viewer::current().cannot(MAIL);
     let usage = move || {
-        list.newest.get().map(|v| {
+        list.newest.get().map(|PageOf { listing: v, .. }| {
             let quota_full = v
                 .quota
                 .and_then(|(held, limit)| limit.filter(|l| held >= *l))
@@ -139,6 +151,7 @@ pub fn MailPage() -> impl IntoView {
             noun="mail domains"
             source=list.first
             live=list.live
+            state
             spec=spec()
             row_attr="data-domain-id"
             sort=0

@@ -69,6 +69,19 @@ fn dns_cell(c: &CheckRow) -> AnyView {
     }
 }
 
+crate::pageable!(MonitorView => checks);
+
+// `monitor/page`: the checks paged on the server (the contacts and every check's name come
+// whole).
+crate::paged_list!(
+    MonitorPageFn,
+    "monitor/page",
+    monitor_page,
+    monitor_list,
+    check_list_spec(),
+    MonitorView
+);
+
 fn check_list_spec() -> ListSpec<CheckRow> {
     ListSpec {
         columns: vec![
@@ -120,7 +133,7 @@ fn quota_note(id: &'static str, what: &str, q: Option<Quota>) -> Option<impl Int
 #[component]
 pub fn MonitoringPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, monitor_list);
+    let (state, list) = url_paged_source(refresh, check_list_spec(), "", 0, monitor_page);
     let cannot = Viewer::current().cannot(MONITOR);
     let cannot_add = cannot.clone();
     let cannot_contacts = cannot.clone();
@@ -135,6 +148,7 @@ pub fn MonitoringPage() -> impl IntoView {
             noun="monitor checks"
             source=list.first
             live=list.live
+            state
             spec=check_list_spec()
             row_attr="data-check-id"
             sort=0
@@ -147,7 +161,7 @@ pub fn MonitoringPage() -> impl IntoView {
                 let cannot = cannot_add.clone();
                 Suspend::new(async move {
                     match list.first.await {
-                        Ok(v) => match cannot {
+                        Ok(PageOf { listing: v, .. }) => match cannot {
                             Some(why) => view! { <p class="disabled-reason" id="add-check-locked">{why}</p> }.into_any(),
                             None => view! {
                                 {quota_note("check-quota", "monitor checks", v.check_quota)}
@@ -167,8 +181,8 @@ pub fn MonitoringPage() -> impl IntoView {
                 let cannot = cannot_contacts.clone();
                 Suspend::new(async move {
                     match list.first.await {
-                        Ok(first) => view! {
-                            <Contacts view=Signal::derive(move || list.newest.get().unwrap_or_else(|| first.clone())) cannot=cannot.clone() refresh />
+                        Ok(PageOf { listing: first, .. }) => view! {
+                            <Contacts view=Signal::derive(move || list.newest.get().map_or_else(|| first.clone(), |p| p.listing)) cannot=cannot.clone() refresh />
                             {match cannot {
                                 Some(_) => ().into_any(),
                                 None => view! { <AddContact refresh /> }.into_any(),
@@ -433,11 +447,7 @@ fn Contacts(view: Signal<MonitorView>, cannot: Option<String>, refresh: Refresh)
             }
             .into_any();
         }
-        let checks: Vec<(String, String)> = v
-            .checks
-            .iter()
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect();
+        let checks = v.check_names;
         let rows = v
             .contacts
             .into_iter()

@@ -36,6 +36,18 @@ impl Listing for NetworksView {
     }
 }
 
+crate::pageable!(NetworksView => networks);
+
+// `networks/page`: the list paged on the server (its rules only: no action is drawn there).
+crate::paged_list!(
+    NetworkPageFn,
+    "networks/page",
+    network_page,
+    network_list,
+    spec(Callback::new(|_| ())),
+    NetworksView
+);
+
 /// The names of what is on a network, linked where the caller may open it.
 fn on_list(on: &[OnNetwork], base: &'static str) -> AnyView {
     if on.is_empty() {
@@ -141,7 +153,7 @@ fn DeleteNetwork(row: NetworkRow, refresh: Callback<()>) -> impl IntoView {
 #[component]
 pub fn NetworksPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let list = list_source(refresh, network_list);
+    let (state, list) = url_paged_source(refresh, spec(Callback::new(|_| ())), "", 0, network_page);
     refetch_on_live(&kinds::VM, refresh);
     let viewer = Viewer::current();
     let cannot = viewer.cannot(NETWORKS);
@@ -158,6 +170,7 @@ pub fn NetworksPage() -> impl IntoView {
             noun="networks"
             source=list.first
             live=list.live
+            state
             spec=spec(refresh.callback())
             row_attr="data-network-id"
             sort=0

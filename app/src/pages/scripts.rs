@@ -63,7 +63,7 @@ crate::paged_list!(
     script_page,
     script_list,
     script_columns(),
-    ScriptRow
+    Vec<ScriptRow>
 );
 
 #[component]

@@ -96,10 +96,23 @@ fn group_list_spec() -> ListSpec<GroupRow> {
     }
 }
 
+crate::pageable!(GroupsView => groups);
+
+// `securitygroups/page`: the list paged on the server (the warnings' summary comes whole).
+crate::paged_list!(
+    GroupPageFn,
+    "securitygroups/page",
+    group_page,
+    securitygroup_list,
+    group_list_spec(),
+    GroupsView
+);
+
 #[component]
 pub fn SecurityGroupsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let groups = Resource::new(move || refresh.track(), |_| securitygroup_list());
+    let (state, list) = url_paged_source(refresh, group_list_spec(), "", 0, group_page);
+    let groups = list.first;
     let cannot = Viewer::current().cannot(SECURITYGROUPS);
     view! {
         <Title text="Security groups" />
@@ -111,13 +124,23 @@ pub fn SecurityGroupsPage() -> impl IntoView {
         </p>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                groups.await.ok().map(|v| view! { <LintSummary groups=v.groups /> })
+                // Drawn from the first read, then following the newest.
+                let first = groups.await.ok().map(|v| v.listing.open);
+                move || {
+                    list.newest
+                        .get()
+                        .map(|v| v.listing.open)
+                        .or_else(|| first.clone())
+                        .map(|warnings| view! { <LintSummary warnings /> })
+                }
             })}
         </Transition>
         <ResourceList
             id="group"
             noun="security groups"
             source=groups
+            live=list.live
+            state
             spec=group_list_spec()
             row_attr="data-group-id"
             sort=0
@@ -130,7 +153,7 @@ pub fn SecurityGroupsPage() -> impl IntoView {
             None => view! {
                 <Transition fallback=|| view! { <Loading label="Loading the regions…" /> }>
                     {move || Suspend::new(async move {
-                        groups.await.ok().map(|v| view! { <CreateForm options=v /> })
+                        groups.await.ok().map(|v| view! { <CreateForm options=v.listing /> })
                     })}
                 </Transition>
             }
@@ -139,17 +162,9 @@ pub fn SecurityGroupsPage() -> impl IntoView {
     }
 }
 
-/// Every warning of the caller's groups, above the list.
+/// Every warning of the caller's groups (`GroupsView::open`), above the list.
 #[component]
-fn LintSummary(groups: Vec<GroupRow>) -> impl IntoView {
-    let warnings: Vec<(String, String, String)> = groups
-        .iter()
-        .flat_map(|g| {
-            g.warnings
-                .iter()
-                .map(move |w| (g.id.clone(), g.name.clone(), w.on_group()))
-        })
-        .collect();
+fn LintSummary(warnings: Vec<(String, String, String)>) -> impl IntoView {
     (!warnings.is_empty()).then(|| {
         view! {
             <div class="notice notice-warning" role="alert" id="groups-lint">

@@ -53,10 +53,26 @@ fn session_list(refresh: Callback<()>) -> ListSpec<SessionView> {
     }
 }
 
+// `sessions/page`: the sessions paged on the server (its rules only: no button is drawn there).
+crate::paged_list!(
+    SessionPageFn,
+    "sessions/page",
+    session_page,
+    list_sessions,
+    session_list(Callback::new(|_| ())),
+    Vec<SessionView>
+);
+
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let sessions = Resource::new(move || refresh.track(), |_| list_sessions());
+    let (state, sessions) = url_paged_source(
+        refresh,
+        session_list(Callback::new(|_| ())),
+        "",
+        3,
+        session_page,
+    );
     view! {
         <Title text="Sessions" />
         <p class="breadcrumb"><a href="/account">"Account"</a></p>
@@ -69,7 +85,9 @@ pub fn SessionsPage() -> impl IntoView {
         <ResourceList
             id="session"
             noun="sessions"
-            source=sessions
+            source=sessions.first
+            live=sessions.live
+            state
             spec=session_list(refresh.callback())
             row_attr="data-session-id"
             sort=3

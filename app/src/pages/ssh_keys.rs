@@ -70,7 +70,7 @@ crate::paged_list!(
     sshkey_page,
     sshkey_list,
     key_list(None, Callback::new(|_| ())),
-    SshKeyView
+    Vec<SshKeyView>
 );
 
 #[component]

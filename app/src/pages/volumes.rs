@@ -78,6 +78,8 @@ impl Listing for VolumesView {
     }
 }
 
+crate::pageable!(VolumesView => volumes, SnapshotsView => snapshots);
+
 impl Listing for SnapshotsView {
     type Row = SnapshotRow;
 
@@ -191,6 +193,30 @@ fn snapshot_list_spec(
     }
 }
 
+// `volumes/page` and `snapshots/page`: the lists paged on the server (their rules only:
+// no action is drawn there).
+crate::paged_list!(
+    VolumePageFn,
+    "volumes/page",
+    volume_page,
+    volume_list,
+    volume_list_spec(),
+    VolumesView
+);
+crate::paged_list!(
+    SnapshotPageFn,
+    "snapshots/page",
+    snapshot_page,
+    snapshot_list,
+    snapshot_rules(),
+    SnapshotsView
+);
+
+/// The snapshot table's rules (search, filter, sort) with no actions behind its buttons.
+fn snapshot_rules() -> ListSpec<SnapshotRow> {
+    snapshot_list_spec(Signal::stored(Vec::new()), None, Callback::new(|_| ()))
+}
+
 /// A snapshot's actions: replicate it to a region as an image (a small form), delete it.
 #[component]
 pub fn SnapshotActions(
@@ -282,16 +308,22 @@ pub fn SnapshotActions(
 #[component]
 pub fn VolumesPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let volumes = list_source(refresh, volume_list);
+    let (state, volumes) = url_paged_source(refresh, volume_list_spec(), "", BY_NAME, volume_page);
     refetch_on_live(&kinds::VOLUME, refresh);
     let snap_refresh = Refresh::new();
-    let snapshots = list_source(snap_refresh, snapshot_list);
+    let (snap_state, snapshots) = url_paged_source(
+        snap_refresh,
+        snapshot_rules(),
+        "snapshot-",
+        1,
+        snapshot_page,
+    );
     refetch_on_live(&kinds::SNAPSHOT, snap_refresh);
     let regions = Signal::derive(move || {
         snapshots
             .newest
             .get()
-            .map(|s| s.regions)
+            .map(|s| s.listing.regions)
             .unwrap_or_default()
     });
     let viewer = Viewer::current();
@@ -312,6 +344,7 @@ pub fn VolumesPage() -> impl IntoView {
             noun="volumes"
             source=volumes.first
             live=volumes.live
+            state
             spec=volume_list_spec()
             row_attr="data-volume-id"
             sort=BY_NAME
@@ -327,6 +360,7 @@ pub fn VolumesPage() -> impl IntoView {
             noun="snapshots"
             source=snapshots.first
             live=snapshots.live
+            state=snap_state
             spec=snapshot_list_spec(regions, cannot_snapshot, snap_refresh.callback())
             row_attr="data-snapshot-id"
             sort=1

@@ -387,7 +387,7 @@ pub async fn securitygroup_list() -> Result<GroupsView, AppError> {
     }))
     .await;
     let mut failed = Vec::new();
-    let rows = mine
+    let rows: Vec<GroupRow> = mine
         .iter()
         .zip(rules)
         .map(|(x, rules)| match rules {
@@ -402,7 +402,16 @@ pub async fn securitygroup_list() -> Result<GroupsView, AppError> {
         used: ssr::held(c.owned(kinds::SECURITYGROUP.key), &groups),
         limit: c.policy.quotas.security_groups,
     });
+    let open = rows
+        .iter()
+        .flat_map(|g: &GroupRow| {
+            g.warnings
+                .iter()
+                .map(move |w| (g.id.clone(), g.name.clone(), w.on_group()))
+        })
+        .collect();
     Ok(GroupsView {
+        open,
         groups: rows,
         regions: regions.unwrap_or_default(),
         problem: (!failed.is_empty()).then(|| {

@@ -1078,6 +1078,15 @@ async fn idor_matrix_every_function_and_actor() {
         for (who, client) in [("customer B", &cb), ("customer of reseller B", &cob)] {
             let (_, plain) = panel.call_raw(client, name, &[]).await;
             let plain: serde_json::Value = serde_json::from_str(&plain).unwrap_or_default();
+            // Its own row is on the first page (a fixture account holds a few of each).
+            if who == "customer B" && !mentions(&plain, &fx.get(kind).b) {
+                failures.push(format!(
+                    "{name} as {who} does not list its own {} {}: {}",
+                    kind.noun,
+                    fx.get(kind).b,
+                    short(&plain.to_string())
+                ));
+            }
             for id in [fx.get(kind).unassigned.clone(), fx.get(kind).c.clone()] {
                 let (status, body) = panel
                     .call_raw(client, name, &[("paging[search]", id.as_str())])
@@ -1098,7 +1107,9 @@ async fn idor_matrix_every_function_and_actor() {
             }
         }
     }
-    assert!(paged > 0, "vms/page at least is a paged list");
+    // Every kind with a list page is paged on the server (issue 14.10); only the
+    // monitoring contacts and legacy zones are shown inside another kind's page.
+    assert!(paged >= 14, "{paged} kinds have a paged list");
 
     let d_text = d.to_string();
     let mut cells = 0;
