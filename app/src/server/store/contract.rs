@@ -721,6 +721,33 @@ async fn case_quota_lock_serializes_one_customer(store: SqlStore) {
         .unwrap();
 }
 
+/// Many customers decide at once, and each, holding its quota lock, reads the store (as the
+/// work a lock guards does: the budget, the ledger, the audit row). Locks must leave the
+/// pool connections for that work: were every connection held by a lock, every reader
+/// would wait the pool's whole acquire timeout (10 s) and fail.
+async fn case_quota_locks_leave_connections_for_their_work(store: SqlStore) {
+    let started = std::time::Instant::now();
+    let work = (100..124).map(|customer| {
+        let store = store.clone();
+        async move {
+            let guard = store.quota_lock(customer).await?;
+            // Held while the others take theirs.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            store.user_by_id(customer).await?;
+            drop(guard);
+            Ok::<_, StoreError>(())
+        }
+    });
+    for done in futures::future::join_all(work).await {
+        done.expect("a customer's decision under its quota lock");
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "24 decisions took {:?}",
+        started.elapsed()
+    );
+}
+
 async fn case_script_uses_per_account(store: SqlStore) {
     let a = store
         .create_user(new_user("a@example.com"), SignUpGate::Open)
@@ -1315,6 +1342,7 @@ contract!(
     case_customers_belong_to_one_reseller,
     case_audit_search_filters,
     case_quota_lock_serializes_one_customer,
+    case_quota_locks_leave_connections_for_their_work,
     case_script_uses_per_account,
     case_billing_days_compare_with_an_earlier_day,
     case_sessions_are_listed_and_revoked,

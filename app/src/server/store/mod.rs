@@ -302,6 +302,9 @@ pub struct QuotaGuard {
     /// PostgreSQL: the transaction holding the advisory lock (dropped first: its rollback
     /// releases the lock).
     _shared: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+    /// PostgreSQL: one of the pool's connections that quota locks may hold (returned after
+    /// the transaction's connection).
+    _seat: Option<tokio::sync::OwnedSemaphorePermit>,
     _local: tokio::sync::OwnedMutexGuard<()>,
 }
 

@@ -43,9 +43,21 @@ pub struct SqlStore {
     pool: Pool,
     /// This instance's quota locks, one per customer (see [`Store::quota_lock`]).
     quota_locks: Arc<Mutex<HashMap<UserId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// How many PostgreSQL connections quota locks may hold at once ([`QUOTA_SEATS`]).
+    quota_seats: Arc<tokio::sync::Semaphore>,
     /// Bumped after every credential write of this instance ([`Store::credential_generation`]).
     credential_changes: Arc<AtomicU64>,
 }
+
+/// The PostgreSQL pool's size.
+const PG_CONNECTIONS: u32 = 16;
+
+/// How many of those connections quota locks may hold at once: half. A quota lock holds its
+/// transaction's connection while the work it guards runs, and that work needs connections
+/// of its own (the budget, the ledger, the audit row). Were every connection held by a lock,
+/// that work would wait for a connection nobody gives back until the pool's acquire timeout:
+/// 16 customers creating at once stalled the panel for 10 s (issue 14.11's load test).
+const QUOTA_SEATS: usize = PG_CONNECTIONS as usize / 2;
 
 /// A PostgreSQL connection idle this long is pinged before it is handed out (a fresher one
 /// is not: the ping was a round trip on every query, issue 14.4).
@@ -95,7 +107,7 @@ pub async fn connect(url: &str) -> StoreResult<SqlStore> {
         // Health is kept (a connection the server dropped is found before a query fails on
         // it) but only a connection idle for a while is pinged.
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(PG_CONNECTIONS)
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
@@ -124,6 +136,7 @@ impl SqlStore {
         Self {
             pool,
             quota_locks: Arc::default(),
+            quota_seats: Arc::new(tokio::sync::Semaphore::new(QUOTA_SEATS)),
             credential_changes: Arc::default(),
         }
     }
@@ -598,12 +611,17 @@ impl Store for SqlStore {
         let local = tokio::time::timeout(QUOTA_WAIT, mutex.lock_owned())
             .await
             .map_err(|_| StoreError::Busy)?;
-        let shared = match &self.pool {
+        let (shared, seat) = match &self.pool {
             // SQLite serves one instance: the in-process lock is all there is.
-            Pool::Sqlite(_) => None,
+            Pool::Sqlite(_) => (None, None),
             // Instances sharing PostgreSQL: a transaction-scoped advisory lock, released
             // when the guard's transaction ends (dropped: rolled back).
             Pool::Postgres(p) => {
+                let seat =
+                    tokio::time::timeout(QUOTA_WAIT, self.quota_seats.clone().acquire_owned())
+                        .await
+                        .map_err(|_| StoreError::Busy)?
+                        .map_err(|_| StoreError::Busy)?;
                 let mut tx = p.begin().await?;
                 let wait = format!("SET LOCAL lock_timeout = '{}s'", QUOTA_WAIT.as_secs());
                 sqlx::query(&wait).execute(&mut *tx).await?;
@@ -619,11 +637,12 @@ impl Store for SqlStore {
                         }
                         _ => StoreError::Database(e),
                     })?;
-                Some(tx)
+                (Some(tx), Some(seat))
             }
         };
         Ok(QuotaGuard {
             _shared: shared,
+            _seat: seat,
             _local: local,
         })
     }
