@@ -185,11 +185,18 @@ where
     }
 }
 
-/// A server-paged list of a page ([`paged_source`]) with its state read from the URL:
-/// `rules` is the list's definition (only its search, filters and sort are used: build it
-/// with placeholder actions), `prefix` its URL parameters' prefix and `sort` the column it
-/// sorts by at first. Give the state to the list's [`crate::components::list::ResourceList`].
-pub fn url_paged_source<L, F, Fut>(
+/// A server-paged list's data (its `{api}/page` server function, see [`crate::paged_list`]):
+/// the page the URL asks for, read first on the server; then, in the browser, the page
+/// newly asked for whenever the list's state changes, and the same page again at every bump
+/// of `refresh`. The later reads come as the list's `live`, so its rows update in place (the
+/// first read is not made again, which would draw the list anew and take the search box's
+/// focus). Only the latest question's answer counts; a failed read keeps the rows shown.
+///
+/// The list's state comes from the URL: `rules` is the list's definition (only its search,
+/// filters and sort are used: build it with placeholder actions), `prefix` its URL
+/// parameters' prefix and `sort` the column it sorts by at first. Give the state to the
+/// list's [`crate::components::list::ResourceList`].
+pub fn paged_source<L, F, Fut>(
     refresh: crate::components::list::Refresh,
     rules: crate::components::list::ListSpec<L::Row>,
     prefix: &'static str,
@@ -212,28 +219,6 @@ where
         prefix,
         Some(sort),
     );
-    (state, paged_source(refresh, state, read))
-}
-
-/// A server-paged list's data (its `{api}/page` server function, see [`crate::paged_list`]):
-/// the page the URL asks for, read first on the server; then, in the browser, the page
-/// newly asked for whenever the list's state changes, and the same page again at every bump
-/// of `refresh`. The later reads come as the list's `live`, so its rows update in place (the
-/// first read is not made again, which would draw the list anew and take the search box's
-/// focus). Only the latest question's answer counts; a failed read keeps the rows shown.
-pub fn paged_source<L, F, Fut>(
-    refresh: crate::components::list::Refresh,
-    state: crate::components::list::ListState,
-    read: F,
-) -> ListSource<crate::components::list::PageOf<L>>
-where
-    L: crate::components::list::Pageable,
-    F: Fn(crate::components::list_rules::PageRequest) -> Fut + Clone + Send + Sync + 'static,
-    Fut: std::future::Future<
-            Output = Result<crate::components::list::PageOf<L>, crate::error::AppError>,
-        > + Send
-        + 'static,
-{
     let first = {
         let read = read.clone();
         Resource::new(|| (), move |_| read(state.request_untracked()))
@@ -260,11 +245,14 @@ where
     });
     let live = Signal::derive(move || again.get());
     let newest = Signal::derive(move || live.get().or_else(|| first.get().and_then(Result::ok)));
-    ListSource {
-        first,
-        live,
-        newest,
-    }
+    (
+        state,
+        ListSource {
+            first,
+            live,
+            newest,
+        },
+    )
 }
 
 /// For a part with no server read of its own (a card inside another page's loading

@@ -33,8 +33,8 @@ pub mod kit {
         Paged, Refresh, ResourceList, Search, SortValue,
     };
     pub use super::live::{
-        list_source, paged_source, read_in_browser, refetch_on_live, reread_in_browser,
-        url_paged_source, ListSource, StatusBadge,
+        list_source, paged_source, read_in_browser, refetch_on_live, reread_in_browser, ListSource,
+        StatusBadge,
     };
     pub use super::notice::{ProblemNotice, Viewer};
 }

@@ -108,7 +108,7 @@ fn zones_spec() -> ListSpec<ZoneRow> {
 #[component]
 pub fn DnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, zones_spec(), "", 0, zones_page);
+    let (state, list) = paged_source(refresh, zones_spec(), "", 0, zones_page);
     let viewer = Viewer::current();
     let cannot = viewer
         .cannot(DNS)

@@ -106,7 +106,7 @@ fn ReverseCell(row: ReverseRow, refresh: Callback<()>) -> impl IntoView {
 #[component]
 pub fn ReverseDnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(
+    let (state, list) = paged_source(
         refresh,
         reverse_spec(Callback::new(|_| ())),
         "",
@@ -269,7 +269,7 @@ fn UpdateLink(link: String, fqdn: String) -> impl IntoView {
 #[component]
 pub fn DynamicDnsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, dyn_spec(Callback::new(|_| ())), "", 0, dyn_page);
+    let (state, list) = paged_source(refresh, dyn_spec(Callback::new(|_| ())), "", 0, dyn_page);
     let cannot = Viewer::current().cannot(DYNDNS);
     let name = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());

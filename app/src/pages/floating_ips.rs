@@ -324,7 +324,7 @@ fn RowActions(
 #[component]
 pub fn FloatingIpsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(
+    let (state, list) = paged_source(
         refresh,
         spec(Signal::stored(None), Callback::new(|_| ())),
         "",

@@ -178,8 +178,8 @@ crate::paged_list!(
 #[component]
 pub fn ImagesPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (own_state, own) = url_paged_source(refresh, image_list_spec(), "", BY_NAME, image_page);
-    let (template_state, templates) = url_paged_source(
+    let (own_state, own) = paged_source(refresh, image_list_spec(), "", BY_NAME, image_page);
+    let (template_state, templates) = paged_source(
         refresh,
         image_list_spec(),
         "template-",

@@ -129,7 +129,7 @@ fn spec() -> ListSpec<LbRow> {
 #[component]
 pub fn LoadBalancersPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, spec(), "", 0, lb_page);
+    let (state, list) = paged_source(refresh, spec(), "", 0, lb_page);
     refetch_on_live(&kinds::LB, refresh);
     let viewer = Viewer::current();
     let create = match viewer.cannot(LBS) {

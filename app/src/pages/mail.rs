@@ -104,7 +104,7 @@ pub fn UsageMeter(m: Meter) -> impl IntoView {
 #[component]
 pub fn MailPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, spec(), "", 0, mail_page);
+    let (state, list) = paged_source(refresh, spec(), "", 0, mail_page);
     let cannot = Viewer::current().cannot(MAIL);
     let usage = move || {
         list.newest.get().map(|PageOf { listing: v, .. }| {

@@ -133,7 +133,7 @@ fn quota_note(id: &'static str, what: &str, q: Option<Quota>) -> Option<impl Int
 #[component]
 pub fn MonitoringPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, check_list_spec(), "", 0, monitor_page);
+    let (state, list) = paged_source(refresh, check_list_spec(), "", 0, monitor_page);
     let cannot = Viewer::current().cannot(MONITOR);
     let cannot_add = cannot.clone();
     let cannot_contacts = cannot.clone();

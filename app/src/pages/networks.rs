@@ -153,7 +153,7 @@ fn DeleteNetwork(row: NetworkRow, refresh: Callback<()>) -> impl IntoView {
 #[component]
 pub fn NetworksPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, spec(Callback::new(|_| ())), "", 0, network_page);
+    let (state, list) = paged_source(refresh, spec(Callback::new(|_| ())), "", 0, network_page);
     refetch_on_live(&kinds::VM, refresh);
     let viewer = Viewer::current();
     let cannot = viewer.cannot(NETWORKS);

@@ -69,8 +69,7 @@ crate::paged_list!(
 #[component]
 pub fn ScriptsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let state = ListState::from_url(std::sync::Arc::new(script_columns()), "", Some(0));
-    let scripts = paged_source(refresh, state, script_page);
+    let (state, scripts) = paged_source(refresh, script_columns(), "", 0, script_page);
     let cannot = Viewer::current().cannot(SCRIPTS);
     let locked = cannot.is_some();
     view! {

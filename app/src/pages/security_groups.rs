@@ -111,7 +111,7 @@ crate::paged_list!(
 #[component]
 pub fn SecurityGroupsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, list) = url_paged_source(refresh, group_list_spec(), "", 0, group_page);
+    let (state, list) = paged_source(refresh, group_list_spec(), "", 0, group_page);
     let groups = list.first;
     let cannot = Viewer::current().cannot(SECURITYGROUPS);
     view! {

@@ -66,7 +66,7 @@ crate::paged_list!(
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, sessions) = url_paged_source(
+    let (state, sessions) = paged_source(
         refresh,
         session_list(Callback::new(|_| ())),
         "",

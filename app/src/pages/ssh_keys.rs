@@ -78,9 +78,13 @@ pub fn SshKeysPage() -> impl IntoView {
     let add = ServerAction::<SshkeyAddFn>::new();
     let refresh = Refresh::new();
     let cannot = Viewer::current().cannot(CAPABILITY);
-    let rules = key_list(cannot.clone(), refresh.callback());
-    let state = ListState::from_url(std::sync::Arc::new(rules), "", Some(0));
-    let keys = paged_source(refresh, state, sshkey_page);
+    let (state, keys) = paged_source(
+        refresh,
+        key_list(None, Callback::new(|_| ())),
+        "",
+        0,
+        sshkey_page,
+    );
     // A key added: read the page again.
     Effect::new(move |before: Option<usize>| {
         let v = add.version().get();

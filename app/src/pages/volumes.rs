@@ -308,10 +308,10 @@ pub fn SnapshotActions(
 #[component]
 pub fn VolumesPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let (state, volumes) = url_paged_source(refresh, volume_list_spec(), "", BY_NAME, volume_page);
+    let (state, volumes) = paged_source(refresh, volume_list_spec(), "", BY_NAME, volume_page);
     refetch_on_live(&kinds::VOLUME, refresh);
     let snap_refresh = Refresh::new();
-    let (snap_state, snapshots) = url_paged_source(
+    let (snap_state, snapshots) = paged_source(
         snap_refresh,
         snapshot_rules(),
         "snapshot-",
