@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
+mod common;
 
 const API_ID: &str = "benchapiid000001";
 
@@ -49,8 +49,8 @@ async fn measure(http: &reqwest::Client, url: &str, total: usize, concurrency: u
     }
 }
 
-/// A panel on `upstream` with a signed-in reseller whose key is saved; its base URL, the
-/// client, and the running server.
+/// A panel on `upstream` with a signed-in owner whose key is saved (`extra` settings added);
+/// its base URL, the client, and the running server.
 async fn panel(
     upstream: &str,
     api_key: &str,
@@ -62,62 +62,14 @@ async fn panel(
         extra.len()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let mut settings = vec![
-        ("listen", addr.to_string()),
-        (
-            "database_url",
-            format!("sqlite://{}/panel.db", dir.display()),
-        ),
-        (
-            "master_key_file",
-            dir.join("master.key").display().to_string(),
-        ),
-        ("upstream_url", upstream.to_owned()),
-        ("demo", "false".into()),
-        ("sign_up", "open".into()),
-        ("log_level", "warn".into()),
-        ("site_root", "target/site".into()),
-        ("upstream_account_rate", "0".into()),
-        ("upstream_customer_rate", "0".into()),
+        ("site_root", "target/site".to_owned()),
+        // The bench goes far beyond fair use: no call budgets.
+        ("upstream_customer_rate", "0".to_owned()),
     ];
     settings.extend(extra.iter().cloned());
-    let config = lunapanel::config::load(None, Vec::new(), &settings).unwrap();
-    let prepared = lunapanel::prepare(config).await.unwrap();
-    let running = lunapanel::start_on(prepared, listener).await.unwrap();
-    let base = format!("http://{addr}");
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", base.parse().unwrap());
-    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
-    let post = |name: &str, form: &[(&str, &str)]| {
-        http.post(format!("{base}/api/{name}")).form(form).send()
-    };
-    let res = post(
-        "sign_up",
-        &[
-            ("name", "Bench"),
-            ("email", "bench@example.com"),
-            ("password", "bench password 1"),
-            ("confirm", "bench password 1"),
-        ],
-    )
-    .await
-    .unwrap();
-    assert!(res.status().is_success());
-    let res = post(
-        "credential/save",
-        &[("api_id", API_ID), ("api_key", api_key)],
-    )
-    .await
-    .unwrap();
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let (running, http, base) =
+        common::owner_panel(&dir, upstream, API_ID, api_key, &settings).await;
     (base, http, running)
 }
 
@@ -144,18 +96,7 @@ async fn report(name: &str, http: &reqwest::Client, base: &str) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let api_key = "b".repeat(128);
-    let emulator = Emulator::new(EmulatorConfig {
-        accounts: vec![AccountSpec {
-            api_id: API_ID.into(),
-            api_key: api_key.clone(),
-            credit: 1e6,
-        }],
-        time_scale: 0.0,
-        ..Default::default()
-    });
-    let upstream = emulator
-        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .unwrap();
+    let (_emulator, upstream) = common::emulator(API_ID, &api_key).await;
     println!("Proxied catalog/plans (one plan/list call), best of 3 rounds:");
     let (base, http, off) = panel(&upstream, &api_key, &[]).await;
     report("metrics off", &http, &base).await;

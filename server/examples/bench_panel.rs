@@ -110,60 +110,26 @@ async fn main() {
     let upstream = prepared.state.upstream.clone();
     let running = lunapanel::start_on(prepared, listener).await.unwrap();
     let panel = format!("http://{addr}");
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", panel.parse().unwrap());
-    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers.clone())
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
+    let http = common::client(&panel);
     let post = |name: &str, form: &[(&str, &str)]| {
         http.post(format!("{panel}/api/{name}")).form(form).send()
     };
     // The first account is the admin; the bench user is the second, made a reseller.
-    let admin = reqwest::Client::builder()
-        .default_headers(headers.clone())
-        .build()
-        .unwrap();
-    let res = admin
-        .post(format!("{panel}/api/sign_up"))
-        .form(&[
-            ("name", "Admin"),
-            ("email", "admin@example.com"),
-            ("password", "admin password 1"),
-            ("confirm", "admin password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-    let res = post(
-        "sign_up",
-        &[
-            ("name", "Bench"),
-            ("email", "bench@example.com"),
-            ("password", "bench password 1"),
-            ("confirm", "bench password 1"),
-        ],
+    common::sign_up(
+        &common::client(&panel),
+        &panel,
+        "Admin",
+        "admin@example.com",
     )
-    .await
-    .unwrap();
-    assert!(res.status().is_success());
+    .await;
+    common::sign_up(&http, &panel, "Bench", "bench@example.com").await;
     let reseller = store
         .user_by_email("bench@example.com")
         .await
         .unwrap()
         .unwrap();
     store.set_reseller(reseller.id, true).await.unwrap();
-    let res = post(
-        "credential/save",
-        &[("api_id", API_ID), ("api_key", &api_key)],
-    )
-    .await
-    .unwrap();
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    common::save_credential(&http, &panel, API_ID, &api_key).await;
 
     // Warm the poller until every VM has a status.
     let started = Instant::now();
@@ -283,12 +249,7 @@ async fn main() {
             .await
             .unwrap();
     }
-    let customer = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers.clone())
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
+    let customer = common::client(&panel);
     let res = customer
         .post(format!("{panel}/api/sign_in"))
         .form(&[

@@ -540,9 +540,6 @@ pub struct PageOf<L> {
     pub paging: PageInfo,
 }
 
-/// One page of plain rows.
-pub type Paged<T> = PageOf<Vec<T>>;
-
 impl<L: Pageable> Listing for PageOf<L> {
     type Row = L::Row;
     fn rows(&self) -> &[L::Row] {

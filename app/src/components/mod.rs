@@ -30,7 +30,7 @@ pub mod kit {
     };
     pub use super::list::{
         clip, or_dash, Column, Filter, ListNote, ListSpec, ListState, Listing, PageOf, Pageable,
-        Paged, Refresh, ResourceList, Search, SortValue,
+        Refresh, ResourceList, Search, SortValue,
     };
     pub use super::live::{
         list_source, paged_source, read_in_browser, refetch_on_live, reread_in_browser, ListSource,

@@ -6,6 +6,10 @@ use lunapanel::emulator::{AccountSpec, Emulator, EmulatorConfig};
 
 /// Makes a VM called `hostname` (plan `s.1`, image 1000) on the emulator behind `client`;
 /// returns its id.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one makes VMs"
+)]
 pub async fn make_vm(client: &LunaNode, cred: &Credential, hostname: String) -> String {
     client
         .vm_create(
@@ -45,34 +49,78 @@ pub async fn owner_panel(
     let prepared = lunapanel::prepare(config).await.unwrap();
     let running = lunapanel::start_on(prepared, listener).await.unwrap();
     let panel = format!("http://{addr}");
+    let http = client(&panel);
+    sign_up(&http, &panel, "Owner", "owner@example.com").await;
+    save_credential(&http, &panel, api_id, api_key).await;
+    (running, http, panel)
+}
+
+/// A browser-like client of the panel at `panel`: it keeps cookies and sends the headers a
+/// same-origin page sends, with connections kept for concurrent benchmark rounds.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one talks to a panel"
+)]
+pub fn client(panel: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(same_origin(panel))
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap()
+}
+
+/// The headers a page of the panel at `panel` sends with its requests.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one talks to a panel"
+)]
+pub fn same_origin(panel: &str) -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", panel.parse().unwrap());
     headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap();
+    headers
+}
+
+/// Signs up `name` with `email` (password "<first word of email> password 1") through
+/// `http`, which keeps the session if it keeps cookies.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one talks to a panel"
+)]
+pub async fn sign_up(http: &reqwest::Client, panel: &str, name: &str, email: &str) {
+    let password = format!("{} password 1", email.split('@').next().unwrap_or(email));
     let res = http
         .post(format!("{panel}/api/sign_up"))
         .form(&[
-            ("name", "Owner"),
-            ("email", "owner@example.com"),
-            ("password", "owner password 1"),
-            ("confirm", "owner password 1"),
+            ("name", name),
+            ("email", email),
+            ("password", &password),
+            ("confirm", &password),
         ])
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "sign_up");
+    assert!(res.status().is_success(), "sign_up {email}");
+}
+
+/// Saves the API credential `api_id`/`api_key` for the user signed in on `http`.
+#[allow(
+    dead_code,
+    reason = "each example compiles this module on its own; not every one talks to a panel"
+)]
+pub async fn save_credential(http: &reqwest::Client, panel: &str, api_id: &str, api_key: &str) {
     let res = http
         .post(format!("{panel}/api/credential/save"))
         .form(&[("api_id", api_id), ("api_key", api_key)])
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "credential/save");
-    (running, http, panel)
+    assert!(
+        res.status().is_success(),
+        "credential/save: {}",
+        res.text().await.unwrap()
+    );
 }
 
 /// An emulator with one account (`api_id`/`api_key`, ample credit, VMs online at once),
