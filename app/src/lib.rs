@@ -37,10 +37,11 @@ pub mod volume;
 
 pub use model::kinds;
 
+use leptos::lazy;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 
 use crate::components::shell::ConsoleLayout;
 use crate::error::AppError;
@@ -154,6 +155,156 @@ impl PanelContext {
     }
 }
 
+/// The code of each area of the panel is a split point of its own: with `cargo leptos build
+/// --split` an area's pages (and what only they use) are a wasm chunk loaded the first time
+/// one of them is opened, or, for the page a visit starts on, preloaded by the server-rendered
+/// `<link rel=modulepreload>`. The first load then carries the framework and one area instead
+/// of every area (issue 14). One split point per area, not per page: the chunks shared by
+/// several split points (one per set of split points that shares code) stay few, and so
+/// does the build's work on them. Server rendering is unchanged: on the server a lazy route
+/// renders like any other.
+///
+/// For each area: an enum of its pages, one `#[lazy]` function that builds any of them (the
+/// split point), and for each page a [`LazyRoute`] the route table names.
+macro_rules! lazy_areas {
+    ($(
+        $(#[$doc:meta])*
+        $area:ident, $build:ident, $preload:ident {
+            $($route:ident => $page:ident),+ $(,)?
+        }
+    )*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum $area {
+            $(
+                #[doc = concat!("[`", stringify!($page), "`]")]
+                $route,
+            )+
+        }
+
+        #[doc = concat!("Builds a page of [`", stringify!($area), "`] (its area's split point).")]
+        #[lazy]
+        fn $build(page: $area) -> AnyView {
+            match page {
+                $($area::$route => view! { <$page /> }.into_any(),)+
+            }
+        }
+
+        $(
+            #[doc = concat!("The lazy route of [`", stringify!($page), "`].")]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $build($area::$route).await
+                }
+
+                async fn preload() {
+                    // Routing loads the area's chunk before it swaps the page.
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )+
+    )*};
+}
+
+lazy_areas! {
+    /// Signing in: the page most first visits open, alone in its chunk.
+    SignInArea, sign_in_area, __preload_sign_in_area {
+        SignInRoute => SignInPage,
+    }
+    /// Signing up and resetting a password.
+    AccessArea, access_area, __preload_access_area {
+        SignUpRoute => SignUpPage,
+        ResetRoute => ResetPage,
+    }
+    /// The console's frame (navigation, palette, banner, live status) around every
+    /// signed-in page.
+    ConsoleArea, console_area, __preload_console_area {
+        ConsoleRoute => ConsoleLayout,
+    }
+    /// The overview.
+    OverviewArea, overview_area, __preload_overview_area {
+        OverviewRoute => OverviewPage,
+    }
+    /// The user's account, sessions, second factor and API key; the panel's admin.
+    AccountArea, account_area, __preload_account_area {
+        AccountRoute => AccountPage,
+        SessionsRoute => SessionsPage,
+        SecurityRoute => SecurityPage,
+        AdminRoute => AdminPage,
+        ApiKeyRoute => ApiKeyPage,
+    }
+    /// Virtual machines.
+    VmArea, vm_area, __preload_vm_area {
+        VmsRoute => VmsPage,
+        VmCreateRoute => VmCreatePage,
+        VmDetailRoute => VmDetailPage,
+    }
+    /// Images.
+    ImageArea, image_area, __preload_image_area {
+        ImagesRoute => ImagesPage,
+        ImageFetchRoute => ImageFetchPage,
+        ImageDetailRoute => ImageDetailPage,
+    }
+    /// Volumes and their snapshots.
+    VolumeArea, volume_area, __preload_volume_area {
+        VolumesRoute => VolumesPage,
+        VolumeCreateRoute => VolumeCreatePage,
+        VolumeDetailRoute => VolumeDetailPage,
+    }
+    /// Floating IPs, virtual networks, load balancers and security groups.
+    NetworkArea, network_area, __preload_network_area {
+        FloatingIpsRoute => FloatingIpsPage,
+        NetworksRoute => NetworksPage,
+        LoadBalancersRoute => LoadBalancersPage,
+        LbCreateRoute => LbCreatePage,
+        LbDetailRoute => LbDetailPage,
+        SecurityGroupsRoute => SecurityGroupsPage,
+        SecurityGroupDetailRoute => SecurityGroupDetailPage,
+    }
+    /// DNS: zones (dns2 and legacy), reverse DNS and dynamic names.
+    DnsArea, dns_area, __preload_dns_area {
+        DnsRoute => DnsPage,
+        ZoneRoute => ZonePage,
+        LegacyZoneRoute => LegacyZonePage,
+        ReverseDnsRoute => ReverseDnsPage,
+        DynamicDnsRoute => DynamicDnsPage,
+    }
+    /// Hosted e-mail.
+    MailArea, mail_area, __preload_mail_area {
+        MailRoute => MailPage,
+        MailDomainRoute => MailDomainPage,
+    }
+    /// Monitoring.
+    MonitorArea, monitor_area, __preload_monitor_area {
+        MonitoringRoute => MonitoringPage,
+        MonitorCheckRoute => MonitorCheckPage,
+    }
+    /// Plans, regions, SSH keys and startup scripts.
+    CatalogArea, catalog_area, __preload_catalog_area {
+        PlansRoute => PlansPage,
+        RegionsRoute => RegionsPage,
+        SshKeysRoute => SshKeysPage,
+        ScriptsRoute => ScriptsPage,
+        ScriptNewRoute => ScriptNewPage,
+        ScriptRoute => ScriptPage,
+    }
+    /// A reseller's customers, branding and audit log.
+    ResellerArea, reseller_area, __preload_reseller_area {
+        CustomersRoute => CustomersPage,
+        CustomerRoute => CustomerPage,
+        BrandingRoute => BrandingPage,
+        AuditRoute => AuditPage,
+    }
+}
+
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -180,63 +331,55 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(PanelContext::new());
-    // Effects run only in the browser, after hydration: mark the page as live (end-to-end
-    // tests wait for this before interacting).
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
-        <Title formatter=|page: String| format!("{page} · lunapanel") />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/sign-in") view=SignInPage />
-                <Route path=path!("/sign-up") view=SignUpPage />
-                <Route path=path!("/reset") view=ResetPage />
-                <ParentRoute path=path!("") view=ConsoleLayout>
-                    <Route path=path!("") view=OverviewPage />
-                    <Route path=path!("account") view=AccountPage />
-                    <Route path=path!("account/sessions") view=SessionsPage />
-                    <Route path=path!("account/security") view=SecurityPage />
-                    <Route path=path!("admin") view=AdminPage />
-                    <Route path=path!("api-key") view=ApiKeyPage />
-                    <Route path=path!("vms") view=VmsPage />
-                    <Route path=path!("vms/new") view=VmCreatePage />
-                    <Route path=path!("vms/:id") view=VmDetailPage />
-                    <Route path=path!("images") view=ImagesPage />
-                    <Route path=path!("images/new") view=ImageFetchPage />
-                    <Route path=path!("images/:id") view=ImageDetailPage />
-                    <Route path=path!("volumes") view=VolumesPage />
-                    <Route path=path!("volumes/new") view=VolumeCreatePage />
-                    <Route path=path!("volumes/:id") view=VolumeDetailPage />
-                    <Route path=path!("floating-ips") view=FloatingIpsPage />
-                    <Route path=path!("networks") view=NetworksPage />
-                    <Route path=path!("load-balancers") view=LoadBalancersPage />
-                    <Route path=path!("load-balancers/new") view=LbCreatePage />
-                    <Route path=path!("load-balancers/:id") view=LbDetailPage />
-                    <Route path=path!("security-groups") view=SecurityGroupsPage />
-                    <Route path=path!("security-groups/:id") view=SecurityGroupDetailPage />
-                    <Route path=path!("dns") view=DnsPage />
-                    <Route path=path!("dns/zones/:id") view=ZonePage />
-                    <Route path=path!("dns/legacy/:id") view=LegacyZonePage />
-                    <Route path=path!("dns/reverse") view=ReverseDnsPage />
-                    <Route path=path!("dns/dynamic") view=DynamicDnsPage />
-                    <Route path=path!("mail") view=MailPage />
-                    <Route path=path!("mail/:id") view=MailDomainPage />
-                    <Route path=path!("monitoring") view=MonitoringPage />
-                    <Route path=path!("monitoring/checks/:id") view=MonitorCheckPage />
-                    <Route path=path!("plans") view=PlansPage />
-                    <Route path=path!("regions") view=RegionsPage />
-                    <Route path=path!("ssh-keys") view=SshKeysPage />
-                    <Route path=path!("scripts") view=ScriptsPage />
-                    <Route path=path!("scripts/new") view=ScriptNewPage />
-                    <Route path=path!("scripts/:id") view=ScriptPage />
-                    <Route path=path!("customers") view=CustomersPage />
-                    <Route path=path!("customers/:id") view=CustomerPage />
-                    <Route path=path!("branding") view=BrandingPage />
-                    <Route path=path!("audit") view=AuditPage />
+                <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} />
+                <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} />
+                <Route path=path!("/reset") view={Lazy::<ResetRoute>::new()} />
+                <ParentRoute path=path!("") view={Lazy::<ConsoleRoute>::new()}>
+                    <Route path=path!("") view={Lazy::<OverviewRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("account/sessions") view={Lazy::<SessionsRoute>::new()} />
+                    <Route path=path!("account/security") view={Lazy::<SecurityRoute>::new()} />
+                    <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("api-key") view={Lazy::<ApiKeyRoute>::new()} />
+                    <Route path=path!("vms") view={Lazy::<VmsRoute>::new()} />
+                    <Route path=path!("vms/new") view={Lazy::<VmCreateRoute>::new()} />
+                    <Route path=path!("vms/:id") view={Lazy::<VmDetailRoute>::new()} />
+                    <Route path=path!("images") view={Lazy::<ImagesRoute>::new()} />
+                    <Route path=path!("images/new") view={Lazy::<ImageFetchRoute>::new()} />
+                    <Route path=path!("images/:id") view={Lazy::<ImageDetailRoute>::new()} />
+                    <Route path=path!("volumes") view={Lazy::<VolumesRoute>::new()} />
+                    <Route path=path!("volumes/new") view={Lazy::<VolumeCreateRoute>::new()} />
+                    <Route path=path!("volumes/:id") view={Lazy::<VolumeDetailRoute>::new()} />
+                    <Route path=path!("floating-ips") view={Lazy::<FloatingIpsRoute>::new()} />
+                    <Route path=path!("networks") view={Lazy::<NetworksRoute>::new()} />
+                    <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />
+                    <Route path=path!("load-balancers/new") view={Lazy::<LbCreateRoute>::new()} />
+                    <Route path=path!("load-balancers/:id") view={Lazy::<LbDetailRoute>::new()} />
+                    <Route path=path!("security-groups") view={Lazy::<SecurityGroupsRoute>::new()} />
+                    <Route path=path!("security-groups/:id") view={Lazy::<SecurityGroupDetailRoute>::new()} />
+                    <Route path=path!("dns") view={Lazy::<DnsRoute>::new()} />
+                    <Route path=path!("dns/zones/:id") view={Lazy::<ZoneRoute>::new()} />
+                    <Route path=path!("dns/legacy/:id") view={Lazy::<LegacyZoneRoute>::new()} />
+                    <Route path=path!("dns/reverse") view={Lazy::<ReverseDnsRoute>::new()} />
+                    <Route path=path!("dns/dynamic") view={Lazy::<DynamicDnsRoute>::new()} />
+                    <Route path=path!("mail") view={Lazy::<MailRoute>::new()} />
+                    <Route path=path!("mail/:id") view={Lazy::<MailDomainRoute>::new()} />
+                    <Route path=path!("monitoring") view={Lazy::<MonitoringRoute>::new()} />
+                    <Route path=path!("monitoring/checks/:id") view={Lazy::<MonitorCheckRoute>::new()} />
+                    <Route path=path!("plans") view={Lazy::<PlansRoute>::new()} />
+                    <Route path=path!("regions") view={Lazy::<RegionsRoute>::new()} />
+                    <Route path=path!("ssh-keys") view={Lazy::<SshKeysRoute>::new()} />
+                    <Route path=path!("scripts") view={Lazy::<ScriptsRoute>::new()} />
+                    <Route path=path!("scripts/new") view={Lazy::<ScriptNewRoute>::new()} />
+                    <Route path=path!("scripts/:id") view={Lazy::<ScriptRoute>::new()} />
+                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
+                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
+                    <Route path=path!("branding") view={Lazy::<BrandingRoute>::new()} />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -248,5 +391,17 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy areas: hydration waits for the chunks of the page the visit starts on (as
+    // `hydrate_lazy` does). Once the whole page has hydrated, mark it as live: end-to-end
+    // tests wait for this before they interact, and an effect would run too early (while an
+    // area's chunk is still loading, its part of the page is not yet hydrated).
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, App).await.forget();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -12,10 +12,10 @@ if [ "${1:-}" = "--browser" ]; then BROWSER=1; shift; fi
 if [ "${1:-}" = "--build" ]; then
   bash server/scripts/setup.sh
   export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
-  cargo leptos build --release --precompress >/dev/null 2>&1
+  cargo leptos build --release --precompress --split >/dev/null 2>&1
   touch app/src/lib.rs
   start=$(date +%s%N)
-  cargo leptos build --release --precompress >/dev/null 2>&1
+  cargo leptos build --release --precompress --split >/dev/null 2>&1
   echo "warm release rebuild after touching app/src/lib.rs: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 fi
 node --input-type=module -e '

@@ -10,5 +10,5 @@ cd "$ROOT"
 bash server/scripts/setup.sh
 # wasm-opt (npm binaryen) for the release wasm; never Debian's binaryen (it breaks hydration).
 export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 exec target/release/lunapanel "$@"

@@ -40,7 +40,7 @@ step "unit + integration tests (SQLite and PostgreSQL)"
 cargo test -p app -p lunapanel --features app/ssr
 
 step "release build of the site (wasm, script, stylesheet)"
-cargo leptos build --release --precompress --frontend-only
+cargo leptos build --release --precompress --split --frontend-only
 fi
 BIN=target/debug/lunapanel
 [ -x "$BIN" ] || { echo "$BIN is missing: run cargo test -p app -p lunapanel --features app/ssr --no-run" >&2; exit 1; }

@@ -1,8 +1,8 @@
 //! [`DetailFrame`]: the frame of a resource's own page — a breadcrumb back to its list, the
 //! title with a status badge, an action bar, and a responsive grid of cards for the rest.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The frame of a detail page. `children` are its cards ([`Card`]s), laid out in a grid
 /// (`.detail-grid`) that uses the page's width: several columns on wide screens, one on
@@ -32,7 +32,7 @@ pub fn DetailFrame(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <Title text=move || title.get() />
+        <PageTitle text=move || title.get() />
         <DetailBack back />
         <div class="page-head">
             <h1 id=title_id>{move || title.get()}</h1>

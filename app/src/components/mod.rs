@@ -15,6 +15,7 @@ pub mod notice;
 pub mod palette;
 pub mod shell;
 pub mod table;
+pub mod title;
 
 /// The page kit in one import: [`list::ResourceList`] (with its columns, filters, search and
 /// refresh), [`action::ActionButton`] and its forms [`action::ChoiceAction`] (pick, then act)

@@ -1,7 +1,7 @@
 //! `/account`: who you are, changing your password, and the way to two-step sign-in.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::auth::ChangePassword;
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -13,7 +13,7 @@ const FIELDS: &[&str] = &["current", "new_password", "confirm"];
 pub fn AccountPage() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     view! {
-        <Title text="Account" />
+        <PageTitle text="Account" />
         <h1>"Account"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -1,8 +1,8 @@
 //! `/admin`: users (disable / enable, reset links, second factors), invite links and the
 //! two-step sign-in policy. Admin only (enforced on the server).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::admin::{
     list_invites, list_users, second_factor_policy, CreateInvite, CreateResetLink,
@@ -18,7 +18,7 @@ use crate::PanelContext;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
-        <Title text="Administration" />
+        <PageTitle text="Administration" />
         <h1>"Administration"</h1>
         <UsersCard />
         <InvitesCard />

@@ -2,8 +2,8 @@
 //! page shows the API ID, the key's last four characters and fingerprint, when it was added
 //! and last used, and the last test. Saving tests the key first.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::shell::{ErrorNotice, Loading};
@@ -39,7 +39,7 @@ pub fn ApiKeyPage() -> impl IntoView {
     });
     let error = action_error(save.value());
     view! {
-        <Title text="API key" />
+        <PageTitle text="API key" />
         <h1>"Luna Node API key"</h1>
         <p>
             "lunapanel acts on your Luna Node account with an API key. Create one on Luna Node's "

@@ -1,7 +1,7 @@
 //! `/audit`: the audit log the signed-in user may see, with filters and a CSV export.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::audit::{list_audit, AuditQuery};
@@ -74,7 +74,7 @@ pub fn AuditPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Audit log" />
+        <PageTitle text="Audit log" />
         <h1>"Audit log"</h1>
         <p class="lead">"Every change made through this panel — and every sign-in, sign-out, password and session change, administrator action and refused request: who, what, on which resource, when, from where and how it ended. Entries cannot be changed or deleted."</p>
         <section class="card">

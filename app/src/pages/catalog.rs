@@ -1,7 +1,7 @@
 //! `/plans` and `/regions`: what Luna Node offers, with prices.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::catalog::{catalog_plans, catalog_regions};
 use crate::components::shell::Loading;
@@ -13,7 +13,7 @@ use crate::pages::vms::UpstreamProblemNotice;
 pub fn PlansPage() -> impl IntoView {
     let plans = Resource::new(|| (), |_| catalog_plans());
     view! {
-        <Title text="Plans" />
+        <PageTitle text="Plans" />
         <h1>"Plans"</h1>
         <p>"Prices are billed hourly; the monthly figure is 730 hours."</p>
         <Suspense fallback=|| view! { <Loading /> }>
@@ -47,7 +47,7 @@ pub fn PlansPage() -> impl IntoView {
 pub fn RegionsPage() -> impl IntoView {
     let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
-        <Title text="Regions" />
+        <PageTitle text="Regions" />
         <h1>"Regions"</h1>
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

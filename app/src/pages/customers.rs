@@ -1,8 +1,8 @@
 //! The reseller console: `/customers` (list, create, invite, suspend, view as),
 //! `/customers/:id` (what is theirs, their policy, sign-in help, delete) and `/branding`.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -66,7 +66,7 @@ fn NotAReseller(role: Role) -> impl IntoView {
         ),
     };
     view! {
-        <Title text="Customers" />
+        <PageTitle text="Customers" />
         <h1>"Customers"</h1>
         <section class="card" id="customers-not-reseller">
             <h2>"This page is for resellers"</h2>
@@ -102,7 +102,7 @@ fn ResellerCustomers() -> impl IntoView {
     });
     let error = action_error(create.value());
     view! {
-        <Title text="Customers" />
+        <PageTitle text="Customers" />
         <h1>"Customers"</h1>
         <p class="lead">
             "Your customers sign in to this panel and see only what you assign to them, \
@@ -290,7 +290,7 @@ pub fn CustomerPage() -> impl IntoView {
     let assign_error = action_error(assign.value());
     let delete_error = action_error(delete.value());
     view! {
-        <Title text="Customer" />
+        <PageTitle text="Customer" />
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 let d = match detail.await {
@@ -438,7 +438,7 @@ pub fn BrandingPage() -> impl IntoView {
     let branding = Resource::new(|| (), |_| get_branding());
     let error = action_error(save.value());
     view! {
-        <Title text="Branding" />
+        <PageTitle text="Branding" />
         <h1>"Branding"</h1>
         <p class="lead">"How the panel looks to your customers. They never see the name of the cloud behind it."</p>
         <Transition fallback=|| view! { <Loading /> }>

@@ -6,8 +6,8 @@
 //! skipped with the reason) before anything is written; remove the zone, naming how many
 //! records go with it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -114,7 +114,7 @@ pub fn DnsPage() -> impl IntoView {
         .cannot(DNS)
         .filter(|_| viewer.cannot(DNS_LEGACY).is_some());
     view! {
-        <Title text="DNS" />
+        <PageTitle text="DNS" />
         <div class="page-head">
             <h1>"DNS"</h1>
         </div>
@@ -206,7 +206,7 @@ fn zone_page(legacy: bool) -> impl IntoView {
         "This zone does not exist (any more). It may have been removed.",
     );
     view! {
-        <Title text="DNS zone" />
+        <PageTitle text="DNS zone" />
         {if legacy {
             detail_page(DetailSource { back: BACK, read: legacy_zone_detail, loading, missing, what: "zones" }, refresh, same, body).into_any()
         } else {

@@ -3,8 +3,8 @@
 //! link and the command a router or a cron job runs with it. The VM page's "Publish DNS"
 //! card: A/AAAA records in a chosen zone and the matching reverse DNS in one step.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::kit::*;
 use crate::components::shell::Loading;
@@ -114,7 +114,7 @@ pub fn ReverseDnsPage() -> impl IntoView {
         reverse_page,
     );
     view! {
-        <Title text="Reverse DNS" />
+        <PageTitle text="Reverse DNS" />
         <div class="page-head"><h1>"DNS"</h1></div>
         <DnsTabs current="/dns/reverse" />
         <p class="muted">"The name an address answers to when looked up backwards (mail servers check it). Set the name's A or AAAA record to the address first: Luna Node may refuse a name that does not point back. Floating IPs on no VM are set from the floating IP page."</p>
@@ -302,7 +302,7 @@ pub fn DynamicDnsPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Dynamic DNS" />
+        <PageTitle text="Dynamic DNS" />
         <div class="page-head"><h1>"DNS"</h1></div>
         <DnsTabs current="/dns/dynamic" />
         <p class="muted">{format!("Names under {DYN_DOMAIN} that follow a changing address (a home router, a laptop): give each an update link, and the device keeps it current.")}</p>

@@ -3,8 +3,8 @@
 //! shown first; attach an idle one to a VM of its region; detach (keep or release); release
 //! with the address typed. Idle addresses are pointed out: they are billed all the same.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::catalog::catalog_regions;
 use crate::components::kit::*;
@@ -338,7 +338,7 @@ pub fn FloatingIpsPage() -> impl IntoView {
     // form must not be drawn again under the user's hands.
     let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
-        <Title text="Floating IPs" />
+        <PageTitle text="Floating IPs" />
         <div class="page-head">
             <h1>"Floating IPs"</h1>
         </div>

@@ -6,8 +6,8 @@
 //! `active` without a reload; what the user is typing survives (the page is rendered once,
 //! its parts follow the data).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::catalog::catalog_regions;
@@ -37,7 +37,7 @@ pub fn ImageDetailPage() -> impl IntoView {
     };
     view! {
         // Until the image's own name replaces it (also when it does not exist).
-        <Title text="Image" />
+        <PageTitle text="Image" />
         {detail_page(source, refresh, |d: &ImageView, id| d.image_id == id, move |d| view! { <ImageBody d refresh /> })}
     }
 }

@@ -3,8 +3,8 @@
 //! fetched or copied is followed through `queued` and `saving` to `active` without a reload
 //! ([`refetch_on_live`]). `/images/new`: fetch an ISO or a disk image from a URL.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::catalog::catalog_regions;
@@ -200,7 +200,7 @@ pub fn ImagesPage() -> impl IntoView {
         "Luna Node templates and ISOs"
     };
     view! {
-        <Title text="Images" />
+        <PageTitle text="Images" />
         <div class="page-head">
             <h1>"Images"</h1>
             {fetch}
@@ -311,7 +311,7 @@ pub fn ImageFetchPage() -> impl IntoView {
     let regions = Resource::new(|| (), |_| catalog_regions());
     let cannot = Viewer::current().cannot(IMAGES);
     view! {
-        <Title text="Fetch an image" />
+        <PageTitle text="Fetch an image" />
         <DetailBack back=BACK />
         <h1>"Fetch an image"</h1>
         <p class="muted">

@@ -4,8 +4,8 @@
 //! details and members — add members picked from the VMs on its network, remove them, put
 //! a floating IP in front (one of yours, or a new one in the same step), delete it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -137,7 +137,7 @@ pub fn LoadBalancersPage() -> impl IntoView {
         Some(why) => view! { <span class="disabled-reason" id="create-lb-locked">{why}</span> }.into_any(),
     };
     view! {
-        <Title text="Load balancers" />
+        <PageTitle text="Load balancers" />
         <div class="page-head">
             <h1>"Load balancers"</h1>
             {create}
@@ -162,7 +162,7 @@ pub fn LoadBalancersPage() -> impl IntoView {
 pub fn LbCreatePage() -> impl IntoView {
     let options = Resource::new(|| (), |_| lb_create_options());
     view! {
-        <Title text="Create a load balancer" />
+        <PageTitle text="Create a load balancer" />
         <DetailBack back=BACK />
         <h1>"Create a load balancer"</h1>
         <Transition fallback=|| view! { <Loading label="Loading the choices…" /> }>
@@ -307,7 +307,7 @@ pub fn LbDetailPage() -> impl IntoView {
         what: "load balancers",
     };
     view! {
-        <Title text="Load balancer" />
+        <PageTitle text="Load balancer" />
         {detail_page(source, refresh, |d: &LbDetail, id| d.lb.id == id, move |d| view! { <LbView d refresh /> })}
     }
 }

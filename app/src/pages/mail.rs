@@ -3,8 +3,8 @@
 //! domains (DKIM on or off, mailboxes, aliases; each opens its page) and a form to add one
 //! (the name checked beside the field; a customer's within their quota).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -131,7 +131,7 @@ pub fn MailPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="E-mail" />
+        <PageTitle text="E-mail" />
         <div class="page-head">
             <h1>"E-mail"</h1>
         </div>

@@ -6,8 +6,8 @@
 //! their targets, remove); removing the domain with its name typed, saying what goes with
 //! it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -83,7 +83,7 @@ pub fn MailDomainPage() -> impl IntoView {
         what: "mail domains",
     };
     view! {
-        <Title text="Mail domain" />
+        <PageTitle text="Mail domain" />
         {detail_page(source, refresh, |d: &MailDomainDetail, id| d.domain.id == id, move |d| view! { <DomainView d refresh /> })}
     }
 }

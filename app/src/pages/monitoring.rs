@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::kit::*;
@@ -138,7 +138,7 @@ pub fn MonitoringPage() -> impl IntoView {
     let cannot_add = cannot.clone();
     let cannot_contacts = cannot.clone();
     view! {
-        <Title text="Monitoring" />
+        <PageTitle text="Monitoring" />
         <div class="page-head">
             <h1>"Monitoring"</h1>
         </div>
@@ -629,7 +629,7 @@ pub fn MonitorCheckPage() -> impl IntoView {
         what: "monitor checks",
     };
     view! {
-        <Title text="Monitor check" />
+        <PageTitle text="Monitor check" />
         {detail_page(source, refresh, |d: &CheckDetail, id| d.check.id == id, move |d| view! { <CheckView d refresh /> })}
     }
 }

@@ -3,8 +3,8 @@
 //! checked beside its field); delete one with its name typed, refused in words while
 //! something uses it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::catalog::catalog_regions;
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -160,7 +160,7 @@ pub fn NetworksPage() -> impl IntoView {
     // Read once: the form must not be drawn again when the list refreshes.
     let regions = Resource::new(|| (), |_| catalog_regions());
     view! {
-        <Title text="Networks" />
+        <PageTitle text="Networks" />
         <div class="page-head">
             <h1>"Virtual networks"</h1>
         </div>

@@ -1,7 +1,7 @@
 //! The 404 page (answered with status 404 when rendered on the server).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -12,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
-        <Title text="Page not found" />
+        <PageTitle text="Page not found" />
         <main class="standalone" id="main">
             <section class="card narrow">
                 <h1>"Page not found"</h1>

@@ -1,7 +1,7 @@
 //! `/`: the signed-in user's starting point.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::live::load_in_browser;
 use crate::components::shell::Loading;
@@ -184,7 +184,7 @@ fn CostCard(customer: bool) -> impl IntoView {
 pub fn OverviewPage() -> impl IntoView {
     let ctx = expect_context::<PanelContext>();
     view! {
-        <Title text="Overview" />
+        <PageTitle text="Overview" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let info = ctx.info.await.ok()?;

@@ -1,8 +1,8 @@
 //! `/reset?token=…`: setting a new password with a reset link from the administrator or a
 //! reseller. A wrong, expired or used link gets one neutral message.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::reset::{check_reset_link, ResetPassword, ResetTarget};
@@ -17,7 +17,7 @@ pub fn ResetPage() -> impl IntoView {
     let token = Memo::new(move |_| query.with(|q| q.get("token").unwrap_or_default()));
     let target = Resource::new(move || token.get(), check_reset_link);
     view! {
-        <Title text="Set a new password" />
+        <PageTitle text="Set a new password" />
         <main class="standalone" id="main">
             <section class="card narrow auth-card">
                 <h1>"Set a new password"</h1>

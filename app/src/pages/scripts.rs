@@ -3,8 +3,8 @@
 //! stored against the limit, a warning when cloud-init would not run the text) writes new
 //! ones and edits existing ones; deleting one names the VMs the panel made with it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::kit::*;
@@ -73,7 +73,7 @@ pub fn ScriptsPage() -> impl IntoView {
     let cannot = Viewer::current().cannot(SCRIPTS);
     let locked = cannot.is_some();
     view! {
-        <Title text="Startup scripts" />
+        <PageTitle text="Startup scripts" />
         <div class="page-head">
             <h1>"Startup scripts"</h1>
             {(!locked).then(|| view! { <a class="button primary" href="/scripts/new" id="script-new">"New script"</a> })}
@@ -202,7 +202,7 @@ pub fn ScriptNewPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Title text="New startup script" />
+        <PageTitle text="New startup script" />
         <DetailBack back=BACK />
         <h1>"New startup script"</h1>
         {cannot.map(|why| view! { <p class="notice notice-info">{why}</p> })}
@@ -238,7 +238,7 @@ pub fn ScriptPage() -> impl IntoView {
         what: "startup scripts",
     };
     view! {
-        <Title text="Startup script" />
+        <PageTitle text="Startup script" />
         {detail_page(source, refresh, |d: &ScriptDetail, id| d.id == id, move |d| view! { <ScriptView d refresh /> })}
     }
 }

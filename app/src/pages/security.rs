@@ -2,8 +2,8 @@
 //! QR code made on the server, recovery codes, turning it off. Users whose role the
 //! administrator requires it of are sent here until they have set it up.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::auth::totp::{
     totp_status, BeginTotp, ConfirmTotp, DisableTotp, QrMatrix, RegenerateRecoveryCodes,
@@ -133,7 +133,7 @@ pub fn SecurityPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Sign-in security" />
+        <PageTitle text="Sign-in security" />
         <h1>"Sign-in security"</h1>
         <p class="lead">
             <a href="/account">"Account"</a>

@@ -7,8 +7,8 @@
 //! another VM of its region; delete (its name typed; refused while VMs use it). What the
 //! user is typing survives re-reads (the page is rendered once, its parts follow the data).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::kit::*;
@@ -35,7 +35,7 @@ pub fn SecurityGroupDetailPage() -> impl IntoView {
     };
     view! {
         // Until the group's own name replaces it (also when it does not exist).
-        <Title text="Security group" />
+        <PageTitle text="Security group" />
         {detail_page(source, refresh, |d: &GroupDetail, id| d.group.id == id, move |d| view! { <GroupView d refresh /> })}
     }
 }

@@ -3,8 +3,8 @@
 //! that opens SSH, RDP or a database port to the whole internet. A group is made here
 //! (region and name, inline); its own page edits it.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -115,7 +115,7 @@ pub fn SecurityGroupsPage() -> impl IntoView {
     let groups = list.first;
     let cannot = Viewer::current().cannot(SECURITYGROUPS);
     view! {
-        <Title text="Security groups" />
+        <PageTitle text="Security groups" />
         <div class="page-head">
             <h1>"Security groups"</h1>
         </div>

@@ -2,8 +2,8 @@
 //! address and browser, when it was last used — with "Sign out" for each other session and
 //! for all of them at once.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::auth::sessions::{list_sessions, revoke_other_sessions, revoke_session, SessionView};
 use crate::components::kit::*;
@@ -74,7 +74,7 @@ pub fn SessionsPage() -> impl IntoView {
         session_page,
     );
     view! {
-        <Title text="Sessions" />
+        <PageTitle text="Sessions" />
         <p class="breadcrumb"><a href="/account">"Account"</a></p>
         <h1>"Sessions"</h1>
         <p>

@@ -1,7 +1,7 @@
 //! `/sign-in`.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::auth::totp::SignInCode;
@@ -54,7 +54,7 @@ pub fn SignInPage() -> impl IntoView {
     PanelContext::enter_after_success(code.value());
 
     view! {
-        <Title text="Sign in" />
+        <PageTitle text="Sign in" />
         <main class="standalone" id="main">
             <section class="card narrow auth-card">
                 <h1>"Sign in to lunapanel"</h1>

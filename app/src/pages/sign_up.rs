@@ -1,7 +1,7 @@
 //! `/sign-up` (optionally `?invite=TOKEN`).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
@@ -21,7 +21,7 @@ pub fn SignUpPage() -> impl IntoView {
     let invite = move || query.with(|q| q.get("invite")).filter(|t| !t.is_empty());
 
     view! {
-        <Title text="Create an account" />
+        <PageTitle text="Create an account" />
         <main class="standalone" id="main">
             <section class="card narrow auth-card">
                 <h1>"Create your lunapanel account"</h1>

@@ -1,8 +1,8 @@
 //! `/ssh-keys`: the account's SSH keys — add one; list them with search, a key-type filter
 //! and sorting; remove one. Built on the page kit ([`ResourceList`], [`ActionButton`]).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
 use crate::components::kit::*;
@@ -102,7 +102,7 @@ pub fn SshKeysPage() -> impl IntoView {
     });
     let locked = cannot.is_some();
     view! {
-        <Title text="SSH keys" />
+        <PageTitle text="SSH keys" />
         <h1>"SSH keys"</h1>
         <section class="card">
             <h2>"Add a key"</h2>

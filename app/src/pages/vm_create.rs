@@ -2,8 +2,8 @@
 //! or bootable volume, then the hostname and options; the monthly cost is shown before the
 //! create button. Every choice is kept when the server refuses one of them.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::shell::{ErrorNotice, Loading};
@@ -15,7 +15,7 @@ use crate::vm::{check_hostname, vm_create_options, CreateOptions, NewVm, VmCreat
 pub fn VmCreatePage() -> impl IntoView {
     let options = Resource::new(|| (), |_| vm_create_options());
     view! {
-        <Title text="Create a VM" />
+        <PageTitle text="Create a VM" />
         <p class="breadcrumb">
             <a href="/vms">"Virtual machines"</a>
         </p>

@@ -2,8 +2,8 @@
 //! every action, each enabled only in the states where it makes sense. The status follows
 //! the shared live stream; the details are re-read whenever it changes.
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::detail::{detail_page, DetailBack, DetailSource};
@@ -46,7 +46,7 @@ pub fn VmDetailPage() -> impl IntoView {
     };
     view! {
         // Until the VM's own name replaces it (also when it does not exist).
-        <Title text="Virtual machine" />
+        <PageTitle text="Virtual machine" />
         {detail_page(source, refresh, |d: &VmDetail, id| d.vm_id == id, move |d| view! { <VmView d refresh /> })}
     }
 }
@@ -131,7 +131,7 @@ fn VmView(d: Signal<VmDetail>, refresh: Refresh) -> impl IntoView {
     };
     let delete_id = vm_id.clone();
     view! {
-        <Title text=move || hostname.get() />
+        <PageTitle text=move || hostname.get() />
         <DetailBack back=("/vms", "Virtual machines") />
         <div class="page-head">
             <h1 id="vm-hostname">{move || hostname.get()}</h1>

@@ -3,8 +3,8 @@
 //! live-status stream (no reload, no per-tab polling). Built on the page kit's
 //! [`ResourceList`].
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::kit::*;
 use std::sync::Arc;
@@ -159,7 +159,7 @@ pub fn VmsPage() -> impl IntoView {
     let initial = Resource::new(|| (), move |_| vm_page(state.request_untracked()));
     let live = use_live_vms_paged(Signal::derive(move || state.live_query(&spec)));
     view! {
-        <Title text="Virtual machines" />
+        <PageTitle text="Virtual machines" />
         <div class="page-head">
             <h1>"Virtual machines"</h1>
             <a class="button primary" href="/vms/new" id="create-vm">

@@ -5,8 +5,8 @@
 //! snapshot change; what the user is typing survives (the page is rendered once, its parts
 //! follow the data).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::kit::*;
@@ -33,7 +33,7 @@ pub fn VolumeDetailPage() -> impl IntoView {
     };
     view! {
         // Until the volume's own name replaces it (also when it does not exist).
-        <Title text="Volume" />
+        <PageTitle text="Volume" />
         {detail_page(source, refresh, |d: &VolumeDetail, id| d.volume.id == id, move |d| view! { <VolumeView d refresh /> })}
     }
 }

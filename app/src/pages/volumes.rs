@@ -3,8 +3,8 @@
 //! create form with the monthly cost before the button. Lists follow volumes that are being
 //! made, attached or detached without a reload ([`refetch_on_live`]).
 
+use crate::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
@@ -334,7 +334,7 @@ pub fn VolumesPage() -> impl IntoView {
         Some(why) => view! { <span class="disabled-reason" id="create-volume-locked">{why}</span> }.into_any(),
     };
     view! {
-        <Title text="Volumes" />
+        <PageTitle text="Volumes" />
         <div class="page-head">
             <h1>"Volumes"</h1>
             {create}
@@ -376,7 +376,7 @@ pub fn VolumesPage() -> impl IntoView {
 pub fn VolumeCreatePage() -> impl IntoView {
     let options = Resource::new(|| (), |_| volume_create_options());
     view! {
-        <Title text="Create a volume" />
+        <PageTitle text="Create a volume" />
         <DetailBack back=("/volumes", "Volumes") />
         <h1>"Create a volume"</h1>
         <Transition fallback=|| view! { <Loading label="Loading the choices…" /> }>
