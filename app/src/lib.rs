@@ -390,7 +390,10 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        stale_chunks::reload_if_chunk_missing(&info.to_string());
+    }));
     // Lazy areas: hydration waits for the chunks of the page the visit starts on (as
     // `hydrate_lazy` does). Once the whole page has hydrated, mark it as live: end-to-end
     // tests wait for this before they interact, and an effect would run too early (while an
@@ -400,8 +403,52 @@ pub fn hydrate() {
             return;
         };
         leptos::mount::hydrate_from_async(body, App).await.forget();
+        stale_chunks::hydrated();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+/// An open page whose panel was updated since it loaded: the update replaced the area
+/// chunks (their names carry their hash), so opening an area the page has not loaded yet
+/// fails. The split loader then panics, and the panel loads the page again, now with the
+/// new build, instead of leaving a page that no longer answers. At most once per address:
+/// if the fresh page fails the same way, the build itself is broken and reloading again
+/// would only loop.
+#[cfg(feature = "hydrate")]
+mod stale_chunks {
+    const KEY: &str = "lunapanel-reloaded-for-missing-chunk";
+
+    /// How the split loader's panic begins (`wasm_split_macros`, pinned by Cargo.lock: it
+    /// `expect`s the load, so the message goes on with the error's `Debug`).
+    const MISSING_CHUNK: &str = "load callback should succeed";
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok().flatten()
+    }
+
+    pub fn reload_if_chunk_missing(panic: &str) {
+        if !panic.contains(MISSING_CHUNK) {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let here = window.location().href().unwrap_or_default();
+        if let Some(storage) = storage() {
+            if storage.get_item(KEY).ok().flatten().as_deref() == Some(here.as_str()) {
+                return;
+            }
+            let _ = storage.set_item(KEY, &here);
+        }
+        let _ = window.location().reload();
+    }
+
+    /// The page hydrated: a later missing chunk may reload it again.
+    pub fn hydrated() {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(KEY);
+        }
+    }
 }

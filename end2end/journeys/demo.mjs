@@ -1,7 +1,7 @@
 // Demo mode: the sign-in page tells how to sign in, the console says plainly it is a demo,
 // the demo account is a reseller (not the administrator) whose sample customers can be
 // viewed as, the phone menu works, and unknown pages get the 404 page.
-import { openBrowser, visit, shot, assert, check, expectText } from "../lib.mjs";
+import { openBrowser, visit, hydrated, shot, assert, check, expectText } from "../lib.mjs";
 
 export default async function demo(base) {
   const { context, page, problems } = await openBrowser();
@@ -56,6 +56,30 @@ export default async function demo(base) {
       await visit(page, `${base}${path}`);
       await expectText(page.locator("main"), text, path);
       await shot(page, name);
+    }
+  });
+
+  await check("demo: an area whose code is gone (the panel was updated) loads the page again", async () => {
+    // A second tab of the same browser; its expected failed load is not a console error of
+    // the journey's own page.
+    const tab = await context.newPage();
+    try {
+      await visit(tab, `${base}/vms`);
+      // The DNS area's chunk answers 404 once, as after an update replaced it.
+      let refused = 0;
+      await tab.route(/\/pkg\/split_dns_area_[^/]*\.wasm$/, (route) =>
+        refused++ === 0 ? route.fulfill({ status: 404, body: "" }) : route.continue());
+      await tab.evaluate(() => { window.__lpBeforeReload = true; });
+      const reloaded = tab.waitForEvent("load", { timeout: 15000 });
+      await tab.click('nav#sidebar a[href="/dns"]');
+      await reloaded;
+      await hydrated(tab);
+      assert(refused >= 1, "the chunk was asked for and refused");
+      assert(!(await tab.evaluate(() => window.__lpBeforeReload === true)), "a new document");
+      if (!tab.url().endsWith("/dns")) await tab.click('nav#sidebar a[href="/dns"]');
+      await expectText(tab.locator("h1"), "DNS", "the area opens after the reload");
+    } finally {
+      await tab.close();
     }
   });
 
