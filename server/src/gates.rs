@@ -47,6 +47,49 @@ pub async fn origin_gate(
     }
 }
 
+/// Compressing a page that holds a secret next to text an attacker chose lets the attacker
+/// read the secret from the response sizes, if the attacker's page can make the victim's
+/// browser send the requests (BREACH). So pages and server-function answers are compressed
+/// only for requests the browser says come from the panel itself (`Sec-Fetch-Site:
+/// same-origin`) or from the user (`none`: typed, bookmarked); for any other request, or one
+/// without fetch metadata, `Accept-Encoding` is dropped before [`compression`] sees it. The
+/// build output is precompressed and secret-free, so it is served compressed to every
+/// request.
+pub async fn compress_only_own_requests(mut req: Request, next: Next) -> Response {
+    let own = matches!(
+        req.headers()
+            .get("sec-fetch-site")
+            .map(HeaderValue::as_bytes),
+        Some(b"same-origin" | b"none")
+    );
+    if !own && !req.uri().path().starts_with("/pkg/") {
+        req.headers_mut().remove(header::ACCEPT_ENCODING);
+    }
+    next.run(req).await
+}
+
+/// Brotli or gzip for the dynamic answers worth compressing: documents, JSON (server
+/// functions) and CSV. Not event streams (each event must go out as it happens), not image
+/// downloads (large and already compressed), not what already has an encoding (the
+/// precompressed build output).
+pub fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::{CompressionLayer, CompressionLevel, Predicate};
+    let worth = |_: StatusCode, _: http::Version, h: &http::HeaderMap, _: &http::Extensions| {
+        h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| {
+                ["text/html", "application/json", "text/csv"]
+                    .iter()
+                    .any(|kind| t.starts_with(kind))
+            })
+    };
+    CompressionLayer::new()
+        // Fast: a page is compressed on every request, unlike the build output.
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(worth.and(tower_http::compression::predicate::SizeAbove::new(256)))
+}
+
 /// Establishes the client's address ([`ClientAddr`]) for throttling and the audit log: the
 /// connection's peer, unless that peer is one of `trusted` reverse proxies, in which case
 /// the last address in `X-Forwarded-For` that is not itself a trusted proxy (the proxies

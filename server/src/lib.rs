@@ -579,15 +579,17 @@ pub fn router(prepared: &Prepared) -> Router {
     } else {
         all
     };
-    all.layer(axum::middleware::from_fn_with_state(
-        gates::HeaderPolicy {
-            hsts: prepared.config.is_https(),
-        },
-        gates::response_headers,
-    ))
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    all.layer(gates::compression())
+        .layer(axum::middleware::from_fn(gates::compress_only_own_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            gates::HeaderPolicy {
+                hsts: prepared.config.is_https(),
+            },
+            gates::response_headers,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// A running server (for tests and the binary).

@@ -244,6 +244,78 @@ async fn build_output_is_served_compressed_and_cacheable(db: Db) {
     let _ = std::fs::remove_dir_all(site);
 }
 
+/// Pages are compressed for the panel's own requests and for what the user typed, never
+/// for a request another site's page could have made (BREACH), nor for one without fetch
+/// metadata; the precompressed build output goes compressed to anyone.
+async fn pages_are_compressed_only_for_the_panels_own_requests(db: Db) {
+    let site = site_root();
+    std::fs::write(site.join("pkg").join(WASM), vec![b'a'; 4096]).unwrap();
+    std::fs::write(site.join("pkg").join(format!("{WASM}.br")), b"brotli form").unwrap();
+    let panel = Panel::start_with(db, &[("site_root", &site.display().to_string())], |_| {}).await;
+    // Sends exactly the headers given and does not decode, so what was sent can be seen.
+    let raw = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let fetch = |path: &str, encoding: &'static str, site: Option<&'static str>| {
+        let mut req = raw
+            .get(format!("{}{path}", panel.base))
+            .header("accept-encoding", encoding);
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", site);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let (status, h) = (res.status(), res.headers().clone());
+            (status, h, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, _, plain) = fetch("/sign-in", "identity", Some("same-origin")).await;
+    assert_eq!(status, StatusCode::OK);
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(plain.contains("<title>"), "{plain}");
+    for (site, encoding, sent) in [
+        (Some("same-origin"), "br, gzip", Some("br")),
+        (Some("same-origin"), "gzip", Some("gzip")),
+        (Some("none"), "gzip, deflate, br", Some("br")),
+        (Some("cross-site"), "br, gzip", None),
+        (Some("same-site"), "br, gzip", None),
+        (None, "br, gzip", None),
+    ] {
+        let (status, h, body) = fetch("/sign-in", encoding, site).await;
+        assert_eq!(status, StatusCode::OK, "{site:?} {encoding}");
+        assert_eq!(header(&h, "content-encoding"), sent, "{site:?} {encoding}");
+        assert_eq!(header(&h, "cache-control"), Some("no-store"));
+        if sent.is_some() {
+            assert!(
+                body.len() * 4 < plain.len() * 3,
+                "{site:?} {encoding}: {} bytes compressed of {}",
+                body.len(),
+                plain.len()
+            );
+        } else {
+            let body = String::from_utf8(body).unwrap();
+            assert!(body.contains("<title>"), "{site:?}: {body}");
+        }
+    }
+    // What a decoding client makes of the compressed page: the page.
+    let (_, h, html) = get(&panel, &panel.client(), "/sign-in").await;
+    assert!(html.contains("<title>"), "{html}");
+    assert_eq!(
+        header(&h, "content-encoding"),
+        None,
+        "decoded by the client"
+    );
+    // The build output is secret-free and precompressed: compressed whoever asks.
+    let (status, h, body) = fetch(&format!("/pkg/{WASM}"), "br", Some("cross-site")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "content-encoding"), Some("br"));
+    assert_eq!(body, b"brotli form");
+    panel.stop().await;
+    let _ = std::fs::remove_dir_all(site);
+}
+
 async fn hsts_only_with_an_https_public_url(db: Db) {
     let panel = Panel::start_with(db, &[("public_url", "https://panel.example.com")], |_| {}).await;
     let c = panel.bare_client();
@@ -386,6 +458,7 @@ async fn branding_is_csp_clean_and_login_details_follow_the_policy(db: Db) {
 both!(
     pages_carry_a_fresh_nonce_and_the_rest_a_minimal_policy,
     build_output_is_served_compressed_and_cacheable,
+    pages_are_compressed_only_for_the_panels_own_requests,
     hsts_only_with_an_https_public_url,
     branding_is_csp_clean_and_login_details_follow_the_policy,
 );
