@@ -155,7 +155,7 @@ impl PanelContext {
     }
 }
 
-/// The code of each area of the panel is a split point of its own: with `cargo leptos build
+/// The code of each area of the panel (but the sign-in page) is a split point of its own: with `cargo leptos build
 /// --split` an area's pages (and what only they use) are a wasm chunk loaded the first time
 /// one of them is opened, or, for the page a visit starts on, named by the server-rendered
 /// `<link rel=preload>`s so that it loads with the main module. The first load then carries
@@ -165,6 +165,11 @@ impl PanelContext {
 /// each set of split points that share code, so fewer split points make far fewer chunks
 /// (556 files, against 1,170 with one per page) and less work for the build. Server
 /// rendering is unchanged: on the server a lazy route renders like any other.
+///
+/// The sign-in page is in the main module: the first page of most first visits, it then
+/// loads as one file instead of its own chunk and the dozens of small chunks it shares with
+/// other areas (each a request with its headers and a module's imports), and what it uses
+/// (forms, server functions, errors) most other pages use too.
 ///
 /// For each area: an enum of its pages, one `#[lazy]` function that builds any of them (the
 /// split point), and for each page a [`LazyRoute`] the route table names.
@@ -217,10 +222,6 @@ macro_rules! lazy_areas {
 }
 
 lazy_areas! {
-    /// Signing in: the page most first visits open, alone in its chunk.
-    SignInArea, sign_in_area, __preload_sign_in_area {
-        SignInRoute => SignInPage,
-    }
     /// Signing up and resetting a password.
     AccessArea, access_area, __preload_access_area {
         SignUpRoute => SignUpPage,
@@ -337,7 +338,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} />
+                <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} />
                 <Route path=path!("/reset") view={Lazy::<ResetRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<ConsoleRoute>::new()}>
