@@ -77,6 +77,12 @@ async fn get(panel: &Panel, c: &Client, path: &str) -> (StatusCode, HeaderMap, S
     (status, headers, res.text().await.unwrap())
 }
 
+/// A client that sends exactly the headers given and does not decode, so what the panel
+/// sent can be seen.
+fn raw_client() -> Client {
+    Client::builder().no_brotli().no_gzip().build().unwrap()
+}
+
 /// A site root with a favicon, as the build puts there.
 fn site_root() -> std::path::PathBuf {
     let dir =
@@ -189,12 +195,7 @@ async fn build_output_is_served_compressed_and_cacheable(db: Db) {
     std::fs::write(pkg.join(format!("{WASM}.gz")), b"gzip form").unwrap();
     std::fs::write(pkg.join("lunapanel.js"), b"export {};").unwrap();
     let panel = Panel::start_with(db, &[("site_root", &site.display().to_string())], |_| {}).await;
-    // A client that does not decode on its own, so what was sent can be seen.
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = raw_client();
     let fetch = |encoding: &'static str, path: String| {
         let raw = raw.clone();
         let url = format!("{}/pkg/{path}", panel.base);
@@ -252,12 +253,7 @@ async fn pages_are_compressed_only_for_the_panels_own_requests(db: Db) {
     std::fs::write(site.join("pkg").join(WASM), vec![b'a'; 4096]).unwrap();
     std::fs::write(site.join("pkg").join(format!("{WASM}.br")), b"brotli form").unwrap();
     let panel = Panel::start_with(db, &[("site_root", &site.display().to_string())], |_| {}).await;
-    // Sends exactly the headers given and does not decode, so what was sent can be seen.
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = raw_client();
     let fetch = |path: &str, encoding: &'static str, site: Option<&'static str>| {
         let mut req = raw
             .get(format!("{}{path}", panel.base))
