@@ -155,16 +155,16 @@ impl PanelContext {
     }
 }
 
-/// The code of each area of the panel (but the sign-in page) is a split point of its own: with `cargo leptos build
-/// --split` an area's pages (and what only they use) are a wasm chunk loaded the first time
-/// one of them is opened, or, for the page a visit starts on, named by the server-rendered
-/// `<link rel=preload>`s so that it loads with the main module. The first load then carries
-/// the framework and one area's code instead of every area's (issue 14), and an area's static
-/// data (its pages' text) goes with its code (`build.rs` keeps the data segments apart for
-/// wasm-split). One split point per area, not per page: wasm-split makes a chunk for
-/// each set of split points that share code, so fewer split points make far fewer chunks
-/// (556 files, against 1,170 with one per page) and less work for the build. Server
-/// rendering is unchanged: on the server a lazy route renders like any other.
+/// The code of each area of the panel but sign-in is a split point of its own: with `cargo
+/// leptos build --split` an area's pages (and what only they use) are a wasm chunk loaded the
+/// first time one of them is opened, or, for the page a visit starts on, named by the
+/// server-rendered `<link rel=preload>`s so that it loads with the main module. The first
+/// load then carries the framework and one area's code instead of every area's (issue 14),
+/// and an area's static data (its pages' text) goes with its code (`build.rs` keeps the data
+/// segments apart for wasm-split). One split point per area, not per page: wasm-split makes a
+/// chunk for each set of split points that share code, so fewer split points make far fewer
+/// chunks (under 500, against 1,170 files with one per page) and less work for the build.
+/// Server rendering is unchanged: on the server a lazy route renders like any other.
 ///
 /// The sign-in page is in the main module: the first page of most first visits, it then
 /// loads as one file instead of its own chunk and the dozens of small chunks it shares with
