@@ -171,8 +171,8 @@ async function a11yKey(page) {
  * A page already checked in the same state is skipped; `force` checks it again. */
 export async function checkA11y(page, { force = false } = {}) {
   if (process.env.E2E_AXE === "off" || page.isClosed()) return;
-  // The page as its user meets it: hydrated. While a lazily split page hydrates, the tab's
-  // title is briefly blank (a known glitch, issue 14's note), which is not what is checked here.
+  // The page as its user meets it: hydrated (a lazily split page's area may still be loading
+  // when a full-document navigation returns).
   await hydrated(page).catch(() => {});
   const key = await a11yKey(page).catch(() => null);
   if (!key || (!force && axeSeen.has(key))) return;

@@ -62,7 +62,7 @@ pub async fn compress_only_own_requests(mut req: Request, next: Next) -> Respons
             .map(HeaderValue::as_bytes),
         Some(b"same-origin" | b"none")
     );
-    if !own && !req.uri().path().starts_with("/pkg/") {
+    if !own && !is_build_output(req.uri().path()) {
         req.headers_mut().remove(header::ACCEPT_ENCODING);
     }
     next.run(req).await
@@ -137,7 +137,7 @@ fn is_console_page(path: &str) -> bool {
     let last = path.rsplit('/').next().unwrap_or("");
     !(PUBLIC_PAGES.contains(&path)
         || path.starts_with("/api/")
-        || path.starts_with("/pkg/")
+        || is_build_output(path)
         || path == "/healthz"
         || path == "/readyz"
         || last.contains('.'))
@@ -206,7 +206,7 @@ pub async fn response_headers(
     req: Request,
     next: Next,
 ) -> Response {
-    let build_output = req.uri().path().starts_with("/pkg/");
+    let build_output = is_build_output(req.uri().path());
     let fingerprinted = build_output && is_fingerprinted(req.uri().path());
     let mut res = next.run(req).await;
     let succeeded = res.status().is_success();
@@ -249,6 +249,12 @@ pub async fn response_headers(
         set(h, "cache-control", "no-store");
     }
     res
+}
+
+/// Whether `path` is the build's output (wasm, script, stylesheet and split chunks: the site's
+/// `pkg` directory).
+fn is_build_output(path: &str) -> bool {
+    path.starts_with("/pkg/")
 }
 
 /// Whether a build-output path has a fingerprint in its name (`lunapanel.<hash>.wasm`: the

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 /// Sets the document's title to "`text` · lunapanel".
 ///
 /// Each page names itself; no title formatter sits above the pages. On the server this is
-/// `leptos_meta`'s `<Title>`, which writes the `<title>` of the document. In the browser it is
-/// `browser::BrowserTitle`: `<Title>` first sets the title from its (still empty) list of titles as
-/// it hydrates and only then adds its own text, so with the pages in lazy chunks (issue 14)
-/// the tab's title went blank while a page's chunk hydrated.
+/// `leptos_meta`'s `<Title>`, which writes the `<title>` of the document. In the browser it
+/// is `browser::BrowserTitle`: `<Title>` first sets the title from its (still empty) list of
+/// titles as it hydrates and only then adds its own text, so with the pages in lazy chunks
+/// (issue 14) the tab's title went blank while a page's chunk hydrated.
 #[component]
 pub fn PageTitle(#[prop(into)] text: TextProp) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
