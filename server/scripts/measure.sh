@@ -11,7 +11,7 @@ BROWSER=0
 if [ "${1:-}" = "--browser" ]; then BROWSER=1; shift; fi
 if [ "${1:-}" = "--build" ]; then
   bash server/scripts/setup.sh
-  export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+  export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
   cargo leptos build --release --precompress --split >/dev/null 2>&1
   touch app/src/lib.rs
   start=$(date +%s%N)

@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 bash server/scripts/setup.sh
-# wasm-opt (npm binaryen) for the release wasm; never Debian's binaryen (it breaks hydration).
-export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+# setup.sh's wasm-opt for the release wasm (Cargo's bin first: never Debian's binaryen).
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 cargo leptos build --release --precompress --split
 exec target/release/lunapanel "$@"

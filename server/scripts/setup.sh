@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs, only when missing, what lunapanel needs to build, run and test:
 # the wasm32 target, cargo-leptos (pinned), wasm-bindgen-cli (= Cargo.lock's wasm-bindgen),
-# Node.js, the end2end npm packages (playwright-core; binaryen for wasm-opt), and with
-# --browser Debian's chromium. Idempotent; a few seconds when everything is present.
+# wasm-opt (binaryen, built from crates.io), Node.js, the end2end npm packages
+# (playwright-core, axe-core), and with --browser Debian's chromium. Idempotent; a few
+# seconds when everything is present. The scripts that build put Cargo's bin directory first
+# on PATH, so that this wasm-opt is the one cargo-leptos finds.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 --locked needs rustc >= 1.96
+WASM_OPT_CRATE=0.116.1        # builds binaryen 116
+WASM_OPT_BINARYEN=116
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 WITH_BROWSER=0
 [ "${1:-}" = "--browser" ] && WITH_BROWSER=1
 say() { echo "setup: $*"; }
@@ -42,10 +47,21 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WBG"; then
   cargo install wasm-bindgen-cli --version "$WBG" --locked || cargo install wasm-bindgen-cli --version "$WBG"
 fi
 
+# wasm-opt for the release wasm: binaryen 116, native, from crates.io's `wasm-opt` crate
+# (its C++ compiled with the system's g++, no cmake). npm's binaryen (binaryen compiled to
+# wasm, run by Node) spent about 0.4 s starting for each of the ~470 split modules, most of
+# the release build's optimisation time. Never Debian's binaryen (108): its output does not
+# hydrate (`WebAssembly.Table.set(): Argument 1 is invalid` in the externref table's set-up).
+WASM_OPT_BIN="$CARGO_BIN/wasm-opt"
+if ! "$WASM_OPT_BIN" --version 2>/dev/null | grep -q "(version_$WASM_OPT_BINARYEN)"; then
+  say "wasm-opt $WASM_OPT_CRATE (binaryen $WASM_OPT_BINARYEN; takes ~8 minutes once)"
+  cargo install wasm-opt --version "$WASM_OPT_CRATE" --locked
+fi
+
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   say "Node.js"; apt_install nodejs npm
 fi
-if [ ! -d end2end/node_modules/playwright-core ] || [ ! -x end2end/node_modules/.bin/wasm-opt ] \
+if [ ! -d end2end/node_modules/playwright-core ] \
    || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "end2end npm packages"; (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -17,7 +17,8 @@ step() { echo "=== [$((SECONDS - t0))s] $*"; }
 
 step "setup"
 bash server/scripts/setup.sh --browser
-export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+# setup.sh's wasm-opt for the release wasm (Cargo's bin first: never Debian's binaryen).
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step "PostgreSQL"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

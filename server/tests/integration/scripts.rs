@@ -10,7 +10,7 @@ use app::script::{Format, ScriptDetail, ScriptRow};
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{error_beside as field, not_found, Db, Panel};
+use crate::harness::{error_beside as field, eventually, not_found, Db, Panel};
 use crate::tenancy::{assign, customer, policy, policy_without, reseller};
 use crate::upstream::{key, ID_A};
 
@@ -153,14 +153,22 @@ async fn scripts_are_written_used_and_deleted(db: Db) {
     // Used for a VM: the script's page names it; a VM made without it is not named.
     let vm = make_vm(&panel, &c, "web-1", Some(&id)).await;
     let _other = make_vm(&panel, &c, "db-1", None).await;
-    let d = detail(&panel, &c, &id).await.unwrap();
-    assert_eq!(
-        d.used_by
-            .iter()
-            .map(|v| (v.id.as_str(), v.name.as_str()))
-            .collect::<Vec<_>>(),
-        [(vm.as_str(), "web-1")]
-    );
+    // Once the live list has the new VMs (the poller reads them after the creates).
+    eventually("the script names the VM made with it", 20, || async {
+        let used: Vec<(String, String)> = detail(&panel, &c, &id)
+            .await
+            .unwrap()
+            .used_by
+            .into_iter()
+            .map(|v| (v.id, v.name))
+            .collect();
+        if used == [(vm.clone(), "web-1".to_owned())] {
+            Ok(())
+        } else {
+            Err(used)
+        }
+    })
+    .await;
 
     // Deleting needs the name typed; then it is gone (and the VM keeps running).
     assert!(field(delete(&panel, &c, &id, "web").await, "confirm").contains("name"));
@@ -212,10 +220,15 @@ async fn customers_only_their_scripts(db: Db) {
     }
     // A VM made by customer A with their script names it; B cannot use A's script.
     let vm = make_vm(&panel, &ca, "a-web", Some(&theirs)).await;
-    assert_eq!(
-        detail(&panel, &ca, &theirs).await.unwrap().used_by[0].id,
-        vm
-    );
+    // Once the live list has the new VM (the poller reads it after the create).
+    eventually("the script names the VM made with it", 20, || async {
+        let used = detail(&panel, &ca, &theirs).await.unwrap().used_by;
+        match used.first() {
+            Some(u) if u.id == vm => Ok(()),
+            _ => Err(used),
+        }
+    })
+    .await;
     let r = panel
         .call::<String>(
             &cb,
