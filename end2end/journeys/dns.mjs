@@ -112,6 +112,14 @@ export default async function dns(base, creds) {
     assert(text.includes(`$ORIGIN ${ZONE}.`) && text.includes("MX\t10 mail.e2e-zone.example."), `the export: ${text}`);
     assert(text.includes("; lunapanel policy: Country CA"), "policies as comments");
     await shot(page, "91-dns-import");
+    // The records are searched and paged on the server: the search is in the URL, and the
+    // link renders the same page.
+    await page.fill("#record-search", "mail");
+    await expectText(page.locator("#record-count"), "2 of 7", "the search narrows the records");
+    await page.waitForURL(/[?&]q=mail/);
+    await visit(page, page.url());
+    await expectText(page.locator("#record-count"), "2 of 7", "a link to the search renders it");
+    assert((await page.locator("#record-table tbody tr").count()) === 2, "two records listed");
   }, page);
 
   let vmId, vmIp;

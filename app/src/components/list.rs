@@ -723,6 +723,21 @@ impl ListState {
         request(&self.query.get_untracked(), self.at.get_untracked())
     }
 
+    /// Bumps `refresh` each time what is asked or the page changes (not at the first
+    /// render): for a list that comes as a part of its page's one read (a zone's records
+    /// with the zone, [`crate::components::detail::detail_page`]), read again at each bump.
+    pub fn refresh_on_change(self, refresh: Refresh) {
+        let asked = Memo::new(move |_| self.request());
+        Effect::new(move |before: Option<()>| {
+            // Read, not only tracked: a memo nobody reads is never computed, so it would
+            // never hear of a change.
+            let _ = asked.get();
+            if before.is_some() {
+                refresh.bump();
+            }
+        });
+    }
+
     /// Changes what is asked; back to the first page.
     pub fn change(&self, f: impl FnOnce(&mut ListQuery)) {
         self.query.update(f);

@@ -627,24 +627,35 @@ impl ZoneRow {
     }
 }
 
-/// A current zone with its records (and what the record form offers).
+/// A current zone with one page of its records (`paging`: the records list's search,
+/// filters, sort and page, as the zone page's URL asks; the first page of every record
+/// when absent) and what the record form offers. Luna Node lists a zone's records whole;
+/// the page is cut here, so a zone of thousands of records sends and draws one page.
 #[server(name = ZoneDetailFn, endpoint = "zones/detail")]
-pub async fn zone_detail(zone_id: String) -> Result<ZoneDetail, AppError> {
+pub async fn zone_detail(
+    zone_id: String,
+    #[server(default)] paging: crate::components::list_rules::PageRequest,
+) -> Result<crate::components::list::PageOf<ZoneDetail>, AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
     let g = authorize::<api::Dns2RecordList>(ssr::target(&crate::kinds::ZONE, &zone_id)?).await?;
-    ssr::detail(&g, ssr::Zk::Current, &zone_id).await
+    let d = ssr::detail(&g, ssr::Zk::Current, &zone_id).await?;
+    Ok(crate::pages::dns::records_rules(false).page_of(d, &paging))
 }
 
-/// A legacy zone with its records.
+/// A legacy zone with one page of its records (as [`zone_detail`]).
 #[server(name = LegacyZoneDetailFn, endpoint = "legacyzones/detail")]
-pub async fn legacy_zone_detail(legacy_zone_id: String) -> Result<ZoneDetail, AppError> {
+pub async fn legacy_zone_detail(
+    legacy_zone_id: String,
+    #[server(default)] paging: crate::components::list_rules::PageRequest,
+) -> Result<crate::components::list::PageOf<ZoneDetail>, AppError> {
     use crate::server::authz::authorize;
     use crate::server::lunanode::actions as api;
     let g =
         authorize::<api::DnsRecordList>(ssr::target(&crate::kinds::LEGACY_ZONE, &legacy_zone_id)?)
             .await?;
-    ssr::detail(&g, ssr::Zk::Legacy, &legacy_zone_id).await
+    let d = ssr::detail(&g, ssr::Zk::Legacy, &legacy_zone_id).await?;
+    Ok(crate::pages::dns::records_rules(true).page_of(d, &paging))
 }
 
 /// Adds a record to a current zone; returns its id.

@@ -187,6 +187,8 @@ impl Listing for ZoneDetail {
     }
 }
 
+crate::pageable!(ZoneDetail => records);
+
 #[component]
 pub fn ZonePage() -> impl IntoView {
     zone_page(false)
@@ -197,10 +199,16 @@ pub fn LegacyZonePage() -> impl IntoView {
     zone_page(true)
 }
 
+/// A zone's page: the zone, one page of its records as the URL asks (the server cuts it:
+/// a zone of thousands of records sends one page), the record form and the zone file.
+/// Searching, filtering, sorting or paging the records reads the zone again for the new
+/// page, in place.
 fn zone_page(legacy: bool) -> impl IntoView {
     let refresh = Refresh::new();
-    let body = move |d: Signal<ZoneDetail>| view! { <ZoneView d refresh /> };
-    let same = |d: &ZoneDetail, id: &str| d.zone.id == id;
+    let state = ListState::from_url(std::sync::Arc::new(records_rules(legacy)), "", Some(0));
+    state.refresh_on_change(refresh);
+    let body = move |d: Signal<PageOf<ZoneDetail>>| view! { <ZoneView d refresh state /> };
+    let same = |d: &PageOf<ZoneDetail>, id: &str| d.listing.zone.id == id;
     let (loading, missing) = (
         "Loading the zone…",
         "This zone does not exist (any more). It may have been removed.",
@@ -208,16 +216,18 @@ fn zone_page(legacy: bool) -> impl IntoView {
     view! {
         <PageTitle text="DNS zone" />
         {if legacy {
-            detail_page(DetailSource { back: BACK, read: legacy_zone_detail, loading, missing, what: "zones" }, refresh, same, body).into_any()
+            let read = move |id| legacy_zone_detail(id, state.request_untracked());
+            detail_page(DetailSource { back: BACK, read, loading, missing, what: "zones" }, refresh, same, body).into_any()
         } else {
-            detail_page(DetailSource { back: BACK, read: zone_detail, loading, missing, what: "zones" }, refresh, same, body).into_any()
+            let read = move |id| zone_detail(id, state.request_untracked());
+            detail_page(DetailSource { back: BACK, read, loading, missing, what: "zones" }, refresh, same, body).into_any()
         }}
     }
 }
 
 #[component]
-fn ZoneView(d: Signal<ZoneDetail>, refresh: Refresh) -> impl IntoView {
-    let z = d.with_untracked(|d| d.zone.clone());
+fn ZoneView(d: Signal<PageOf<ZoneDetail>>, refresh: Refresh, state: ListState) -> impl IntoView {
+    let z = d.with_untracked(|d| d.listing.zone.clone());
     let legacy = z.legacy;
     let viewer = Viewer::current();
     let cannot = viewer.cannot(if legacy { DNS_LEGACY } else { DNS });
@@ -232,7 +242,9 @@ fn ZoneView(d: Signal<ZoneDetail>, refresh: Refresh) -> impl IntoView {
         },
     );
     let live = Signal::derive(move || Some(d.get()));
-    let count = Memo::new(move |_| d.with(|d| d.records.len()));
+    // Every record of the zone, not only the page's.
+    let count = Memo::new(move |_| d.with(|d| d.paging.total));
+    let detail = Signal::derive(move || d.with(|d| d.listing.clone()));
     let title = if z.display != z.name {
         format!("{} ({})", z.display, z.name)
     } else {
@@ -255,6 +267,7 @@ fn ZoneView(d: Signal<ZoneDetail>, refresh: Refresh) -> impl IntoView {
                     noun="records"
                     source
                     live
+                    state
                     spec=records_spec(legacy, zone_id.clone(), cannot_list, refresh.callback())
                     row_attr="data-record-id"
                     sort=0
@@ -264,10 +277,10 @@ fn ZoneView(d: Signal<ZoneDetail>, refresh: Refresh) -> impl IntoView {
             <Card title="Add a record">
                 {match cannot_form {
                     Some(why) => view! { <p class="disabled-reason">{why}</p> }.into_any(),
-                    None => view! { <RecordForm d refresh /> }.into_any(),
+                    None => view! { <RecordForm d=detail refresh /> }.into_any(),
                 }}
             </Card>
-            <ZoneFile d refresh cannot=cannot_file />
+            <ZoneFile d=detail refresh cannot=cannot_file />
         </DetailFrame>
         {move || {
             let n = count.get();
@@ -296,6 +309,12 @@ fn ZoneView(d: Signal<ZoneDetail>, refresh: Refresh) -> impl IntoView {
             }
         }}
     }
+}
+
+/// The records list's rules (search, filters, sort), by which the server pages a zone's
+/// records; no action is drawn from these.
+pub(crate) fn records_rules(legacy: bool) -> ListSpec<RecordRow> {
+    records_spec(legacy, String::new(), None, Callback::new(|_| ()))
 }
 
 fn records_spec(
@@ -357,7 +376,7 @@ fn records_spec(
         search: Some(Search::new("Name, type or data", |r| {
             format!("{} {} {}", r.name, r.rtype, r.data)
         })),
-        filters: vec![Filter::from_rows("type", "Type", "All types", |r| {
+        filters: vec![Filter::from_rows("rtype", "Type", "All types", |r| {
             r.rtype.clone()
         })],
         row_id: |r| r.id.clone(),

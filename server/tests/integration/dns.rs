@@ -4,6 +4,7 @@
 //! alone), reverse DNS and "publish DNS" for a VM, dynamic names with update links a router
 //! calls. Customers see and act only on their zones, addresses and names.
 
+use app::components::list::PageOf;
 use app::dns::{
     DynView, ImportPreview, PublishOptions, Published, ReverseRow, ZoneDetail, ZonesView,
 };
@@ -13,7 +14,8 @@ use reqwest::Client;
 
 use crate::both;
 use crate::harness::{
-    assert_pages_render, error_beside as field, eventually, not_found, panel_vm, Db, Panel,
+    assert_pages_render, error_beside as field, eventually, not_found, paging_fields, panel_vm, Db,
+    Panel,
 };
 use crate::tenancy::{customer, policy, reseller};
 use crate::upstream::{cred, key, ID_A};
@@ -41,18 +43,39 @@ fn id_of(path: &str) -> String {
     path.rsplit('/').next().unwrap().to_owned()
 }
 
+/// Zone `zone` with the first page of its records (every record, in the tests of a few).
 async fn detail(panel: &Panel, c: &Client, zone: &str) -> ZoneDetail {
-    panel
-        .call(c, "zones/detail", &[("zone_id", zone)])
+    zone_page(panel, c, "zones/detail", ("zone_id", zone), &[])
         .await
-        .expect("zones/detail")
+        .listing
 }
 
 async fn legacy_detail(panel: &Panel, c: &Client, zone: &str) -> ZoneDetail {
-    panel
-        .call(c, "legacyzones/detail", &[("legacy_zone_id", zone)])
-        .await
-        .expect("legacyzones/detail")
+    zone_page(
+        panel,
+        c,
+        "legacyzones/detail",
+        ("legacy_zone_id", zone),
+        &[],
+    )
+    .await
+    .listing
+}
+
+/// A zone's detail with the page of its records that `paging` asks (`search`, `page`,
+/// `filters[0]`, … as the records list puts them).
+async fn zone_page(
+    panel: &Panel,
+    c: &Client,
+    endpoint: &str,
+    id: (&str, &str),
+    paging: &[(&str, &str)],
+) -> PageOf<ZoneDetail> {
+    let paging = paging_fields(paging);
+    let form: Vec<(&str, &str)> = std::iter::once(id)
+        .chain(paging.iter().map(|(k, v)| (k.as_str(), *v)))
+        .collect();
+    panel.call(c, endpoint, &form).await.expect(endpoint)
 }
 
 /// Adds a record to current zone `zone` with the form's fields (`rtype`, `name`, …).
@@ -510,7 +533,7 @@ async fn zones_and_records_of_every_policy(db: Db) {
     assert!(zones(&panel, &c).await.zones.is_empty());
     not_found(
         panel
-            .call::<ZoneDetail>(&c, "zones/detail", &[("zone_id", &zone)])
+            .call::<PageOf<ZoneDetail>>(&c, "zones/detail", &[("zone_id", &zone)])
             .await,
     );
     panel.stop().await;
@@ -945,7 +968,7 @@ async fn customers_see_and_act_only_on_their_dns(db: Db) {
     );
     not_found(
         panel
-            .call::<ZoneDetail>(&cb, "zones/detail", &[("zone_id", &mine)])
+            .call::<PageOf<ZoneDetail>>(&cb, "zones/detail", &[("zone_id", &mine)])
             .await,
     );
     not_found(
@@ -1073,7 +1096,104 @@ async fn customers_see_and_act_only_on_their_dns(db: Db) {
     panel.stop().await;
 }
 
+/// A zone of many records (issue 14.10): its page sends one page of records, 50 by
+/// default; the search and the type filter narrow before paging, the sort holds across
+/// pages, and the count says every record of the zone.
+async fn a_large_zone_is_paged_on_the_server(db: Db) {
+    const RECORDS: usize = 120;
+    let (panel, _emu) = Panel::with_emulator(db, |c| c.time_scale = 0.0).await;
+    let c = panel.owner("a@example.com").await;
+    panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
+    let zone = id_of(&add_zone(&panel, &c, "example.com", false).await.unwrap());
+    let mut file = String::from("$ORIGIN example.com.\n$TTL 600\n@ IN MX 10 mail\n");
+    for i in 1..=RECORDS {
+        file += &format!("host-{i} IN A 198.51.100.{}\n", i % 250 + 1);
+    }
+    let done: ImportPreview = panel
+        .call(
+            &c,
+            "zones/import",
+            &[("zone_id", &zone), ("text", &file), ("apply", "true")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.added, Some(RECORDS + 1));
+    let page = |paging: &'static [(&'static str, &'static str)]| {
+        zone_page(
+            &panel,
+            &c,
+            "zones/detail",
+            ("zone_id", zone.as_str()),
+            paging,
+        )
+    };
+    let names = |p: &PageOf<ZoneDetail>| -> Vec<String> {
+        p.listing.records.iter().map(|r| r.name.clone()).collect()
+    };
+
+    // The zone with the first 50 records; the count is the zone's.
+    let first = page(&[("sort", "0")]).await;
+    assert_eq!(first.listing.zone.name, "example.com");
+    let p = &first.paging;
+    assert_eq!((p.total, p.filtered, p.page, p.size), (121, 121, 1, 50));
+    assert_eq!(first.listing.records.len(), 50);
+    // By name, naturally: @ (the MX), host-1, host-2, … host-49.
+    assert_eq!(names(&first)[..3], ["@", "host-1", "host-2"]);
+    assert_eq!(names(&first)[49], "host-49");
+    // The type filter offers every record's type, not only the page's.
+    assert_eq!(p.choices, [vec!["A".to_owned(), "MX".to_owned()]]);
+
+    // The last page, the sort descending across pages, a larger page.
+    let last = page(&[("sort", "0"), ("page", "3")]).await;
+    assert_eq!((last.paging.page, last.listing.records.len()), (3, 21));
+    assert_eq!(names(&last)[20], "host-120");
+    let desc = page(&[("sort", "0"), ("desc", "true"), ("page", "2")]).await;
+    assert_eq!(names(&desc)[0], "host-70");
+    let big = page(&[("size", "200")]).await;
+    assert_eq!(big.listing.records.len(), 121);
+
+    // The search and the filter narrow before paging (the count stays the zone's).
+    let found = page(&[("sort", "0"), ("search", "host-12")]).await;
+    assert_eq!(names(&found), ["host-12", "host-120"]);
+    assert_eq!((found.paging.filtered, found.paging.total), (2, 121));
+    let mx = page(&[("filters[0]", "MX")]).await;
+    assert_eq!(names(&mx), ["@"]);
+    assert_eq!(mx.listing.records[0].data, "mail.example.com.");
+
+    // A legacy zone pages the same way.
+    let legacy = id_of(&add_zone(&panel, &c, "example.org", true).await.unwrap());
+    let mut file = String::from("$ORIGIN example.org.\n");
+    for i in 1..=60 {
+        file += &format!("web-{i} IN A 198.51.100.{i}\n");
+    }
+    let done: ImportPreview = panel
+        .call(
+            &c,
+            "legacyzones/import",
+            &[
+                ("legacy_zone_id", &legacy),
+                ("text", &file),
+                ("apply", "true"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.added, Some(60));
+    let l = zone_page(
+        &panel,
+        &c,
+        "legacyzones/detail",
+        ("legacy_zone_id", legacy.as_str()),
+        &[("sort", "0"), ("page", "2")],
+    )
+    .await;
+    assert_eq!((l.paging.total, l.listing.records.len()), (60, 10));
+    assert_eq!(names(&l)[0], "web-51");
+    panel.stop().await;
+}
+
 both!(
+    a_large_zone_is_paged_on_the_server,
     zones_and_records_of_every_policy,
     zone_files_go_out_and_come_in_with_a_preview,
     reverse_dns_and_publishing_a_vm,

@@ -405,6 +405,17 @@ pub fn sign_up_form<'a>(email: &'a str, invite: Option<&'a str>) -> Vec<(&'stati
     form
 }
 
+/// A list's paging as a server function's form fields: `search` → `paging[search]`,
+/// `filters[0]` → `paging[filters][0]`; none at all is every default (page 1 of 50).
+pub fn paging_fields<'a>(args: &[(&str, &'a str)]) -> Vec<(String, &'a str)> {
+    args.iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((head, rest)) => (format!("paging[{head}][{rest}"), *v),
+            None => (format!("paging[{k}]"), *v),
+        })
+        .collect()
+}
+
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()
         .get_all("set-cookie")

@@ -543,9 +543,14 @@ async fn customers_only_their_checks_and_contacts(db: Db) {
     // A record's failover check: only their own.
     let z = zone(&panel, &ca, "shop.example").await;
     let zd: app::dns::ZoneDetail = panel
-        .call(&ca, "zones/detail", &[("zone_id", &z)])
+        .call::<app::components::list::PageOf<app::dns::ZoneDetail>>(
+            &ca,
+            "zones/detail",
+            &[("zone_id", &z)],
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .listing;
     assert_eq!(
         zd.checks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
         [theirs.as_str()]

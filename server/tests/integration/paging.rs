@@ -9,22 +9,15 @@ use app::vm::VmListing;
 use reqwest::Client;
 
 use crate::both;
-use crate::harness::{eventually, Db, Panel};
+use crate::harness::{eventually, paging_fields, Db, Panel};
 use crate::tenancy::{assign, customer, policy, reseller};
 use crate::vms::make_vm_elsewhere;
 
 const VMS: usize = 520;
 
 async fn page(panel: &Panel, c: &Client, args: &[(&str, &str)]) -> VmListing {
-    // `filters[0]` → `paging[filters][0]`; nothing at all is every default (page 1 of 50,
-    // sorted by name).
-    let args: Vec<(String, &str)> = args
-        .iter()
-        .map(|(k, v)| match k.split_once('[') {
-            Some((head, rest)) => (format!("paging[{head}][{rest}"), *v),
-            None => (format!("paging[{k}]"), *v),
-        })
-        .collect();
+    // Nothing at all is every default (page 1 of 50, sorted by name).
+    let args = paging_fields(args);
     let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     panel.call(c, "vms/page", &form).await.expect("vms/page")
 }
