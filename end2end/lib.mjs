@@ -154,7 +154,7 @@ const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 /** Only these impacts fail a journey; the rest is reported in the summary line. */
 const AXE_FAILING = new Set(["serious", "critical"]);
 const axeSeen = new Set();
-const axeStats = { pages: 0, runs: 0, failing: 0, minor: 0 };
+const axeStats = { pages: 0, runs: 0, failing: 0, minor: 0, duplicateIds: 0 };
 
 /** A page's route with its ids taken out (`/vms/1234` -> `/vms/:id`), so each kind of
  * page is checked once per state: the query string and the page's heading are part of it. */
@@ -167,7 +167,8 @@ async function a11yKey(page) {
 }
 
 /** Runs axe-core on the page as it is now, in the light and the dark scheme, and throws
- * on any serious or critical WCAG violation (naming the rule, the elements and the fix).
+ * on any serious or critical WCAG violation (naming the rule, the elements and the fix) or
+ * any id that more than one element has.
  * A page already checked in the same state is skipped; `force` checks it again. */
 export async function checkA11y(page, { force = false } = {}) {
   if (process.env.E2E_AXE === "off" || page.isClosed()) return;
@@ -179,6 +180,17 @@ export async function checkA11y(page, { force = false } = {}) {
   axeSeen.add(key);
   axeStats.pages += 1;
   const problems = [];
+  // Each id once: a second element of an id takes its label, its aria reference or a test's
+  // click (a list's filter and a form's field once shared `record-type`).
+  const dupes = await page.evaluate(() => {
+    const seen = new Map();
+    for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `#${id} (${n} elements)`);
+  });
+  if (dupes.length) {
+    axeStats.duplicateIds += dupes.length;
+    problems.push(`duplicate element ids: ${dupes.join(", ")}`);
+  }
   try {
     for (const colorScheme of ["light", "dark"]) {
       await page.emulateMedia({ colorScheme, reducedMotion: "reduce" });
@@ -204,7 +216,7 @@ export async function checkA11y(page, { force = false } = {}) {
 
 export function summary() {
   console.log(`CSP: ${cspStats.violations} violations`);
-  console.log(`axe-core: ${axeStats.pages} page states checked (${axeStats.runs} runs, light and dark): ${axeStats.failing} serious/critical, ${axeStats.minor} minor/moderate violations`);
+  console.log(`axe-core: ${axeStats.pages} page states checked (${axeStats.runs} runs, light and dark): ${axeStats.failing} serious/critical, ${axeStats.minor} minor/moderate violations; ${axeStats.duplicateIds} duplicate ids`);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   console.log(`${passed} passed, ${failed} failed`);

@@ -32,7 +32,7 @@ export default async function networking(base, creds) {
     await visit(page, `${base}/floating-ips`);
     await expectText(page.locator("#floating-cost"), "/month", "the cost before the button");
     const before = await listedIps(page);
-    await page.selectOption("#floating-region", "toronto");
+    await page.selectOption("#floating-allocate-region", "toronto");
     await page.click("#floating-allocate");
     await expectText(page.locator(".toasts .toast"), "allocated", "allocated");
     for (let i = 0; i < 50 && !ip; i++) {

@@ -392,7 +392,7 @@ fn Allocate(regions: Vec<RegionView>, refresh: Callback<()>) -> impl IntoView {
             <div class="inline-form">
                 <label class="inline-field">
                     <span>"Region"</span>
-                    <select id="floating-region" on:change=move |ev| region.set(event_target_value(&ev)) prop:value=move || region.get()>
+                    <select id="floating-allocate-region" on:change=move |ev| region.set(event_target_value(&ev)) prop:value=move || region.get()>
                         {regions.into_iter().map(|r| view! { <option value=r.code.clone()>{format!("{} ({})", r.name, r.code)}</option> }).collect_view()}
                     </select>
                 </label>
