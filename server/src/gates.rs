@@ -253,7 +253,7 @@ pub async fn response_headers(
 
 /// Whether `path` is the build's output (wasm, script, stylesheet and split chunks: the site's
 /// `pkg` directory).
-fn is_build_output(path: &str) -> bool {
+pub(crate) fn is_build_output(path: &str) -> bool {
     path.starts_with("/pkg/")
 }
 

@@ -12,6 +12,7 @@ pub mod emulator;
 pub mod gates;
 pub mod metrics;
 pub mod ops;
+pub mod render;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -528,6 +529,8 @@ pub fn router(prepared: &Prepared) -> Router {
             context, shell,
         ))
         .with_state(options)
+        // Each page on one thread (leptos-rs/leptos#4673): see `render`.
+        .layer(axum::middleware::from_fn(render::on_one_thread))
         .merge(live)
         .layer(axum::middleware::from_fn(gates::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
