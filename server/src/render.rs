@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tokio_util::task::LocalPoolHandle;
 
-/// How many renders may wait for the network at once before the render waits for the
-/// client (a page is a few of these).
+/// How many chunks of a page's body may wait for the client before the render itself
+/// waits (a page streams as a few chunks: the shell, then each `<Suspense>` resolved).
 const CHUNKS_IN_FLIGHT: usize = 8;
 
 fn pool() -> &'static LocalPoolHandle {
