@@ -186,7 +186,7 @@ export async function checkA11y(page, { force = false } = {}) {
     const seen = new Map();
     for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) || 0) + 1);
     return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `#${id} (${n} elements)`);
-  }).catch(() => []); // a navigation under way: the next check of the page sees it
+  }).catch(() => []); // the page navigated away meanwhile: nothing of this state to check
   if (dupes.length) {
     axeStats.duplicateIds += dupes.length;
     problems.push(`duplicate element ids: ${dupes.join(", ")}`);
