@@ -41,7 +41,7 @@ use leptos::lazy;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, Lazy, LazyRoute};
+use leptos_router::{path, ChooseView};
 
 use crate::components::shell::ConsoleLayout;
 use crate::error::AppError;
@@ -171,8 +171,10 @@ impl PanelContext {
 /// other areas (each a request with its headers and a module's imports), and what it uses
 /// (forms, server functions, errors) most other pages use too.
 ///
-/// For each area: an enum of its pages, one `#[lazy]` function that builds any of them (the
-/// split point), and for each page a [`LazyRoute`] the route table names.
+/// For each area: an enum of its pages, which the route table names, and one `#[lazy]`
+/// function that builds any of them (the split point). The enum is the routes' view
+/// ([`ChooseView`]): one type per area rather than a `Lazy<…>` type per page, so the router's
+/// generic code is compiled for 13 view types instead of 44, all of it in the main module.
 macro_rules! lazy_areas {
     ($(
         $(#[$doc:meta])*
@@ -198,26 +200,17 @@ macro_rules! lazy_areas {
             }
         }
 
-        $(
-            #[doc = concat!("The lazy route of [`", stringify!($page), "`].")]
-            pub struct $route;
-
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                async fn view(_this: Self) -> AnyView {
-                    $build($area::$route).await
-                }
-
-                async fn preload() {
-                    // Routing loads the area's chunk before it swaps the page.
-                    #[cfg(feature = "hydrate")]
-                    $preload().await;
-                }
+        impl ChooseView for $area {
+            async fn choose(self) -> AnyView {
+                $build(self).await
             }
-        )+
+
+            async fn preload(&self) {
+                // Routing loads the area's chunk before it swaps the page.
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+        }
     )*};
 }
 
@@ -339,50 +332,50 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage />
-                <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} />
-                <Route path=path!("/reset") view={Lazy::<ResetRoute>::new()} />
-                <ParentRoute path=path!("") view={Lazy::<ConsoleRoute>::new()}>
-                    <Route path=path!("") view={Lazy::<OverviewRoute>::new()} />
-                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
-                    <Route path=path!("account/sessions") view={Lazy::<SessionsRoute>::new()} />
-                    <Route path=path!("account/security") view={Lazy::<SecurityRoute>::new()} />
-                    <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} />
-                    <Route path=path!("api-key") view={Lazy::<ApiKeyRoute>::new()} />
-                    <Route path=path!("vms") view={Lazy::<VmsRoute>::new()} />
-                    <Route path=path!("vms/new") view={Lazy::<VmCreateRoute>::new()} />
-                    <Route path=path!("vms/:id") view={Lazy::<VmDetailRoute>::new()} />
-                    <Route path=path!("images") view={Lazy::<ImagesRoute>::new()} />
-                    <Route path=path!("images/new") view={Lazy::<ImageFetchRoute>::new()} />
-                    <Route path=path!("images/:id") view={Lazy::<ImageDetailRoute>::new()} />
-                    <Route path=path!("volumes") view={Lazy::<VolumesRoute>::new()} />
-                    <Route path=path!("volumes/new") view={Lazy::<VolumeCreateRoute>::new()} />
-                    <Route path=path!("volumes/:id") view={Lazy::<VolumeDetailRoute>::new()} />
-                    <Route path=path!("floating-ips") view={Lazy::<FloatingIpsRoute>::new()} />
-                    <Route path=path!("networks") view={Lazy::<NetworksRoute>::new()} />
-                    <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />
-                    <Route path=path!("load-balancers/new") view={Lazy::<LbCreateRoute>::new()} />
-                    <Route path=path!("load-balancers/:id") view={Lazy::<LbDetailRoute>::new()} />
-                    <Route path=path!("security-groups") view={Lazy::<SecurityGroupsRoute>::new()} />
-                    <Route path=path!("security-groups/:id") view={Lazy::<SecurityGroupDetailRoute>::new()} />
-                    <Route path=path!("dns") view={Lazy::<DnsRoute>::new()} />
-                    <Route path=path!("dns/zones/:id") view={Lazy::<ZoneRoute>::new()} />
-                    <Route path=path!("dns/legacy/:id") view={Lazy::<LegacyZoneRoute>::new()} />
-                    <Route path=path!("dns/reverse") view={Lazy::<ReverseDnsRoute>::new()} />
-                    <Route path=path!("dns/dynamic") view={Lazy::<DynamicDnsRoute>::new()} />
-                    <Route path=path!("mail") view={Lazy::<MailRoute>::new()} />
-                    <Route path=path!("mail/:id") view={Lazy::<MailDomainRoute>::new()} />
-                    <Route path=path!("monitoring") view={Lazy::<MonitoringRoute>::new()} />
-                    <Route path=path!("monitoring/checks/:id") view={Lazy::<MonitorCheckRoute>::new()} />
-                    <Route path=path!("plans") view={Lazy::<PlansRoute>::new()} />
-                    <Route path=path!("regions") view={Lazy::<RegionsRoute>::new()} />
-                    <Route path=path!("ssh-keys") view={Lazy::<SshKeysRoute>::new()} />
-                    <Route path=path!("scripts") view={Lazy::<ScriptsRoute>::new()} />
-                    <Route path=path!("scripts/new") view={Lazy::<ScriptNewRoute>::new()} />
-                    <Route path=path!("scripts/:id") view={Lazy::<ScriptRoute>::new()} />
-                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
-                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
-                    <Route path=path!("branding") view={Lazy::<BrandingRoute>::new()} />
-                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                <Route path=path!("/sign-up") view=AccessArea::SignUpRoute />
+                <Route path=path!("/reset") view=AccessArea::ResetRoute />
+                <ParentRoute path=path!("") view=ConsoleArea::ConsoleRoute>
+                    <Route path=path!("") view=OverviewArea::OverviewRoute />
+                    <Route path=path!("account") view=AccountArea::AccountRoute />
+                    <Route path=path!("account/sessions") view=AccountArea::SessionsRoute />
+                    <Route path=path!("account/security") view=AccountArea::SecurityRoute />
+                    <Route path=path!("admin") view=AccountArea::AdminRoute />
+                    <Route path=path!("api-key") view=AccountArea::ApiKeyRoute />
+                    <Route path=path!("vms") view=VmArea::VmsRoute />
+                    <Route path=path!("vms/new") view=VmArea::VmCreateRoute />
+                    <Route path=path!("vms/:id") view=VmArea::VmDetailRoute />
+                    <Route path=path!("images") view=ImageArea::ImagesRoute />
+                    <Route path=path!("images/new") view=ImageArea::ImageFetchRoute />
+                    <Route path=path!("images/:id") view=ImageArea::ImageDetailRoute />
+                    <Route path=path!("volumes") view=VolumeArea::VolumesRoute />
+                    <Route path=path!("volumes/new") view=VolumeArea::VolumeCreateRoute />
+                    <Route path=path!("volumes/:id") view=VolumeArea::VolumeDetailRoute />
+                    <Route path=path!("floating-ips") view=NetworkArea::FloatingIpsRoute />
+                    <Route path=path!("networks") view=NetworkArea::NetworksRoute />
+                    <Route path=path!("load-balancers") view=NetworkArea::LoadBalancersRoute />
+                    <Route path=path!("load-balancers/new") view=NetworkArea::LbCreateRoute />
+                    <Route path=path!("load-balancers/:id") view=NetworkArea::LbDetailRoute />
+                    <Route path=path!("security-groups") view=NetworkArea::SecurityGroupsRoute />
+                    <Route path=path!("security-groups/:id") view=NetworkArea::SecurityGroupDetailRoute />
+                    <Route path=path!("dns") view=DnsArea::DnsRoute />
+                    <Route path=path!("dns/zones/:id") view=DnsArea::ZoneRoute />
+                    <Route path=path!("dns/legacy/:id") view=DnsArea::LegacyZoneRoute />
+                    <Route path=path!("dns/reverse") view=DnsArea::ReverseDnsRoute />
+                    <Route path=path!("dns/dynamic") view=DnsArea::DynamicDnsRoute />
+                    <Route path=path!("mail") view=MailArea::MailRoute />
+                    <Route path=path!("mail/:id") view=MailArea::MailDomainRoute />
+                    <Route path=path!("monitoring") view=MonitorArea::MonitoringRoute />
+                    <Route path=path!("monitoring/checks/:id") view=MonitorArea::MonitorCheckRoute />
+                    <Route path=path!("plans") view=CatalogArea::PlansRoute />
+                    <Route path=path!("regions") view=CatalogArea::RegionsRoute />
+                    <Route path=path!("ssh-keys") view=CatalogArea::SshKeysRoute />
+                    <Route path=path!("scripts") view=CatalogArea::ScriptsRoute />
+                    <Route path=path!("scripts/new") view=CatalogArea::ScriptNewRoute />
+                    <Route path=path!("scripts/:id") view=CatalogArea::ScriptRoute />
+                    <Route path=path!("customers") view=ResellerArea::CustomersRoute />
+                    <Route path=path!("customers/:id") view=ResellerArea::CustomerRoute />
+                    <Route path=path!("branding") view=ResellerArea::BrandingRoute />
+                    <Route path=path!("audit") view=ResellerArea::AuditRoute />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -414,7 +407,7 @@ pub fn hydrate() {
 }
 
 /// An open page whose panel was updated since it loaded: the update replaced the area
-/// chunks (their names carry their hash), so opening an area the page has not loaded yet
+/// chunks (their URLs carry the build's name), so opening an area the page has not loaded yet
 /// fails. The split loader then panics, and the panel loads the page again, now with the
 /// new build, instead of leaving a page that no longer answers. At most once per address:
 /// if the fresh page fails the same way, the build itself is broken and reloading again
