@@ -164,3 +164,52 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// The value of each named field of a submitted form (`""` for a field it does not have).
+pub type FieldValues<'a> = dyn Fn(&str) -> String + 'a;
+
+/// A `<form>` that posts to `action`'s server function: Leptos's `ActionForm` with the same
+/// markup (`action` the function's URL, `method="post"`, so it works before the page hydrates
+/// and without JavaScript), but whose arguments `read` builds from the submitted fields by
+/// name, where `ActionForm` deserializes the form with serde_qs. The sign-in page is in the
+/// main module: with this form serde_qs's deserializer is not part of a first visit (about
+/// 4 KB of brotli, issue 14).
+#[component]
+pub fn FieldsForm<S>(
+    action: ServerAction<S>,
+    /// The form's `id`.
+    id: &'static str,
+    /// The server function's arguments from the values of the form's fields.
+    read: fn(&FieldValues<'_>) -> S,
+    children: Children,
+) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
+                let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+                action.dispatch(read(&field));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (action, read);
+    };
+    view! {
+        <form action=S::url() method="post" novalidate=true id=id on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}

@@ -6,7 +6,9 @@ use leptos_router::components::Redirect;
 
 use crate::auth::totp::SignInCode;
 use crate::auth::SignIn;
-use crate::components::form::{action_error, field_error, Field, FormAlert, SubmitButton};
+use crate::components::form::{
+    action_error, field_error, Field, FieldsForm, FormAlert, SubmitButton,
+};
 use crate::error::AppError;
 use crate::pages::security::IdField;
 use crate::types::{SignInOutcome, SignUpPolicy};
@@ -76,7 +78,11 @@ pub fn SignInPage() -> impl IntoView {
                     })}
                 </Transition>
                 <div hidden=move || second_step.get()>
-                    <ActionForm action=action attr:novalidate=true attr:id="sign-in-form">
+                    <FieldsForm
+                        action=action
+                        id="sign-in-form"
+                        read=|field| SignIn { email: field("email"), password: field("password") }
+                    >
                         <FormAlert error fields=&["email", "password"] />
                         <Field
                             name="email"
@@ -94,10 +100,10 @@ pub fn SignInPage() -> impl IntoView {
                             revealable=true
                         />
                         <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending() />
-                    </ActionForm>
+                    </FieldsForm>
                 </div>
                 {move || second_step.get().then(|| view! {
-                    <ActionForm action=code attr:novalidate=true attr:id="sign-in-code-form">
+                    <FieldsForm action=code id="sign-in-code-form" read=|field| SignInCode { code: field("code") }>
                         <p>"Two-step sign-in is on for this account."</p>
                         <FormAlert error=code_error fields=&["code"] />
                         <IdField
@@ -117,7 +123,7 @@ pub fn SignInPage() -> impl IntoView {
                         >
                             "Start again"
                         </button>
-                    </ActionForm>
+                    </FieldsForm>
                 })}
                 <p class="aside">
                     "Forgot your password? Ask the panel's administrator (or your provider) for \
