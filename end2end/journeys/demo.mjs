@@ -67,7 +67,8 @@ export default async function demo(base) {
       await visit(tab, `${base}/vms`);
       // The DNS area's chunk answers 404 once, as after an update replaced it.
       let refused = 0;
-      await tab.route(/\/pkg\/split_dns_area_[^/]*\.wasm$/, (route) =>
+      // (The chunks are in the directory named by the build: /pkg/<build>/split_dns_area_….)
+      await tab.route(/\/pkg\/[A-Za-z0-9_-]{22}\/split_dns_area_[^/]*\.wasm$/, (route) =>
         refused++ === 0 ? route.fulfill({ status: 404, body: "" }) : route.continue());
       await tab.evaluate(() => { window.__lpBeforeReload = true; });
       const reloaded = tab.waitForEvent("load", { timeout: 15000 });

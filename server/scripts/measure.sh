@@ -12,20 +12,25 @@ if [ "${1:-}" = "--browser" ]; then BROWSER=1; shift; fi
 if [ "${1:-}" = "--build" ]; then
   bash server/scripts/setup.sh
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-  cargo leptos build --release --precompress --split >/dev/null 2>&1
+  bash server/scripts/build-site.sh >/dev/null 2>&1
   touch app/src/lib.rs
   start=$(date +%s%N)
-  cargo leptos build --release --precompress --split >/dev/null 2>&1
+  bash server/scripts/build-site.sh >/dev/null 2>&1
   echo "warm release rebuild after touching app/src/lib.rs: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 fi
 node --input-type=module -e '
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const pkg = "target/site/pkg";
-// The build output, fingerprinted (lunapanel.<hash>.wasm) or not.
-const all = readdirSync(pkg).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
-// The main bundle (lunapanel[.<hash>].wasm/js/css) first, then the split chunks.
-const main = (f) => /^lunapanel(\.[A-Za-z0-9_-]{22})?\.(wasm|js|css)$/.test(f);
+// The build output, fingerprinted (lunapanel.<hash>.wasm) or not, and the split chunks in the
+// directory named by the build (pkg/<build>/chunk_N.wasm, see finish-site.mjs).
+const built = (dir, prefix) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? built(`${dir}/${e.name}`, `${prefix}${e.name}/`)
+    : /\.(wasm|js|css)$/.test(e.name) ? [`${prefix}${e.name}`] : []);
+const all = built(pkg, "").sort();
+// What a first visit loads (the main script, module and stylesheet, and the split loader the
+// module imports) first, then the split chunks.
+const main = (f) => /^(lunapanel|__wasm_split)(\.[A-Za-z0-9_-]{22})?\.(wasm|js|css)$/.test(f);
 const names = [...all.filter(main), ...all.filter((f) => !main(f))];
 let total = [0, 0, 0, 0];
 for (const f of names) {

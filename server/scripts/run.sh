@@ -8,7 +8,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 bash server/scripts/setup.sh
-# setup.sh's wasm-opt for the release wasm (Cargo's bin first: never Debian's binaryen).
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-cargo leptos build --release --precompress --split
+bash server/scripts/build-site.sh
 exec target/release/lunapanel "$@"

@@ -40,8 +40,11 @@ cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D war
 step "unit + integration tests (SQLite and PostgreSQL)"
 cargo test -p app -p lunapanel --features app/ssr
 
+step "finish-site tests (the split build's last step)"
+node --test server/scripts/finish-site.test.mjs
+
 step "release build of the site (wasm, script, stylesheet)"
-cargo leptos build --release --precompress --split --frontend-only
+bash server/scripts/build-site.sh --frontend-only
 fi
 BIN=target/debug/lunapanel
 [ -x "$BIN" ] || { echo "$BIN is missing: run cargo test -p app -p lunapanel --features app/ssr --no-run" >&2; exit 1; }

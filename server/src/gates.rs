@@ -257,17 +257,24 @@ pub(crate) fn is_build_output(path: &str) -> bool {
     path.starts_with("/pkg/")
 }
 
-/// Whether a build-output path has a fingerprint in its name (`lunapanel.<hash>.wasm`: the
-/// hash cargo-leptos gives, 22 characters of URL-safe base64), so its content never changes.
+/// Whether a build-output path has a fingerprint, so its content never changes: in its name
+/// (`lunapanel.<hash>.wasm`: the hash cargo-leptos gives, 22 characters of URL-safe base64) or
+/// as the directory it is in (`<build>/chunk_14.wasm`: the split chunks, which
+/// `server/scripts/finish-site.mjs` keeps under one directory named by the build).
 fn is_fingerprinted(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or("");
+    let is_hash = |p: &str| {
+        p.len() == 22
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let Some(within) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let (dir, name) = within.rsplit_once('/').unwrap_or(("", within));
     let parts: Vec<&str> = name.split('.').collect();
-    parts.len() >= 3
-        && parts[1..parts.len() - 1].iter().any(|p| {
-            p.len() == 22
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+    let named = parts.len() >= 3 && parts[1..parts.len() - 1].iter().any(|p| is_hash(p));
+    let in_build = is_hash(dir) && parts.len() == 2 && !parts[0].is_empty();
+    named || in_build
 }
 
 #[cfg(test)]
@@ -300,6 +307,8 @@ mod tests {
             "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.wasm",
             "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.js",
             "/pkg/lunapanel.A-_e9tA7bQ1xYvZ0pLmN3w.css",
+            "/pkg/kS2e9tA7bQ1xYvZ0pLmN3w/chunk_14.wasm",
+            "/pkg/kS2e9tA7bQ1xYvZ0pLmN3w/split_vm_area_9548436904080174443.wasm",
         ] {
             assert!(is_fingerprinted(p), "{p}");
         }
@@ -309,6 +318,11 @@ mod tests {
             "/pkg/lunapanel.short.js",
             "/pkg/lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w",
             "/pkg/lunapanel.kS2e9tA7bQ1x+vZ0pLmN3w.js",
+            "/pkg/chunk_14.wasm",
+            "/pkg/short/chunk_14.wasm",
+            "/pkg/kS2e9tA7bQ1xYvZ0pLmN3w/.wasm",
+            "/pkg/kS2e9tA7bQ1xYvZ0pLmN3w/a/chunk_14.wasm",
+            "/elsewhere/kS2e9tA7bQ1xYvZ0pLmN3w/chunk_14.wasm",
         ] {
             assert!(!is_fingerprinted(p), "{p}");
         }

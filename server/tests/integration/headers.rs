@@ -185,6 +185,8 @@ async fn pages_carry_a_fresh_nonce_and_the_rest_a_minimal_policy(db: Db) {
 /// gzip forms (`cargo leptos build --release --precompress`), and one plain name as a
 /// development build has.
 const WASM: &str = "lunapanel.kS2e9tA7bQ1xYvZ0pLmN3w.wasm";
+/// The directory of a build's split chunks.
+const BUILD: &str = "qOmwxclY0xI9S6jEnQ6lGQ";
 
 async fn build_output_is_served_compressed_and_cacheable(db: Db) {
     let site = site_root();
@@ -194,6 +196,10 @@ async fn build_output_is_served_compressed_and_cacheable(db: Db) {
     std::fs::write(pkg.join(format!("{WASM}.br")), b"brotli form").unwrap();
     std::fs::write(pkg.join(format!("{WASM}.gz")), b"gzip form").unwrap();
     std::fs::write(pkg.join("lunapanel.js"), b"export {};").unwrap();
+    // A split chunk, in the directory named by its build (server/scripts/finish-site.mjs).
+    std::fs::create_dir_all(pkg.join(BUILD)).unwrap();
+    std::fs::write(pkg.join(BUILD).join("chunk_3.wasm"), &body).unwrap();
+    std::fs::write(pkg.join(BUILD).join("chunk_3.wasm.br"), b"brotli chunk").unwrap();
     let panel = Panel::start_with(db, &[("site_root", &site.display().to_string())], |_| {}).await;
     let raw = raw_client();
     let fetch = |encoding: &'static str, path: String| {
@@ -228,6 +234,14 @@ async fn build_output_is_served_compressed_and_cacheable(db: Db) {
         assert_eq!(header(&h, "vary"), Some("accept-encoding"), "{encoding}");
         assert_eq!(header(&h, "content-security-policy"), Some(MINIMAL));
     }
+    let (status, h, got) = fetch("br", format!("{BUILD}/chunk_3.wasm")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "content-encoding"), Some("br"));
+    assert_eq!(got, b"brotli chunk");
+    assert_eq!(
+        header(&h, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     // A plain name may change with the next build: kept, but revalidated.
     let (status, h, _) = fetch("br", "lunapanel.js".into()).await;
     assert_eq!(status, StatusCode::OK);
