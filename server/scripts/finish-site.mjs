@@ -178,28 +178,20 @@ if (!new RegExp(CHUNK.source).test(loader)) {
 // short import names follow the module's imports.
 const build = fingerprint(FORM, loader, mainJs, readFileSync(wasmPath));
 const dir = `${pkg}/${build}`;
-// Chunks of earlier builds finished in this tree.
-for (const entry of readdirSync(pkg)) {
-  if (HASH.test(entry) && entry !== build && statSync(`${pkg}/${entry}`).isDirectory()) {
-    rmSync(`${pkg}/${entry}`, { recursive: true, force: true });
-  }
-}
-mkdirSync(dir, { recursive: true });
 
-let moved = 0;
+// Everything is read and checked before anything moves: a run that stops leaves the build
+// as cargo-leptos made it.
+const moves = [];
 const newLoaderBody = loader
   .replace(CHUNK, (_, base, hash) => {
     const from = `${pkg}/${base}.${hash}.wasm`;
-    const to = `${dir}/${base}.wasm`;
     if (!existsSync(from)) fail(`the loader names ${from}, which is missing`);
-    for (const ext of ["", ".br", ".gz"]) {
-      if (existsSync(from + ext)) renameSync(from + ext, to + ext);
-    }
-    moved += 1;
+    moves.push([base, from]);
     return `"./${build}/${base}.wasm"`;
   })
   // `/* access_area_…, account_area_… */`: which split points share a chunk.
   .replace(/^\/\* [^*]* \*\/\n/gm, "");
+const movedBases = new Set(moves.map(([base]) => base));
 
 const oldLoaderName = `__wasm_split.${hashes.split}.js`;
 const newLoaderName = `__wasm_split.${build}.js`;
@@ -211,7 +203,6 @@ const replaceAll = (text, from, to) => {
 };
 
 const newLoader = replaceAll(newLoaderBody, `./${oldJsName}`, `./${newJsName}`);
-// The main module imports the loader's functions by its file name (the same length).
 const [wasm, renamed] = minifyImports(readFileSync(wasmPath), `./${NAME}_bg.js`);
 if (renamed.size === 0) fail(`the main module imports nothing from ./${NAME}_bg.js`);
 // In the script each import is a key of the object of imports, once.
@@ -225,6 +216,7 @@ const newJs = replaceAll(mainJs, oldLoaderName, newLoaderName).replace(importKey
   return `${renamed.get(n)}:`;
 });
 if (seen.size !== renamed.size) fail("the script does not define every import the module has");
+// The main module imports the loader's functions by its file name (the same length).
 const oldRef = Buffer.from(oldLoaderName);
 const newRef = Buffer.from(newLoaderName);
 let refs = 0;
@@ -239,12 +231,25 @@ const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
 for (const modules of Object.values(manifest)) {
   for (const [i, m] of modules.entries()) {
     const base = m.replace(/\.[A-Za-z0-9_-]{22}$/, "");
-    if (!existsSync(`${dir}/${base}.wasm`)) fail(`the manifest names ${m}, which the loader does not`);
+    if (!movedBases.has(base)) fail(`the manifest names ${m}, which the loader does not`);
     modules[i] = `${build}/${base}`;
   }
 }
 
 const loaderBefore = readFileSync(`${loaderPath}.br`).length;
+
+// Chunks of earlier builds finished in this tree.
+for (const entry of readdirSync(pkg)) {
+  if (HASH.test(entry) && entry !== build && statSync(`${pkg}/${entry}`).isDirectory()) {
+    rmSync(`${pkg}/${entry}`, { recursive: true, force: true });
+  }
+}
+mkdirSync(dir, { recursive: true });
+for (const [base, from] of moves) {
+  for (const ext of ["", ".br", ".gz"]) {
+    if (existsSync(from + ext)) renameSync(from + ext, `${dir}/${base}.wasm${ext}`);
+  }
+}
 const outputs = [
   [`${pkg}/${newLoaderName}`, newLoader],
   [`${pkg}/${newJsName}`, newJs],
@@ -262,6 +267,6 @@ writeFileSync(hashFile, readFileSync(hashFile, "utf8")
   .replace(/^split: .*$/m, `split: ${build}`));
 
 console.log(
-  `finish-site: ${moved} chunks under pkg/${build}/; the loader ${loaderBefore} -> `
+  `finish-site: ${moves.length} chunks under pkg/${build}/; the loader ${loaderBefore} -> `
   + `${readFileSync(`${pkg}/${newLoaderName}.br`).length} bytes brotli`,
 );

@@ -145,3 +145,15 @@ test("a site that does not match hash.txt is refused", () => {
     `js: ${JS_HASH}\nwasm: AAAAAAAAAAAAAAAAAAAAAA\ncss: ${CSS_HASH}\nmanifest: ${MANIFEST_HASH}\nsplit: ${LOADER_HASH}`);
   assert.throws(() => finish(root), /hash\.txt and target\/site disagree/);
 });
+
+test("a run that stops on a mismatch moves and writes nothing", () => {
+  const { root, pkg } = site();
+  // The script no longer defines one of the module's imports.
+  const js = join(pkg, `lunapanel.${JS_HASH}.js`);
+  writeFileSync(js, readFileSync(js, "utf8").replace(`${BINDGEN[1]}:function(_){}`, ""));
+  const before = readdirSync(pkg).sort();
+  const hashTxt = readFileSync(join(root, "target/release/hash.txt"), "utf8");
+  assert.throws(() => finish(root), /does not define every import/);
+  assert.deepEqual(readdirSync(pkg).sort(), before);
+  assert.equal(readFileSync(join(root, "target/release/hash.txt"), "utf8"), hashTxt);
+});
