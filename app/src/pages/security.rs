@@ -100,10 +100,11 @@ pub fn SecurityPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTotp>::new();
     let disable = ServerAction::<DisableTotp>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
+    // Not read again after a set-up starts: nothing shown changes until it is confirmed, and
+    // reading it again drew the card anew, wiping a code typed in the meantime.
     let status = Resource::new(
         move || {
             (
-                begin.version().get(),
                 confirm.version().get(),
                 disable.version().get(),
                 regenerate.version().get(),
