@@ -44,6 +44,27 @@ fn id_of(path: &str) -> String {
 }
 
 /// Zone `zone` with the first page of its records (every record, in the tests of a few).
+/// `zones/import` of `text` into current zone `zone` (`legacyzones/import` into a legacy zone
+/// with `legacy`): a preview, or with `apply` the import itself.
+async fn import(
+    panel: &Panel,
+    c: &Client,
+    zone: &str,
+    text: &str,
+    legacy: bool,
+    apply: bool,
+) -> Result<ImportPreview, AppError> {
+    let (endpoint, id) = if legacy {
+        ("legacyzones/import", "legacy_zone_id")
+    } else {
+        ("zones/import", "zone_id")
+    };
+    let apply = if apply { "true" } else { "false" };
+    panel
+        .call(c, endpoint, &[(id, zone), ("text", text), ("apply", apply)])
+        .await
+}
+
 async fn detail(panel: &Panel, c: &Client, zone: &str) -> ZoneDetail {
     zone_page(panel, c, "zones/detail", ("zone_id", zone), &[])
         .await
@@ -545,14 +566,7 @@ async fn zone_files_go_out_and_come_in_with_a_preview(db: Db) {
     panel.save_key(&c, ID_A, &key('A'), None).await.unwrap();
     let zone = id_of(&add_zone(&panel, &c, "example.com", false).await.unwrap());
     let file = "$ORIGIN example.com.\n$TTL 600\n@ IN A 203.0.113.5\nwww IN CNAME @\n@ IN MX 10 mail\nmail IN A 203.0.113.6\nbad IN A 999.1.1.1\n@ IN CAA 0 issue \"letsencrypt.org\"\n";
-    let preview: ImportPreview = panel
-        .call(
-            &c,
-            "zones/import",
-            &[("zone_id", &zone), ("text", file), ("apply", "false")],
-        )
-        .await
-        .unwrap();
+    let preview = import(&panel, &c, &zone, file, false, false).await.unwrap();
     assert_eq!(preview.add.len(), 4, "{preview:?}");
     let lines: Vec<usize> = preview.skipped.iter().map(|l| l.line).collect();
     assert_eq!(lines, [7, 8], "{preview:?}");
@@ -561,14 +575,7 @@ async fn zone_files_go_out_and_come_in_with_a_preview(db: Db) {
         detail(&panel, &c, &zone).await.records.is_empty(),
         "a preview writes nothing"
     );
-    let done: ImportPreview = panel
-        .call(
-            &c,
-            "zones/import",
-            &[("zone_id", &zone), ("text", file), ("apply", "true")],
-        )
-        .await
-        .unwrap();
+    let done = import(&panel, &c, &zone, file, false, true).await.unwrap();
     assert_eq!(done.added, Some(4));
     let d = detail(&panel, &c, &zone).await;
     assert_eq!(d.records.len(), 4);
@@ -583,12 +590,7 @@ async fn zone_files_go_out_and_come_in_with_a_preview(db: Db) {
         text.contains("@\t600\tIN\tMX\t10 mail.example.com."),
         "{text}"
     );
-    let again: ImportPreview = panel
-        .call(
-            &c,
-            "zones/import",
-            &[("zone_id", &zone), ("text", &text), ("apply", "false")],
-        )
+    let again = import(&panel, &c, &zone, &text, false, false)
         .await
         .unwrap();
     assert!(again.add.is_empty());
@@ -599,16 +601,7 @@ async fn zone_files_go_out_and_come_in_with_a_preview(db: Db) {
             .all(|l| l.reason == "Already in the zone."),
         "{again:?}"
     );
-    field(
-        panel
-            .call::<ImportPreview>(
-                &c,
-                "zones/import",
-                &[("zone_id", &zone), ("text", " "), ("apply", "false")],
-            )
-            .await,
-        "text",
-    );
+    field(import(&panel, &c, &zone, " ", false, false).await, "text");
     panel.stop().await;
 }
 
@@ -1109,14 +1102,7 @@ async fn a_large_zone_is_paged_on_the_server(db: Db) {
     for i in 1..=RECORDS {
         file += &format!("host-{i} IN A 198.51.100.{}\n", i % 250 + 1);
     }
-    let done: ImportPreview = panel
-        .call(
-            &c,
-            "zones/import",
-            &[("zone_id", &zone), ("text", &file), ("apply", "true")],
-        )
-        .await
-        .unwrap();
+    let done = import(&panel, &c, &zone, &file, false, true).await.unwrap();
     assert_eq!(done.added, Some(RECORDS + 1));
     let page = |paging: &'static [(&'static str, &'static str)]| {
         zone_page(
@@ -1166,16 +1152,7 @@ async fn a_large_zone_is_paged_on_the_server(db: Db) {
     for i in 1..=60 {
         file += &format!("web-{i} IN A 198.51.100.{i}\n");
     }
-    let done: ImportPreview = panel
-        .call(
-            &c,
-            "legacyzones/import",
-            &[
-                ("legacy_zone_id", &legacy),
-                ("text", &file),
-                ("apply", "true"),
-            ],
-        )
+    let done = import(&panel, &c, &legacy, &file, true, true)
         .await
         .unwrap();
     assert_eq!(done.added, Some(60));
