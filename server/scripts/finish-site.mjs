@@ -176,7 +176,8 @@ if (!new RegExp(CHUNK.source).test(loader)) {
 // The build's name: everything the loader, the main script and the main module hold (the
 // loader names every chunk by its content hash). The module is in it because the script's
 // short import names follow the module's imports.
-const build = fingerprint(FORM, loader, mainJs, readFileSync(wasmPath));
+const mainWasm = readFileSync(wasmPath);
+const build = fingerprint(FORM, loader, mainJs, mainWasm);
 const dir = `${pkg}/${build}`;
 
 // Everything is read and checked before anything moves: a run that stops leaves the build
@@ -203,7 +204,7 @@ const replaceAll = (text, from, to) => {
 };
 
 const newLoader = replaceAll(newLoaderBody, `./${oldJsName}`, `./${newJsName}`);
-const [wasm, renamed] = minifyImports(readFileSync(wasmPath), `./${NAME}_bg.js`);
+const [wasm, renamed] = minifyImports(mainWasm, `./${NAME}_bg.js`);
 if (renamed.size === 0) fail(`the main module imports nothing from ./${NAME}_bg.js`);
 // In the script each import is a key of the object of imports, once.
 const seen = new Set();
